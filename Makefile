@@ -1,0 +1,63 @@
+# Kizuna — two commands do everything on a fresh machine:
+#   make run    install, migrate, load the demo event, serve http://127.0.0.1:8000
+#   make test   install (plus chromium, fonts and ctfcli for the compat test), then the whole suite
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CTFCLI_VENV := .venv-ctfcli
+VENDOR := src/kizuna/web/static/vendor
+
+.PHONY: run test install system-packages lint catalogs bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	touch $@
+
+$(CTFCLI_VENV)/.installed: requirements-ctfcli.lock
+	$(PYTHON) -m venv $(CTFCLI_VENV)
+	$(CTFCLI_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-ctfcli.lock
+	touch $@
+
+install: $(STAMP) $(VENDOR)/.installed
+
+# Debian packages the browser tests need: chromium (driven by Playwright through executable_path,
+# never a downloaded browser) and CJK fonts. Installed only when missing.
+system-packages:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "Installing chromium and fonts-noto-cjk with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/kizuna db upgrade
+	$(BIN)/kizuna demo --if-empty
+	$(BIN)/kizuna serve --host 127.0.0.1 --port 8000
+
+test: install $(CTFCLI_VENV)/.installed system-packages
+	KIZUNA_CTFCLI=$(CURDIR)/$(CTFCLI_VENV)/bin/ctf $(BIN)/pytest -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+catalogs: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy -k ngettext:1,2 -o src/kizuna/i18n/messages.pot --no-location --omit-header src/kizuna
+	$(BIN)/pybabel update -i src/kizuna/i18n/messages.pot -d src/kizuna/i18n/locale --no-fuzzy-matching --ignore-obsolete
+
+bench: install
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV) $(CTFCLI_VENV) node_modules $(VENDOR)

@@ -1,0 +1,25 @@
+"""Start-up chores shared by the CLI and the tests: migrate, make sure the event row exists."""
+
+from __future__ import annotations
+
+from kizuna.services.context import Context
+from kizuna.storage import repo
+from kizuna.storage.db import CHALLENGES, SCOREBOARD, Database, bump
+from kizuna.storage.migrate import needs_upgrade, upgrade
+
+
+def prepare_database(db: Database) -> bool:
+    """Migrate to the newest schema when needed; returns whether anything was migrated."""
+    migrated = False
+    if needs_upgrade(db):
+        upgrade(db)
+        migrated = True
+    with db.write() as s:
+        repo.event(s)
+        bump(s, SCOREBOARD, CHALLENGES)
+    return migrated
+
+
+def is_empty(ctx: Context) -> bool:
+    with ctx.db.read() as s:
+        return repo.count_users(s) == 0 and repo.count_challenges(s) == 0

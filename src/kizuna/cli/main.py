@@ -1,0 +1,135 @@
+"""The ``kizuna`` command: serve, migrate, load the demo, create admins and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import typer
+
+from kizuna.bootstrap import is_empty, prepare_database
+from kizuna.domain.errors import DomainError
+from kizuna.settings import SettingsError, load_settings
+from kizuna.web.app import build_context
+from kizuna.web.messages import message_for
+
+app = typer.Typer(help="Kizuna (絆): a bilingual Capture-the-Flag platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+admin_app = typer.Typer(help="Admin accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+app.add_typer(token_app, name="token")
+
+
+def _ctx():  # type: ignore[no-untyped-def]
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return settings, build_context(settings)
+
+
+def _fail(exc: DomainError) -> None:
+    typer.echo(f"error: {message_for(exc)}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes (state is shared through the database)."),
+) -> None:
+    """Serve Kizuna; an empty or outdated database is migrated first."""
+    import uvicorn
+
+    settings, ctx = _ctx()
+    if prepare_database(ctx.db):
+        typer.echo("Database migrated to the newest schema.")
+    ctx.db.dispose()
+    typer.echo(f"Kizuna is at http://{host}:{port}/")
+    uvicorn.run("kizuna.web.asgi:create", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level, proxy_headers=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply Alembic migrations up to the newest schema."""
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    typer.echo("Database is at the newest schema.")
+
+
+@app.command()
+def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the database has data.")) -> None:
+    """Load the demo event (challenges, teams, an admin) into an empty database."""
+    from kizuna.demo import ADMIN_FILE, load_demo
+
+    settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    if not is_empty(ctx):
+        if if_empty:
+            admin_file = settings.data_dir / ADMIN_FILE
+            typer.echo("The database already has data; the demo was not loaded again.")
+            if admin_file.is_file():
+                typer.echo(admin_file.read_text().strip())
+            return
+        typer.echo("error: the database is not empty; the demo loads only into an empty database.", err=True)
+        raise typer.Exit(1)
+    password = secrets.token_urlsafe(12)
+    summary = load_demo(ctx, admin_password=password)
+    login = f"Admin login: name 'admin', password '{password}' (http://127.0.0.1:8000/login)"
+    admin_file = settings.data_dir / ADMIN_FILE
+    admin_file.write_text(login + "\n")
+    admin_file.chmod(0o600)
+    typer.echo(f"Demo event loaded: {summary}.")
+    typer.echo(login)
+
+
+@admin_app.command("create")
+def admin_create(
+    name: str,
+    email: str = typer.Option(None, "--email", help="Email address (optional)."),
+    password: str = typer.Option(..., "--password", help="Password (at least 8 characters)."),
+) -> None:
+    """Create an admin account."""
+    from kizuna.services import accounts
+
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    try:
+        user = accounts.register_user(ctx, name, password, email=email, role="admin", by_admin=True)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"Admin {user.name} created (id {user.id}).")
+
+
+@token_app.command("create")
+def token_create(
+    name: str,
+    expires: int = typer.Option(None, "--expires", help="Days until the token expires (default: never)."),
+) -> None:
+    """Print a new API token for the account NAME (shown once; only its hash is stored)."""
+    from kizuna.domain.names import name_key
+    from kizuna.services import accounts
+    from kizuna.storage import repo
+
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    with ctx.db.read() as s:
+        user = repo.user_by_name_key(s, name_key(name))
+    if user is None:
+        typer.echo(f"error: no account named {name!r}", err=True)
+        raise typer.Exit(1)
+    if expires is not None and expires <= 0:
+        typer.echo("error: --expires must be a positive number of days", err=True)
+        raise typer.Exit(2)
+    issued = accounts.create_token(ctx, user.id, description="cli", expires_in_days=expires)
+    sys.stdout.write(issued.value + "\n")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,71 @@
+"""Domain errors carry a message id and values, never finished prose.
+
+The web adapter turns the id into a sentence in the reader's language; ``ErrorCode`` lists every id so
+a test can check that each has a translated message.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    AUTH_REQUIRED = "auth_required"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    NAME_TAKEN = "name_taken"
+    NAME_INVALID = "name_invalid"
+    EMAIL_TAKEN = "email_taken"
+    EMAIL_REQUIRED = "email_required"
+    EMAIL_INVALID = "email_invalid"
+    PASSWORD_TOO_SHORT = "password_too_short"
+    PASSWORD_WRONG = "password_wrong"
+    REGISTRATION_CLOSED = "registration_closed"
+    ALREADY_IN_TEAM = "already_in_team"
+    TEAM_REQUIRED = "team_required"
+    TEAM_FULL = "team_full"
+    INVITE_INVALID = "invite_invalid"
+    NOT_CAPTAIN = "not_captain"
+    NOT_TEAM_MODE = "not_team_mode"
+    CHALLENGE_LOCKED = "challenge_locked"
+    EVENT_NOT_STARTED = "event_not_started"
+    EVENT_ENDED = "event_ended"
+    EVENT_PAUSED = "event_paused"
+    HINT_ALREADY_UNLOCKED = "hint_already_unlocked"
+    HINT_NOT_ENOUGH_POINTS = "hint_not_enough_points"
+    HINT_LOCKED = "hint_locked"
+    REGEX_INVALID = "regex_invalid"
+    REGEX_DANGEROUS = "regex_dangerous"
+    FLAG_TYPE_UNKNOWN = "flag_type_unknown"
+    CHALLENGE_TYPE_UNKNOWN = "challenge_type_unknown"
+    DECAY_PARAMS_REQUIRED = "decay_params_required"
+    VALUE_INVALID = "value_invalid"
+    FIELD_REQUIRED = "field_required"
+    TOKEN_INVALID = "token_invalid"
+    TOKEN_EXPIRED = "token_expired"
+    CSRF_FAILED = "csrf_failed"
+    FILE_MISSING = "file_missing"
+    ACCOUNT_BANNED = "account_banned"
+
+
+class DomainError(Exception):
+    """A rule was broken. ``field`` names the input at fault, when there is one."""
+
+    def __init__(self, code: ErrorCode, field: str = "", status: int = 400, **params: Any) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.field = field
+        self.status = status
+        self.params = params
+
+
+class NotFound(DomainError):
+    def __init__(self, field: str = "") -> None:
+        super().__init__(ErrorCode.NOT_FOUND, field=field, status=404)
+
+
+class Forbidden(DomainError):
+    def __init__(self, code: ErrorCode = ErrorCode.FORBIDDEN, field: str = "") -> None:
+        super().__init__(code, field=field, status=403)

@@ -1,0 +1,69 @@
+"""Passwords, API tokens, signed file links and CSRF nonces."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+_hasher = PasswordHasher()
+# Verified when a login names no existing account, so the response takes as long as a real check
+# and does not tell an attacker which names exist.
+_DUMMY_HASH = _hasher.hash("kizuna-dummy-password")
+
+TOKEN_PREFIX = "kzn_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_hex(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def new_csrf_nonce() -> str:
+    return secrets.token_hex(32)
+
+
+def csrf_ok(expected: str | None, provided: str | None) -> bool:
+    return bool(expected) and bool(provided) and hmac.compare_digest(str(expected), str(provided))
+
+
+class FileSigner:
+    """Signed, expiring download links for challenge files (``/files/<location>?token=…``)."""
+
+    def __init__(self, secret: str) -> None:
+        self._s = URLSafeTimedSerializer(secret, salt="kizuna-file")
+
+    def sign(self, location: str, user_id: int) -> str:
+        return self._s.dumps({"l": location, "u": user_id})
+
+    def verify(self, token: str, location: str, max_age: int = 6 * 3600) -> int | None:
+        try:
+            data = self._s.loads(token, max_age=max_age)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or data.get("l") != location:
+            return None
+        user = data.get("u")
+        return user if isinstance(user, int) else None

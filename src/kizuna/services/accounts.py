@@ -1,0 +1,227 @@
+"""Use cases for people: registering, logging in, passwords, API tokens, admin moderation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.names import name_key, validate_email, validate_name, validate_password
+from kizuna.services.context import Context
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.storage.db import SCOREBOARD, bump
+from kizuna.security import hash_password, new_token, token_digest, verify_password
+
+ROLES = ("admin", "player")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: enough to authorise a request without another query."""
+
+    user_id: int
+    name: str
+    role: str
+    team_id: int | None
+    session_version: int = 1
+    locale: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @classmethod
+    def of(cls, user: t.User) -> Principal:
+        return cls(user.id, user.name, user.role, user.team_id, user.session_version, user.locale)
+
+
+def account_id(mode: str, user_id: int, team_id: int | None) -> int | None:
+    """The scoring account: the team in team mode, the user in individual mode."""
+    return team_id if mode == "teams" else user_id
+
+
+def register_user(
+    ctx: Context,
+    name: str,
+    password: str,
+    email: str | None = None,
+    role: str = "player",
+    by_admin: bool = False,
+    affiliation: str = "",
+    country: str = "",
+) -> t.User:
+    clean = validate_name(name)
+    validate_password(password)
+    if role not in ROLES:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="type")
+    with ctx.db.write() as s:
+        ev = repo.event(s)
+        if not by_admin and not ev.registration_open:
+            raise Forbidden(ErrorCode.REGISTRATION_CLOSED)
+        mail = validate_email(email) if email else None
+        if ev.email_required and not mail and not by_admin:
+            raise DomainError(ErrorCode.EMAIL_REQUIRED, field="email")
+        if repo.user_by_name_key(s, name_key(clean)):
+            raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+        if mail and repo.user_by_email(s, mail):
+            raise DomainError(ErrorCode.EMAIL_TAKEN, field="email")
+        user = t.User(
+            name=clean,
+            name_key=name_key(clean),
+            email=mail,
+            password_hash=hash_password(password),
+            role=role,
+            affiliation=affiliation[:128],
+            country=country[:8],
+        )
+        s.add(user)
+        try:
+            s.flush()
+        except repo.IntegrityError:
+            # Two registrations raced for the same name: the unique key decided.
+            raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
+        if ev.mode == "users":
+            bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": user.id})
+    return user
+
+
+def authenticate(ctx: Context, name_or_email: str, password: str) -> t.User:
+    """The user whose name (or email) and password match; the same error whichever part is wrong."""
+    with ctx.db.read() as s:
+        ident = name_or_email.strip()
+        user = repo.user_by_email(s, ident) if "@" in ident else None
+        user = user or repo.user_by_name_key(s, name_key(ident))
+        # verify_password checks a dummy hash when there is no user, so timing does not leak names.
+        ok = verify_password(user.password_hash if user else None, password)
+        if user is None or not ok:
+            raise DomainError(ErrorCode.INVALID_CREDENTIALS, field="password", status=401)
+        if user.banned:
+            raise Forbidden(ErrorCode.ACCOUNT_BANNED)
+        return user
+
+
+def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.User:
+    validate_password(new, field="new_password")
+    with ctx.db.write() as s:
+        user = s.get(t.User, user_id)
+        if user is None:
+            raise NotFound()
+        if not verify_password(user.password_hash, current):
+            raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
+        user.password_hash = hash_password(new)
+        # Every other session of this user ends; the caller re-issues its own.
+        user.session_version += 1
+        return user
+
+
+def update_user(ctx: Context, user_id: int, changes: dict[str, object]) -> t.User:
+    """Admin edit of a user: name, email, password, role, hidden, banned, affiliation, country."""
+    with ctx.db.write() as s:
+        user = s.get(t.User, user_id)
+        if user is None:
+            raise NotFound()
+        if "name" in changes:
+            clean = validate_name(str(changes["name"]))
+            other = repo.user_by_name_key(s, name_key(clean))
+            if other is not None and other.id != user.id:
+                raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+            user.name, user.name_key = clean, name_key(clean)
+        if "email" in changes:
+            raw = changes["email"]
+            mail = validate_email(str(raw)) if raw else None
+            other = repo.user_by_email(s, mail) if mail else None
+            if other is not None and other.id != user.id:
+                raise DomainError(ErrorCode.EMAIL_TAKEN, field="email")
+            user.email = mail
+        if changes.get("password"):
+            validate_password(str(changes["password"]))
+            user.password_hash = hash_password(str(changes["password"]))
+            user.session_version += 1
+        if "role" in changes or "type" in changes:
+            role = str(changes.get("role", changes.get("type")))
+            if role == "user":
+                role = "player"
+            if role not in ROLES:
+                raise DomainError(ErrorCode.VALUE_INVALID, field="type")
+            user.role = role
+        for flag in ("hidden", "banned"):
+            if flag in changes:
+                setattr(user, flag, bool(changes[flag]))
+        if changes.get("banned"):
+            user.session_version += 1  # a ban ends the user's sessions at once
+        for text in ("affiliation", "country", "locale"):
+            if text in changes:
+                setattr(user, text, str(changes[text] or "")[:128])
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": user.id})
+    return user
+
+
+def delete_user(ctx: Context, user_id: int) -> None:
+    with ctx.db.write() as s:
+        user = s.get(t.User, user_id)
+        if user is None:
+            raise NotFound()
+        team = s.get(t.Team, user.team_id) if user.team_id else None
+        if team is not None and team.captain_id == user.id:
+            others = [m for m in team.members if m.id != user.id]
+            team.captain_id = others[0].id if others else None
+        s.delete(user)
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": user_id})
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: t.Token
+    value: str  # shown once, never stored
+
+
+def create_token(ctx: Context, user_id: int, description: str = "", expires_in_days: int | None = None) -> IssuedToken:
+    value = new_token()
+    with ctx.db.write() as s:
+        if s.get(t.User, user_id) is None:
+            raise NotFound()
+        expires = ctx.now() + timedelta(days=expires_in_days) if expires_in_days else None
+        token = t.Token(
+            user_id=user_id,
+            digest=token_digest(value),
+            prefix=value[:12],
+            description=description[:200],
+            expires_at=expires,
+        )
+        s.add(token)
+        s.flush()
+    return IssuedToken(token, value)
+
+
+def resolve_token(ctx: Context, value: str) -> t.User:
+    with ctx.db.read() as s:
+        token = repo.token_by_digest(s, token_digest(value.strip()))
+        if token is None:
+            raise DomainError(ErrorCode.TOKEN_INVALID, status=401)
+        if token.expires_at is not None and token.expires_at < ctx.now():
+            raise DomainError(ErrorCode.TOKEN_EXPIRED, status=401)
+        user = s.get(t.User, token.user_id)
+        if user is None:
+            raise DomainError(ErrorCode.TOKEN_INVALID, status=401)
+        if user.banned:
+            raise Forbidden(ErrorCode.ACCOUNT_BANNED)
+        return user
+
+
+def delete_token(ctx: Context, token_id: int, actor: Principal) -> None:
+    with ctx.db.write() as s:
+        token = s.get(t.Token, token_id)
+        if token is None or (token.user_id != actor.user_id and not actor.is_admin):
+            raise NotFound()
+        s.delete(token)
+
+
+def token_expiry(days: int | None, now: datetime) -> datetime | None:
+    return now + timedelta(days=days) if days else None

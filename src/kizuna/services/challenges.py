@@ -1,0 +1,188 @@
+"""Use cases for challenges: create, update, delete, and who may see what.
+
+A player sees a challenge when it is ``visible`` and its prerequisites (other challenges, by id) are
+all solved by the player's account. An unmet prerequisite hides the challenge entirely, unless the
+requirements say ``anonymize``, in which case it is listed as a locked "???" entry with no content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kizuna.challenge_types import ChallengeScoring
+from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.services.context import Context
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+
+FIELDS = (
+    "name", "category", "description", "attribution", "connection_info", "value", "type", "state",
+    "max_attempts", "position", "logic", "function", "initial", "minimum", "decay", "next_id", "requirements",
+)
+STATES = ("visible", "hidden")
+LOGICS = ("any", "all", "team")
+
+
+def scoring_of(ch: t.Challenge) -> ChallengeScoring:
+    return ChallengeScoring(ch.value, ch.function, ch.initial, ch.minimum, ch.decay)
+
+
+def _as_int(value: Any, field: str, minimum: int = 0) -> int:
+    try:
+        out = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(ErrorCode.VALUE_INVALID, field=field) from None
+    if out < minimum:
+        raise DomainError(ErrorCode.VALUE_INVALID, field=field)
+    return out
+
+
+def _normalise_requirements(s: Any, raw: Any, self_id: int | None) -> dict[str, Any] | None:
+    if raw in (None, "", {}):
+        return None
+    if isinstance(raw, list):
+        raw = {"prerequisites": raw}
+    if not isinstance(raw, dict):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="requirements")
+    prereqs = []
+    for item in raw.get("prerequisites") or []:
+        cid = _as_int(item, "requirements", minimum=1)
+        if cid == self_id:
+            continue  # a challenge cannot require itself
+        if s.get(t.Challenge, cid) is None:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="requirements")
+        prereqs.append(cid)
+    return {"prerequisites": prereqs, "anonymize": bool(raw.get("anonymize", False))}
+
+
+def _apply(ctx: Context, s: Any, ch: t.Challenge, data: dict[str, Any]) -> None:
+    fields = {k: v for k, v in data.items() if k in FIELDS}
+    type_name = str(fields.get("type") or ch.type or "standard")
+    ctype = ctx.types.get(type_name)
+    merged: dict[str, Any] = {
+        "value": ch.value, "function": ch.function, "initial": ch.initial, "minimum": ch.minimum, "decay": ch.decay,
+    }
+    scoring_keys = {"value", "function", "initial", "minimum", "decay"}
+    if "type" in fields and fields["type"] != ch.type and type_name == "dynamic" and not fields.get("function"):
+        merged["function"] = None
+    merged.update({k: v for k, v in fields.items() if k in scoring_keys})
+    if "function" in fields and fields["function"] == "static":
+        merged.update(initial=None, minimum=None, decay=None)
+    prepared = ctype.prepare(merged)
+    ch.type = type_name
+    ch.function = prepared["function"]
+    if ch.function == "static":
+        ch.initial = ch.minimum = ch.decay = None
+        if prepared.get("value") is not None:
+            ch.value = prepared["value"]
+    else:
+        ch.initial, ch.minimum, ch.decay = prepared["initial"], prepared["minimum"], prepared["decay"]
+    for key in ("name", "category", "description", "attribution"):
+        if key in fields:
+            text = "" if fields[key] is None else str(fields[key])
+            if key == "name" and not text.strip():
+                raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
+            setattr(ch, key, text.strip() if key in ("name", "category") else text)
+    if "connection_info" in fields:
+        ch.connection_info = fields["connection_info"] or None
+    if "state" in fields:
+        if fields["state"] not in STATES:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="state")
+        ch.state = fields["state"]
+    if "logic" in fields:
+        if (fields["logic"] or "any") not in LOGICS:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="logic")
+        ch.logic = fields["logic"] or "any"
+    if "max_attempts" in fields:
+        ch.max_attempts = _as_int(fields["max_attempts"] or 0, "max_attempts")
+    if "position" in fields:
+        ch.position = _as_int(fields["position"] or 0, "position")
+    if "next_id" in fields:
+        nid = fields["next_id"]
+        ch.next_id = None if nid in (None, "", 0) else _as_int(nid, "next_id", minimum=1)
+    if "requirements" in fields:
+        ch.requirements = _normalise_requirements(s, fields["requirements"], ch.id)
+
+
+def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
+    if not str(data.get("name") or "").strip():
+        raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
+    with ctx.db.write() as s:
+        ch = t.Challenge(name="", category="", description="", attribution="", value=0, type="standard",
+                         state="visible", max_attempts=0, position=0, logic="any", function="static")
+        payload = dict(data)
+        payload.setdefault("type", "standard")
+        if payload.get("value") is None and payload.get("type") == "standard" and not payload.get("function"):
+            payload["value"] = 0
+        _apply(ctx, s, ch, payload)
+        s.add(ch)
+        s.flush()
+        if ch.requirements and ch.id in ch.requirements.get("prerequisites", []):
+            ch.requirements["prerequisites"].remove(ch.id)
+        _recompute_value(ctx, s, ch)
+        bump(s, CHALLENGES, SCOREBOARD)
+    ctx.bus.publish({"type": "challenge_changed", "challenge_id": ch.id})
+    return ch
+
+
+def update_challenge(ctx: Context, challenge_id: int, data: dict[str, Any]) -> t.Challenge:
+    with ctx.db.write() as s:
+        ch = s.get(t.Challenge, challenge_id)
+        if ch is None:
+            raise NotFound()
+        _apply(ctx, s, ch, data)
+        _recompute_value(ctx, s, ch)
+        bump(s, CHALLENGES, SCOREBOARD)
+    ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
+    return ch
+
+
+def delete_challenge(ctx: Context, challenge_id: int) -> None:
+    with ctx.db.write() as s:
+        ch = s.get(t.Challenge, challenge_id)
+        if ch is None:
+            raise NotFound()
+        s.delete(ch)
+        bump(s, CHALLENGES, SCOREBOARD)
+    ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
+
+
+def _recompute_value(ctx: Context, s: Any, ch: t.Challenge) -> None:
+    """Decaying challenges store their current value; recomputed after every solve and edit."""
+    if ch.function != "static":
+        ch.value = ctx.types.get(ch.type).current_value(scoring_of(ch), repo.solve_count(s, ch.id))
+
+
+def recompute_value(ctx: Context, s: Any, challenge_id: int) -> None:
+    ch = s.get(t.Challenge, challenge_id)
+    if ch is not None:
+        _recompute_value(ctx, s, ch)
+
+
+@dataclass(frozen=True)
+class Access:
+    visible: bool  # may see and attempt it
+    listed: bool  # appears in the list (possibly anonymised)
+
+
+def access(ch: t.Challenge, solved: set[int], is_admin: bool) -> Access:
+    if is_admin:
+        return Access(True, True)
+    if ch.state != "visible":
+        return Access(False, False)
+    prereqs = set((ch.requirements or {}).get("prerequisites") or [])
+    if prereqs <= solved:
+        return Access(True, True)
+    return Access(False, bool((ch.requirements or {}).get("anonymize")))
+
+
+def get_for_player(ctx: Context, challenge_id: int, account_id: int | None, is_admin: bool) -> t.Challenge:
+    """The challenge if this account may see it; otherwise NotFound (never reveal that it exists)."""
+    with ctx.db.read() as s:
+        ch = s.get(t.Challenge, challenge_id)
+        solved = repo.solved_ids(s, account_id) if account_id is not None else set()
+    if ch is None or not access(ch, solved, is_admin).visible:
+        raise NotFound()
+    return ch

@@ -1,0 +1,268 @@
+"""Use cases for what hangs off a challenge: flags, hints, tags, topics and files.
+
+Files are stored under ``<upload_dir>/<32 hex>/<name>`` (CTFd's location format, so ctfcli's sync
+compares them by name and SHA-1); the random directory keeps names from colliding and from being
+guessed. Names are reduced to a safe basename: no path can escape the upload directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.flags import validate_flag
+from kizuna.services.context import Context
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+def _challenge(s: Any, challenge_id: Any) -> t.Challenge:
+    try:
+        cid = int(challenge_id)
+    except (TypeError, ValueError):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="challenge_id") from None
+    ch = s.get(t.Challenge, cid)
+    if ch is None:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="challenge_id")
+    return ch
+
+
+def _get(s: Any, table: Any, row_id: int) -> Any:
+    row = s.get(table, row_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+# --- flags ----------------------------------------------------------------------------------------
+
+
+def create_flag(ctx: Context, challenge_id: Any, type_: str, content: str, data: str | None = "") -> t.Flag:
+    spec = validate_flag(type_ or "static", content or "", data)
+    with ctx.db.write() as s:
+        ch = _challenge(s, challenge_id)
+        flag = t.Flag(challenge_id=ch.id, type=spec.type, content=spec.content, data=spec.data)
+        s.add(flag)
+        s.flush()
+    return flag
+
+
+def update_flag(ctx: Context, flag_id: int, changes: dict[str, Any]) -> t.Flag:
+    with ctx.db.write() as s:
+        flag = _get(s, t.Flag, flag_id)
+        spec = validate_flag(
+            str(changes.get("type", flag.type)), str(changes.get("content", flag.content)),
+            changes.get("data", flag.data),
+        )
+        flag.type, flag.content, flag.data = spec.type, spec.content, spec.data
+    return flag
+
+
+def delete_flag(ctx: Context, flag_id: int) -> None:
+    with ctx.db.write() as s:
+        s.delete(_get(s, t.Flag, flag_id))
+
+
+# --- hints ----------------------------------------------------------------------------------------
+
+
+def _hint_requirements(s: Any, raw: Any) -> dict[str, Any] | None:
+    if raw in (None, "", {}):
+        return None
+    if isinstance(raw, list):
+        raw = {"prerequisites": raw}
+    if not isinstance(raw, dict):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="requirements")
+    ids = []
+    for item in raw.get("prerequisites") or []:
+        try:
+            hid = int(item)
+        except (TypeError, ValueError):
+            raise DomainError(ErrorCode.VALUE_INVALID, field="requirements") from None
+        if s.get(t.Hint, hid) is None:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="requirements")
+        ids.append(hid)
+    return {"prerequisites": ids}
+
+
+def _cost(raw: Any) -> int:
+    try:
+        cost = int(raw or 0)
+    except (TypeError, ValueError):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="cost") from None
+    if cost < 0:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="cost")
+    return cost
+
+
+def create_hint(ctx: Context, challenge_id: Any, content: str, cost: Any = 0, title: str = "",
+                requirements: Any = None) -> t.Hint:
+    with ctx.db.write() as s:
+        ch = _challenge(s, challenge_id)
+        hint = t.Hint(challenge_id=ch.id, type="standard", title=(title or "")[:200], content=content or "",
+                      cost=_cost(cost), requirements=_hint_requirements(s, requirements))
+        s.add(hint)
+        s.flush()
+    return hint
+
+
+def update_hint(ctx: Context, hint_id: int, changes: dict[str, Any]) -> t.Hint:
+    with ctx.db.write() as s:
+        hint = _get(s, t.Hint, hint_id)
+        if "content" in changes:
+            hint.content = str(changes["content"] or "")
+        if "title" in changes:
+            hint.title = str(changes["title"] or "")[:200]
+        if "cost" in changes:
+            hint.cost = _cost(changes["cost"])
+        if "requirements" in changes:
+            req = _hint_requirements(s, changes["requirements"])
+            if req and hint.id in req["prerequisites"]:
+                raise DomainError(ErrorCode.VALUE_INVALID, field="requirements")
+            hint.requirements = req
+    return hint
+
+
+def delete_hint(ctx: Context, hint_id: int) -> None:
+    with ctx.db.write() as s:
+        s.delete(_get(s, t.Hint, hint_id))
+
+
+# --- tags and topics -------------------------------------------------------------------------------
+
+
+def create_tag(ctx: Context, challenge_id: Any, value: str) -> t.Tag:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(ErrorCode.FIELD_REQUIRED, field="value")
+    with ctx.db.write() as s:
+        ch = _challenge(s, challenge_id)
+        tag = t.Tag(challenge_id=ch.id, value=value[:100])
+        s.add(tag)
+        s.flush()
+        bump(s, CHALLENGES)
+    return tag
+
+
+def update_tag(ctx: Context, tag_id: int, value: str) -> t.Tag:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(ErrorCode.FIELD_REQUIRED, field="value")
+    with ctx.db.write() as s:
+        tag = _get(s, t.Tag, tag_id)
+        tag.value = value[:100]
+        bump(s, CHALLENGES)
+    return tag
+
+
+def delete_tag(ctx: Context, tag_id: int) -> None:
+    with ctx.db.write() as s:
+        s.delete(_get(s, t.Tag, tag_id))
+        bump(s, CHALLENGES)
+
+
+def add_topic(ctx: Context, challenge_id: Any, value: str) -> t.ChallengeTopic:
+    """Link a topic to a challenge, creating the topic when no topic has that value yet."""
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(ErrorCode.FIELD_REQUIRED, field="value")
+    with ctx.db.write() as s:
+        ch = _challenge(s, challenge_id)
+        topic = s.query(t.Topic).filter(t.Topic.value == value[:200]).one_or_none()
+        if topic is None:
+            topic = t.Topic(value=value[:200])
+            s.add(topic)
+            s.flush()
+        link = t.ChallengeTopic(challenge_id=ch.id, topic_id=topic.id)
+        s.add(link)
+        s.flush()
+        link.topic = topic
+    return link
+
+
+def delete_topic_link(ctx: Context, link_id: int) -> None:
+    with ctx.db.write() as s:
+        s.delete(_get(s, t.ChallengeTopic, link_id))
+
+
+def delete_topic(ctx: Context, topic_id: int) -> None:
+    with ctx.db.write() as s:
+        s.delete(_get(s, t.Topic, topic_id))
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^\w.\-+ ()\[\]]", re.UNICODE)
+
+
+def safe_filename(name: str) -> str:
+    base = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/"))).strip()
+    base = _UNSAFE.sub("_", base).lstrip(".")
+    return base[:200] or "file"
+
+
+def save_file(ctx: Context, challenge_id: Any, filename: str, content: bytes, type_: str = "challenge") -> t.File:
+    if len(content) > MAX_FILE_BYTES:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="file")
+    name = safe_filename(filename)
+    location = f"{secrets.token_hex(16)}/{name}"
+    path = Path(ctx.upload_dir) / location
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    try:
+        with ctx.db.write() as s:
+            ch_id = _challenge(s, challenge_id).id if challenge_id not in (None, "") else None
+            row = t.File(type=type_ or "challenge", challenge_id=ch_id, location=location,
+                         sha1sum=hashlib.sha1(content, usedforsecurity=False).hexdigest(), size=len(content))
+            s.add(row)
+            s.flush()
+    except BaseException:
+        # Nothing in the database points at it: do not leave an orphan on disk.
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+    return row
+
+
+def delete_file(ctx: Context, file_id: int) -> None:
+    with ctx.db.write() as s:
+        row = _get(s, t.File, file_id)
+        location = row.location
+        s.delete(row)
+    path = Path(ctx.upload_dir) / location
+    if path.is_file():
+        path.unlink()
+        try:
+            path.parent.rmdir()
+        except OSError:
+            pass
+
+
+def file_path(ctx: Context, location: str) -> Path | None:
+    """The stored file for a location, never a path outside the upload directory."""
+    root = Path(ctx.upload_dir).resolve()
+    candidate = (root / location).resolve()
+    if root not in candidate.parents or not candidate.is_file():
+        return None
+    return candidate
+
+
+def file_by_location(ctx: Context, location: str) -> t.File | None:
+    with ctx.db.read() as s:
+        return s.query(t.File).filter(t.File.location == location).one_or_none()
+
+
+def recount(ctx: Context) -> None:
+    """Mark every read view stale (after bulk imports)."""
+    with ctx.db.write() as s:
+        repo.event(s)
+        bump(s, CHALLENGES, SCOREBOARD)

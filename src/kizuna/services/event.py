@@ -1,0 +1,88 @@
+"""The event's settings and clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kizuna.domain.clock import EventClock, Phase, utc
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.services.context import Context
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+
+MODES = ("teams", "users")
+EDITABLE = (
+    "name", "description", "mode", "team_size_limit", "start_at", "end_at", "freeze_at", "paused",
+    "registration_open", "email_required", "default_locale",
+)
+
+
+def get_event(ctx: Context) -> t.Event:
+    with ctx.db.read() as s:
+        ev = s.get(t.Event, 1)
+        return ev if ev is not None else t.Event(
+            id=1, name="Kizuna CTF", description="", mode="teams", team_size_limit=4, paused=False,
+            registration_open=True, email_required=False, default_locale="en",
+        )
+
+
+def clock_of(ev: t.Event) -> EventClock:
+    return EventClock(ev.start_at, ev.end_at, ev.freeze_at, bool(ev.paused))
+
+
+def phase(ctx: Context) -> Phase:
+    return clock_of(get_event(ctx)).phase(ctx.now())
+
+
+def _naive_utc(value: Any, field: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise DomainError(ErrorCode.VALUE_INVALID, field=field) from None
+    out = utc(dt)
+    assert out is not None
+    return out.replace(tzinfo=None)
+
+
+def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
+    """Change event settings. Times are ISO 8601; without an offset they are taken as UTC."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise DomainError(ErrorCode.VALUE_INVALID, field=sorted(unknown)[0])
+    with ctx.db.write() as s:
+        ev = repo.event(s)
+        for key, value in changes.items():
+            if key in ("start_at", "end_at", "freeze_at"):
+                setattr(ev, key, _naive_utc(value, key))
+            elif key == "mode":
+                if value not in MODES:
+                    raise DomainError(ErrorCode.VALUE_INVALID, field="mode")
+                ev.mode = value
+            elif key == "team_size_limit":
+                try:
+                    size = int(value)
+                except (TypeError, ValueError):
+                    raise DomainError(ErrorCode.VALUE_INVALID, field=key) from None
+                if size < 0:
+                    raise DomainError(ErrorCode.VALUE_INVALID, field=key)
+                ev.team_size_limit = size
+            elif key in ("paused", "registration_open", "email_required"):
+                setattr(ev, key, bool(value))
+            elif key == "name":
+                if not str(value).strip():
+                    raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
+                ev.name = str(value).strip()[:200]
+            else:
+                setattr(ev, key, str(value))
+        if ev.start_at and ev.end_at and ev.end_at <= ev.start_at:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="end_at")
+        bump(s, SCOREBOARD, CHALLENGES)
+    ctx.bus.publish({"type": "event_changed"})
+    return ev

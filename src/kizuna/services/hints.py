@@ -1,0 +1,86 @@
+"""Hints: unlocking one costs its ``cost`` in points, recorded as a negative award so the scoreboard
+needs no special case. A hint's ``requirements.prerequisites`` lists hints that must be unlocked first.
+Players never see a hint's content before unlocking it (free hints included: unlocking is one click).
+"""
+
+from __future__ import annotations
+
+from kizuna.domain.clock import Phase
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.services import challenges as challenge_service
+from kizuna.services.accounts import Principal, account_id
+from kizuna.services.context import Context
+from kizuna.services.event import clock_of
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.storage.db import SCOREBOARD, bump
+
+
+def _visible_hint(s: object, hint_id: int, acct: int | None, who: Principal) -> t.Hint:
+    hint = s.get(t.Hint, hint_id)  # type: ignore[attr-defined]
+    if hint is None:
+        raise NotFound()
+    ch = s.get(t.Challenge, hint.challenge_id)  # type: ignore[attr-defined]
+    solved = repo.solved_ids(s, acct) if acct is not None else set()  # type: ignore[arg-type]
+    if ch is None or not challenge_service.access(ch, solved, who.is_admin).visible:
+        raise NotFound()
+    return hint
+
+
+def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
+    with ctx.db.write() as s:
+        ev = repo.event(s)
+        if not who.is_admin:
+            phase = clock_of(ev).phase(ctx.now())
+            if phase is Phase.NOT_STARTED:
+                raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
+            if phase is Phase.ENDED:
+                raise Forbidden(ErrorCode.EVENT_ENDED)
+            if phase is Phase.PAUSED:
+                raise Forbidden(ErrorCode.EVENT_PAUSED)
+        user = s.get(t.User, who.user_id)
+        if user is None:
+            raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
+        acct = account_id(ev.mode, user.id, user.team_id)
+        if acct is None:
+            raise Forbidden(ErrorCode.TEAM_REQUIRED)
+        hint = _visible_hint(s, hint_id, acct, who)
+        unlocked = repo.unlocked_hint_ids(s, acct)
+        if hint.id in unlocked:
+            raise DomainError(ErrorCode.HINT_ALREADY_UNLOCKED, field="target")
+        needed = set((hint.requirements or {}).get("prerequisites") or [])
+        if not needed <= unlocked:
+            raise DomainError(ErrorCode.HINT_LOCKED, field="requirements", status=403)
+        if hint.cost > 0 and repo.account_score(s, acct) < hint.cost:
+            raise DomainError(ErrorCode.HINT_NOT_ENOUGH_POINTS, field="score")
+        unlock = t.Unlock(user_id=user.id, team_id=user.team_id, account_id=acct, target=hint.id, type="hints",
+                          date=ctx.now())
+        try:
+            with s.begin_nested():
+                s.add(unlock)
+        except repo.IntegrityError:
+            raise DomainError(ErrorCode.HINT_ALREADY_UNLOCKED, field="target") from None
+        if hint.cost:
+            s.add(t.Award(user_id=user.id, team_id=user.team_id, account_id=acct, name=f"Hint {hint.id}",
+                          description="hint_unlock", value=-hint.cost, category="hints", date=ctx.now()))
+            bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "unlock", "account_id": acct, "hint_id": hint_id})
+    return unlock
+
+
+def hint_for_player(ctx: Context, who: Principal | None, hint_id: int) -> tuple[t.Hint, bool]:
+    """The hint and whether its content may be shown (unlocked by this account, or viewer is admin)."""
+    with ctx.db.read() as s:
+        ev = repo.event(s)
+        if who is None:
+            raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
+        user = s.get(t.User, who.user_id)
+        acct = account_id(ev.mode, who.user_id, user.team_id if user else None)
+        hint = _visible_hint(s, hint_id, acct, who)
+        if who.is_admin:
+            return hint, True
+        unlocked = repo.unlocked_hint_ids(s, acct) if acct is not None else set()
+        needed = set((hint.requirements or {}).get("prerequisites") or [])
+        if not needed <= unlocked:
+            raise DomainError(ErrorCode.HINT_LOCKED, field="requirements", status=403)
+        return hint, hint.id in unlocked

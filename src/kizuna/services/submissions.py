@@ -1,0 +1,124 @@
+"""Flag submission — the hot write path.
+
+Everything happens in one short write transaction (on SQLite it begins IMMEDIATE, so concurrent
+submissions queue on the lock; on PostgreSQL the solves table's unique key on (challenge, account)
+arbitrates). Every attempt is stored, right or wrong. A correct answer inserts the solve inside a
+savepoint: if another request of the same team got there first the unique key refuses the row and
+this attempt is reported as already solved — so a solve, and its points, are recorded exactly once.
+Events go out only after the commit.
+
+Order of checks, as a player would expect: event not started / ended (refused, nothing stored),
+paused (refused), challenge not visible or locked (not found), already solved (told so, with whether
+this answer was right), rate limit (too many wrong answers in the last minute), max attempts, then
+the flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from kizuna.domain.clock import Phase
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.flags import FlagSpec
+from kizuna.services import challenges as challenge_service
+from kizuna.services.accounts import Principal, account_id
+from kizuna.services.context import Context
+from kizuna.services.event import clock_of
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+
+RATE_WINDOW = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """``status`` is CTFd's; ``message`` is a message id rendered by the adapter with ``params``."""
+
+    status: str
+    message: str
+    http_status: int = 200
+    params: dict[str, Any] = field(default_factory=dict)
+    remaining: int | None = None
+
+
+def submit_flag(
+    ctx: Context, who: Principal, challenge_id: int, provided: str, ip: str = "", preview: bool = False
+) -> AttemptResult:
+    provided = provided if isinstance(provided, str) else str(provided)
+    first_blood = False
+    solved_now = False
+    with ctx.db.write() as s:
+        ev = repo.event(s)
+        now = ctx.now()
+        if not who.is_admin:
+            phase = clock_of(ev).phase(now)
+            if phase is Phase.NOT_STARTED:
+                raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
+            if phase is Phase.ENDED:
+                raise Forbidden(ErrorCode.EVENT_ENDED)
+            if phase is Phase.PAUSED:
+                return AttemptResult("paused", "paused", 403, {"name": ev.name})
+        user = s.get(t.User, who.user_id)
+        if user is None:
+            raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
+        acct = account_id(ev.mode, user.id, user.team_id)
+        if acct is None:
+            raise Forbidden(ErrorCode.TEAM_REQUIRED)
+        ch = s.get(t.Challenge, challenge_id)
+        solved = repo.solved_ids(s, acct)
+        if ch is None or not challenge_service.access(ch, solved, who.is_admin).visible:
+            raise NotFound(field="challenge_id")
+        ctype = ctx.types.get(ch.type)
+        flags = [FlagSpec(f.type, f.content, f.data) for f in repo.flags_for(s, ch.id)]
+        correct = ctype.attempt(flags, provided)
+        if preview and who.is_admin:
+            return AttemptResult("correct" if correct else "incorrect", "correct" if correct else "incorrect")
+
+        def record(kind: str) -> t.Submission:
+            sub = t.Submission(
+                challenge_id=ch.id, user_id=user.id, team_id=user.team_id, account_id=acct,
+                ip=ip[:64], provided=provided[:4096], type=kind, date=now,
+            )
+            s.add(sub)
+            s.flush()
+            return sub
+
+        if ch.id in solved:
+            record("already_solved")
+            return AttemptResult("already_solved", "already_solved_correct" if correct else "already_solved_incorrect")
+        if not who.is_admin and ctx.attempt_rate_limit > 0:
+            recent = repo.recent_wrong(s, acct, now - RATE_WINDOW)
+            if recent >= ctx.attempt_rate_limit:
+                record("ratelimited")
+                return AttemptResult("ratelimited", "ratelimited", 429, {"seconds": int(RATE_WINDOW.total_seconds())})
+        if ch.max_attempts and not who.is_admin:
+            used = repo.counted_attempts(s, ch.id, acct)
+            if used >= ch.max_attempts:
+                record("ratelimited")
+                return AttemptResult("ratelimited", "no_attempts_left", 403, remaining=0)
+        if not correct:
+            record("incorrect")
+            if ch.max_attempts:
+                remaining = max(ch.max_attempts - repo.counted_attempts(s, ch.id, acct), 0)
+                return AttemptResult("incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining)
+            return AttemptResult("incorrect", "incorrect")
+        sub = record("correct")
+        try:
+            with s.begin_nested():
+                s.add(t.Solve(submission_id=sub.id, challenge_id=ch.id, user_id=user.id, team_id=user.team_id,
+                              account_id=acct, date=now))
+        except repo.IntegrityError:
+            # A concurrent request from the same account recorded the solve first.
+            sub.type = "already_solved"
+            return AttemptResult("already_solved", "already_solved_correct")
+        solved_now = True
+        first_blood = repo.solve_count(s, ch.id) == 1
+        challenge_service.recompute_value(ctx, s, ch.id)
+        bump(s, SCOREBOARD, CHALLENGES)
+    if solved_now:
+        ctx.bus.publish({"type": "solve", "challenge_id": challenge_id, "account_id": acct,
+                         "user_id": who.user_id, "first_blood": first_blood})
+    return AttemptResult("correct", "correct")

@@ -1,0 +1,163 @@
+"""Use cases for teams: create (the creator becomes captain), join by invite code, leave, admin edits."""
+
+from __future__ import annotations
+
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.names import name_key, validate_name
+from kizuna.security import new_invite_code
+from kizuna.services.context import Context
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.storage.db import SCOREBOARD, bump
+
+
+def create_team(ctx: Context, name: str, captain_id: int | None, affiliation: str = "", country: str = "") -> t.Team:
+    """Create a team. With a captain (a player creating their own team) the captain joins it."""
+    clean = validate_name(name)
+    with ctx.db.write() as s:
+        ev = repo.event(s)
+        if ev.mode != "teams":
+            raise DomainError(ErrorCode.NOT_TEAM_MODE, status=400)
+        user = None
+        if captain_id is not None:
+            user = s.get(t.User, captain_id)
+            if user is None:
+                raise NotFound()
+            if user.team_id is not None:
+                raise DomainError(ErrorCode.ALREADY_IN_TEAM)
+        if repo.team_by_name_key(s, name_key(clean)):
+            raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+        team = t.Team(
+            name=clean,
+            name_key=name_key(clean),
+            invite_code=new_invite_code(),
+            captain_id=captain_id,
+            affiliation=affiliation[:128],
+            country=country[:8],
+        )
+        s.add(team)
+        try:
+            s.flush()
+        except repo.IntegrityError:
+            raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
+        if user is not None:
+            user.team_id = team.id
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": team.id})
+    return team
+
+
+def join_team(ctx: Context, user_id: int, invite_code: str) -> t.Team:
+    with ctx.db.write() as s:
+        ev = repo.event(s)
+        if ev.mode != "teams":
+            raise DomainError(ErrorCode.NOT_TEAM_MODE)
+        user = s.get(t.User, user_id)
+        if user is None:
+            raise NotFound()
+        if user.team_id is not None:
+            raise DomainError(ErrorCode.ALREADY_IN_TEAM)
+        team = repo.team_by_invite(s, invite_code.strip())
+        if team is None or team.banned:
+            raise DomainError(ErrorCode.INVITE_INVALID, field="code")
+        if ev.team_size_limit and repo.team_size(s, team.id) >= ev.team_size_limit:
+            raise DomainError(ErrorCode.TEAM_FULL, field="code", limit=ev.team_size_limit)
+        user.team_id = team.id
+        if team.captain_id is None:
+            team.captain_id = user.id
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": team.id})
+    return team
+
+
+def add_member(ctx: Context, team_id: int, user_id: int) -> t.Team:
+    """Admin: put a user in a team regardless of invite code and size limit."""
+    with ctx.db.write() as s:
+        team, user = s.get(t.Team, team_id), s.get(t.User, user_id)
+        if team is None or user is None:
+            raise NotFound()
+        if user.team_id is not None and user.team_id != team.id:
+            raise DomainError(ErrorCode.ALREADY_IN_TEAM, field="user_id")
+        user.team_id = team.id
+        if team.captain_id is None:
+            team.captain_id = user.id
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": team_id})
+    return team
+
+
+def remove_member(ctx: Context, team_id: int, user_id: int) -> None:
+    """Remove a member. Solves and awards stay with the team: they were scored for it."""
+    with ctx.db.write() as s:
+        team, user = s.get(t.Team, team_id), s.get(t.User, user_id)
+        if team is None or user is None or user.team_id != team.id:
+            raise NotFound()
+        user.team_id = None
+        if team.captain_id == user.id:
+            others = [m for m in team.members if m.id != user.id]
+            team.captain_id = others[0].id if others else None
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": team_id})
+
+
+def leave_team(ctx: Context, user_id: int) -> None:
+    with ctx.db.read() as s:
+        user = s.get(t.User, user_id)
+        if user is None or user.team_id is None:
+            raise DomainError(ErrorCode.TEAM_REQUIRED)
+        team_id = user.team_id
+    remove_member(ctx, team_id, user_id)
+
+
+def new_invite(ctx: Context, team_id: int, actor_id: int, actor_is_admin: bool = False) -> str:
+    """Replace the team's invite code (captain or admin); the old code stops working."""
+    with ctx.db.write() as s:
+        team = s.get(t.Team, team_id)
+        if team is None:
+            raise NotFound()
+        if team.captain_id != actor_id and not actor_is_admin:
+            raise Forbidden(ErrorCode.NOT_CAPTAIN)
+        team.invite_code = new_invite_code()
+        return team.invite_code
+
+
+def update_team(ctx: Context, team_id: int, changes: dict[str, object], actor_id: int, actor_is_admin: bool) -> t.Team:
+    with ctx.db.write() as s:
+        team = s.get(t.Team, team_id)
+        if team is None:
+            raise NotFound()
+        if not actor_is_admin and team.captain_id != actor_id:
+            raise Forbidden(ErrorCode.NOT_CAPTAIN)
+        if "name" in changes:
+            clean = validate_name(str(changes["name"]))
+            other = repo.team_by_name_key(s, name_key(clean))
+            if other is not None and other.id != team.id:
+                raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+            team.name, team.name_key = clean, name_key(clean)
+        for text in ("affiliation", "country"):
+            if text in changes:
+                setattr(team, text, str(changes[text] or "")[:128])
+        if "captain_id" in changes:
+            new_captain = s.get(t.User, int(str(changes["captain_id"])))
+            if new_captain is None or new_captain.team_id != team.id:
+                raise DomainError(ErrorCode.VALUE_INVALID, field="captain_id")
+            team.captain_id = new_captain.id
+        if actor_is_admin:
+            for flag in ("hidden", "banned"):
+                if flag in changes:
+                    setattr(team, flag, bool(changes[flag]))
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": team_id})
+    return team
+
+
+def delete_team(ctx: Context, team_id: int) -> None:
+    with ctx.db.write() as s:
+        team = s.get(t.Team, team_id)
+        if team is None:
+            raise NotFound()
+        for member in team.members:
+            member.team_id = None
+        s.delete(team)
+        bump(s, SCOREBOARD)
+    ctx.bus.publish({"type": "account_changed", "account_id": team_id})

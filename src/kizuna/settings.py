@@ -1,0 +1,111 @@
+"""Kizuna's settings: one typed object, built once at start-up, never at import.
+
+Values come, in increasing priority, from the field defaults, an optional TOML config file
+(``KIZUNA_CONFIG``, or ``kizuna.toml`` in the working directory when present) and environment
+variables with the ``KIZUNA_`` prefix (``KIZUNA_DATABASE_URL`` sets ``database_url``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "KIZUNA_"
+_PLACEHOLDER_SECRETS = {"", "changeme", "secret", "change-me"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value Kizuna cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default=Path("kizuna-data"), metadata={"doc": "Directory for uploads, the generated secret key and the default SQLite database."})
+    database_url: str = field(default="", metadata={"doc": "SQLAlchemy URL. Default: a SQLite file `kizuna.db` inside the data directory."})
+    redis_url: str = field(default="", metadata={"doc": "Optional Redis URL; when set, the event bus uses Redis pub/sub so several replicas stay in step."})
+    secret_key: str = field(default="", metadata={"doc": "Signs sessions and file links. Generated and kept in `<data_dir>/secret_key` when unset."})
+    environment: str = field(default="development", metadata={"doc": "`development`, `test` or `production`; production refuses placeholder secrets."})
+    default_locale: str = field(default="en", metadata={"doc": "Language used when nothing else decides it."})
+    attempt_rate_limit: int = field(default=10, metadata={"doc": "Wrong flag attempts an account may make per minute before it is rate limited."})
+    session_https_only: bool = field(default=False, metadata={"doc": "Mark the session cookie Secure (set this behind HTTPS)."})
+    log_level: str = field(default="info", metadata={"doc": "Log level for the server."})
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kizuna.db'}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+def _coerce(name: str, raw: Any, kind: Any) -> Any:
+    kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if "bool" in kind_name:
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if "int" in kind_name:
+            return int(raw)
+        if "Path" in kind_name:
+            return Path(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{PREFIX}{name.upper()} has an invalid value") from exc
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the settings from defaults, the config file, the environment and ``overrides``."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    config_path = env.get(f"{PREFIX}CONFIG") or ("kizuna.toml" if Path("kizuna.toml").is_file() else "")
+    if config_path:
+        path = Path(config_path)
+        if not path.is_file():
+            raise SettingsError(f"config file {config_path} does not exist")
+        with path.open("rb") as fh:
+            values.update(tomllib.load(fh))
+    known = {f.name: f for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise SettingsError(f"unknown settings in config file: {', '.join(sorted(unknown))}")
+    for name in known:
+        key = f"{PREFIX}{name.upper()}"
+        if key in env:
+            values[name] = env[key]
+    values.update(overrides)
+    typed = {name: _coerce(name, value, known[name].type) for name, value in values.items()}
+    settings = Settings(**typed)
+    if settings.environment not in {"development", "test", "production"}:
+        raise SettingsError("KIZUNA_ENVIRONMENT must be development, test or production")
+    return _with_secret(settings)
+
+
+def _with_secret(settings: Settings) -> Settings:
+    """Fill in the secret key: generated once and kept in the data directory when unset."""
+    if settings.secret_key:
+        if settings.environment == "production" and settings.secret_key.lower() in _PLACEHOLDER_SECRETS:
+            raise SettingsError("KIZUNA_SECRET_KEY is a placeholder; set a real secret in production")
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = settings.data_dir / "secret_key"
+    if key_file.is_file():
+        key = key_file.read_text().strip()
+    else:
+        key = secrets.token_urlsafe(48)
+        # Written with owner-only permissions: the key signs every session.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+    return dataclasses.replace(settings, secret_key=key)
+
+
+def documented_settings() -> dict[str, str]:
+    """Every setting's environment variable and its documentation (used by docs tests)."""
+    return {f"{PREFIX}{f.name.upper()}": f.metadata.get("doc", "") for f in fields(Settings)}

@@ -1,0 +1,94 @@
+"""Aggregate queries behind the scoreboard: a handful of GROUP BYs, never a scan per request
+(their results are cached in snapshots until something scores)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+
+
+def mode(s: Session) -> str:
+    return repo.event(s).mode
+
+
+def ranked_accounts(s: Session, mode: str) -> dict[int, str]:
+    table: Any = t.Team if mode == "teams" else t.User
+    stmt = select(table.id, table.name).where(table.hidden.is_(False), table.banned.is_(False))
+    if mode == "users":
+        stmt = stmt.where(t.User.role != "admin")
+    return {i: n for i, n in s.execute(stmt)}
+
+
+def solve_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
+    stmt = (
+        select(t.Solve.account_id, func.sum(t.Challenge.value), func.max(t.Solve.date))
+        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .group_by(t.Solve.account_id)
+    )
+    if cutoff is not None:
+        stmt = stmt.where(t.Solve.date < cutoff)
+    return {a: (int(v or 0), d) for a, v, d in s.execute(stmt)}
+
+
+def award_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
+    stmt = select(t.Award.account_id, func.sum(t.Award.value), func.max(t.Award.date)).group_by(t.Award.account_id)
+    if cutoff is not None:
+        stmt = stmt.where(t.Award.date < cutoff)
+    return {a: (int(v or 0), d) for a, v, d in s.execute(stmt)}
+
+
+def user_scores(s: Session, cutoff: datetime | None) -> dict[int, int]:
+    solves = (
+        select(t.Solve.user_id, func.sum(t.Challenge.value))
+        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .group_by(t.Solve.user_id)
+    )
+    awards = select(t.Award.user_id, func.sum(t.Award.value)).group_by(t.Award.user_id)
+    if cutoff is not None:
+        solves = solves.where(t.Solve.date < cutoff)
+        awards = awards.where(t.Award.date < cutoff)
+    out: dict[int, int] = {}
+    for uid, v in s.execute(solves):
+        out[uid] = out.get(uid, 0) + int(v or 0)
+    for uid, v in s.execute(awards):
+        if uid is not None:
+            out[uid] = out.get(uid, 0) + int(v or 0)
+    return out
+
+
+def team_members(s: Session) -> list[tuple[int, str, int]]:
+    stmt = select(t.User.id, t.User.name, t.User.team_id).where(t.User.team_id.is_not(None)).order_by(t.User.id)
+    return [(i, n, tid) for i, n, tid in s.execute(stmt)]
+
+
+def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) -> list[dict[str, Any]]:
+    solves = (
+        select(t.Solve.challenge_id, t.Solve.account_id, t.Solve.user_id, t.Solve.team_id, t.Challenge.value, t.Solve.date)
+        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .where(t.Solve.account_id.in_(account_ids))
+    )
+    awards = select(t.Award.account_id, t.Award.user_id, t.Award.team_id, t.Award.value, t.Award.date).where(
+        t.Award.account_id.in_(account_ids)
+    )
+    if cutoff is not None:
+        solves = solves.where(t.Solve.date < cutoff)
+        awards = awards.where(t.Award.date < cutoff)
+    rows: list[dict[str, Any]] = [
+        {"challenge_id": c, "account_id": a, "user_id": u, "team_id": tm, "value": int(v), "date": d}
+        for c, a, u, tm, v, d in s.execute(solves)
+    ]
+    rows += [
+        {"challenge_id": None, "account_id": a, "user_id": u, "team_id": tm, "value": int(v), "date": d}
+        for a, u, tm, v, d in s.execute(awards)
+    ]
+    return rows
+
+
+def account_score(s: Session, account_id: int) -> int:
+    return repo.account_score(s, account_id)

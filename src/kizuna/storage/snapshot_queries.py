@@ -1,0 +1,39 @@
+"""The challenge list as plain data: challenges, solve counts (ranked accounts only), tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+
+
+def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
+    ranked = repo._ranked_accounts_subquery(s)
+    counts_q = (
+        select(t.Solve.challenge_id, func.count())
+        .where(t.Solve.account_id.in_(ranked))
+        .group_by(t.Solve.challenge_id)
+    )
+    if cutoff is not None:
+        counts_q = counts_q.where(t.Solve.date < cutoff)
+    counts = {cid: n for cid, n in s.execute(counts_q)}
+    tags: dict[int, list[str]] = {}
+    for cid, value in s.execute(select(t.Tag.challenge_id, t.Tag.value).order_by(t.Tag.id)):
+        tags.setdefault(cid, []).append(value)
+    rows = []
+    for ch in s.scalars(select(t.Challenge)):
+        rows.append(
+            {
+                "id": ch.id, "type": ch.type, "name": ch.name, "value": ch.value, "position": ch.position,
+                "category": ch.category, "state": ch.state, "solves": int(counts.get(ch.id, 0)),
+                "tags": tags.get(ch.id, []), "requirements": ch.requirements, "max_attempts": ch.max_attempts,
+            }
+        )
+    # CTFd's order: positioned challenges first by position, then by value, then id.
+    rows.sort(key=lambda r: (0 if r["position"] > 0 else 1, r["position"], r["value"], r["id"]))
+    return rows

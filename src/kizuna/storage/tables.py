@@ -1,0 +1,258 @@
+"""Database tables (SQLAlchemy 2 declarative). Times are stored as naive UTC.
+
+An *account* is what scores: the team in team mode, the user in individual mode. Rows that belong to
+an account (solves, awards, unlocks, submissions) carry ``account_id`` so one unique key enforces
+"solved once per team or user" in the database itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Event(Base):
+    """The event's settings: one row, id 1."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="Kizuna CTF")
+    description: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(16), default="teams")  # "teams" | "users"
+    team_size_limit: Mapped[int] = mapped_column(Integer, default=4)  # 0 = no limit
+    start_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    end_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    freeze_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_locale: Mapped[str] = mapped_column(String(16), default="en")
+
+
+class Revision(Base):
+    """Counters bumped in the same transaction as any write that changes a read-heavy view.
+
+    Snapshots remember the counter they were built at; a request compares one integer instead of
+    recomputing the view. Living in the database, the counters are shared by every worker and replica.
+    """
+
+    __tablename__ = "revisions"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    name_key: Mapped[str] = mapped_column(String(128), unique=True)
+    invite_code: Mapped[str] = mapped_column(String(64), unique=True)
+    captain_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    affiliation: Mapped[str] = mapped_column(String(128), default="")
+    country: Mapped[str] = mapped_column(String(8), default="")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    members: Mapped[list[User]] = relationship(back_populates="team", order_by="User.id")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    name_key: Mapped[str] = mapped_column(String(128), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="player")  # "admin" | "player" (| "judge" later)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), nullable=True)
+    affiliation: Mapped[str] = mapped_column(String(128), default="")
+    country: Mapped[str] = mapped_column(String(8), default="")
+    locale: Mapped[str] = mapped_column(String(16), default="")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on password change or logout-everywhere; sessions carrying an older value are void.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    team: Mapped[Team | None] = relationship(back_populates="members")
+
+
+class Challenge(Base):
+    __tablename__ = "challenges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    connection_info: Mapped[str | None] = mapped_column(Text, nullable=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[str] = mapped_column(String(32), default="standard")
+    state: Mapped[str] = mapped_column(String(16), default="visible")  # "visible" | "hidden"
+    max_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    logic: Mapped[str] = mapped_column(String(16), default="any")
+    function: Mapped[str] = mapped_column(String(32), default="static")
+    initial: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    minimum: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decay: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    next_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    requirements: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Flag(Base):
+    __tablename__ = "flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(32), default="static")
+    content: Mapped[str] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Hint(Base):
+    __tablename__ = "hints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(32), default="standard")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    cost: Mapped[int] = mapped_column(Integer, default=0)
+    requirements: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    value: Mapped[str] = mapped_column(String(100))
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class ChallengeTopic(Base):
+    __tablename__ = "challenge_topics"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    topic: Mapped[Topic] = relationship()
+
+
+class File(Base):
+    __tablename__ = "files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), default="challenge")
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    location: Mapped[str] = mapped_column(String(300), unique=True)
+    sha1sum: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Submission(Base):
+    """Every attempt, right or wrong, as typed (``provided``), with who, when and from where."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    provided: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(32))  # correct | incorrect | already_solved | ratelimited
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        Index("ix_submissions_account_date", "account_id", "date"),
+        Index("ix_submissions_challenge_account", "challenge_id", "account_id"),
+    )
+
+
+class Solve(Base):
+    __tablename__ = "solves"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True
+    )
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The rule "a correct solve is recorded exactly once per account and challenge" lives here.
+    __table_args__ = (UniqueConstraint("challenge_id", "account_id", name="uq_solves_challenge_account"),)
+
+
+class Award(Base):
+    """Points granted (or taken, when negative) by an admin, or the cost of an unlocked hint."""
+
+    __tablename__ = "awards"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    icon: Mapped[str] = mapped_column(String(64), default="")
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Unlock(Base):
+    __tablename__ = "unlocks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    target: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32), default="hints")
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("account_id", "type", "target", name="uq_unlocks_account_target"),)
+
+
+class Token(Base):
+    """API tokens. Only a SHA-256 of the token is stored; the token itself is shown once."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(32), default="user")
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,239 @@
+"""``/challenges``: list, detail, create/update/delete, attempts, solves and admin sub-lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from kizuna.domain.clock import Phase
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.markdown import render_markdown
+from kizuna.services import challenges as service
+from kizuna.services import submissions
+from kizuna.services.accounts import Principal, account_id
+from kizuna.services.event import clock_of
+from kizuna.storage import repo
+from kizuna.storage import tables as t
+from kizuna.web.api.v1.common import (
+    challenge_admin_shape,
+    done,
+    file_shape,
+    flag_shape,
+    hint_shape,
+    int_param,
+    json_body,
+    ok,
+    tag_shape,
+    when,
+)
+from kizuna.web.deps import Admin, CtxDep, User
+from kizuna.web.messages import attempt_message
+
+router = APIRouter(tags=["challenges"])
+
+
+def _viewer_account(ctx: Any, who: Principal, state_event: t.Event) -> int | None:
+    acct = account_id(state_event.mode, who.user_id, who.team_id)
+    if acct is None and not who.is_admin:
+        raise Forbidden(ErrorCode.TEAM_REQUIRED)
+    return acct
+
+
+def _check_started(ctx: Any, who: Principal, ev: t.Event) -> None:
+    if not who.is_admin and clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
+        raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
+
+
+@router.get("/challenges", summary="List challenges (players: visible ones; admins: ?view=admin for all)")
+def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") -> Response:
+    snaps = request.app.state.snapshots
+    state = snaps.state()
+    admin_view = who.is_admin and view == "admin"
+    rows = snaps.challenges(live=who.is_admin, state=state).data
+    if admin_view:
+        return ok([{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows])
+    _check_started(ctx, who, state.event)
+    acct = _viewer_account(ctx, who, state.event)
+    with ctx.db.read() as s:
+        solved = repo.solved_ids(s, acct) if acct is not None else set()
+    out = []
+    for r in rows:
+        if r["state"] != "visible" and not who.is_admin:
+            continue
+        prereqs = set((r["requirements"] or {}).get("prerequisites") or [])
+        if who.is_admin or prereqs <= solved:
+            out.append(_list_entry(r, r["id"] in solved, r["solves"]))
+        elif (r["requirements"] or {}).get("anonymize"):
+            out.append({"id": r["id"], "type": "hidden", "name": "???", "value": 0, "solves": None,
+                        "solved_by_me": False, "category": "???", "tags": [], "template": "", "script": "",
+                        "position": r["position"], "module_id": None})
+    return ok(out)
+
+
+def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str, Any]:
+    return {
+        "id": r["id"], "type": r["type"], "name": r["name"], "value": r["value"], "position": r["position"],
+        "solves": solves, "solved_by_me": solved_by_me, "category": r["category"], "module_id": None,
+        "tags": [{"value": v} for v in r["tags"]], "template": "", "script": "",
+    }
+
+
+@router.post("/challenges", summary="Create a challenge (admin)")
+async def create_challenge(request: Request, ctx: CtxDep, who: Admin) -> JSONResponse:
+    data = await json_body(request)
+    ch = service.create_challenge(ctx, data)
+    return ok(challenge_admin_shape(ch))
+
+
+@router.get("/challenges/types", summary="Challenge types (admin)")
+def challenge_types(ctx: CtxDep, who: Admin) -> JSONResponse:
+    return ok({name: {"id": name, "name": name, "templates": {}, "scripts": {}, "create": ""}
+               for name in ctx.types.names()})
+
+
+@router.post("/challenges/attempt", summary="Submit a flag")
+async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = False) -> JSONResponse:
+    data = await json_body(request)
+    challenge_id = int_param(data, "challenge_id")
+    assert challenge_id is not None
+    submission = data.get("submission")
+    if not isinstance(submission, str):
+        raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
+    ip = request.client.host if request.client else ""
+    result = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip, preview=preview)
+    payload = {"status": result.status, "message": attempt_message(result.message, **result.params)}
+    if result.remaining is not None:
+        payload["attempts_remaining"] = result.remaining
+    return JSONResponse({"success": True, "data": payload}, status_code=result.http_status)
+
+
+@router.get("/challenges/{challenge_id}", summary="A challenge in detail")
+def get_challenge(request: Request, ctx: CtxDep, who: User, challenge_id: int, view: str = "") -> JSONResponse:
+    snaps = request.app.state.snapshots
+    state = snaps.state()
+    if who.is_admin and view == "admin":
+        with ctx.db.read() as s:
+            ch = s.get(t.Challenge, challenge_id)
+        if ch is None:
+            raise NotFound()
+        return ok(challenge_admin_shape(ch))
+    _check_started(ctx, who, state.event)
+    acct = _viewer_account(ctx, who, state.event)
+    ch = service.get_for_player(ctx, challenge_id, acct, who.is_admin)
+    signer = request.app.state.file_signer
+    with ctx.db.read() as s:
+        solved = repo.solved_ids(s, acct) if acct is not None else set()
+        attempts = repo.counted_attempts(s, ch.id, acct) if acct is not None else 0
+        tags = [tag.value for tag in s.query(t.Tag).filter(t.Tag.challenge_id == ch.id).order_by(t.Tag.id)]
+        files = s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id).all()
+        hints = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).order_by(t.Hint.id).all()
+        unlocked = repo.unlocked_hint_ids(s, acct) if acct is not None else set()
+    counts = {r["id"]: r["solves"] for r in snaps.challenges(live=who.is_admin, state=state).data}
+    data = challenge_admin_shape(ch)
+    for secret in ("requirements", "next_id") if not who.is_admin else ():
+        data.pop(secret, None)
+    data.update(
+        solves=counts.get(ch.id, 0), solved_by_me=ch.id in solved, attempts=attempts,
+        files=[f"/files/{f.location}?token={signer.sign(f.location, who.user_id)}" for f in files],
+        tags=tags, module_id=None, rating=None, ratings=None, solution_id=None, solution_state=None,
+        hints=[
+            {"id": h.id, "cost": h.cost, "title": h.title,
+             **({"content": h.content, "html": render_markdown(h.content)} if who.is_admin or h.id in unlocked else {})}
+            for h in hints
+        ],
+        view="",
+        html=render_markdown(ch.description),
+    )
+    return ok(data)
+
+
+@router.patch("/challenges/{challenge_id}", summary="Update a challenge (admin)")
+async def update_challenge(request: Request, ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    data = await json_body(request)
+    ch = service.update_challenge(ctx, challenge_id, data)
+    return ok(challenge_admin_shape(ch))
+
+
+@router.delete("/challenges/{challenge_id}", summary="Delete a challenge (admin)")
+def delete_challenge(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    service.delete_challenge(ctx, challenge_id)
+    return done()
+
+
+@router.get("/challenges/{challenge_id}/solves", summary="Who solved a challenge, in order")
+def challenge_solves(request: Request, ctx: CtxDep, who: User, challenge_id: int) -> JSONResponse:
+    state = request.app.state.snapshots.state()
+    _check_started(ctx, who, state.event)
+    acct = _viewer_account(ctx, who, state.event)
+    service.get_for_player(ctx, challenge_id, acct, who.is_admin)
+    cutoff = None if who.is_admin else state.cutoff
+    mode = state.event.mode
+    with ctx.db.read() as s:
+        table: Any = t.Team if mode == "teams" else t.User
+        stmt = (
+            s.query(t.Solve.account_id, table.name, t.Solve.date)
+            .join(table, table.id == t.Solve.account_id)
+            .filter(t.Solve.challenge_id == challenge_id, table.hidden.is_(False), table.banned.is_(False))
+        )
+        if cutoff is not None:
+            stmt = stmt.filter(t.Solve.date < cutoff)
+        rows = stmt.order_by(t.Solve.date, t.Solve.id).all()
+    kind = "teams" if mode == "teams" else "users"
+    return ok([{"account_id": a, "name": n, "date": when(d), "account_url": f"/{kind}/{a}"} for a, n, d in rows])
+
+
+def _admin_challenge(ctx: Any, challenge_id: int) -> None:
+    with ctx.db.read() as s:
+        if s.get(t.Challenge, challenge_id) is None:
+            raise NotFound()
+
+
+@router.get("/challenges/{challenge_id}/flags", summary="A challenge's flags (admin)")
+def challenge_flags(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    _admin_challenge(ctx, challenge_id)
+    with ctx.db.read() as s:
+        return ok([flag_shape(f) for f in repo.flags_for(s, challenge_id)])
+
+
+@router.get("/challenges/{challenge_id}/tags", summary="A challenge's tags (admin)")
+def challenge_tags(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    _admin_challenge(ctx, challenge_id)
+    with ctx.db.read() as s:
+        rows = s.query(t.Tag).filter(t.Tag.challenge_id == challenge_id).order_by(t.Tag.id).all()
+        return ok([tag_shape(x) for x in rows])
+
+
+@router.get("/challenges/{challenge_id}/topics", summary="A challenge's topics (admin)")
+def challenge_topics(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    _admin_challenge(ctx, challenge_id)
+    with ctx.db.read() as s:
+        rows = s.query(t.ChallengeTopic).filter(t.ChallengeTopic.challenge_id == challenge_id).order_by(t.ChallengeTopic.id).all()
+        return ok([{"id": r.id, "challenge_id": r.challenge_id, "topic_id": r.topic_id, "value": r.topic.value}
+                   for r in rows])
+
+
+@router.get("/challenges/{challenge_id}/hints", summary="A challenge's hints (admin)")
+def challenge_hints(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    _admin_challenge(ctx, challenge_id)
+    with ctx.db.read() as s:
+        rows = s.query(t.Hint).filter(t.Hint.challenge_id == challenge_id).order_by(t.Hint.id).all()
+        return ok([hint_shape(h, True, render_markdown(h.content)) for h in rows])
+
+
+@router.get("/challenges/{challenge_id}/files", summary="A challenge's files (admin)")
+def challenge_files(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    _admin_challenge(ctx, challenge_id)
+    with ctx.db.read() as s:
+        rows = s.query(t.File).filter(t.File.challenge_id == challenge_id).order_by(t.File.id).all()
+        return ok([file_shape(f) for f in rows])
+
+
+@router.get("/challenges/{challenge_id}/requirements", summary="A challenge's prerequisites (admin)")
+def challenge_requirements(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+    with ctx.db.read() as s:
+        ch = s.get(t.Challenge, challenge_id)
+        if ch is None:
+            raise NotFound()
+        return ok(ch.requirements)

@@ -1,0 +1,131 @@
+"""The web application: pages and ``/api/v1`` over the same services."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from kizuna import __version__
+from kizuna.bus import make_bus
+from kizuna.challenge_types import ChallengeTypeRegistry
+from kizuna.i18n import LOCALES, current_locale, negotiate
+from kizuna.services.context import Context
+from kizuna.services.event import get_event
+from kizuna.settings import Settings
+from kizuna.storage.db import Database
+from kizuna.web import errors
+from kizuna.web.render import make_environment
+from kizuna.web.snapshots import Snapshots
+
+STATIC = Path(__file__).parent / "static"
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+
+
+class LocaleMiddleware:
+    """Sets the request's language: ``?lang=`` > the account's choice (kept in the session) >
+    the ``lang`` cookie > ``Accept-Language`` > the event's default language."""
+
+    def __init__(self, app: ASGIApp, ctx: Context) -> None:
+        self.app = app
+        self.ctx = ctx
+        self._default = ("en", 0.0)
+
+    def _event_default(self) -> str:
+        # The default language is read at most every few seconds; it changes rarely and is harmless stale.
+        value, at = self._default
+        if time.monotonic() - at > 5:
+            value = get_event(self.ctx).default_locale or "en"
+            self._default = (value, time.monotonic())
+        return value
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        locale = self.resolve(scope)
+        scope.setdefault("state", {})["locale"] = locale
+        token = current_locale.set(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_locale.reset(token)
+
+    def resolve(self, scope: Scope) -> str:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        lang = (query.get("lang") or [""])[0]
+        if lang in LOCALES:
+            return lang
+        session = scope.get("session") or {}
+        if session.get("lang") in LOCALES:
+            return str(session["lang"])
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        cookie = SimpleCookie()
+        try:
+            cookie.load(headers.get("cookie", ""))
+        except Exception:  # noqa: S110 - a malformed cookie header is ignored, not fatal
+            pass
+        if "lang" in cookie and cookie["lang"].value in LOCALES:
+            return cookie["lang"].value
+        return negotiate(headers.get("accept-language"), default="") or self._event_default()
+
+
+def build_context(settings: Settings, db: Database | None = None) -> Context:
+    return Context(
+        db=db or Database(settings.resolved_database_url),
+        types=ChallengeTypeRegistry.from_entry_points(),
+        bus=make_bus(settings.redis_url),
+        attempt_rate_limit=settings.attempt_rate_limit,
+        upload_dir=str(settings.upload_dir),
+    )
+
+
+def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
+    ctx = ctx or build_context(settings)
+    app = FastAPI(
+        title="Kizuna",
+        version=__version__,
+        description="Bilingual CTF platform. `/api/v1` follows CTFd's shapes; authenticate with "
+        "`Authorization: Token <token>` or the browser session (plus a `CSRF-Token` header).",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.ctx = ctx
+    app.state.templates = make_environment()
+    app.state.snapshots = Snapshots(ctx)
+    from kizuna.security import FileSigner
+
+    app.state.file_signer = FileSigner(settings.secret_key)
+    errors.install(app)
+
+    from kizuna.web.api.v1 import router as api_router
+    from kizuna.web.pages import router as pages_router
+
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    app.add_middleware(LocaleMiddleware, ctx=ctx)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="kizuna_session",
+        same_site="lax",
+        https_only=settings.session_https_only,
+        max_age=14 * 24 * 3600,
+    )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,97 @@
+"""FastAPI dependencies, declared once as ``Annotated`` aliases.
+
+Who is asking: an ``Authorization: Token <value>`` header (scripts, ctfcli; the scheme word is
+ignored, as CTFd does) or the browser's session cookie. Requests authenticated by the session must
+prove they come from our pages: forms carry ``csrf_token``, JSON requests the ``CSRF-Token`` header.
+Token requests need no CSRF proof: a browser never attaches the header by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
+from kizuna.security import csrf_ok, new_csrf_nonce
+from kizuna.services import accounts
+from kizuna.services.accounts import Principal
+from kizuna.services.context import Context
+from kizuna.storage import tables as t
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def _load_principal(request: Request) -> Principal | None:
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
+    ctx = get_ctx(request)
+    principal: Principal | None = None
+    request.state.via_token = False
+    auth = request.headers.get("authorization")
+    if auth:
+        _scheme, _sep, value = auth.strip().partition(" ")
+        user = accounts.resolve_token(ctx, value or _scheme)
+        principal = Principal.of(user)
+        request.state.via_token = True
+    else:
+        uid = request.session.get("uid")
+        if isinstance(uid, int):
+            with ctx.db.read() as s:
+                user = s.get(t.User, uid)
+            if user is not None and not user.banned and user.session_version == request.session.get("sv"):
+                principal = Principal.of(user)
+            else:
+                request.session.pop("uid", None)
+                request.session.pop("sv", None)
+    request.state.principal = principal
+    return principal
+
+
+def optional_principal(request: Request) -> Principal | None:
+    return _load_principal(request)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = new_csrf_nonce()
+        request.session["csrf"] = token
+    return token
+
+
+def check_api_csrf(request: Request) -> None:
+    """Session-authenticated API writes must echo the session's CSRF nonce in a header."""
+    if request.method in SAFE_METHODS or getattr(request.state, "via_token", False):
+        return
+    if request.session.get("uid") is None:
+        return
+    if not csrf_ok(request.session.get("csrf"), request.headers.get("csrf-token")):
+        raise Forbidden(ErrorCode.CSRF_FAILED)
+
+
+def require_user(request: Request) -> Principal:
+    principal = _load_principal(request)
+    if principal is None:
+        raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
+    check_api_csrf(request)
+    return principal
+
+
+def require_admin(request: Request) -> Principal:
+    principal = require_user(request)
+    if not principal.is_admin:
+        raise Forbidden()
+    return principal
+
+
+CtxDep = Annotated[Context, Depends(get_ctx)]
+MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
+User = Annotated[Principal, Depends(require_user)]
+Admin = Annotated[Principal, Depends(require_admin)]

@@ -1,0 +1,81 @@
+"""The sentence for each domain error id, in the reader's language."""
+
+from __future__ import annotations
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.i18n import gettext, lazy
+
+MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.NOT_FOUND: lazy("Not found."),
+    ErrorCode.FORBIDDEN: lazy("You do not have permission to do that."),
+    ErrorCode.AUTH_REQUIRED: lazy("Please log in first."),
+    ErrorCode.INVALID_CREDENTIALS: lazy("The name or password is incorrect."),
+    ErrorCode.NAME_TAKEN: lazy("That name is already taken."),
+    ErrorCode.NAME_INVALID: lazy("Names must be 1 to %(max)s characters, without control characters."),
+    ErrorCode.EMAIL_TAKEN: lazy("That email address is already registered."),
+    ErrorCode.EMAIL_REQUIRED: lazy("An email address is required for this event."),
+    ErrorCode.EMAIL_INVALID: lazy("That does not look like an email address."),
+    ErrorCode.PASSWORD_TOO_SHORT: lazy("Passwords must be at least %(min)s characters long."),
+    ErrorCode.PASSWORD_WRONG: lazy("Your current password is incorrect."),
+    ErrorCode.REGISTRATION_CLOSED: lazy("Registration is closed."),
+    ErrorCode.ALREADY_IN_TEAM: lazy("You are already in a team."),
+    ErrorCode.TEAM_REQUIRED: lazy("You need to join or create a team first."),
+    ErrorCode.TEAM_FULL: lazy("That team is full (at most %(limit)s members)."),
+    ErrorCode.INVITE_INVALID: lazy("That invite code is not valid."),
+    ErrorCode.NOT_CAPTAIN: lazy("Only the team captain can do that."),
+    ErrorCode.NOT_TEAM_MODE: lazy("This event is played individually, without teams."),
+    ErrorCode.CHALLENGE_LOCKED: lazy("Solve the prerequisite challenges first."),
+    ErrorCode.EVENT_NOT_STARTED: lazy("The event has not started yet."),
+    ErrorCode.EVENT_ENDED: lazy("The event has ended."),
+    ErrorCode.EVENT_PAUSED: lazy("The event is paused."),
+    ErrorCode.HINT_ALREADY_UNLOCKED: lazy("You have already unlocked this hint."),
+    ErrorCode.HINT_NOT_ENOUGH_POINTS: lazy("You do not have enough points to unlock this hint."),
+    ErrorCode.HINT_LOCKED: lazy("Unlock the earlier hints first."),
+    ErrorCode.REGEX_INVALID: lazy("The regular expression is not valid."),
+    ErrorCode.REGEX_DANGEROUS: lazy("The regular expression could take too long to match; simplify it."),
+    ErrorCode.FLAG_TYPE_UNKNOWN: lazy("Unknown flag type."),
+    ErrorCode.CHALLENGE_TYPE_UNKNOWN: lazy("Unknown challenge type."),
+    ErrorCode.DECAY_PARAMS_REQUIRED: lazy("Decaying challenges need initial, minimum and decay values."),
+    ErrorCode.VALUE_INVALID: lazy("This value is not valid."),
+    ErrorCode.FIELD_REQUIRED: lazy("This field is required."),
+    ErrorCode.TOKEN_INVALID: lazy("Your access token is invalid."),
+    ErrorCode.TOKEN_EXPIRED: lazy("Your access token has expired."),
+    ErrorCode.CSRF_FAILED: lazy("Your session has expired; reload the page and try again."),
+    ErrorCode.FILE_MISSING: lazy("No file was uploaded."),
+    ErrorCode.ACCOUNT_BANNED: lazy("This account has been banned."),
+}
+
+
+def message_for(error: DomainError) -> str:
+    return gettext(MESSAGES[error.code], **error.params)
+
+
+def attempt_message(message_id: str, **params: object) -> str:
+    """The sentence for a flag attempt's outcome (ids from ``services.submissions``)."""
+    from kizuna.i18n import ngettext
+
+    if message_id == "correct":
+        return gettext("Correct")
+    if message_id == "incorrect":
+        return gettext("Incorrect")
+    if message_id == "incorrect_remaining":
+        n = int(str(params.get("remaining", 0)))
+        return ngettext("Incorrect. You have %(num)s try remaining.", "Incorrect. You have %(num)s tries remaining.", n)
+    if message_id == "already_solved_correct":
+        return gettext("Correct, but you have already solved this challenge.")
+    if message_id == "already_solved_incorrect":
+        return gettext("Incorrect, and you have already solved this challenge.")
+    if message_id == "ratelimited":
+        return gettext("You are submitting flags too fast. Try again in %(seconds)s seconds.",
+                       seconds=params.get("seconds", 60))
+    if message_id == "no_attempts_left":
+        return gettext("Not accepted. You have no attempts left for this challenge.")
+    if message_id == "paused":
+        return gettext("%(name)s is paused.", name=params.get("name", ""))
+    raise KeyError(message_id)
+
+
+ATTEMPT_MESSAGE_IDS = (
+    "correct", "incorrect", "incorrect_remaining", "already_solved_correct", "already_solved_incorrect",
+    "ratelimited", "no_attempts_left", "paused",
+)

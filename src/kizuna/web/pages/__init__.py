@@ -1,0 +1,11 @@
+"""Server-rendered pages. One module per area; each exposes ``router``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kizuna.web.pages import home
+
+router = APIRouter(include_in_schema=False)
+for module in (home,):
+    router.include_router(module.router)

@@ -1,0 +1,84 @@
+"""Server-rendered pages: one Jinja environment with gettext bound to the request's locale."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from kizuna.i18n import LOCALES, current_locale, gettext, locale_name, ngettext
+from kizuna.markdown import render_markdown
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _format_dt(value: datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return format_datetime(aware, format=fmt, tzinfo=UTC, locale=current_locale.get())
+
+
+def _format_number(value: float | int) -> str:
+    return format_decimal(value, locale=current_locale.get())
+
+
+def _markdown(text: str) -> Markup:
+    # render_markdown's output is sanitised by nh3, so it is safe to mark as such.
+    return Markup(render_markdown(text))  # noqa: S704
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def _gettext(message: str, **values: Any) -> str:
+        return gettext(message, **values)
+
+    def _ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+        return ngettext(singular, plural, n, **values)
+
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["datetime"] = _format_dt
+    env.filters["number"] = _format_number
+    env.filters["markdown"] = _markdown
+    env.globals["LOCALES"] = [(code, locale_name(code)) for code in LOCALES]
+    return env
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    from kizuna.web.deps import csrf_token, optional_principal
+
+    env: Environment = request.app.state.templates
+    ctx = request.app.state.ctx
+    principal = optional_principal(request)
+    from kizuna.services.event import get_event
+
+    base = {
+        "request": request,
+        "user": principal,
+        "event": get_event(ctx),
+        "csrf_token": csrf_token(request),
+        "locale": current_locale.get(),
+        "path": request.url.path,
+        "query": request.url.query,
+    }
+    base.update(context)
+    html = env.get_template(template).render(**base)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status_code=status, status=status, message=message)

@@ -1,0 +1,142 @@
+"""Snapshots of the read-heavy views (scoreboard, top N, challenge list).
+
+Each snapshot remembers the database revision counters it was built from (``storage.db.bump`` raises
+them in the same transaction as any write that changes the view) and, for public views, the freeze
+cutoff. A request reads the counters — one primary-key query — and serves the stored bytes with an
+ETag while nothing has changed; only the first request after a change rebuilds. The counters live in
+the database, so every worker and replica sees a change at once; local events (the bus) only let this
+process drop a stale snapshot early.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kizuna.services import scoreboard
+from kizuna.services.context import Context
+from kizuna.services.event import clock_of
+from kizuna.storage import repo
+from kizuna.storage import snapshot_queries as q
+from kizuna.storage import tables as t
+from kizuna.storage.db import revisions
+
+
+def iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    stamp: tuple[Any, ...]
+    body: bytes
+    etag: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class State:
+    revisions: dict[str, int]
+    event: t.Event
+    cutoff: datetime | None
+
+
+class Snapshots:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._cache: dict[str, Snapshot] = {}
+        self._lock = threading.Lock()
+        ctx.bus.subscribe(self._on_event)
+
+    def _on_event(self, _event: dict[str, Any]) -> None:
+        # Counters in the database are the source of truth; nothing to do eagerly.
+        return None
+
+    def state(self) -> State:
+        with self.ctx.db.read() as s:
+            revs = revisions(s)
+            ev = s.get(t.Event, 1) or repo.event(s)
+        return State(revs, ev, clock_of(ev).public_cutoff(self.ctx.now()))
+
+    def _get(self, key: str, stamp: tuple[Any, ...], build: Callable[[], Any]) -> Snapshot:
+        snap = self._cache.get(key)
+        if snap is not None and snap.stamp == stamp:
+            return snap
+        with self._lock:
+            snap = self._cache.get(key)
+            if snap is not None and snap.stamp == stamp:
+                return snap
+            data = build()
+            body = json.dumps({"success": True, "data": data}, ensure_ascii=False, separators=(",", ":")).encode()
+            snap = Snapshot(stamp, body, '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"', data)
+            self._cache[key] = snap
+            return snap
+
+    # --- scoreboard -----------------------------------------------------------------------------
+
+    def scoreboard(self, live: bool, state: State | None = None) -> Snapshot:
+        state = state or self.state()
+        cutoff = None if live else state.cutoff
+        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode)
+        return self._get(f"scoreboard:{live}", stamp, lambda: self._build_scoreboard(cutoff))
+
+    def _build_scoreboard(self, cutoff: datetime | None) -> list[dict[str, Any]]:
+        board = scoreboard.standings(self.ctx, cutoff)
+        kind = "team" if board.mode == "teams" else "user"
+        out = []
+        for row in board.rows:
+            entry: dict[str, Any] = {
+                "pos": row.pos, "account_id": row.account_id, "account_url": f"/{kind}s/{row.account_id}",
+                "account_type": kind, "oauth_id": None, "name": row.name, "score": row.score,
+                "bracket_id": None, "bracket_name": None, "last_scored_at": iso(row.last_scored_at),
+            }
+            if board.mode == "teams":
+                entry["members"] = [
+                    {"id": m.id, "oauth_id": None, "name": m.name, "score": m.score, "bracket_id": None,
+                     "bracket_name": None}
+                    for m in row.members
+                ]
+            out.append(entry)
+        return out
+
+    def top(self, count: int, live: bool, state: State | None = None) -> Snapshot:
+        state = state or self.state()
+        cutoff = None if live else state.cutoff
+        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode)
+        return self._get(f"top:{count}:{live}", stamp, lambda: self._build_top(count, live, cutoff, state))
+
+    def _build_top(self, count: int, live: bool, cutoff: datetime | None, state: State) -> dict[str, Any]:
+        rows = self.scoreboard(live, state).data[:count]
+        events = scoreboard.score_events(self.ctx, [r["account_id"] for r in rows], cutoff)
+        return {
+            str(r["pos"]): {
+                "id": r["account_id"], "account_url": r["account_url"], "name": r["name"], "score": r["score"],
+                "bracket_id": None, "bracket_name": None,
+                "solves": [
+                    {"challenge_id": e.challenge_id, "account_id": e.account_id, "team_id": e.team_id,
+                     "user_id": e.user_id, "value": e.value, "date": iso(e.date)}
+                    for e in events[r["account_id"]]
+                ],
+            }
+            for r in rows
+        }
+
+    # --- challenge list ---------------------------------------------------------------------------
+
+    def challenges(self, live: bool, state: State | None = None) -> Snapshot:
+        """Every challenge with its solve count and tags; callers filter per viewer."""
+        state = state or self.state()
+        cutoff = None if live else state.cutoff
+        stamp = (state.revisions.get("challenges", 0), state.revisions.get("scoreboard", 0), cutoff)
+        return self._get(f"challenges:{live}", stamp, lambda: self._build_challenges(cutoff))
+
+    def _build_challenges(self, cutoff: datetime | None) -> list[dict[str, Any]]:
+        with self.ctx.db.read() as s:
+            return q.challenge_rows(s, cutoff)
