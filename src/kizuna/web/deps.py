@@ -95,3 +95,34 @@ CtxDep = Annotated[Context, Depends(get_ctx)]
 MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
 User = Annotated[Principal, Depends(require_user)]
 Admin = Annotated[Principal, Depends(require_admin)]
+
+
+async def verified_form(request: Request) -> dict[str, object]:
+    """A page form's fields, after checking its ``csrf_token`` against the session's nonce.
+
+    Multi-valued fields (checkbox groups, multiple selects, several files) come back as lists."""
+    form = await request.form()
+    if not csrf_ok(request.session.get("csrf"), str(form.get("csrf_token") or "")):
+        raise Forbidden(ErrorCode.CSRF_FAILED)
+    out: dict[str, object] = {}
+    for key in form:
+        values = form.getlist(key)
+        out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+def login_session(request: Request, user: t.User) -> None:
+    """Start a session for ``user``: a fresh CSRF nonce, and the account's language if it chose one."""
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["sv"] = user.session_version
+    request.session["csrf"] = new_csrf_nonce()
+    if user.locale:
+        request.session["lang"] = user.locale
+
+
+def logout_session(request: Request) -> None:
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
