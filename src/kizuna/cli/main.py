@@ -51,7 +51,24 @@ def serve(
     ctx.db.dispose()
     typer.echo(f"Kizuna is at http://{host}:{port}/")
     uvicorn.run("kizuna.web.asgi:create", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level, proxy_headers=True)
+                log_level=settings.log_level, proxy_headers=True, access_log=False,
+                log_config=_log_config(settings.log_level))
+
+
+def _log_config(level: str) -> dict[str, object]:
+    """uvicorn's own access log prints query strings (signed file links), so it is off; Kizuna's
+    ``kizuna.access`` logger prints method, path, status and time instead."""
+    fmt = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": fmt},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["console"], "level": level.upper()},
+            "kizuna": {"handlers": ["console"], "level": level.upper()},
+        },
+    }
 
 
 @db_app.command("upgrade")

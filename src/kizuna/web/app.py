@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
@@ -26,8 +27,37 @@ from kizuna.web.render import make_environment
 from kizuna.web.snapshots import Snapshots
 
 STATIC = Path(__file__).parent / "static"
+access_log = logging.getLogger("kizuna.access")
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+
+
+class AccessLogMiddleware:
+    """One log line per request: method, path, status, time. Never the query string, which can carry
+    signed file links, and never headers or bodies (tokens, passwords, flags)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def _send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        finally:
+            access_log.info(
+                "%s %s %s %.1fms", scope.get("method"), scope.get("path"), status["code"],
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 class LocaleMiddleware:
@@ -115,6 +145,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(LocaleMiddleware, ctx=ctx)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
