@@ -55,8 +55,12 @@ lint: install
 	$(BIN)/mypy
 
 catalogs: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy -k ngettext:1,2 -o src/kizuna/i18n/messages.pot --no-location --omit-header src/kizuna
-	$(BIN)/pybabel update -i src/kizuna/i18n/messages.pot -d src/kizuna/i18n/locale --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy -k ngettext:1,2 --sort-output -o src/kizuna/i18n/messages.pot --no-location --omit-header src/kizuna
+	for loc in en ja; do \
+	  if [ -f src/kizuna/i18n/locale/$$loc/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i src/kizuna/i18n/messages.pot -d src/kizuna/i18n/locale -l $$loc --no-fuzzy-matching --ignore-obsolete --omit-header; \
+	  else $(BIN)/pybabel init -i src/kizuna/i18n/messages.pot -d src/kizuna/i18n/locale -l $$loc; fi; \
+	done
 
 bench: install
 	$(BIN)/python bench/load.py
