@@ -108,7 +108,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings_and_ctx(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Settings, Context]]:
+def settings_and_ctx(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[tuple[Settings, Context]]:
     which = request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"
     if which == "postgresql":
         db: Database = request.getfixturevalue("pg_database")
@@ -165,7 +167,9 @@ class Factory:
         return self._n
 
     def user(self, name: str | None = None, role: str = "player", **kw: Any) -> Any:
-        return accounts.register_user(self.ctx, name or f"player{self._next()}", PASSWORD, role=role, by_admin=True, **kw)
+        return accounts.register_user(
+            self.ctx, name or f"player{self._next()}", PASSWORD, role=role, by_admin=True, **kw
+        )
 
     def admin(self, name: str | None = None) -> Any:
         return self.user(name or f"admin{self._next()}", role="admin")
@@ -209,7 +213,9 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
     page = client.get("/login")
     assert page.status_code == 200, page.text
     csrf = _csrf_from(page.text)
-    r = client.post("/login", data={"name": name, "password": password, "csrf_token": csrf}, follow_redirects=False)
+    r = client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": csrf}, follow_redirects=False
+    )
     assert r.status_code in (302, 303), r.text
     return _csrf_from(client.get("/login").text)
 
@@ -217,6 +223,8 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
 def _csrf_from(html: str) -> str:
     import re
 
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'name="csrf-token" content="([^"]+)"', html)
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
     assert m, "no CSRF token in page"
     return m.group(1)

@@ -25,14 +25,38 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = field(default=Path("kizuna-data"), metadata={"doc": "Directory for uploads, the generated secret key and the default SQLite database."})
-    database_url: str = field(default="", metadata={"doc": "SQLAlchemy URL. Default: a SQLite file `kizuna.db` inside the data directory."})
-    redis_url: str = field(default="", metadata={"doc": "Optional Redis URL; when set, the event bus uses Redis pub/sub so several replicas stay in step."})
-    secret_key: str = field(default="", metadata={"doc": "Signs sessions and file links. Generated and kept in `<data_dir>/secret_key` when unset."})
-    environment: str = field(default="development", metadata={"doc": "`development`, `test` or `production`; production refuses placeholder secrets."})
+    data_dir: Path = field(
+        default=Path("kizuna-data"),
+        metadata={"doc": "Directory for uploads, the generated secret key and the default SQLite database."},
+    )
+    database_url: str = field(
+        default="",
+        metadata={"doc": "SQLAlchemy URL. Default: a SQLite file `kizuna.db` inside the data directory."},
+    )
+    redis_url: str = field(
+        default="",
+        metadata={
+            "doc": "Optional Redis URL; when set, the event bus uses Redis pub/sub so replicas stay in step."
+        },
+    )
+    secret_key: str = field(
+        default="",
+        metadata={
+            "doc": "Signs sessions and file links. Generated and kept in `<data_dir>/secret_key` when unset."
+        },
+    )
+    environment: str = field(
+        default="development",
+        metadata={"doc": "`development`, `test` or `production`; production refuses placeholder secrets."},
+    )
     default_locale: str = field(default="en", metadata={"doc": "Language used when nothing else decides it."})
-    attempt_rate_limit: int = field(default=10, metadata={"doc": "Wrong flag attempts an account may make per minute before it is rate limited."})
-    session_https_only: bool = field(default=False, metadata={"doc": "Mark the session cookie Secure (set this behind HTTPS)."})
+    attempt_rate_limit: int = field(
+        default=10,
+        metadata={"doc": "Wrong flag attempts an account may make per minute before it is rate limited."},
+    )
+    session_https_only: bool = field(
+        default=False, metadata={"doc": "Mark the session cookie Secure (set this behind HTTPS)."}
+    )
     log_level: str = field(default="info", metadata={"doc": "Log level for the server."})
 
     @property

@@ -13,10 +13,14 @@ def test_correct_then_already_solved(backend, client, make, ctx):
     user, _team = make.player_in_team()
     ch = make.challenge(flag="flag{one}", value=150)
     h = auth(make.token(user))
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{one}"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{one}"}, headers=h
+    )
     assert r.status_code == 200
     assert r.json()["data"]["status"] == "correct"
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "nope"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "nope"}, headers=h
+    )
     assert r.json()["data"]["status"] == "already_solved"
     board = client.get("/api/v1/scoreboard").json()["data"]
     assert board[0]["score"] == 150
@@ -29,9 +33,15 @@ def test_incorrect_and_fullwidth_input(backend, client, make):
     user, _team = make.player_in_team()
     ch = make.challenge(flag="flag{abc}")
     h = auth(make.token(user))
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{abd}"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{abd}"}, headers=h
+    )
     assert r.json()["data"] == {"status": "incorrect", "message": "Incorrect"}
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "　ｆｌａｇ｛ａｂｃ｝"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": ch.id, "submission": "　ｆｌａｇ｛ａｂｃ｝"},
+        headers=h,
+    )
     assert r.json()["data"]["status"] == "correct"
 
 
@@ -41,11 +51,15 @@ def test_not_started_and_ended_are_refused(backend, client, make, ctx):
     h = auth(make.token(user))
     now = ctx.now()
     event.update_event(ctx, {"start_at": now + timedelta(hours=1), "end_at": now + timedelta(hours=2)})
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h
+    )
     assert r.status_code == 403
     assert r.json()["message"] == "The event has not started yet."
     event.update_event(ctx, {"start_at": now - timedelta(hours=2), "end_at": now - timedelta(hours=1)})
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h
+    )
     assert r.status_code == 403
     assert r.json()["message"] == "The event has ended."
 
@@ -61,12 +75,18 @@ def test_paused_rate_limited_and_max_attempts(backend, client, make, ctx):
     r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "x"}, headers=h)
     assert r.json()["data"]["message"] == "Incorrect. You have 1 try remaining."
     client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "y"}, headers=h)
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h
+    )
     assert (r.status_code, r.json()["data"]["status"]) == (403, "ratelimited")
     other = make.challenge()
     for i in range(ctx.attempt_rate_limit):
-        client.post("/api/v1/challenges/attempt", json={"challenge_id": other.id, "submission": f"w{i}"}, headers=h)
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": other.id, "submission": "flag{test}"}, headers=h)
+        client.post(
+            "/api/v1/challenges/attempt", json={"challenge_id": other.id, "submission": f"w{i}"}, headers=h
+        )
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": other.id, "submission": "flag{test}"}, headers=h
+    )
     assert (r.status_code, r.json()["data"]["status"]) == (429, "ratelimited")
 
 
@@ -74,7 +94,9 @@ def test_hidden_challenge_is_not_found_for_players(backend, client, make):
     user, _team = make.player_in_team()
     ch = make.challenge(state="hidden")
     h = auth(make.token(user))
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h
+    )
     assert r.status_code == 404
     assert all(c["id"] != ch.id for c in client.get("/api/v1/challenges", headers=h).json()["data"])
 
@@ -82,8 +104,11 @@ def test_hidden_challenge_is_not_found_for_players(backend, client, make):
 def test_player_without_team_is_refused(client, make):
     user = make.user()
     ch = make.challenge()
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"},
-                    headers=auth(make.token(user)))
+    r = client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": ch.id, "submission": "flag{test}"},
+        headers=auth(make.token(user)),
+    )
     assert r.status_code == 403
     assert r.json()["message"] == "You need to join or create a team first."
 
@@ -92,6 +117,8 @@ def test_japanese_error_message(client, make):
     user = make.user()
     ch = make.challenge()
     headers = {**auth(make.token(user)), "Accept-Language": "ja"}
-    r = client.post("/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "x"}, headers=headers)
+    r = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "x"}, headers=headers
+    )
     assert r.status_code == 403
     assert "チーム" in r.json()["message"]

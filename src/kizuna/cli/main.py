@@ -50,9 +50,17 @@ def serve(
         typer.echo("Database migrated to the newest schema.")
     ctx.db.dispose()
     typer.echo(f"Kizuna is at http://{host}:{port}/")
-    uvicorn.run("kizuna.web.asgi:create", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level, proxy_headers=True, access_log=False,
-                log_config=_log_config(settings.log_level))
+    uvicorn.run(
+        "kizuna.web.asgi:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        access_log=False,
+        log_config=_log_config(settings.log_level),
+    )
 
 
 def _log_config(level: str) -> dict[str, object]:
@@ -80,7 +88,9 @@ def db_upgrade() -> None:
 
 
 @app.command()
-def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the database has data.")) -> None:
+def demo(
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the database has data."),
+) -> None:
     """Load the demo event (challenges, teams, an admin) into an empty database."""
     from kizuna.demo import ADMIN_FILE, load_demo
 

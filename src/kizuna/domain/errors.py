@@ -20,8 +20,8 @@ class ErrorCode(StrEnum):
     EMAIL_TAKEN = "email_taken"
     EMAIL_REQUIRED = "email_required"
     EMAIL_INVALID = "email_invalid"
-    PASSWORD_TOO_SHORT = "password_too_short"
-    PASSWORD_WRONG = "password_wrong"
+    PASSWORD_TOO_SHORT = "password_too_short"  # noqa: S105 - a message id, not a secret
+    PASSWORD_WRONG = "password_wrong"  # noqa: S105 - a message id, not a secret
     REGISTRATION_CLOSED = "registration_closed"
     ALREADY_IN_TEAM = "already_in_team"
     TEAM_REQUIRED = "team_required"
@@ -43,8 +43,8 @@ class ErrorCode(StrEnum):
     DECAY_PARAMS_REQUIRED = "decay_params_required"
     VALUE_INVALID = "value_invalid"
     FIELD_REQUIRED = "field_required"
-    TOKEN_INVALID = "token_invalid"
-    TOKEN_EXPIRED = "token_expired"
+    TOKEN_INVALID = "token_invalid"  # noqa: S105 - a message id, not a secret
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 - a message id, not a secret
     CSRF_FAILED = "csrf_failed"
     FILE_MISSING = "file_missing"
     ACCOUNT_BANNED = "account_banned"

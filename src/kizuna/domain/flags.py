@@ -107,7 +107,7 @@ def _dangerous(items: Any, inside_unbounded: bool) -> bool:
         if name in ("GROUPREF", "GROUPREF_EXISTS"):
             return True
         if name in _REPEATS:
-            low, high, body = arg
+            _low, high, body = arg
             unbounded = high is _constants.MAXREPEAT or high > 100
             if unbounded and inside_unbounded and name != "POSSESSIVE_REPEAT":
                 return True

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.names import name_key, validate_email, validate_name, validate_password
+from kizuna.security import hash_password, new_token, token_digest, verify_password
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD, bump
-from kizuna.security import hash_password, new_token, token_digest, verify_password
 
 ROLES = ("admin", "player")
 
@@ -182,7 +182,9 @@ class IssuedToken:
     value: str  # shown once, never stored
 
 
-def create_token(ctx: Context, user_id: int, description: str = "", expires_in_days: int | None = None) -> IssuedToken:
+def create_token(
+    ctx: Context, user_id: int, description: str = "", expires_in_days: int | None = None
+) -> IssuedToken:
     value = new_token()
     with ctx.db.write() as s:
         if s.get(t.User, user_id) is None:

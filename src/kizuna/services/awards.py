@@ -10,8 +10,14 @@ from kizuna.storage.db import SCOREBOARD, bump
 
 
 def grant_award(
-    ctx: Context, name: str, value: int, user_id: int | None = None, team_id: int | None = None,
-    description: str = "", category: str = "", icon: str = "",
+    ctx: Context,
+    name: str,
+    value: int,
+    user_id: int | None = None,
+    team_id: int | None = None,
+    description: str = "",
+    category: str = "",
+    icon: str = "",
 ) -> t.Award:
     if not name.strip():
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
@@ -29,9 +35,17 @@ def grant_award(
             if user is None:
                 raise DomainError(ErrorCode.FIELD_REQUIRED, field="user_id")
             acct = user.id
-        award = t.Award(user_id=user_id, team_id=team_id, account_id=acct, name=name.strip()[:200],
-                        description=description, value=int(value), category=category[:100], icon=icon[:64],
-                        date=ctx.now())
+        award = t.Award(
+            user_id=user_id,
+            team_id=team_id,
+            account_id=acct,
+            name=name.strip()[:200],
+            description=description,
+            value=int(value),
+            category=category[:100],
+            icon=icon[:64],
+            date=ctx.now(),
+        )
         s.add(award)
         s.flush()
         bump(s, SCOREBOARD)

@@ -18,8 +18,23 @@ from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
 
 FIELDS = (
-    "name", "category", "description", "attribution", "connection_info", "value", "type", "state",
-    "max_attempts", "position", "logic", "function", "initial", "minimum", "decay", "next_id", "requirements",
+    "name",
+    "category",
+    "description",
+    "attribution",
+    "connection_info",
+    "value",
+    "type",
+    "state",
+    "max_attempts",
+    "position",
+    "logic",
+    "function",
+    "initial",
+    "minimum",
+    "decay",
+    "next_id",
+    "requirements",
 )
 STATES = ("visible", "hidden")
 LOGICS = ("any", "all", "team")
@@ -62,10 +77,19 @@ def _apply(ctx: Context, s: Any, ch: t.Challenge, data: dict[str, Any]) -> None:
     type_name = str(fields.get("type") or ch.type or "standard")
     ctype = ctx.types.get(type_name)
     merged: dict[str, Any] = {
-        "value": ch.value, "function": ch.function, "initial": ch.initial, "minimum": ch.minimum, "decay": ch.decay,
+        "value": ch.value,
+        "function": ch.function,
+        "initial": ch.initial,
+        "minimum": ch.minimum,
+        "decay": ch.decay,
     }
     scoring_keys = {"value", "function", "initial", "minimum", "decay"}
-    if "type" in fields and fields["type"] != ch.type and type_name == "dynamic" and not fields.get("function"):
+    if (
+        "type" in fields
+        and fields["type"] != ch.type
+        and type_name == "dynamic"
+        and not fields.get("function")
+    ):
         merged["function"] = None
     merged.update({k: v for k, v in fields.items() if k in scoring_keys})
     if "function" in fields and fields["function"] == "static":
@@ -110,8 +134,19 @@ def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
     if not str(data.get("name") or "").strip():
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
     with ctx.db.write() as s:
-        ch = t.Challenge(name="", category="", description="", attribution="", value=0, type="standard",
-                         state="visible", max_attempts=0, position=0, logic="any", function="static")
+        ch = t.Challenge(
+            name="",
+            category="",
+            description="",
+            attribution="",
+            value=0,
+            type="standard",
+            state="visible",
+            max_attempts=0,
+            position=0,
+            logic="any",
+            function="static",
+        )
         payload = dict(data)
         payload.setdefault("type", "standard")
         if payload.get("value") is None and payload.get("type") == "standard" and not payload.get("function"):

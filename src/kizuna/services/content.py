@@ -61,7 +61,8 @@ def update_flag(ctx: Context, flag_id: int, changes: dict[str, Any]) -> t.Flag:
     with ctx.db.write() as s:
         flag = _get(s, t.Flag, flag_id)
         spec = validate_flag(
-            str(changes.get("type", flag.type)), str(changes.get("content", flag.content)),
+            str(changes.get("type", flag.type)),
+            str(changes.get("content", flag.content)),
             changes.get("data", flag.data),
         )
         flag.type, flag.content, flag.data = spec.type, spec.content, spec.data
@@ -105,12 +106,19 @@ def _cost(raw: Any) -> int:
     return cost
 
 
-def create_hint(ctx: Context, challenge_id: Any, content: str, cost: Any = 0, title: str = "",
-                requirements: Any = None) -> t.Hint:
+def create_hint(
+    ctx: Context, challenge_id: Any, content: str, cost: Any = 0, title: str = "", requirements: Any = None
+) -> t.Hint:
     with ctx.db.write() as s:
         ch = _challenge(s, challenge_id)
-        hint = t.Hint(challenge_id=ch.id, type="standard", title=(title or "")[:200], content=content or "",
-                      cost=_cost(cost), requirements=_hint_requirements(s, requirements))
+        hint = t.Hint(
+            challenge_id=ch.id,
+            type="standard",
+            title=(title or "")[:200],
+            content=content or "",
+            cost=_cost(cost),
+            requirements=_hint_requirements(s, requirements),
+        )
         s.add(hint)
         s.flush()
     return hint
@@ -211,7 +219,9 @@ def safe_filename(name: str) -> str:
     return base[:200] or "file"
 
 
-def save_file(ctx: Context, challenge_id: Any, filename: str, content: bytes, type_: str = "challenge") -> t.File:
+def save_file(
+    ctx: Context, challenge_id: Any, filename: str, content: bytes, type_: str = "challenge"
+) -> t.File:
     if len(content) > MAX_FILE_BYTES:
         raise DomainError(ErrorCode.VALUE_INVALID, field="file")
     name = safe_filename(filename)
@@ -222,8 +232,13 @@ def save_file(ctx: Context, challenge_id: Any, filename: str, content: bytes, ty
     try:
         with ctx.db.write() as s:
             ch_id = _challenge(s, challenge_id).id if challenge_id not in (None, "") else None
-            row = t.File(type=type_ or "challenge", challenge_id=ch_id, location=location,
-                         sha1sum=hashlib.sha1(content, usedforsecurity=False).hexdigest(), size=len(content))
+            row = t.File(
+                type=type_ or "challenge",
+                challenge_id=ch_id,
+                location=location,
+                sha1sum=hashlib.sha1(content, usedforsecurity=False).hexdigest(),
+                size=len(content),
+            )
             s.add(row)
             s.flush()
     except BaseException:

@@ -14,17 +14,37 @@ from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
 
 MODES = ("teams", "users")
 EDITABLE = (
-    "name", "description", "mode", "team_size_limit", "start_at", "end_at", "freeze_at", "paused",
-    "registration_open", "email_required", "default_locale",
+    "name",
+    "description",
+    "mode",
+    "team_size_limit",
+    "start_at",
+    "end_at",
+    "freeze_at",
+    "paused",
+    "registration_open",
+    "email_required",
+    "default_locale",
 )
 
 
 def get_event(ctx: Context) -> t.Event:
     with ctx.db.read() as s:
         ev = s.get(t.Event, 1)
-        return ev if ev is not None else t.Event(
-            id=1, name="Kizuna CTF", description="", mode="teams", team_size_limit=4, paused=False,
-            registration_open=True, email_required=False, default_locale="en",
+        return (
+            ev
+            if ev is not None
+            else t.Event(
+                id=1,
+                name="Kizuna CTF",
+                description="",
+                mode="teams",
+                team_size_limit=4,
+                paused=False,
+                registration_open=True,
+                email_required=False,
+                default_locale="en",
+            )
         )
 
 

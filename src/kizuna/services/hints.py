@@ -53,16 +53,32 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
             raise DomainError(ErrorCode.HINT_LOCKED, field="requirements", status=403)
         if hint.cost > 0 and repo.account_score(s, acct) < hint.cost:
             raise DomainError(ErrorCode.HINT_NOT_ENOUGH_POINTS, field="score")
-        unlock = t.Unlock(user_id=user.id, team_id=user.team_id, account_id=acct, target=hint.id, type="hints",
-                          date=ctx.now())
+        unlock = t.Unlock(
+            user_id=user.id,
+            team_id=user.team_id,
+            account_id=acct,
+            target=hint.id,
+            type="hints",
+            date=ctx.now(),
+        )
         try:
             with s.begin_nested():
                 s.add(unlock)
         except repo.IntegrityError:
             raise DomainError(ErrorCode.HINT_ALREADY_UNLOCKED, field="target") from None
         if hint.cost:
-            s.add(t.Award(user_id=user.id, team_id=user.team_id, account_id=acct, name=f"Hint {hint.id}",
-                          description="hint_unlock", value=-hint.cost, category="hints", date=ctx.now()))
+            s.add(
+                t.Award(
+                    user_id=user.id,
+                    team_id=user.team_id,
+                    account_id=acct,
+                    name=f"Hint {hint.id}",
+                    description="hint_unlock",
+                    value=-hint.cost,
+                    category="hints",
+                    date=ctx.now(),
+                )
+            )
             bump(s, SCOREBOARD)
     ctx.bus.publish({"type": "unlock", "account_id": acct, "hint_id": hint_id})
     return unlock

@@ -69,14 +69,22 @@ def standings(ctx: Context, cutoff: datetime | None = None) -> Board:
         entries.append(Standing(account_id, name, int(solved) + int(awarded), max(times) if times else None))
     ranked: list[Ranked] = rank(entries)
     rows = [
-        Row(r.pos, r.standing.account_id, r.standing.name, r.standing.score, r.standing.last_scored_at,
-            members.get(r.standing.account_id, []))
+        Row(
+            r.pos,
+            r.standing.account_id,
+            r.standing.name,
+            r.standing.score,
+            r.standing.last_scored_at,
+            members.get(r.standing.account_id, []),
+        )
         for r in ranked
     ]
     return Board(mode, rows)
 
 
-def score_events(ctx: Context, account_ids: list[int], cutoff: datetime | None = None) -> dict[int, list[ScoreEvent]]:
+def score_events(
+    ctx: Context, account_ids: list[int], cutoff: datetime | None = None
+) -> dict[int, list[ScoreEvent]]:
     """Every solve and award of these accounts in time order: the data behind the score graph."""
     out: dict[int, list[ScoreEvent]] = {a: [] for a in account_ids}
     if not account_ids:

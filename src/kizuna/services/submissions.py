@@ -79,8 +79,14 @@ def submit_flag(
 
         def record(kind: str) -> t.Submission:
             sub = t.Submission(
-                challenge_id=ch.id, user_id=user.id, team_id=user.team_id, account_id=acct,
-                ip=ip[:64], provided=provided[:4096], type=kind, date=now,
+                challenge_id=ch.id,
+                user_id=user.id,
+                team_id=user.team_id,
+                account_id=acct,
+                ip=ip[:64],
+                provided=provided[:4096],
+                type=kind,
+                date=now,
             )
             s.add(sub)
             s.flush()
@@ -88,12 +94,16 @@ def submit_flag(
 
         if ch.id in solved:
             record("already_solved")
-            return AttemptResult("already_solved", "already_solved_correct" if correct else "already_solved_incorrect")
+            return AttemptResult(
+                "already_solved", "already_solved_correct" if correct else "already_solved_incorrect"
+            )
         if not who.is_admin and ctx.attempt_rate_limit > 0:
             recent = repo.recent_wrong(s, acct, now - RATE_WINDOW)
             if recent >= ctx.attempt_rate_limit:
                 record("ratelimited")
-                return AttemptResult("ratelimited", "ratelimited", 429, {"seconds": int(RATE_WINDOW.total_seconds())})
+                return AttemptResult(
+                    "ratelimited", "ratelimited", 429, {"seconds": int(RATE_WINDOW.total_seconds())}
+                )
         if ch.max_attempts and not who.is_admin:
             used = repo.counted_attempts(s, ch.id, acct)
             if used >= ch.max_attempts:
@@ -103,13 +113,23 @@ def submit_flag(
             record("incorrect")
             if ch.max_attempts:
                 remaining = max(ch.max_attempts - repo.counted_attempts(s, ch.id, acct), 0)
-                return AttemptResult("incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining)
+                return AttemptResult(
+                    "incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining
+                )
             return AttemptResult("incorrect", "incorrect")
         sub = record("correct")
         try:
             with s.begin_nested():
-                s.add(t.Solve(submission_id=sub.id, challenge_id=ch.id, user_id=user.id, team_id=user.team_id,
-                              account_id=acct, date=now))
+                s.add(
+                    t.Solve(
+                        submission_id=sub.id,
+                        challenge_id=ch.id,
+                        user_id=user.id,
+                        team_id=user.team_id,
+                        account_id=acct,
+                        date=now,
+                    )
+                )
         except repo.IntegrityError:
             # A concurrent request from the same account recorded the solve first.
             sub.type = "already_solved"
@@ -119,6 +139,13 @@ def submit_flag(
         challenge_service.recompute_value(ctx, s, ch.id)
         bump(s, SCOREBOARD, CHALLENGES)
     if solved_now:
-        ctx.bus.publish({"type": "solve", "challenge_id": challenge_id, "account_id": acct,
-                         "user_id": who.user_id, "first_blood": first_blood})
+        ctx.bus.publish(
+            {
+                "type": "solve",
+                "challenge_id": challenge_id,
+                "account_id": acct,
+                "user_id": who.user_id,
+                "first_blood": first_blood,
+            }
+        )
     return AttemptResult("correct", "correct")

@@ -11,7 +11,9 @@ from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD, bump
 
 
-def create_team(ctx: Context, name: str, captain_id: int | None, affiliation: str = "", country: str = "") -> t.Team:
+def create_team(
+    ctx: Context, name: str, captain_id: int | None, affiliation: str = "", country: str = ""
+) -> t.Team:
     """Create a team. With a captain (a player creating their own team) the captain joins it."""
     clean = validate_name(name)
     with ctx.db.write() as s:
@@ -121,7 +123,9 @@ def new_invite(ctx: Context, team_id: int, actor_id: int, actor_is_admin: bool =
         return team.invite_code
 
 
-def update_team(ctx: Context, team_id: int, changes: dict[str, object], actor_id: int, actor_is_admin: bool) -> t.Team:
+def update_team(
+    ctx: Context, team_id: int, changes: dict[str, object], actor_id: int, actor_is_admin: bool
+) -> t.Team:
     with ctx.db.write() as s:
         team = s.get(t.Team, team_id)
         if team is None:

@@ -93,7 +93,9 @@ CHALLENGES = "challenges"
 def bump(session: Session, *names: str) -> None:
     """Mark read-heavy views as changed, inside the caller's transaction."""
     for name in names:
-        result = session.execute(update(Revision).where(Revision.name == name).values(value=Revision.value + 1))
+        result = session.execute(
+            update(Revision).where(Revision.name == name).values(value=Revision.value + 1)
+        )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             session.add(Revision(name=name, value=1))
             session.flush()

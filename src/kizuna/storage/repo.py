@@ -57,16 +57,24 @@ def count_challenges(session: Session) -> int:
 
 
 def flags_for(session: Session, challenge_id: int) -> Sequence[t.Flag]:
-    return session.scalars(select(t.Flag).where(t.Flag.challenge_id == challenge_id).order_by(t.Flag.id)).all()
+    return session.scalars(
+        select(t.Flag).where(t.Flag.challenge_id == challenge_id).order_by(t.Flag.id)
+    ).all()
 
 
 def solve_count(session: Session, challenge_id: int) -> int:
     """Solves that count for decay: by accounts neither hidden nor banned."""
-    return session.scalar(
-        select(func.count()).select_from(t.Solve).where(
-            t.Solve.challenge_id == challenge_id, t.Solve.account_id.in_(_ranked_accounts_subquery(session))
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(t.Solve)
+            .where(
+                t.Solve.challenge_id == challenge_id,
+                t.Solve.account_id.in_(_ranked_accounts_subquery(session)),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _ranked_accounts_subquery(session: Session) -> Any:
@@ -77,9 +85,12 @@ def _ranked_accounts_subquery(session: Session) -> Any:
 
 
 def has_solved(session: Session, challenge_id: int, account_id: int) -> bool:
-    return session.scalar(
-        select(t.Solve.id).where(t.Solve.challenge_id == challenge_id, t.Solve.account_id == account_id)
-    ) is not None
+    return (
+        session.scalar(
+            select(t.Solve.id).where(t.Solve.challenge_id == challenge_id, t.Solve.account_id == account_id)
+        )
+        is not None
+    )
 
 
 def solved_ids(session: Session, account_id: int) -> set[int]:
@@ -87,41 +98,59 @@ def solved_ids(session: Session, account_id: int) -> set[int]:
 
 
 def counted_attempts(session: Session, challenge_id: int, account_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(t.Submission).where(
-            t.Submission.challenge_id == challenge_id,
-            t.Submission.account_id == account_id,
-            t.Submission.type == "incorrect",
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(t.Submission)
+            .where(
+                t.Submission.challenge_id == challenge_id,
+                t.Submission.account_id == account_id,
+                t.Submission.type == "incorrect",
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def recent_wrong(session: Session, account_id: int, since: datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(t.Submission).where(
-            t.Submission.account_id == account_id,
-            t.Submission.date >= since,
-            t.Submission.type.in_(("incorrect", "ratelimited")),
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(t.Submission)
+            .where(
+                t.Submission.account_id == account_id,
+                t.Submission.date >= since,
+                t.Submission.type.in_(("incorrect", "ratelimited")),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def account_score(session: Session, account_id: int) -> int:
-    solved = session.scalar(
-        select(func.coalesce(func.sum(t.Challenge.value), 0))
-        .select_from(t.Solve)
-        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Solve.account_id == account_id)
-    ) or 0
-    awarded = session.scalar(
-        select(func.coalesce(func.sum(t.Award.value), 0)).where(t.Award.account_id == account_id)
-    ) or 0
+    solved = (
+        session.scalar(
+            select(func.coalesce(func.sum(t.Challenge.value), 0))
+            .select_from(t.Solve)
+            .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+            .where(t.Solve.account_id == account_id)
+        )
+        or 0
+    )
+    awarded = (
+        session.scalar(
+            select(func.coalesce(func.sum(t.Award.value), 0)).where(t.Award.account_id == account_id)
+        )
+        or 0
+    )
     return int(solved) + int(awarded)
 
 
 def unlocked_hint_ids(session: Session, account_id: int) -> set[int]:
     return set(
-        session.scalars(select(t.Unlock.target).where(t.Unlock.account_id == account_id, t.Unlock.type == "hints"))
+        session.scalars(
+            select(t.Unlock.target).where(t.Unlock.account_id == account_id, t.Unlock.type == "hints")
+        )
     )
 
 

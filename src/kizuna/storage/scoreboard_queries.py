@@ -37,7 +37,9 @@ def solve_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, da
 
 
 def award_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
-    stmt = select(t.Award.account_id, func.sum(t.Award.value), func.max(t.Award.date)).group_by(t.Award.account_id)
+    stmt = select(t.Award.account_id, func.sum(t.Award.value), func.max(t.Award.date)).group_by(
+        t.Award.account_id
+    )
     if cutoff is not None:
         stmt = stmt.where(t.Award.date < cutoff)
     return {a: (int(v or 0), d) for a, v, d in s.execute(stmt)}
@@ -56,20 +58,29 @@ def user_scores(s: Session, cutoff: datetime | None) -> dict[int, int]:
     out: dict[int, int] = {}
     for uid, v in s.execute(solves):
         out[uid] = out.get(uid, 0) + int(v or 0)
-    for uid, v in s.execute(awards):
-        if uid is not None:
-            out[uid] = out.get(uid, 0) + int(v or 0)
+    for award_uid, v in s.execute(awards):
+        if award_uid is not None:
+            out[award_uid] = out.get(award_uid, 0) + int(v or 0)
     return out
 
 
 def team_members(s: Session) -> list[tuple[int, str, int]]:
-    stmt = select(t.User.id, t.User.name, t.User.team_id).where(t.User.team_id.is_not(None)).order_by(t.User.id)
-    return [(i, n, tid) for i, n, tid in s.execute(stmt)]
+    stmt = (
+        select(t.User.id, t.User.name, t.User.team_id).where(t.User.team_id.is_not(None)).order_by(t.User.id)
+    )
+    return [(i, n, tid) for i, n, tid in s.execute(stmt) if tid is not None]
 
 
 def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) -> list[dict[str, Any]]:
     solves = (
-        select(t.Solve.challenge_id, t.Solve.account_id, t.Solve.user_id, t.Solve.team_id, t.Challenge.value, t.Solve.date)
+        select(
+            t.Solve.challenge_id,
+            t.Solve.account_id,
+            t.Solve.user_id,
+            t.Solve.team_id,
+            t.Challenge.value,
+            t.Solve.date,
+        )
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
         .where(t.Solve.account_id.in_(account_ids))
     )

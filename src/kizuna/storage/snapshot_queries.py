@@ -25,13 +25,21 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
     tags: dict[int, list[str]] = {}
     for cid, value in s.execute(select(t.Tag.challenge_id, t.Tag.value).order_by(t.Tag.id)):
         tags.setdefault(cid, []).append(value)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ch in s.scalars(select(t.Challenge)):
         rows.append(
             {
-                "id": ch.id, "type": ch.type, "name": ch.name, "value": ch.value, "position": ch.position,
-                "category": ch.category, "state": ch.state, "solves": int(counts.get(ch.id, 0)),
-                "tags": tags.get(ch.id, []), "requirements": ch.requirements, "max_attempts": ch.max_attempts,
+                "id": ch.id,
+                "type": ch.type,
+                "name": ch.name,
+                "value": ch.value,
+                "position": ch.position,
+                "category": ch.category,
+                "state": ch.state,
+                "solves": int(counts.get(ch.id, 0)),
+                "tags": tags.get(ch.id, []),
+                "requirements": ch.requirements,
+                "max_attempts": ch.max_attempts,
             }
         )
     # CTFd's order: positioned challenges first by position, then by value, then id.

@@ -55,7 +55,10 @@ class AccessLogMiddleware:
             await self.app(scope, receive, _send)
         finally:
             access_log.info(
-                "%s %s %s %.1fms", scope.get("method"), scope.get("path"), status["code"],
+                "%s %s %s %.1fms",
+                scope.get("method"),
+                scope.get("path"),
+                status["code"],
                 (time.perf_counter() - started) * 1000,
             )
 

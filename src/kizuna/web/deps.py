@@ -44,9 +44,9 @@ def _load_principal(request: Request) -> Principal | None:
         uid = request.session.get("uid")
         if isinstance(uid, int):
             with ctx.db.read() as s:
-                user = s.get(t.User, uid)
-            if user is not None and not user.banned and user.session_version == request.session.get("sv"):
-                principal = Principal.of(user)
+                row = s.get(t.User, uid)
+            if row is not None and not row.banned and row.session_version == request.session.get("sv"):
+                principal = Principal.of(row)
             else:
                 request.session.pop("uid", None)
                 request.session.pop("sv", None)

@@ -59,7 +59,11 @@ def install(app: FastAPI) -> None:
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
             field = ".".join(loc)
             kind = err.get("type", "")
-            text = gettext("This field is required.") if kind == "missing" else gettext("This value is not valid.")
+            text = (
+                gettext("This field is required.")
+                if kind == "missing"
+                else gettext("This value is not valid.")
+            )
             errors.setdefault(field, []).append(text)
         if _is_api(request):
             return JSONResponse({"success": False, "errors": errors}, status_code=400)

@@ -60,14 +60,18 @@ def attempt_message(message_id: str, **params: object) -> str:
         return gettext("Incorrect")
     if message_id == "incorrect_remaining":
         n = int(str(params.get("remaining", 0)))
-        return ngettext("Incorrect. You have %(num)s try remaining.", "Incorrect. You have %(num)s tries remaining.", n)
+        return ngettext(
+            "Incorrect. You have %(num)s try remaining.", "Incorrect. You have %(num)s tries remaining.", n
+        )
     if message_id == "already_solved_correct":
         return gettext("Correct, but you have already solved this challenge.")
     if message_id == "already_solved_incorrect":
         return gettext("Incorrect, and you have already solved this challenge.")
     if message_id == "ratelimited":
-        return gettext("You are submitting flags too fast. Try again in %(seconds)s seconds.",
-                       seconds=params.get("seconds", 60))
+        return gettext(
+            "You are submitting flags too fast. Try again in %(seconds)s seconds.",
+            seconds=params.get("seconds", 60),
+        )
     if message_id == "no_attempts_left":
         return gettext("Not accepted. You have no attempts left for this challenge.")
     if message_id == "paused":
@@ -76,6 +80,12 @@ def attempt_message(message_id: str, **params: object) -> str:
 
 
 ATTEMPT_MESSAGE_IDS = (
-    "correct", "incorrect", "incorrect_remaining", "already_solved_correct", "already_solved_incorrect",
-    "ratelimited", "no_attempts_left", "paused",
+    "correct",
+    "incorrect",
+    "incorrect_remaining",
+    "already_solved_correct",
+    "already_solved_incorrect",
+    "ratelimited",
+    "no_attempts_left",
+    "paused",
 )

@@ -74,8 +74,12 @@ class Snapshots:
             if snap is not None and snap.stamp == stamp:
                 return snap
             data = build()
-            body = json.dumps({"success": True, "data": data}, ensure_ascii=False, separators=(",", ":")).encode()
-            snap = Snapshot(stamp, body, '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"', data)
+            body = json.dumps(
+                {"success": True, "data": data}, ensure_ascii=False, separators=(",", ":")
+            ).encode()
+            snap = Snapshot(
+                stamp, body, '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"', data
+            )
             self._cache[key] = snap
             return snap
 
@@ -93,14 +97,27 @@ class Snapshots:
         out = []
         for row in board.rows:
             entry: dict[str, Any] = {
-                "pos": row.pos, "account_id": row.account_id, "account_url": f"/{kind}s/{row.account_id}",
-                "account_type": kind, "oauth_id": None, "name": row.name, "score": row.score,
-                "bracket_id": None, "bracket_name": None, "last_scored_at": iso(row.last_scored_at),
+                "pos": row.pos,
+                "account_id": row.account_id,
+                "account_url": f"/{kind}s/{row.account_id}",
+                "account_type": kind,
+                "oauth_id": None,
+                "name": row.name,
+                "score": row.score,
+                "bracket_id": None,
+                "bracket_name": None,
+                "last_scored_at": iso(row.last_scored_at),
             }
             if board.mode == "teams":
                 entry["members"] = [
-                    {"id": m.id, "oauth_id": None, "name": m.name, "score": m.score, "bracket_id": None,
-                     "bracket_name": None}
+                    {
+                        "id": m.id,
+                        "oauth_id": None,
+                        "name": m.name,
+                        "score": m.score,
+                        "bracket_id": None,
+                        "bracket_name": None,
+                    }
                     for m in row.members
                 ]
             out.append(entry)
@@ -117,11 +134,21 @@ class Snapshots:
         events = scoreboard.score_events(self.ctx, [r["account_id"] for r in rows], cutoff)
         return {
             str(r["pos"]): {
-                "id": r["account_id"], "account_url": r["account_url"], "name": r["name"], "score": r["score"],
-                "bracket_id": None, "bracket_name": None,
+                "id": r["account_id"],
+                "account_url": r["account_url"],
+                "name": r["name"],
+                "score": r["score"],
+                "bracket_id": None,
+                "bracket_name": None,
                 "solves": [
-                    {"challenge_id": e.challenge_id, "account_id": e.account_id, "team_id": e.team_id,
-                     "user_id": e.user_id, "value": e.value, "date": iso(e.date)}
+                    {
+                        "challenge_id": e.challenge_id,
+                        "account_id": e.account_id,
+                        "team_id": e.team_id,
+                        "user_id": e.user_id,
+                        "value": e.value,
+                        "date": iso(e.date),
+                    }
                     for e in events[r["account_id"]]
                 ],
             }

@@ -66,17 +66,39 @@ def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") ->
         if who.is_admin or prereqs <= solved:
             out.append(_list_entry(r, r["id"] in solved, r["solves"]))
         elif (r["requirements"] or {}).get("anonymize"):
-            out.append({"id": r["id"], "type": "hidden", "name": "???", "value": 0, "solves": None,
-                        "solved_by_me": False, "category": "???", "tags": [], "template": "", "script": "",
-                        "position": r["position"], "module_id": None})
+            out.append(
+                {
+                    "id": r["id"],
+                    "type": "hidden",
+                    "name": "???",
+                    "value": 0,
+                    "solves": None,
+                    "solved_by_me": False,
+                    "category": "???",
+                    "tags": [],
+                    "template": "",
+                    "script": "",
+                    "position": r["position"],
+                    "module_id": None,
+                }
+            )
     return ok(out)
 
 
 def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str, Any]:
     return {
-        "id": r["id"], "type": r["type"], "name": r["name"], "value": r["value"], "position": r["position"],
-        "solves": solves, "solved_by_me": solved_by_me, "category": r["category"], "module_id": None,
-        "tags": [{"value": v} for v in r["tags"]], "template": "", "script": "",
+        "id": r["id"],
+        "type": r["type"],
+        "name": r["name"],
+        "value": r["value"],
+        "position": r["position"],
+        "solves": solves,
+        "solved_by_me": solved_by_me,
+        "category": r["category"],
+        "module_id": None,
+        "tags": [{"value": v} for v in r["tags"]],
+        "template": "",
+        "script": "",
     }
 
 
@@ -89,8 +111,12 @@ async def create_challenge(request: Request, ctx: CtxDep, who: Admin) -> JSONRes
 
 @router.get("/challenges/types", summary="Challenge types (admin)")
 def challenge_types(ctx: CtxDep, who: Admin) -> JSONResponse:
-    return ok({name: {"id": name, "name": name, "templates": {}, "scripts": {}, "create": ""}
-               for name in ctx.types.names()})
+    return ok(
+        {
+            name: {"id": name, "name": name, "templates": {}, "scripts": {}, "create": ""}
+            for name in ctx.types.names()
+        }
+    )
 
 
 @router.post("/challenges/attempt", summary="Submit a flag")
@@ -103,14 +129,16 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
     ip = request.client.host if request.client else ""
     result = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip, preview=preview)
-    payload = {"status": result.status, "message": attempt_message(result.message, **result.params)}
+    payload: dict[str, object] = {"status": result.status, "message": attempt_message(result.message, **result.params)}
     if result.remaining is not None:
         payload["attempts_remaining"] = result.remaining
     return JSONResponse({"success": True, "data": payload}, status_code=result.http_status)
 
 
 @router.get("/challenges/{challenge_id}", summary="A challenge in detail")
-def get_challenge(request: Request, ctx: CtxDep, who: User, challenge_id: int, view: str = "") -> JSONResponse:
+def get_challenge(
+    request: Request, ctx: CtxDep, who: User, challenge_id: int, view: str = ""
+) -> JSONResponse:
     snaps = request.app.state.snapshots
     state = snaps.state()
     if who.is_admin and view == "admin":
@@ -135,12 +163,27 @@ def get_challenge(request: Request, ctx: CtxDep, who: User, challenge_id: int, v
     for secret in ("requirements", "next_id") if not who.is_admin else ():
         data.pop(secret, None)
     data.update(
-        solves=counts.get(ch.id, 0), solved_by_me=ch.id in solved, attempts=attempts,
+        solves=counts.get(ch.id, 0),
+        solved_by_me=ch.id in solved,
+        attempts=attempts,
         files=[f"/files/{f.location}?token={signer.sign(f.location, who.user_id)}" for f in files],
-        tags=tags, module_id=None, rating=None, ratings=None, solution_id=None, solution_state=None,
+        tags=tags,
+        module_id=None,
+        rating=None,
+        ratings=None,
+        solution_id=None,
+        solution_state=None,
         hints=[
-            {"id": h.id, "cost": h.cost, "title": h.title,
-             **({"content": h.content, "html": render_markdown(h.content)} if who.is_admin or h.id in unlocked else {})}
+            {
+                "id": h.id,
+                "cost": h.cost,
+                "title": h.title,
+                **(
+                    {"content": h.content, "html": render_markdown(h.content)}
+                    if who.is_admin or h.id in unlocked
+                    else {}
+                ),
+            }
             for h in hints
         ],
         view="",
@@ -181,7 +224,9 @@ def challenge_solves(request: Request, ctx: CtxDep, who: User, challenge_id: int
             stmt = stmt.filter(t.Solve.date < cutoff)
         rows = stmt.order_by(t.Solve.date, t.Solve.id).all()
     kind = "teams" if mode == "teams" else "users"
-    return ok([{"account_id": a, "name": n, "date": when(d), "account_url": f"/{kind}/{a}"} for a, n, d in rows])
+    return ok(
+        [{"account_id": a, "name": n, "date": when(d), "account_url": f"/{kind}/{a}"} for a, n, d in rows]
+    )
 
 
 def _admin_challenge(ctx: Any, challenge_id: int) -> None:
@@ -209,9 +254,18 @@ def challenge_tags(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
 def challenge_topics(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
     _admin_challenge(ctx, challenge_id)
     with ctx.db.read() as s:
-        rows = s.query(t.ChallengeTopic).filter(t.ChallengeTopic.challenge_id == challenge_id).order_by(t.ChallengeTopic.id).all()
-        return ok([{"id": r.id, "challenge_id": r.challenge_id, "topic_id": r.topic_id, "value": r.topic.value}
-                   for r in rows])
+        rows = (
+            s.query(t.ChallengeTopic)
+            .filter(t.ChallengeTopic.challenge_id == challenge_id)
+            .order_by(t.ChallengeTopic.id)
+            .all()
+        )
+        return ok(
+            [
+                {"id": r.id, "challenge_id": r.challenge_id, "topic_id": r.topic_id, "value": r.topic.value}
+                for r in rows
+            ]
+        )
 
 
 @router.get("/challenges/{challenge_id}/hints", summary="A challenge's hints (admin)")

@@ -12,7 +12,6 @@ from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.storage import tables as t
 from kizuna.web.snapshots import iso
 
-
 _NO_DATA = object()
 
 
@@ -68,14 +67,27 @@ def int_param(data: dict[str, Any], key: str, required: bool = True) -> int | No
 def challenge_admin_shape(ch: t.Challenge) -> dict[str, Any]:
     decaying = ch.function != "static"
     return {
-        "id": ch.id, "name": ch.name, "value": ch.value, "description": ch.description,
-        "attribution": ch.attribution, "connection_info": ch.connection_info, "next_id": ch.next_id,
-        "category": ch.category, "state": ch.state, "max_attempts": ch.max_attempts, "position": ch.position,
-        "logic": ch.logic, "initial": ch.initial if decaying else None, "decay": ch.decay if decaying else None,
-        "minimum": ch.minimum if decaying else None, "function": ch.function, "type": ch.type,
+        "id": ch.id,
+        "name": ch.name,
+        "value": ch.value,
+        "description": ch.description,
+        "attribution": ch.attribution,
+        "connection_info": ch.connection_info,
+        "next_id": ch.next_id,
+        "category": ch.category,
+        "state": ch.state,
+        "max_attempts": ch.max_attempts,
+        "position": ch.position,
+        "logic": ch.logic,
+        "initial": ch.initial if decaying else None,
+        "decay": ch.decay if decaying else None,
+        "minimum": ch.minimum if decaying else None,
+        "function": ch.function,
+        "type": ch.type,
         "requirements": ch.requirements,
         "type_data": {
-            "id": ch.type, "name": ch.type,
+            "id": ch.type,
+            "name": ch.type,
             "templates": {"create": "", "update": "", "view": ""},
             "scripts": {"create": "", "update": "", "view": ""},
         },
@@ -83,8 +95,14 @@ def challenge_admin_shape(ch: t.Challenge) -> dict[str, Any]:
 
 
 def flag_shape(f: t.Flag) -> dict[str, Any]:
-    return {"id": f.id, "challenge_id": f.challenge_id, "challenge": f.challenge_id, "type": f.type,
-            "content": f.content, "data": f.data}
+    return {
+        "id": f.id,
+        "challenge_id": f.challenge_id,
+        "challenge": f.challenge_id,
+        "type": f.type,
+        "content": f.content,
+        "data": f.data,
+    }
 
 
 def tag_shape(tag: t.Tag) -> dict[str, Any]:
@@ -92,13 +110,26 @@ def tag_shape(tag: t.Tag) -> dict[str, Any]:
 
 
 def file_shape(f: t.File) -> dict[str, Any]:
-    return {"id": f.id, "type": f.type, "location": f.location, "sha1sum": f.sha1sum,
-            "challenge_id": f.challenge_id, "challenge": f.challenge_id}
+    return {
+        "id": f.id,
+        "type": f.type,
+        "location": f.location,
+        "sha1sum": f.sha1sum,
+        "challenge_id": f.challenge_id,
+        "challenge": f.challenge_id,
+    }
 
 
 def hint_shape(h: t.Hint, with_content: bool, html: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": h.id, "challenge_id": h.challenge_id, "challenge": h.challenge_id,
-                           "type": h.type, "title": h.title, "cost": h.cost, "requirements": h.requirements}
+    out: dict[str, Any] = {
+        "id": h.id,
+        "challenge_id": h.challenge_id,
+        "challenge": h.challenge_id,
+        "type": h.type,
+        "title": h.title,
+        "cost": h.cost,
+        "requirements": h.requirements,
+    }
     if with_content:
         out["content"] = h.content
         out["html"] = html if html is not None else ""
