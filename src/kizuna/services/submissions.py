@@ -118,6 +118,10 @@ def submit_flag(
                 )
             return AttemptResult("incorrect", "incorrect")
         sub = record("correct")
+        # Lock the challenge row (PostgreSQL; SQLite's write lock already serialises) so concurrent
+        # solves count each other's rows: the decayed value and first blood are then exact. NO KEY
+        # UPDATE, because the submission's foreign key already holds a KEY SHARE lock on the row.
+        s.refresh(ch, with_for_update={"key_share": True})
         try:
             with s.begin_nested():
                 s.add(

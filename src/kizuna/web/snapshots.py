@@ -52,7 +52,7 @@ class Snapshots:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._cache: dict[str, Snapshot] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: building "top" builds the scoreboard first
         ctx.bus.subscribe(self._on_event)
 
     def _on_event(self, _event: dict[str, Any]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kizuna.web.pages import home
+from kizuna.web.pages import auth, challenges, home, scoreboard, teams
 
 router = APIRouter(include_in_schema=False)
-for module in (home,):
+for module in (home, auth, challenges, teams, scoreboard):
     router.include_router(module.router)

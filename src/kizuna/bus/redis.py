@@ -1,0 +1,160 @@
+"""The event bus over Redis pub/sub, so every worker and replica hears every event.
+
+Each ``RedisBus`` subscribes to one channel (``kizuna:events``) and runs a daemon thread that reads
+it and hands each event to this process's subscribers. An event published here travels through Redis
+and comes back the same way, so local and remote subscribers see events in the same order, and in
+the listener thread (handlers must be quick and thread-safe).
+
+Publishing happens after a use case has committed, so it never raises into the caller: an event that
+cannot be sent (Redis down, a value that is not JSON) is logged and dropped. Nothing depends on the
+bus for correctness — shared state lives in the database — it only makes other replicas react sooner.
+If Redis is unreachable the listener keeps retrying in the background and resumes when it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import redis
+
+from kizuna.bus import Event, Handler
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "kizuna:events"
+_POLL_SECONDS = 0.2
+_MAX_BACKOFF_SECONDS = 5.0
+_CONNECT_TIMEOUT_SECONDS = 2.0
+
+
+class RedisBus:
+    """A ``Bus`` whose events go through Redis pub/sub (see the module docstring)."""
+
+    def __init__(self, url: str, channel: str = CHANNEL) -> None:
+        self.channel = channel
+        # Publishing has its own client: a pub/sub connection cannot send ordinary commands.
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=_CONNECT_TIMEOUT_SECONDS, socket_timeout=_CONNECT_TIMEOUT_SECONDS
+        )
+        self._listen = redis.Redis.from_url(
+            url, socket_connect_timeout=_CONNECT_TIMEOUT_SECONDS, health_check_interval=30
+        )
+        self._pubsub: Any = None
+        self._handlers: list[Handler] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        # Subscribe before returning when Redis is there, so an event published right after
+        # construction is not missed; otherwise the listener thread keeps trying.
+        self._connect(log_failure=True)
+        self._thread = threading.Thread(target=self._run, name="kizuna-redis-bus", daemon=True)
+        self._thread.start()
+
+    # --- the Bus protocol ---------------------------------------------------------------------
+
+    def publish(self, event: Event) -> None:
+        kind = event.get("type") if isinstance(event, dict) else None
+        try:
+            payload = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+            self._redis.publish(self.channel, payload)
+        except Exception as exc:
+            # Only the event type is logged: values stay out of logs whatever they are.
+            log.error("could not publish a %s event: %s", kind, type(exc).__name__)
+
+    def subscribe(self, handler: Handler) -> Callable[[], None]:
+        with self._lock:
+            self._handlers.append(handler)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if handler in self._handlers:
+                    self._handlers.remove(handler)
+
+        return unsubscribe
+
+    def close(self) -> None:
+        """Stop the listener thread and close the connections; safe to call more than once."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        with self._lock:
+            self._handlers.clear()
+        self._drop_pubsub()
+        for client in (self._redis, self._listen):
+            try:
+                client.close()
+            except Exception:  # noqa: S110 - closing a broken connection has nothing left to do
+                pass
+
+    # --- the listener -------------------------------------------------------------------------
+
+    def _connect(self, log_failure: bool) -> bool:
+        """Open the pub/sub connection and wait for Redis to confirm the subscription."""
+        pubsub = self._listen.pubsub()
+        try:
+            pubsub.subscribe(self.channel)
+            deadline = _CONNECT_TIMEOUT_SECONDS / _POLL_SECONDS
+            for _ in range(int(deadline) + 1):
+                message = pubsub.get_message(timeout=_POLL_SECONDS)
+                if message is not None and message.get("type") == "subscribe":
+                    self._pubsub = pubsub
+                    return True
+            raise TimeoutError("no subscription confirmation")
+        except Exception as exc:
+            if log_failure:
+                log.warning("event bus cannot reach Redis yet (%s); retrying", type(exc).__name__)
+            try:
+                pubsub.close()
+            except Exception:  # noqa: S110 - the connection is already broken
+                pass
+            return False
+
+    def _drop_pubsub(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            try:
+                pubsub.close()
+            except Exception:  # noqa: S110 - the connection is already broken
+                pass
+
+    def _run(self) -> None:
+        backoff = _POLL_SECONDS
+        while not self._stop.is_set():
+            if self._pubsub is None:
+                if not self._connect(log_failure=False):
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
+                    continue
+                log.info("event bus connected to Redis")
+                backoff = _POLL_SECONDS
+            try:
+                message = self._pubsub.get_message(ignore_subscribe_messages=True, timeout=_POLL_SECONDS)
+            except Exception as exc:
+                if self._stop.is_set():
+                    break
+                log.warning("event bus lost Redis (%s); reconnecting", type(exc).__name__)
+                self._drop_pubsub()
+                continue
+            if message is not None and message.get("type") == "message":
+                self._deliver(message.get("data"))
+
+    def _deliver(self, data: Any) -> None:
+        try:
+            event = json.loads(data)
+        except (TypeError, ValueError):
+            log.warning("ignored a malformed event on %s", self.channel)
+            return
+        if not isinstance(event, dict):
+            log.warning("ignored a malformed event on %s", self.channel)
+            return
+        with self._lock:
+            handlers = list(self._handlers)
+        for handler in handlers:
+            try:
+                handler(event)
+            except Exception:
+                # One failing subscriber must not keep the event from the others.
+                log.exception("event handler failed for %s", event.get("type"))

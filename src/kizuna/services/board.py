@@ -1,0 +1,317 @@
+"""What a player sees of the challenges and of other accounts: the challenge board, one challenge in
+detail, its solvers, and public team and user pages.
+
+Shared by the API and the pages so both apply the same rules:
+
+* Admins see every challenge; players see visible challenges whose prerequisites their account has
+  solved. A challenge with unmet prerequisites is left out, or — when its requirements say
+  ``anonymize`` — listed as a locked "???" entry that reveals nothing (not even its category).
+* Nothing is shown to players before the event starts.
+* In team mode a player without a team has no account to play for (``TEAM_REQUIRED``).
+* Public views honour the scoreboard freeze: solves after the cutoff are not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kizuna.domain.clock import Phase
+from kizuna.domain.errors import ErrorCode, Forbidden, NotFound
+from kizuna.services import challenges as challenge_service
+from kizuna.services.accounts import Principal, account_id
+from kizuna.services.context import Context
+from kizuna.services.event import clock_of
+from kizuna.storage import repo, scoreboard_queries
+from kizuna.storage import tables as t
+
+SOLVER_LIMIT = 10
+
+
+# --- who is playing -------------------------------------------------------------------------------
+
+
+def viewer_account(mode: str, who: Principal) -> int | None:
+    """The account ``who`` plays for; admins may have none, players must (team mode: a team)."""
+    acct = account_id(mode, who.user_id, who.team_id)
+    if acct is None and not who.is_admin:
+        raise Forbidden(ErrorCode.TEAM_REQUIRED)
+    return acct
+
+
+def ensure_started(ctx: Context, who: Principal, ev: t.Event) -> None:
+    """Players see no challenge before the start; admins always do."""
+    if not who.is_admin and clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
+        raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
+
+
+def solved_ids(ctx: Context, acct: int | None) -> set[int]:
+    if acct is None:
+        return set()
+    with ctx.db.read() as s:
+        return repo.solved_ids(s, acct)
+
+
+# --- the board ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """One card on the board. A ``locked`` entry is anonymised: only its id and position are real."""
+
+    id: int
+    type: str
+    name: str
+    category: str
+    value: int
+    position: int
+    solves: int | None
+    solved: bool
+    locked: bool
+    tags: tuple[str, ...] = ()
+
+
+def board_entries(rows: list[dict[str, Any]], solved: set[int], is_admin: bool) -> list[BoardEntry]:
+    """The entries a viewer sees, from the challenge-list snapshot rows (already in board order)."""
+    out: list[BoardEntry] = []
+    for r in rows:
+        if r["state"] != "visible" and not is_admin:
+            continue
+        requirements = r["requirements"] or {}
+        prereqs = set(requirements.get("prerequisites") or [])
+        if is_admin or prereqs <= solved:
+            out.append(
+                BoardEntry(
+                    id=r["id"],
+                    type=r["type"],
+                    name=r["name"],
+                    category=r["category"],
+                    value=r["value"],
+                    position=r["position"],
+                    solves=r["solves"],
+                    solved=r["id"] in solved,
+                    locked=False,
+                    tags=tuple(r["tags"]),
+                )
+            )
+        elif requirements.get("anonymize"):
+            out.append(
+                BoardEntry(
+                    id=r["id"],
+                    type="hidden",
+                    name="???",
+                    category="???",
+                    value=0,
+                    position=r["position"],
+                    solves=None,
+                    solved=False,
+                    locked=True,
+                )
+            )
+    return out
+
+
+def by_category(entries: list[BoardEntry]) -> list[tuple[str, list[BoardEntry]]]:
+    """Entries grouped by category, categories in the order their first entry appears."""
+    groups: dict[str, list[BoardEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.category, []).append(entry)
+    return list(groups.items())
+
+
+# --- one challenge --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HintView:
+    id: int
+    title: str
+    cost: int
+    unlocked: bool
+    available: bool  # its prerequisite hints are unlocked, so it may be unlocked now
+    content: str | None  # only when unlocked (or for admins)
+
+
+@dataclass(frozen=True)
+class ChallengeView:
+    challenge: t.Challenge
+    account_id: int | None
+    solved: bool
+    attempts: int  # wrong answers counted towards max_attempts
+    remaining: int | None  # attempts left when max_attempts is set
+    tags: list[str]
+    files: list[t.File]
+    hints: list[HintView]
+
+
+def challenge_view(ctx: Context, who: Principal, challenge_id: int, mode: str) -> ChallengeView:
+    """A challenge as ``who`` may see it; NotFound when they may not (never revealing it exists)."""
+    acct = viewer_account(mode, who)
+    ch = challenge_service.get_for_player(ctx, challenge_id, acct, who.is_admin)
+    with ctx.db.read() as s:
+        solved = repo.solved_ids(s, acct) if acct is not None else set()
+        attempts = repo.counted_attempts(s, ch.id, acct) if acct is not None else 0
+        tags = [x.value for x in s.query(t.Tag).filter(t.Tag.challenge_id == ch.id).order_by(t.Tag.id)]
+        files = s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id).all()
+        hints = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).order_by(t.Hint.id).all()
+        unlocked = repo.unlocked_hint_ids(s, acct) if acct is not None else set()
+    hint_views = []
+    for h in hints:
+        shown = who.is_admin or h.id in unlocked
+        needed = set((h.requirements or {}).get("prerequisites") or [])
+        hint_views.append(
+            HintView(
+                id=h.id,
+                title=h.title,
+                cost=h.cost,
+                unlocked=h.id in unlocked,
+                available=needed <= unlocked,
+                content=h.content if shown else None,
+            )
+        )
+    remaining = max(ch.max_attempts - attempts, 0) if ch.max_attempts else None
+    return ChallengeView(ch, acct, ch.id in solved, attempts, remaining, tags, files, hint_views)
+
+
+@dataclass(frozen=True)
+class Solver:
+    account_id: int
+    name: str
+    date: datetime
+
+
+def solvers(
+    ctx: Context, challenge_id: int, mode: str, cutoff: datetime | None, limit: int | None = None
+) -> list[Solver]:
+    """Ranked accounts (neither hidden nor banned) that solved the challenge, earliest first."""
+    with ctx.db.read() as s:
+        table: Any = t.Team if mode == "teams" else t.User
+        stmt = (
+            s.query(t.Solve.account_id, table.name, t.Solve.date)
+            .join(table, table.id == t.Solve.account_id)
+            .filter(t.Solve.challenge_id == challenge_id, table.hidden.is_(False), table.banned.is_(False))
+        )
+        if cutoff is not None:
+            stmt = stmt.filter(t.Solve.date < cutoff)
+        stmt = stmt.order_by(t.Solve.date, t.Solve.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [Solver(a, n, d) for a, n, d in stmt.all()]
+
+
+# --- public account pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SolveView:
+    challenge_id: int
+    challenge_name: str
+    category: str
+    value: int
+    date: datetime
+    user_id: int
+    user_name: str
+
+
+def _solves(
+    ctx: Context, column: Any, ident: int, cutoff: datetime | None, is_admin: bool
+) -> list[SolveView]:
+    with ctx.db.read() as s:
+        q = (
+            s.query(t.Solve, t.Challenge, t.User)
+            .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+            .join(t.User, t.User.id == t.Solve.user_id)
+            .filter(column == ident)
+        )
+        if not is_admin:
+            q = q.filter(t.Challenge.state == "visible")
+        if cutoff is not None:
+            q = q.filter(t.Solve.date < cutoff)
+        rows = q.order_by(t.Solve.date, t.Solve.id).all()
+        return [SolveView(ch.id, ch.name, ch.category, ch.value, sv.date, u.id, u.name) for sv, ch, u in rows]
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    name: str
+    is_captain: bool
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    team: t.Team
+    members: list[MemberView]
+    solves: list[SolveView]
+
+
+def team_page(ctx: Context, team_id: int, cutoff: datetime | None, is_admin: bool = False) -> TeamPage:
+    """A team's public page; hidden and banned teams exist only for admins."""
+    with ctx.db.read() as s:
+        team = s.get(t.Team, team_id)
+        if team is None or ((team.hidden or team.banned) and not is_admin):
+            raise NotFound()
+        members = [MemberView(m.id, m.name, m.id == team.captain_id) for m in team.members]
+    return TeamPage(team, members, _solves(ctx, t.Solve.account_id, team.id, cutoff, is_admin))
+
+
+@dataclass(frozen=True)
+class UserPage:
+    user: t.User
+    team: t.Team | None
+    solves: list[SolveView]
+
+
+def user_page(ctx: Context, user_id: int, cutoff: datetime | None, is_admin: bool = False) -> UserPage:
+    """A user's public page: their own solves (in team mode, the ones they made for their team)."""
+    with ctx.db.read() as s:
+        user = s.get(t.User, user_id)
+        if user is None or ((user.hidden or user.banned) and not is_admin):
+            raise NotFound()
+        team = s.get(t.Team, user.team_id) if user.team_id else None
+        if team is not None and (team.hidden or team.banned) and not is_admin:
+            team = None
+    return UserPage(user, team, _solves(ctx, t.Solve.user_id, user.id, cutoff, is_admin))
+
+
+@dataclass(frozen=True)
+class TeamListEntry:
+    id: int
+    name: str
+    affiliation: str
+    members: int
+
+
+def public_teams(ctx: Context) -> list[TeamListEntry]:
+    """Every team that is neither hidden nor banned, by name."""
+    with ctx.db.read() as s:
+        teams = (
+            s.query(t.Team)
+            .filter(t.Team.hidden.is_(False), t.Team.banned.is_(False))
+            .order_by(t.Team.name_key, t.Team.id)
+            .all()
+        )
+        sizes: dict[int, int] = {}
+        for _uid, _name, team_id in scoreboard_queries.team_members(s):
+            sizes[team_id] = sizes.get(team_id, 0) + 1
+        return [TeamListEntry(x.id, x.name, x.affiliation, sizes.get(x.id, 0)) for x in teams]
+
+
+@dataclass(frozen=True)
+class MyTeam:
+    team: t.Team
+    members: list[MemberView]
+
+
+def my_team(ctx: Context, who: Principal) -> MyTeam | None:
+    """The viewer's own team with its members, or None when they have none."""
+    with ctx.db.read() as s:
+        user = s.get(t.User, who.user_id)
+        if user is None or user.team_id is None:
+            return None
+        team = s.get(t.Team, user.team_id)
+        if team is None:
+            return None
+        members = [MemberView(m.id, m.name, m.id == team.captain_id) for m in team.members]
+    return MyTeam(team, members)

@@ -1,0 +1,333 @@
+"""Read-only queries behind the admin pages: counts, lists with search and filters, and the paginated
+submission log. Each returns plain dataclasses, so nothing lazy-loads after the session has closed.
+
+These are admin views, read on demand: unlike the scoreboard they are not served from snapshots, and
+every list is bounded (a page, or the challenges/teams of one event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from kizuna.domain.names import name_key
+from kizuna.storage import tables as t
+
+PER_PAGE = 50
+SUBMISSION_TYPES = ("correct", "incorrect", "already_solved", "ratelimited")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Counts:
+    accounts: int
+    teams: int
+    challenges: int
+    solves: int
+    submissions: int
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass(frozen=True)
+class ChallengeRow:
+    id: int
+    name: str
+    category: str
+    value: int
+    state: str
+    type: str
+    solves: int
+
+
+@dataclass(frozen=True)
+class Option:
+    """An entry of a select box: an id and the name shown for it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    name: str
+    email: str | None
+    role: str
+    team_id: int | None
+    team_name: str | None
+    hidden: bool
+    banned: bool
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    id: int
+    name: str
+    members: int
+    hidden: bool
+    banned: bool
+
+
+@dataclass(frozen=True)
+class AwardRow:
+    id: int
+    date: datetime
+    user_id: int | None
+    user_name: str | None
+    team_id: int | None
+    team_name: str | None
+    name: str
+    description: str
+    value: int
+    category: str
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    id: int
+    date: datetime
+    user_id: int
+    user_name: str
+    team_id: int | None
+    team_name: str | None
+    challenge_id: int
+    challenge_name: str
+    provided: str
+    type: str
+    ip: str
+
+
+def _count(s: Session, table: Any) -> int:
+    return s.scalar(select(func.count()).select_from(table)) or 0
+
+
+def counts(s: Session) -> Counts:
+    return Counts(
+        accounts=_count(s, t.User),
+        teams=_count(s, t.Team),
+        challenges=_count(s, t.Challenge),
+        solves=_count(s, t.Solve),
+        submissions=_count(s, t.Submission),
+    )
+
+
+def _page_number(page: int) -> int:
+    return max(1, page)
+
+
+def challenge_rows(s: Session) -> list[ChallengeRow]:
+    """Every challenge in board order, with its number of solves (all accounts, hidden ones too)."""
+    solves = (
+        select(t.Solve.challenge_id, func.count().label("n")).group_by(t.Solve.challenge_id).subquery()
+    )
+    stmt = (
+        select(
+            t.Challenge.id,
+            t.Challenge.name,
+            t.Challenge.category,
+            t.Challenge.value,
+            t.Challenge.state,
+            t.Challenge.type,
+            func.coalesce(solves.c.n, 0),
+        )
+        .outerjoin(solves, solves.c.challenge_id == t.Challenge.id)
+        .order_by(t.Challenge.position, t.Challenge.category, t.Challenge.name, t.Challenge.id)
+    )
+    return [ChallengeRow(*row) for row in s.execute(stmt)]
+
+
+def challenge_options(s: Session) -> list[Option]:
+    stmt = select(t.Challenge.id, t.Challenge.name).order_by(t.Challenge.name, t.Challenge.id)
+    return [Option(*row) for row in s.execute(stmt)]
+
+
+def team_options(s: Session) -> list[Option]:
+    stmt = select(t.Team.id, t.Team.name).order_by(t.Team.name_key, t.Team.id)
+    return [Option(*row) for row in s.execute(stmt)]
+
+
+def user_options(s: Session) -> list[Option]:
+    stmt = select(t.User.id, t.User.name).order_by(t.User.name_key, t.User.id)
+    return [Option(*row) for row in s.execute(stmt)]
+
+
+def users_page(s: Session, search: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page[UserRow]:
+    """Users by name; ``search`` matches part of the name the way names are compared (NFKC, case
+    folded), so "ＡＬＩＣＥ" finds "alice"."""
+    page = _page_number(page)
+    where = []
+    key = name_key(search)
+    if key:
+        where.append(t.User.name_key.contains(key, autoescape=True))
+    total = s.scalar(select(func.count()).select_from(t.User).where(*where)) or 0
+    stmt = (
+        select(
+            t.User.id,
+            t.User.name,
+            t.User.email,
+            t.User.role,
+            t.User.team_id,
+            t.Team.name,
+            t.User.hidden,
+            t.User.banned,
+        )
+        .outerjoin(t.Team, t.Team.id == t.User.team_id)
+        .where(*where)
+        .order_by(t.User.name_key, t.User.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page([UserRow(*row) for row in s.execute(stmt)], page, per_page, total)
+
+
+def team_rows(s: Session, search: str = "") -> list[TeamRow]:
+    members = select(t.User.team_id, func.count().label("n")).group_by(t.User.team_id).subquery()
+    stmt = (
+        select(t.Team.id, t.Team.name, func.coalesce(members.c.n, 0), t.Team.hidden, t.Team.banned)
+        .outerjoin(members, members.c.team_id == t.Team.id)
+        .order_by(t.Team.name_key, t.Team.id)
+    )
+    key = name_key(search)
+    if key:
+        stmt = stmt.where(t.Team.name_key.contains(key, autoescape=True))
+    return [TeamRow(*row) for row in s.execute(stmt)]
+
+
+def team_members(s: Session, team_id: int) -> list[UserRow]:
+    stmt = (
+        select(
+            t.User.id,
+            t.User.name,
+            t.User.email,
+            t.User.role,
+            t.User.team_id,
+            t.Team.name,
+            t.User.hidden,
+            t.User.banned,
+        )
+        .join(t.Team, t.Team.id == t.User.team_id)
+        .where(t.User.team_id == team_id)
+        .order_by(t.User.id)
+    )
+    return [UserRow(*row) for row in s.execute(stmt)]
+
+
+def award_rows(s: Session, limit: int = 500) -> list[AwardRow]:
+    """Awards granted by admins, newest first. Hint unlock costs are awards too (category "hints")."""
+    stmt = (
+        select(
+            t.Award.id,
+            t.Award.date,
+            t.Award.user_id,
+            t.User.name,
+            t.Award.team_id,
+            t.Team.name,
+            t.Award.name,
+            t.Award.description,
+            t.Award.value,
+            t.Award.category,
+        )
+        .outerjoin(t.User, t.User.id == t.Award.user_id)
+        .outerjoin(t.Team, t.Team.id == t.Award.team_id)
+        .order_by(t.Award.date.desc(), t.Award.id.desc())
+        .limit(limit)
+    )
+    return [AwardRow(*row) for row in s.execute(stmt)]
+
+
+def submissions_page(
+    s: Session,
+    challenge_id: int | None = None,
+    account_id: int | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[SubmissionRow]:
+    """Submissions newest first, optionally only one challenge's, one account's (the team in team
+    mode, the user in individual mode) or one kind of result."""
+    page = _page_number(page)
+    where = []
+    if challenge_id is not None:
+        where.append(t.Submission.challenge_id == challenge_id)
+    if account_id is not None:
+        where.append(t.Submission.account_id == account_id)
+    if kind:
+        where.append(t.Submission.type == kind)
+    total = s.scalar(select(func.count()).select_from(t.Submission).where(*where)) or 0
+    team = aliased(t.Team)
+    stmt = (
+        select(
+            t.Submission.id,
+            t.Submission.date,
+            t.Submission.user_id,
+            t.User.name,
+            t.Submission.team_id,
+            team.name,
+            t.Submission.challenge_id,
+            t.Challenge.name,
+            t.Submission.provided,
+            t.Submission.type,
+            t.Submission.ip,
+        )
+        .join(t.User, t.User.id == t.Submission.user_id)
+        .join(t.Challenge, t.Challenge.id == t.Submission.challenge_id)
+        .outerjoin(team, team.id == t.Submission.team_id)
+        .where(*where)
+        .order_by(t.Submission.date.desc(), t.Submission.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page([SubmissionRow(*row) for row in s.execute(stmt)], page, per_page, total)
+
+
+@dataclass(frozen=True)
+class ChallengeParts:
+    """A challenge with everything that hangs off it, for its edit page."""
+
+    challenge: t.Challenge
+    flags: list[t.Flag]
+    hints: list[t.Hint]
+    tags: list[t.Tag]
+    files: list[t.File]
+
+
+def challenge_parts(s: Session, challenge_id: int) -> ChallengeParts | None:
+    ch = s.get(t.Challenge, challenge_id)
+    if ch is None:
+        return None
+
+    def of(table: Any) -> list[Any]:
+        return list(s.scalars(select(table).where(table.challenge_id == ch.id).order_by(table.id)))
+
+    return ChallengeParts(ch, of(t.Flag), of(t.Hint), of(t.Tag), of(t.File))
+
+
+def belongs(s: Session, table: Any, row_id: int, challenge_id: int) -> bool:
+    """Whether a flag, hint, tag or file row exists and belongs to this challenge (so a crafted form
+    cannot change another challenge's parts through this one's page)."""
+    row = s.get(table, row_id)
+    return row is not None and row.challenge_id == challenge_id

@@ -1,0 +1,151 @@
+"""What the admin pages share: the admin gate, rendering with a one-time notice, form parsing and
+placing domain errors next to the field that caused them.
+
+Every admin route takes ``AdminView`` (GET) or ``AdminPost`` (POST). Anonymous visitors are sent to
+the login form, signed-in players get a 403 page, and only then is a posted form read and its CSRF
+token checked, so nothing about a form is processed for someone who may not use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
+from kizuna.i18n import gettext, lazy
+from kizuna.services.accounts import Principal
+from kizuna.web.deps import optional_principal, verified_form
+from kizuna.web.messages import message_for
+from kizuna.web.pages.player_helpers import FormErrors, login_redirect, see_other
+from kizuna.web.render import render, render_error
+
+Form = dict[str, object]
+NOTICE_KEY = "admin_notice"
+
+# One-time confirmations shown after a redirect. The session keeps the id, never the sentence, so
+# the notice appears in the language of the page that shows it.
+NOTICES: dict[str, str] = {
+    "event_saved": lazy("The event settings have been saved."),
+    "challenge_created": lazy("The challenge has been created."),
+    "challenge_saved": lazy("The challenge has been saved."),
+    "challenge_deleted": lazy("The challenge has been deleted."),
+    "flag_added": lazy("The flag has been added."),
+    "flag_deleted": lazy("The flag has been deleted."),
+    "hint_added": lazy("The hint has been added."),
+    "hint_saved": lazy("The hint has been saved."),
+    "hint_deleted": lazy("The hint has been deleted."),
+    "tag_added": lazy("The tag has been added."),
+    "tag_deleted": lazy("The tag has been deleted."),
+    "file_uploaded": lazy("The file has been uploaded."),
+    "file_deleted": lazy("The file has been deleted."),
+    "user_saved": lazy("The account has been saved."),
+    "password_set": lazy("The new password has been set. The account's other sessions have ended."),
+    "team_saved": lazy("The team has been saved."),
+    "team_deleted": lazy("The team has been deleted. Its members are no longer in a team."),
+    "award_granted": lazy("The award has been granted."),
+    "award_deleted": lazy("The award has been deleted."),
+}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The outcome of the admin check: either ``denied`` is the response to send, or ``who`` is an
+    admin and ``form`` holds the posted fields (CSRF already checked)."""
+
+    who: Principal | None
+    denied: Response | None = None
+    form: Form = field(default_factory=dict)
+
+    @property
+    def admin(self) -> Principal:
+        assert self.who is not None and self.denied is None
+        return self.who
+
+
+def admin_view(request: Request) -> Gate:
+    who = optional_principal(request)
+    if who is None:
+        return Gate(None, login_redirect(request))
+    if not who.is_admin:
+        return Gate(who, render_error(request, 403, message_for(Forbidden())))
+    return Gate(who)
+
+
+async def admin_post(request: Request, gate: Gate = Depends(admin_view)) -> Gate:
+    if gate.denied is not None:
+        return gate
+    return replace(gate, form=await verified_form(request))
+
+
+AdminView = Annotated[Gate, Depends(admin_view)]
+AdminPost = Annotated[Gate, Depends(admin_post)]
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render an admin page, showing (once) the notice a previous redirect left in the session."""
+    notice = request.session.pop(NOTICE_KEY, None) if status_code < 400 else None
+    context.setdefault("notice", gettext(NOTICES[notice]) if notice in NOTICES else "")
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return render(request, template, status_code=status_code, **context)
+
+
+def done(request: Request, url: str, notice: str) -> RedirectResponse:
+    """After a successful change: redirect (so reloading does not repeat it) with a notice."""
+    assert notice in NOTICES
+    request.session[NOTICE_KEY] = notice
+    return see_other(url)
+
+
+def not_found(request: Request) -> HTMLResponse:
+    return render_error(request, 404, message_for(DomainError(ErrorCode.NOT_FOUND, status=404)))
+
+
+# --- form fields ----------------------------------------------------------------------------------
+
+
+def text(form: Form, key: str) -> str:
+    """One text field ("" when absent; the first value if it was sent several times)."""
+    value = form.get(key, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def many(form: Form, key: str) -> list[str]:
+    """Every value of a multi-valued field (a multiple select, a checkbox group)."""
+    value = form.get(key)
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def checked(form: Form, key: str) -> bool:
+    """Unchecked boxes are not sent at all; a checked one is."""
+    return key in form
+
+
+def uploads(form: Form, key: str) -> list[UploadFile]:
+    """Chosen files; a file input left empty is sent with no file name and is ignored."""
+    value = form.get(key)
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    return [v for v in values if isinstance(v, UploadFile) and v.filename]
+
+
+def optional_int(value: str) -> int | None:
+    """A whole number typed in a filter or select, or None when it is empty or not a number."""
+    try:
+        return int(value) if value.strip() else None
+    except ValueError:
+        return None
+
+
+def field_errors(exc: DomainError, fields: dict[str, str], default: str = "") -> FormErrors:
+    """The sentence for ``exc``, keyed by the form field it belongs to.
+
+    ``fields`` maps the service's field names to this form's field keys; an error about any other
+    field (or none) goes to ``default`` — the form as a whole when that is ""."""
+    return {fields.get(exc.field, default): message_for(exc)}

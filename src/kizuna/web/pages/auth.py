@@ -1,0 +1,238 @@
+"""Registering, logging in and out, the account page (password, API tokens, language) and the
+language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
+from kizuna.i18n import LOCALES, current_locale, gettext
+from kizuna.services import accounts
+from kizuna.services.accounts import Principal
+from kizuna.services.event import get_event
+from kizuna.storage import tables as t
+from kizuna.web.deps import CtxDep, login_session, logout_session, optional_principal, verified_form
+from kizuna.web.messages import message_for
+from kizuna.web.pages.player_helpers import (
+    FormErrors,
+    errors_of,
+    login_redirect,
+    safe_next,
+    see_other,
+    text,
+)
+from kizuna.web.render import render
+
+router = APIRouter()
+
+Form = dict[str, object]
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _start_session(request: Request, user: t.User) -> None:
+    """Log ``user`` in; a language chosen before logging in survives unless the account has one."""
+    lang = request.session.get("lang")
+    login_session(request, user)
+    if lang and not user.locale:
+        request.session["lang"] = lang
+
+
+def _after_login(request: Request, user: t.User) -> str:
+    """Where a newly registered player goes: to find a team first in team mode."""
+    mode = get_event(request.app.state.ctx).mode
+    return "/team" if mode == "teams" and user.team_id is None and user.role != "admin" else "/challenges"
+
+
+# --- register ------------------------------------------------------------------------------------
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(request: Request) -> Response:
+    if optional_principal(request) is not None:
+        return see_other("/account")
+    return _register(request, 200, {}, {})
+
+
+def _register(request: Request, status: int, errors: FormErrors, values: dict[str, str]) -> HTMLResponse:
+    return render(
+        request,
+        "register.html",
+        status_code=status,
+        errors=errors,
+        values=values,
+        name_max=MAX_NAME_LENGTH,
+        password_min=MIN_PASSWORD_LENGTH,
+    )
+
+
+@router.post("/register", response_class=HTMLResponse)
+def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    values = {"name": text(form, "name"), "email": text(form, "email")}
+    password, confirm = text(form, "password"), text(form, "confirm")
+    errors: FormErrors = {}
+    if password != confirm:
+        errors["confirm"] = gettext("The two passwords do not match.")
+    else:
+        try:
+            user = accounts.register_user(ctx, values["name"], password, email=values["email"] or None)
+        except DomainError as exc:
+            errors = errors_of(exc)
+        else:
+            _start_session(request, user)
+            return see_other(_after_login(request, user))
+    return _register(request, 400, errors, values)
+
+
+# --- log in / out --------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "") -> Response:
+    return render(request, "login.html", errors={}, values={}, next=safe_next(next, ""))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    name, target = text(form, "name"), safe_next(text(form, "next"), "")
+    try:
+        user = accounts.authenticate(ctx, name, text(form, "password"))
+    except DomainError as exc:
+        errors = errors_of(exc)
+        return render(
+            request,
+            "login.html",
+            status_code=exc.status,
+            errors=errors,
+            values={"name": name},
+            next=target,
+        )
+    _start_session(request, user)
+    return see_other(target or _after_login(request, user))
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form = Depends(verified_form)) -> Response:
+    logout_session(request)
+    return see_other("/")
+
+
+# --- account -------------------------------------------------------------------------------------
+
+
+def _tokens(ctx: Any, user_id: int) -> list[t.Token]:
+    with ctx.db.read() as s:
+        return list(s.query(t.Token).filter(t.Token.user_id == user_id).order_by(t.Token.id))
+
+
+def _account(request: Request, who: Principal, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    ctx = request.app.state.ctx
+    context: dict[str, Any] = {
+        "tokens": _tokens(ctx, who.user_id),
+        "errors": {},
+        "token_errors": {},
+        "lang_errors": {},
+        "notice": "",
+        "new_token": None,
+        "token_values": {},
+        "account_locale": who.locale or current_locale.get(),
+    }
+    context.update(extra)
+    return render(request, "account.html", status_code=status_code, **context)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    return _account(request, who)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    new, confirm = text(form, "new_password"), text(form, "confirm")
+    if new != confirm:
+        errors = {"confirm": gettext("The two passwords do not match.")}
+        return _account(request, who, 400, errors=errors)
+    try:
+        user = accounts.change_password(ctx, who.user_id, text(form, "password"), new)
+    except DomainError as exc:
+        return _account(request, who, 400, errors=errors_of(exc))
+    # Every other session ended with the old password; this one continues under the new version.
+    _start_session(request, user)
+    request.state.principal = Principal.of(user)
+    return _account(request, Principal.of(user), notice=gettext("Your password has been changed."))
+
+
+@router.post("/account/language", response_class=HTMLResponse)
+def change_language(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    code = text(form, "locale")
+    if code not in LOCALES:
+        error = message_for(DomainError(ErrorCode.VALUE_INVALID))
+        return _account(request, who, 400, lang_errors={"locale": error})
+    user = accounts.update_user(ctx, who.user_id, {"locale": code})
+    request.session["lang"] = code
+    current_locale.set(code)  # this response is already in the chosen language
+    principal = Principal.of(user)
+    request.state.principal = principal
+    return _account(request, principal, notice=gettext("Your language preference has been saved."))
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_token(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    description, days_text = text(form, "description").strip(), text(form, "expires_days").strip()
+    values = {"description": description, "expires_days": days_text}
+    days: int | None = None
+    if days_text:
+        try:
+            days = int(days_text)
+        except ValueError:
+            days = -1
+        if days < 1 or days > 3650:
+            error = gettext("Enter a whole number of days from 1 to 3650, or leave it empty.")
+            return _account(request, who, 400, token_errors={"expires_days": error}, token_values=values)
+    issued = accounts.create_token(ctx, who.user_id, description, days)
+    return _account(request, who, new_token=issued.value)
+
+
+@router.post("/account/tokens/{token_id}/delete", response_class=HTMLResponse)
+def delete_token(
+    request: Request, ctx: CtxDep, token_id: int, form: Form = Depends(verified_form)
+) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    accounts.delete_token(ctx, token_id, who)
+    return _account(request, who, notice=gettext("The token has been deleted."))
+
+
+# --- language switch -----------------------------------------------------------------------------
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, ctx: CtxDep, code: str, next: str = "/") -> Response:
+    """Remember the reader's language (cookie, session, and account when logged in), then return to
+    the page they were reading."""
+    target = safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    if code not in LOCALES:
+        return response
+    request.session["lang"] = code
+    response.set_cookie("lang", code, max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True)
+    who = optional_principal(request)
+    if who is not None and who.locale != code:
+        accounts.update_user(ctx, who.user_id, {"locale": code})
+    return response

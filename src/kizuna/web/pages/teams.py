@@ -1,0 +1,191 @@
+"""Teams and public account pages: your team, creating and joining one, the team list, and the
+public pages of teams and users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.names import MAX_NAME_LENGTH
+from kizuna.i18n import gettext
+from kizuna.services import board, teams
+from kizuna.services.accounts import Principal
+from kizuna.services.event import get_event
+from kizuna.web.deps import CtxDep, optional_principal, verified_form
+from kizuna.web.messages import message_for
+from kizuna.web.pages.player_helpers import FormErrors, errors_of, login_redirect, see_other, text
+from kizuna.web.render import render
+
+router = APIRouter()
+
+Form = dict[str, object]
+
+
+def _individual(request: Request) -> HTMLResponse:
+    """Team pages in an individual event explain why there is nothing here."""
+    return render(request, "individual.html", message=message_for(DomainError(ErrorCode.NOT_TEAM_MODE)))
+
+
+def _team_mode(request: Request) -> bool:
+    return get_event(request.app.state.ctx).mode == "teams"
+
+
+def _standing(request: Request, who: Principal | None, account_id: int) -> dict[str, Any] | None:
+    """The account's row on the scoreboard as this viewer sees it (frozen for the public)."""
+    live = bool(who and who.is_admin)
+    for row in request.app.state.snapshots.scoreboard(live=live).data:
+        if row["account_id"] == account_id:
+            found: dict[str, Any] = row
+            return found
+    return None
+
+
+# --- your team -----------------------------------------------------------------------------------
+
+
+def _my_team(request: Request, who: Principal, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    ctx = request.app.state.ctx
+    mine = board.my_team(ctx, who)
+    context: dict[str, Any] = {"mine": mine, "notice": "", "errors": {}}
+    if mine is not None:
+        context["standing"] = _standing(request, who, mine.team.id)
+        context["is_captain"] = mine.team.captain_id == who.user_id
+    context.update(extra)
+    return render(request, "team.html", status_code=status_code, **context)
+
+
+@router.get("/team", response_class=HTMLResponse)
+def my_team(request: Request) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if not _team_mode(request):
+        return _individual(request)
+    return _my_team(request, who)
+
+
+@router.post("/team/invite", response_class=HTMLResponse)
+def new_invite(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if who.team_id is None:
+        return _my_team(request, who)
+    try:
+        teams.new_invite(ctx, who.team_id, who.user_id)
+    except DomainError as exc:
+        return _my_team(request, who, exc.status, errors=errors_of(exc))
+    notice = gettext("A new invite code has been made. The old code no longer works.")
+    return _my_team(request, who, notice=notice)
+
+
+@router.post("/team/leave", response_class=HTMLResponse)
+def leave(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    try:
+        teams.leave_team(ctx, who.user_id)
+    except DomainError as exc:
+        return _my_team(request, who, exc.status, errors=errors_of(exc))
+    return _my_team(request, who, notice=gettext("You have left the team."))
+
+
+# --- create / join -------------------------------------------------------------------------------
+
+
+def _form_page(
+    request: Request, template: str, status_code: int = 200, errors: FormErrors | None = None, **values: str
+) -> HTMLResponse:
+    return render(
+        request,
+        template,
+        status_code=status_code,
+        errors=errors or {},
+        values=values,
+        name_max=MAX_NAME_LENGTH,
+    )
+
+
+@router.get("/teams/new", response_class=HTMLResponse)
+def create_page(request: Request) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if not _team_mode(request):
+        return _individual(request)
+    return _form_page(request, "team_new.html")
+
+
+@router.post("/teams/new", response_class=HTMLResponse)
+def create(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if not _team_mode(request):
+        return _individual(request)
+    name = text(form, "name")
+    try:
+        teams.create_team(ctx, name, who.user_id)
+    except DomainError as exc:
+        return _form_page(request, "team_new.html", exc.status, errors_of(exc), name=name)
+    return see_other("/team")
+
+
+@router.get("/teams/join", response_class=HTMLResponse)
+def join_page(request: Request, code: str = "") -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if not _team_mode(request):
+        return _individual(request)
+    return _form_page(request, "team_join.html", code=code)
+
+
+@router.post("/teams/join", response_class=HTMLResponse)
+def join(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if not _team_mode(request):
+        return _individual(request)
+    code = text(form, "code")
+    try:
+        teams.join_team(ctx, who.user_id, code)
+    except DomainError as exc:
+        return _form_page(request, "team_join.html", exc.status, errors_of(exc, "code"), code=code)
+    return see_other("/team")
+
+
+# --- public pages --------------------------------------------------------------------------------
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def team_list(request: Request, ctx: CtxDep) -> Response:
+    if not _team_mode(request):
+        return _individual(request)
+    return render(request, "teams.html", teams=board.public_teams(ctx))
+
+
+def _cutoff(request: Request, who: Principal | None) -> Any:
+    return None if who and who.is_admin else request.app.state.snapshots.state().cutoff
+
+
+@router.get("/teams/{team_id}", response_class=HTMLResponse)
+def team_page(request: Request, ctx: CtxDep, team_id: int) -> Response:
+    if not _team_mode(request):
+        return _individual(request)
+    who = optional_principal(request)
+    page = board.team_page(ctx, team_id, _cutoff(request, who), bool(who and who.is_admin))
+    return render(request, "team_public.html", page=page, standing=_standing(request, who, team_id))
+
+
+@router.get("/users/{user_id}", response_class=HTMLResponse)
+def user_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
+    who = optional_principal(request)
+    page = board.user_page(ctx, user_id, _cutoff(request, who), bool(who and who.is_admin))
+    standing = None if _team_mode(request) else _standing(request, who, user_id)
+    return render(request, "user_public.html", page=page, standing=standing, team_mode=_team_mode(request))

@@ -1,0 +1,581 @@
+"""The player pages, driven as a browser without JavaScript would: forms, redirects, messages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from kizuna.services import content, event
+from kizuna.storage import tables as t
+from kizuna.web.pages.player_helpers import safe_next
+from kizuna.web.pages.scoreboard import score_graph
+from tests.conftest import PASSWORD, _csrf_from, auth, login
+
+
+def csrf(client: TestClient, path: str = "/login") -> str:
+    return _csrf_from(client.get(path).text)
+
+
+def post(client: TestClient, path: str, data: dict[str, Any], **kw: Any) -> Any:
+    """Submit a page form with the session's CSRF token."""
+    token = csrf(client, "/login")
+    return client.post(path, data={**data, "csrf_token": token}, **kw)
+
+
+def register(client: TestClient, name: str, password: str = PASSWORD, **extra: str) -> Any:
+    data = {"name": name, "password": password, "confirm": password, **extra}
+    return post(client, "/register", data, follow_redirects=False)
+
+
+def text_of(html: str) -> str:
+    """The page's text with tags removed and white space collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --- register / log in / log out -----------------------------------------------------------------
+
+
+def test_register_logs_in_and_sends_to_the_team_page(backend, client, ctx):
+    r = register(client, "alice", email="alice@example.com")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/team"
+    page = client.get("/account")
+    assert page.status_code == 200
+    assert "alice" in page.text
+    with ctx.db.read() as s:
+        user = s.query(t.User).filter(t.User.name == "alice").one()
+        assert user.email == "alice@example.com"
+
+
+def test_register_refuses_lookalike_name_and_keeps_stored_data(backend, client, make, ctx):
+    admin = make.admin("admin")
+    with ctx.db.read() as s:
+        before = [(u.id, u.name, u.password_hash) for u in s.query(t.User).order_by(t.User.id)]
+    r = register(client, "ａｄｍｉｎ", password="another-password-1")
+    assert r.status_code == 400
+    assert "That name is already taken." in r.text
+    assert 'role="alert"' in r.text
+    assert re.search(r'aria-describedby="[^"]*e-name"', r.text)
+    assert 'value="ａｄｍｉｎ"' in r.text  # what they typed is kept for correcting
+    with ctx.db.read() as s:
+        after = [(u.id, u.name, u.password_hash) for u in s.query(t.User).order_by(t.User.id)]
+    assert after == before
+    assert client.get("/account", follow_redirects=False).status_code == 303  # not logged in
+    assert admin.name == "admin"
+
+
+def test_register_password_confirmation_and_short_password(client, ctx):
+    r = register(client, "bob", password="long-enough-1", confirm="different-1")
+    assert r.status_code == 400
+    assert "The two passwords do not match." in r.text
+    r = register(client, "bob", password="short")
+    assert "Passwords must be at least 8 characters long." in r.text
+    with ctx.db.read() as s:
+        assert s.query(t.User).count() == 0
+
+
+def test_register_requires_email_when_the_event_does(client, ctx):
+    event.update_event(ctx, {"email_required": True})
+    page = client.get("/register")
+    assert re.search(r'id="f-email"[^>]*required', page.text)
+    r = register(client, "carol")
+    assert r.status_code == 400
+    assert "An email address is required for this event." in r.text
+
+
+def test_login_and_logout(backend, client, make):
+    make.user("dave")
+    login(client, "dave")
+    assert client.get("/account").status_code == 200
+    r = post(client, "/logout", {}, follow_redirects=False)
+    assert r.status_code == 303
+    r = client.get("/account", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=/account"
+
+
+def test_login_by_email_and_next_stays_local(client, make):
+    make.user("erin", email="erin@example.com")
+    token = csrf(client)
+    data = {"name": "erin@example.com", "password": PASSWORD, "csrf_token": token}
+    r = client.post("/login", data={**data, "next": "/scoreboard"}, follow_redirects=False)
+    assert r.headers["location"] == "/scoreboard"
+    post(client, "/logout", {})
+    token = csrf(client)
+    data["csrf_token"] = token
+    r = client.post("/login", data={**data, "next": "//evil.example/x"}, follow_redirects=False)
+    assert r.headers["location"] in ("/team", "/challenges")
+
+
+def test_safe_next_only_allows_local_paths():
+    assert safe_next("/challenges/1?x=2") == "/challenges/1?x=2"
+    for bad in ("//evil.example", "https://evil.example/", "/\\evil.example", "javascript:x", "", "/a\r\nb"):
+        assert safe_next(bad) == "/"
+
+
+def test_wrong_password_shows_a_message_on_the_page(client, make):
+    make.user("frank")
+    r = post(client, "/login", {"name": "frank", "password": "wrong-password"}, follow_redirects=False)
+    assert r.status_code == 401
+    assert "The name or password is incorrect." in r.text
+    assert 'role="alert"' in r.text
+    assert 'value="frank"' in r.text
+
+
+def test_missing_csrf_token_is_refused_with_a_page(client, make):
+    make.user("grace")
+    r = client.post("/login", data={"name": "grace", "password": PASSWORD})
+    assert r.status_code == 403
+    assert "Your session has expired; reload the page and try again." in r.text
+    assert "<html" in r.text
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, make):
+    ch = make.challenge()
+    for path in ("/challenges", f"/challenges/{ch.id}", "/account", "/team", "/teams/new", "/teams/join"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303, path
+        assert r.headers["location"] == f"/login?next={path}"
+    assert 'name="next" value="/account"' in client.get("/login?next=/account").text
+
+
+# --- account: password, tokens, language ---------------------------------------------------------
+
+
+def test_change_password_ends_other_sessions(app, make):
+    make.user("heidi")
+    with TestClient(app) as one, TestClient(app) as two:
+        login(one, "heidi")
+        login(two, "heidi")
+        data = {"password": PASSWORD, "new_password": "a-new-password-2", "confirm": "a-new-password-2"}
+        r = post(one, "/account/password", data)
+        assert r.status_code == 200
+        assert "Your password has been changed." in r.text
+        assert one.get("/account", follow_redirects=False).status_code == 200  # this session continues
+        assert two.get("/account", follow_redirects=False).status_code == 303  # the other one ended
+    with TestClient(app) as three:
+        login(three, "heidi", "a-new-password-2")
+
+
+def test_change_password_wrong_current(client, make):
+    make.user("ivan")
+    login(client, "ivan")
+    data = {"password": "not-my-password", "new_password": "a-new-password-2", "confirm": "a-new-password-2"}
+    r = post(client, "/account/password", data)
+    assert r.status_code == 400
+    assert "Your current password is incorrect." in r.text
+
+
+def test_token_create_shows_value_once_and_delete(backend, client, make, ctx):
+    make.user("judy")
+    login(client, "judy")
+    r = post(client, "/account/tokens", {"description": "ctfcli", "expires_days": "30"})
+    assert r.status_code == 200
+    value = re.search(r'id="new-token"[^>]*value="(kzn_[0-9a-f]+)"', r.text)
+    assert value, r.text
+    assert "ctfcli" in r.text
+    assert client.get("/api/v1/scoreboard", headers=auth(value.group(1))).status_code == 200
+    page = client.get("/account").text
+    assert value.group(1) not in page  # shown once only
+    with ctx.db.read() as s:
+        token = s.query(t.Token).one()
+        assert token.expires_at is not None
+    r = post(client, f"/account/tokens/{token.id}/delete", {})
+    assert "The token has been deleted." in r.text
+    with ctx.db.read() as s:
+        assert s.query(t.Token).count() == 0
+
+
+def test_token_expiry_must_be_a_positive_number(client, make):
+    make.user("karl")
+    login(client, "karl")
+    r = post(client, "/account/tokens", {"description": "x", "expires_days": "-3"})
+    assert r.status_code == 400
+    assert 'aria-describedby="h-expires_days e-expires_days"' in r.text
+
+
+def test_language_preference_is_saved(client, make, ctx):
+    user = make.user("lena")
+    login(client, "lena")
+    r = post(client, "/account/language", {"locale": "ja"})
+    assert r.status_code == 200
+    assert '<html lang="ja">' in r.text
+    with ctx.db.read() as s:
+        assert s.get(t.User, user.id).locale == "ja"
+    assert '<html lang="ja">' in client.get("/challenges").text
+
+
+def test_language_switch_returns_to_the_same_page(client, make):
+    make.challenge()
+    page = client.get("/scoreboard")
+    assert 'href="/lang/ja?next=/scoreboard"' in page.text
+    assert ">日本語<" in page.text and ">English<" in page.text
+    r = client.get("/lang/ja?next=/scoreboard", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/scoreboard"
+    assert "lang=ja" in r.headers["set-cookie"]
+    assert '<html lang="ja">' in client.get("/scoreboard").text
+    r = client.get("/lang/en?next=https://evil.example/", follow_redirects=False)
+    assert r.headers["location"] == "/"
+    assert '<html lang="en">' in client.get("/").text
+
+
+def test_language_switch_saves_the_logged_in_users_choice(client, make, ctx):
+    user = make.user("mona")
+    login(client, "mona")
+    client.get("/lang/ja?next=/account")
+    with ctx.db.read() as s:
+        assert s.get(t.User, user.id).locale == "ja"
+
+
+# --- teams ---------------------------------------------------------------------------------------
+
+
+def test_team_create_join_and_leave(backend, app, make, ctx):
+    make.user("nina")
+    make.user("omar")
+    with TestClient(app) as nina, TestClient(app) as omar:
+        login(nina, "nina")
+        r = post(nina, "/teams/new", {"name": "Kizuna Crew"}, follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"] == "/team"
+        page = nina.get("/team").text
+        assert "Kizuna Crew" in page
+        code = re.search(r'id="invite-code"[^>]*value="([^"]+)"', page).group(1)
+        assert "Make a new invite code" in page  # the captain may replace it
+
+        login(omar, "omar")
+        r = post(omar, "/teams/join", {"code": "wrong-code"})
+        assert r.status_code == 400
+        assert "That invite code is not valid." in r.text
+        r = post(omar, "/teams/join", {"code": code}, follow_redirects=False)
+        assert r.status_code == 303
+        page = omar.get("/team").text
+        assert "nina" in page and "omar" in page
+        assert "Make a new invite code" not in page  # members see the code but cannot replace it
+        assert code in page
+
+        r = post(nina, "/team/invite", {})
+        assert "The old code no longer works." in r.text
+        assert code not in r.text
+
+        r = post(omar, "/team/leave", {})
+        assert "You have left the team." in r.text
+    with ctx.db.read() as s:
+        omar_row = s.query(t.User).filter(t.User.name == "omar").one()
+        assert omar_row.team_id is None
+
+
+def test_duplicate_team_name_is_refused(client, make):
+    make.team("Ｒｅｄ")
+    make.user("pia")
+    login(client, "pia")
+    r = post(client, "/teams/new", {"name": "red"})
+    assert r.status_code == 400
+    assert "That name is already taken." in r.text
+
+
+def test_public_team_and_user_pages(client, make):
+    user, team = make.player_in_team("quinn", "Blue")
+    ch = make.challenge(name="Warm-up", value=50)
+    h = auth(make.token(user))
+    client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h
+    )
+    page = text_of(client.get(f"/teams/{team.id}").text)
+    assert "Blue" in page and "quinn" in page and "Warm-up" in page
+    assert "Rank 1 Score 50 points" in page
+    assert "Captain" in page
+    page = text_of(client.get(f"/users/{user.id}").text)
+    assert "Team: Blue" in page and "Warm-up" in page
+    assert "Blue" in client.get("/teams").text
+    assert client.get("/teams/9999").status_code == 404
+
+
+def test_team_pages_in_individual_mode_explain(client, make, ctx):
+    event.update_event(ctx, {"mode": "users"})
+    make.user("rita")
+    login(client, "rita")
+    for path in ("/team", "/teams", "/teams/new", "/teams/join", "/teams/1"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert "This event is played individually, without teams." in r.text
+
+
+# --- challenges ----------------------------------------------------------------------------------
+
+
+def test_board_shows_solved_mark_and_solve_count(backend, client, make):
+    user, _team = make.player_in_team("sam")
+    other, _ = make.player_in_team("tess")
+    solved = make.challenge(name="Easy one", category="web", value=100)
+    open_ = make.challenge(name="Hard one", category="crypto", value=300)
+    for who in (user, other):
+        client.post(
+            "/api/v1/challenges/attempt",
+            json={"challenge_id": solved.id, "submission": "flag{test}"},
+            headers=auth(make.token(who)),
+        )
+    login(client, "sam")
+    html = client.get("/challenges").text
+    cards = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<li class="card[^"]*">.*?href="/challenges/(\d+)".*?</li>', html, re.S)
+    }
+    assert "solved" in cards[str(solved.id)].split(">")[0]
+    assert "✓" in cards[str(solved.id)] and "(solved)" in cards[str(solved.id)]
+    assert "2 solves" in text_of(cards[str(solved.id)])
+    assert "solved" not in cards[str(open_.id)].split(">")[0]
+    assert "0 solves" in text_of(cards[str(open_.id)])
+    assert "300 points" in text_of(cards[str(open_.id)])
+    assert ">web<" in html and ">crypto<" in html
+
+
+def test_anonymized_locked_challenge_is_a_question_mark_card(client, make):
+    make.player_in_team("uma")
+    first = make.challenge(name="First")
+    make.challenge(name="Secret next", requirements={"prerequisites": [first.id], "anonymize": True})
+    make.challenge(name="Quiet next", requirements={"prerequisites": [first.id]})
+    login(client, "uma")
+    html = client.get("/challenges").text
+    assert "???" in html and "A locked challenge" in html
+    assert "Secret next" not in html and "Quiet next" not in html
+
+
+def test_board_before_the_start_shows_the_start_time(client, make, ctx):
+    make.player_in_team("vera")
+    make.challenge(name="Not yet")
+    event.update_event(ctx, {"start_at": ctx.now() + timedelta(days=1)})
+    login(client, "vera")
+    html = client.get("/challenges").text
+    assert "The event has not started yet." in html
+    assert "Japan Standard Time" in html
+    assert "Not yet" not in html
+
+
+def test_player_without_a_team_is_told_to_join_one(client, make):
+    make.user("walt")
+    make.challenge(name="Needs a team")
+    login(client, "walt")
+    html = client.get("/challenges").text
+    assert "You need to join or create a team first." in html
+    assert "Needs a team" not in html
+
+
+def test_submit_incorrect_then_correct_by_form(backend, client, make):
+    make.player_in_team("xena")
+    ch = make.challenge(name="Flag me", flag="flag{yes}", value=120, max_attempts=5)
+    login(client, "xena")
+    page = client.get(f"/challenges/{ch.id}").text
+    assert "5 attempts left" in page
+    r = post(client, f"/challenges/{ch.id}/attempt", {"submission": "flag{no}"})
+    assert r.status_code == 200
+    assert re.search(r'role="status"[^>]*>\s*<p>Incorrect. You have 4 tries remaining.</p>', r.text)
+    assert "4 attempts left" in r.text
+    r = post(client, f"/challenges/{ch.id}/attempt", {"submission": "flag{yes}"})
+    assert re.search(r'role="status"[^>]*>\s*<p>Correct</p>', r.text)
+    assert "Your account has solved this challenge." in r.text
+    board = client.get("/scoreboard").text
+    assert "120" in board
+
+
+def test_submit_with_htmx_returns_only_the_result(client, make):
+    make.player_in_team("yuri")
+    ch = make.challenge(flag="flag{h}")
+    login(client, "yuri")
+    token = csrf(client)
+    r = client.post(
+        f"/challenges/{ch.id}/attempt",
+        data={"submission": "flag{h}", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert r.text.strip().startswith('<div id="attempt-result"')
+    assert "<html" not in r.text
+    assert "Correct" in r.text
+
+
+def test_challenge_page_shows_content_files_and_solvers(client, make, ctx):
+    user, team = make.player_in_team("zoe", "Green")
+    ch = make.challenge(name="Rich", description="**bold** text", connection_info="nc host 1337")
+    content.create_tag(ctx, ch.id, "beginner")
+    content.save_file(ctx, ch.id, "data.txt", b"hello")
+    client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": ch.id, "submission": "flag{test}"},
+        headers=auth(make.token(user)),
+    )
+    login(client, "zoe")
+    html = client.get(f"/challenges/{ch.id}").text
+    assert "<strong>bold</strong>" in html
+    assert "nc host 1337" in html
+    assert "beginner" in html
+    assert re.search(r'href="/files/[0-9a-f]+/data.txt\?token=[^"]+"', html)
+    assert f'href="/teams/{team.id}">Green<' in html
+
+
+def test_hint_unlock_deducts_points(backend, client, make, ctx):
+    user, _team = make.player_in_team("amir", "Hinters")
+    solved = make.challenge(name="Points", value=100)
+    ch = make.challenge(name="Hinted", value=200)
+    hint = content.create_hint(ctx, ch.id, "Look **closer**", cost=30, title="A nudge")
+    client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": solved.id, "submission": "flag{test}"},
+        headers=auth(make.token(user)),
+    )
+    login(client, "amir")
+    page = client.get(f"/challenges/{ch.id}").text
+    assert "Look" not in page  # content stays hidden until unlocked
+    assert "Unlock this hint for 30 points" in page
+    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {})
+    assert r.status_code == 200
+    assert "Hint unlocked." in r.text
+    assert "Look <strong>closer</strong>" in r.text
+    rows = client.get("/api/v1/scoreboard").json()["data"]
+    assert rows[0]["score"] == 70
+    board = text_of(client.get("/scoreboard").text)
+    assert "Hinters" in board and "70" in board
+    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {})
+    assert "You have already unlocked this hint." in r.text
+    rows = client.get("/api/v1/scoreboard").json()["data"]
+    assert rows[0]["score"] == 70
+
+
+def test_hint_without_enough_points_is_refused_on_the_page(client, make, ctx):
+    make.player_in_team("bea")
+    ch = make.challenge()
+    hint = content.create_hint(ctx, ch.id, "secret", cost=10)
+    login(client, "bea")
+    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {})
+    assert r.status_code == 400
+    assert "You do not have enough points to unlock this hint." in r.text
+    assert "secret" not in r.text
+
+
+def test_hidden_challenge_is_a_404_page(client, make):
+    make.player_in_team("cleo")
+    ch = make.challenge(name="Invisible", state="hidden")
+    login(client, "cleo")
+    r = client.get(f"/challenges/{ch.id}")
+    assert r.status_code == 404
+    assert "Not found." in r.text and "<html" in r.text
+    assert "Invisible" not in client.get("/challenges").text
+    r = post(client, f"/challenges/{ch.id}/attempt", {"submission": "flag{test}"})
+    assert r.status_code == 404
+
+
+# --- scoreboard ----------------------------------------------------------------------------------
+
+
+def test_scoreboard_table_and_graph(client, make):
+    user, team = make.player_in_team("dina", "Orange")
+    make.join(make.user("eli"), team)
+    ch = make.challenge(value=250)
+    client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": ch.id, "submission": "flag{test}"},
+        headers=auth(make.token(user)),
+    )
+    html = client.get("/scoreboard").text
+    assert "<svg" in html and '<title id="graph-title">Score graph</title>' in html
+    assert "<desc" in html and "<polyline" in html
+    assert f'href="/teams/{team.id}">Orange<' in html
+    assert ">eli<" in html  # members in team mode
+    assert 'hx-get="/scoreboard/fragment"' in html and 'hx-trigger="every 30s"' in html
+    fragment = client.get("/scoreboard/fragment").text
+    assert "<html" not in fragment and "Orange" in fragment
+
+
+def test_scoreboard_frozen_notice_and_frozen_scores(client, make, ctx):
+    user, _team = make.player_in_team("finn", "Frozen")
+    ch = make.challenge(value=100)
+    event.update_event(ctx, {"freeze_at": ctx.now() - timedelta(minutes=1)})
+    client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": ch.id, "submission": "flag{test}"},
+        headers=auth(make.token(user)),
+    )
+    html = text_of(client.get("/scoreboard").text)
+    assert "The scoreboard is frozen" in html
+    assert "Frozen finn 0" in html
+
+
+def test_score_graph_is_a_step_chart():
+    top = {
+        "1": {
+            "id": 7,
+            "account_url": "/teams/7",
+            "name": "A",
+            "score": 300,
+            "solves": [
+                {"value": 100, "date": "2025-01-01T01:00:00Z"},
+                {"value": 200, "date": "2025-01-01T02:00:00Z"},
+            ],
+        },
+        "2": {"id": 8, "account_url": "/teams/8", "name": "B", "score": 0, "solves": []},
+    }
+    from datetime import datetime
+
+    graph = score_graph(top, datetime(2025, 1, 1), datetime(2025, 1, 1, 3))
+    assert graph is not None
+    first = [tuple(map(float, p.split(","))) for p in graph.series[0].points.split()]
+    # start, then for each solve a horizontal move followed by a vertical one, then on to the end
+    assert len(first) == 1 + 2 * 2 + 1
+    assert first[1][0] == first[2][0] and first[1][1] != first[2][1]
+    assert first[-1][0] == graph.width - graph.right
+    assert [s.name for s in graph.series] == ["A", "B"]
+    assert score_graph({}, None, datetime(2025, 1, 1)) is None
+
+
+# --- base layout ---------------------------------------------------------------------------------
+
+
+def test_layout_has_landmarks_skip_link_and_navigation(client, make):
+    html = client.get("/").text
+    for needle in (
+        '<html lang="en">',
+        'class="skip" href="#main"',
+        "<header",
+        "<nav",
+        '<main id="main"',
+        "<footer",
+    ):
+        assert needle in html
+    assert 'href="/register"' in html and 'href="/login"' in html
+    make.admin("root")
+    login(client, "root")
+    html = client.get("/").text
+    assert 'href="/admin"' in html and 'action="/logout"' in html and 'href="/account"' in html
+
+
+def test_every_page_renders_in_japanese(client, make, ctx):
+    user, team = make.player_in_team("jun", "Sakura")
+    ch = make.challenge(name="問題", value=100, max_attempts=3)
+    content.create_hint(ctx, ch.id, "ヒント", cost=5)
+    client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": ch.id, "submission": "flag{test}"},
+        headers=auth(make.token(user)),
+    )
+    client.get("/lang/ja?next=/")
+    for path in (
+        "/",
+        "/login",
+        "/register",
+        "/scoreboard",
+        "/teams",
+        f"/teams/{team.id}",
+        f"/users/{user.id}",
+    ):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert '<html lang="ja">' in r.text, path
+    login(client, "jun")
+    for path in ("/challenges", f"/challenges/{ch.id}", "/account", "/team", "/teams/new", "/teams/join"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert '<html lang="ja">' in r.text, path
