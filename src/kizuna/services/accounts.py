@@ -55,6 +55,8 @@ def register_user(
     validate_password(password)
     if role not in ROLES:
         raise DomainError(ErrorCode.VALUE_INVALID, field="type")
+    # Hashing takes ~0.1 s on purpose; do it before taking the database's write lock.
+    password_hash = hash_password(password)
     with ctx.db.write() as s:
         ev = repo.event(s)
         if not by_admin and not ev.registration_open:
@@ -70,7 +72,7 @@ def register_user(
             name=clean,
             name_key=name_key(clean),
             email=mail,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             role=role,
             affiliation=affiliation[:128],
             country=country[:8],
@@ -104,13 +106,19 @@ def authenticate(ctx: Context, name_or_email: str, password: str) -> t.User:
 
 def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.User:
     validate_password(new, field="new_password")
+    # Both argon2 operations run outside the write transaction, so they never hold the lock.
+    with ctx.db.read() as s:
+        found = s.get(t.User, user_id)
+    if found is None:
+        raise NotFound()
+    if not verify_password(found.password_hash, current):
+        raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
+    new_hash = hash_password(new)
     with ctx.db.write() as s:
         user = s.get(t.User, user_id)
         if user is None:
             raise NotFound()
-        if not verify_password(user.password_hash, current):
-            raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
-        user.password_hash = hash_password(new)
+        user.password_hash = new_hash
         # Every other session of this user ends; the caller re-issues its own.
         user.session_version += 1
         return user
@@ -118,6 +126,10 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.Use
 
 def update_user(ctx: Context, user_id: int, changes: dict[str, object]) -> t.User:
     """Admin edit of a user: name, email, password, role, hidden, banned, affiliation, country."""
+    new_hash = None
+    if changes.get("password"):
+        validate_password(str(changes["password"]))
+        new_hash = hash_password(str(changes["password"]))
     with ctx.db.write() as s:
         user = s.get(t.User, user_id)
         if user is None:
@@ -135,9 +147,8 @@ def update_user(ctx: Context, user_id: int, changes: dict[str, object]) -> t.Use
             if other is not None and other.id != user.id:
                 raise DomainError(ErrorCode.EMAIL_TAKEN, field="email")
             user.email = mail
-        if changes.get("password"):
-            validate_password(str(changes["password"]))
-            user.password_hash = hash_password(str(changes["password"]))
+        if new_hash is not None:
+            user.password_hash = new_hash
             user.session_version += 1
         if "role" in changes or "type" in changes:
             role = str(changes.get("role", changes.get("type")))

@@ -44,6 +44,8 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
         acct = account_id(ev.mode, user.id, user.team_id)
         if acct is None:
             raise Forbidden(ErrorCode.TEAM_REQUIRED)
+        if user.banned or (ev.mode == "teams" and user.team is not None and user.team.banned):
+            raise Forbidden(ErrorCode.ACCOUNT_BANNED)
         hint = _visible_hint(s, hint_id, acct, who)
         unlocked = repo.unlocked_hint_ids(s, acct)
         if hint.id in unlocked:

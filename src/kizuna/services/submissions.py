@@ -67,6 +67,8 @@ def submit_flag(
         acct = account_id(ev.mode, user.id, user.team_id)
         if acct is None:
             raise Forbidden(ErrorCode.TEAM_REQUIRED)
+        if user.banned or (ev.mode == "teams" and user.team is not None and user.team.banned):
+            raise Forbidden(ErrorCode.ACCOUNT_BANNED)
         ch = s.get(t.Challenge, challenge_id)
         solved = repo.solved_ids(s, acct)
         if ch is None or not challenge_service.access(ch, solved, who.is_admin).visible:

@@ -263,18 +263,21 @@ def submissions_page(
     s: Session,
     challenge_id: int | None = None,
     account_id: int | None = None,
+    user_id: int | None = None,
     kind: str | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page[SubmissionRow]:
     """Submissions newest first, optionally only one challenge's, one account's (the team in team
-    mode, the user in individual mode) or one kind of result."""
+    mode, the user in individual mode), one user's or one kind of result."""
     page = _page_number(page)
     where = []
     if challenge_id is not None:
         where.append(t.Submission.challenge_id == challenge_id)
     if account_id is not None:
         where.append(t.Submission.account_id == account_id)
+    if user_id is not None:
+        where.append(t.Submission.user_id == user_id)
     if kind:
         where.append(t.Submission.type == kind)
     total = s.scalar(select(func.count()).select_from(t.Submission).where(*where)) or 0
@@ -331,3 +334,22 @@ def belongs(s: Session, table: Any, row_id: int, challenge_id: int) -> bool:
     cannot change another challenge's parts through this one's page)."""
     row = s.get(table, row_id)
     return row is not None and row.challenge_id == challenge_id
+
+
+def user_row(s: Session, user_id: int) -> UserRow | None:
+    stmt = (
+        select(
+            t.User.id,
+            t.User.name,
+            t.User.email,
+            t.User.role,
+            t.User.team_id,
+            t.Team.name,
+            t.User.hidden,
+            t.User.banned,
+        )
+        .outerjoin(t.Team, t.Team.id == t.User.team_id)
+        .where(t.User.id == user_id)
+    )
+    row = s.execute(stmt).first()
+    return UserRow(*row) if row is not None else None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,15 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
 
 def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     ctx = ctx or build_context(settings)
+    bus = ctx.bus
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        bus.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Kizuna",
         version=__version__,
         description="Bilingual CTF platform. `/api/v1` follows CTFd's shapes; authenticate with "

@@ -141,13 +141,27 @@ def _changes(values: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _options(ctx: Context, exclude: int | None = None) -> list[admin_queries.Option]:
+def _options(ctx: Context, exclude: int | None = None) -> list[tuple[int, str]]:
+    """The other challenges, for the prerequisites select."""
     with ctx.db.read() as s:
-        return [o for o in admin_queries.challenge_options(s) if o.id != exclude]
+        return [(o.id, o.name) for o in admin_queries.challenge_options(s) if o.id != exclude]
 
 
 def _form_context(ctx: Context) -> dict[str, Any]:
-    return {"types": ctx.types.names(), "functions": FUNCTIONS, "states": service.STATES}
+    """The choices of the form's selects, labelled in the reader's language. Challenge types added
+    by plugins have no translated label and show their name."""
+    type_labels = {"standard": gettext("Standard (fixed value)"), "dynamic": gettext("Dynamic scoring")}
+    function_labels = {
+        "static": gettext("No decay (fixed value)"),
+        "linear": gettext("Linear decay"),
+        "logarithmic": gettext("Logarithmic decay"),
+    }
+    state_labels = {"visible": gettext("Visible"), "hidden": gettext("Hidden")}
+    return {
+        "type_options": [(name, type_labels.get(name, name)) for name in ctx.types.names()],
+        "function_options": [(name, function_labels[name]) for name in FUNCTIONS],
+        "state_options": [(name, state_labels.get(name, name)) for name in service.STATES],
+    }
 
 
 @router.get("/admin/challenges/new", response_class=HTMLResponse)

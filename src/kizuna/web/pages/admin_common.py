@@ -143,6 +143,16 @@ def optional_int(value: str) -> int | None:
         return None
 
 
+def page_number(value: str) -> int:
+    """The page asked for in a list's query string; 1 when it is missing or not a number."""
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else 1
+
+
+def invalid_form() -> FormErrors:
+    """The error for a form that our pages would never send (a crafted or outdated one)."""
+    return {"": message_for(DomainError(ErrorCode.VALUE_INVALID))}
+
+
 def field_errors(exc: DomainError, fields: dict[str, str], default: str = "") -> FormErrors:
     """The sentence for ``exc``, keyed by the form field it belongs to.
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
@@ -105,7 +106,7 @@ def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str,
 @router.post("/challenges", summary="Create a challenge (admin)")
 async def create_challenge(request: Request, ctx: CtxDep, who: Admin) -> JSONResponse:
     data = await json_body(request)
-    ch = service.create_challenge(ctx, data)
+    ch = await run_in_threadpool(service.create_challenge, ctx, data)
     return ok(challenge_admin_shape(ch))
 
 
@@ -128,7 +129,9 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
     if not isinstance(submission, str):
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
     ip = request.client.host if request.client else ""
-    result = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip, preview=preview)
+    result = await run_in_threadpool(
+        submissions.submit_flag, ctx, who, challenge_id, submission, ip=ip, preview=preview
+    )
     payload: dict[str, object] = {"status": result.status, "message": attempt_message(result.message, **result.params)}
     if result.remaining is not None:
         payload["attempts_remaining"] = result.remaining
@@ -195,7 +198,7 @@ def get_challenge(
 @router.patch("/challenges/{challenge_id}", summary="Update a challenge (admin)")
 async def update_challenge(request: Request, ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
     data = await json_body(request)
-    ch = service.update_challenge(ctx, challenge_id, data)
+    ch = await run_in_threadpool(service.update_challenge, ctx, challenge_id, data)
     return ok(challenge_admin_shape(ch))
 
 
