@@ -54,19 +54,30 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[Database]:
+    """A fresh PostgreSQL database for this test session, created next to the configured one and
+    dropped at the end, so concurrent test runs never see each other's rows."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    base = make_url(PG_URL)
+    name = f"kizuna_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
         import psycopg
 
-        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-            conn.commit()
+        with psycopg.connect(admin_dsn, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as exc:
         unavailable("PostgreSQL", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    db = Database(PG_URL)
-    prepare_database(db)
-    yield db
-    db.dispose()
+    db = Database(base.set(database=name).render_as_string(hide_password=False))
+    try:
+        prepare_database(db)
+        yield db
+    finally:
+        db.dispose()
+        with psycopg.connect(admin_dsn, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _truncate_pg(db: Database) -> None:
@@ -115,7 +126,7 @@ def settings_and_ctx(
     if which == "postgresql":
         db: Database = request.getfixturevalue("pg_database")
         _truncate_pg(db)
-        settings = _settings(tmp_path, PG_URL)
+        settings = _settings(tmp_path, db.url)
         ctx = build_context(settings, db=db)
         yield settings, ctx
         return

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kizuna.domain.names import name_key
@@ -19,6 +19,10 @@ from kizuna.storage import tables as t
 
 PER_PAGE = 50
 SUBMISSION_TYPES = ("correct", "incorrect", "already_solved", "ratelimited")
+
+# How services.hints records the cost of an unlocked hint as an award.
+HINT_COST_CATEGORY = "hints"
+HINT_COST_DESCRIPTION = "hint_unlock"
 
 T = TypeVar("T")
 
@@ -121,6 +125,12 @@ class SubmissionRow:
     ip: str
 
 
+def _rows(s: Session, stmt: Any) -> list[Any]:
+    """Result rows as plain tuples to unpack into the dataclasses above (SQLAlchemy's typing of
+    selects with many columns ends in ``*tuple[Any, ...]``, which no fixed signature accepts)."""
+    return list(s.execute(stmt))
+
+
 def _count(s: Session, table: Any) -> int:
     return s.scalar(select(func.count()).select_from(table)) or 0
 
@@ -135,15 +145,14 @@ def counts(s: Session) -> Counts:
     )
 
 
-def _page_number(page: int) -> int:
-    return max(1, page)
+def _clamp(page: int, total: int, per_page: int) -> int:
+    """A page number within 1..last page (an absurd number in a link must not become a huge OFFSET)."""
+    return min(max(1, page), max(1, -(-total // per_page)))
 
 
 def challenge_rows(s: Session) -> list[ChallengeRow]:
     """Every challenge in board order, with its number of solves (all accounts, hidden ones too)."""
-    solves = (
-        select(t.Solve.challenge_id, func.count().label("n")).group_by(t.Solve.challenge_id).subquery()
-    )
+    solves = select(t.Solve.challenge_id, func.count().label("n")).group_by(t.Solve.challenge_id).subquery()
     stmt = (
         select(
             t.Challenge.id,
@@ -157,51 +166,60 @@ def challenge_rows(s: Session) -> list[ChallengeRow]:
         .outerjoin(solves, solves.c.challenge_id == t.Challenge.id)
         .order_by(t.Challenge.position, t.Challenge.category, t.Challenge.name, t.Challenge.id)
     )
-    return [ChallengeRow(*row) for row in s.execute(stmt)]
+    return [ChallengeRow(*row) for row in _rows(s, stmt)]
 
 
 def challenge_options(s: Session) -> list[Option]:
     stmt = select(t.Challenge.id, t.Challenge.name).order_by(t.Challenge.name, t.Challenge.id)
-    return [Option(*row) for row in s.execute(stmt)]
+    return [Option(*row) for row in _rows(s, stmt)]
 
 
 def team_options(s: Session) -> list[Option]:
     stmt = select(t.Team.id, t.Team.name).order_by(t.Team.name_key, t.Team.id)
-    return [Option(*row) for row in s.execute(stmt)]
+    return [Option(*row) for row in _rows(s, stmt)]
 
 
 def user_options(s: Session) -> list[Option]:
     stmt = select(t.User.id, t.User.name).order_by(t.User.name_key, t.User.id)
-    return [Option(*row) for row in s.execute(stmt)]
+    return [Option(*row) for row in _rows(s, stmt)]
+
+
+def _user_select() -> Any:
+    """The columns of a ``UserRow``: the user and the name of their team, if any."""
+    return select(
+        t.User.id,
+        t.User.name,
+        t.User.email,
+        t.User.role,
+        t.User.team_id,
+        t.Team.name,
+        t.User.hidden,
+        t.User.banned,
+    ).outerjoin(t.Team, t.Team.id == t.User.team_id)
 
 
 def users_page(s: Session, search: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page[UserRow]:
     """Users by name; ``search`` matches part of the name the way names are compared (NFKC, case
     folded), so "ＡＬＩＣＥ" finds "alice"."""
-    page = _page_number(page)
     where = []
     key = name_key(search)
     if key:
         where.append(t.User.name_key.contains(key, autoescape=True))
     total = s.scalar(select(func.count()).select_from(t.User).where(*where)) or 0
+    page = _clamp(page, total, per_page)
     stmt = (
-        select(
-            t.User.id,
-            t.User.name,
-            t.User.email,
-            t.User.role,
-            t.User.team_id,
-            t.Team.name,
-            t.User.hidden,
-            t.User.banned,
-        )
-        .outerjoin(t.Team, t.Team.id == t.User.team_id)
+        _user_select()
         .where(*where)
         .order_by(t.User.name_key, t.User.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return Page([UserRow(*row) for row in s.execute(stmt)], page, per_page, total)
+    return Page([UserRow(*row) for row in _rows(s, stmt)], page, per_page, total)
+
+
+def user_row(s: Session, user_id: int) -> UserRow | None:
+    row = s.execute(_user_select().where(t.User.id == user_id)).first()
+    return UserRow(*row) if row is not None else None
 
 
 def team_rows(s: Session, search: str = "") -> list[TeamRow]:
@@ -214,30 +232,17 @@ def team_rows(s: Session, search: str = "") -> list[TeamRow]:
     key = name_key(search)
     if key:
         stmt = stmt.where(t.Team.name_key.contains(key, autoescape=True))
-    return [TeamRow(*row) for row in s.execute(stmt)]
+    return [TeamRow(*row) for row in _rows(s, stmt)]
 
 
 def team_members(s: Session, team_id: int) -> list[UserRow]:
-    stmt = (
-        select(
-            t.User.id,
-            t.User.name,
-            t.User.email,
-            t.User.role,
-            t.User.team_id,
-            t.Team.name,
-            t.User.hidden,
-            t.User.banned,
-        )
-        .join(t.Team, t.Team.id == t.User.team_id)
-        .where(t.User.team_id == team_id)
-        .order_by(t.User.id)
-    )
-    return [UserRow(*row) for row in s.execute(stmt)]
+    stmt = _user_select().where(t.User.team_id == team_id).order_by(t.User.id)
+    return [UserRow(*row) for row in _rows(s, stmt)]
 
 
 def award_rows(s: Session, limit: int = 500) -> list[AwardRow]:
-    """Awards granted by admins, newest first. Hint unlock costs are awards too (category "hints")."""
+    """Awards granted by admins, newest first. The cost of an unlocked hint is stored as an award
+    too; those are left out, as deleting one would quietly refund the hint."""
     stmt = (
         select(
             t.Award.id,
@@ -253,10 +258,11 @@ def award_rows(s: Session, limit: int = 500) -> list[AwardRow]:
         )
         .outerjoin(t.User, t.User.id == t.Award.user_id)
         .outerjoin(t.Team, t.Team.id == t.Award.team_id)
+        .where(~and_(t.Award.category == HINT_COST_CATEGORY, t.Award.description == HINT_COST_DESCRIPTION))
         .order_by(t.Award.date.desc(), t.Award.id.desc())
         .limit(limit)
     )
-    return [AwardRow(*row) for row in s.execute(stmt)]
+    return [AwardRow(*row) for row in _rows(s, stmt)]
 
 
 def submissions_page(
@@ -270,7 +276,6 @@ def submissions_page(
 ) -> Page[SubmissionRow]:
     """Submissions newest first, optionally only one challenge's, one account's (the team in team
     mode, the user in individual mode), one user's or one kind of result."""
-    page = _page_number(page)
     where = []
     if challenge_id is not None:
         where.append(t.Submission.challenge_id == challenge_id)
@@ -281,6 +286,7 @@ def submissions_page(
     if kind:
         where.append(t.Submission.type == kind)
     total = s.scalar(select(func.count()).select_from(t.Submission).where(*where)) or 0
+    page = _clamp(page, total, per_page)
     team = aliased(t.Team)
     stmt = (
         select(
@@ -304,7 +310,7 @@ def submissions_page(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return Page([SubmissionRow(*row) for row in s.execute(stmt)], page, per_page, total)
+    return Page([SubmissionRow(*row) for row in _rows(s, stmt)], page, per_page, total)
 
 
 @dataclass(frozen=True)
@@ -334,22 +340,3 @@ def belongs(s: Session, table: Any, row_id: int, challenge_id: int) -> bool:
     cannot change another challenge's parts through this one's page)."""
     row = s.get(table, row_id)
     return row is not None and row.challenge_id == challenge_id
-
-
-def user_row(s: Session, user_id: int) -> UserRow | None:
-    stmt = (
-        select(
-            t.User.id,
-            t.User.name,
-            t.User.email,
-            t.User.role,
-            t.User.team_id,
-            t.Team.name,
-            t.User.hidden,
-            t.User.banned,
-        )
-        .outerjoin(t.Team, t.Team.id == t.User.team_id)
-        .where(t.User.id == user_id)
-    )
-    row = s.execute(stmt).first()
-    return UserRow(*row) if row is not None else None

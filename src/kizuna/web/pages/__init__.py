@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kizuna.web.pages import auth, challenges, home, scoreboard, teams
+from kizuna.web.pages import admin, auth, challenges, home, scoreboard, teams
 
 router = APIRouter(include_in_schema=False)
-for module in (home, auth, challenges, teams, scoreboard):
+for module in (home, auth, challenges, teams, scoreboard, admin):
     router.include_router(module.router)
