@@ -8,13 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from kizuna.domain.clock import Phase
-from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.markdown import render_markdown
+from kizuna.services import board, submissions
 from kizuna.services import challenges as service
-from kizuna.services import submissions
-from kizuna.services.accounts import Principal, account_id
-from kizuna.services.event import clock_of
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import (
@@ -35,18 +32,6 @@ from kizuna.web.messages import attempt_message
 router = APIRouter(tags=["challenges"])
 
 
-def _viewer_account(ctx: Any, who: Principal, state_event: t.Event) -> int | None:
-    acct = account_id(state_event.mode, who.user_id, who.team_id)
-    if acct is None and not who.is_admin:
-        raise Forbidden(ErrorCode.TEAM_REQUIRED)
-    return acct
-
-
-def _check_started(ctx: Any, who: Principal, ev: t.Event) -> None:
-    if not who.is_admin and clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
-        raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
-
-
 @router.get("/challenges", summary="List challenges (players: visible ones; admins: ?view=admin for all)")
 def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") -> Response:
     snaps = request.app.state.snapshots
@@ -55,34 +40,26 @@ def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") ->
     rows = snaps.challenges(live=who.is_admin, state=state).data
     if admin_view:
         return ok([{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows])
-    _check_started(ctx, who, state.event)
-    acct = _viewer_account(ctx, who, state.event)
-    with ctx.db.read() as s:
-        solved = repo.solved_ids(s, acct) if acct is not None else set()
-    out = []
-    for r in rows:
-        if r["state"] != "visible" and not who.is_admin:
-            continue
-        prereqs = set((r["requirements"] or {}).get("prerequisites") or [])
-        if who.is_admin or prereqs <= solved:
-            out.append(_list_entry(r, r["id"] in solved, r["solves"]))
-        elif (r["requirements"] or {}).get("anonymize"):
-            out.append(
-                {
-                    "id": r["id"],
-                    "type": "hidden",
-                    "name": "???",
-                    "value": 0,
-                    "solves": None,
-                    "solved_by_me": False,
-                    "category": "???",
-                    "tags": [],
-                    "template": "",
-                    "script": "",
-                    "position": r["position"],
-                    "module_id": None,
-                }
-            )
+    board.ensure_started(ctx, who, state.event)
+    acct = board.viewer_account(state.event.mode, who)
+    entries = board.board_entries(rows, board.solved_ids(ctx, acct), who.is_admin)
+    out = [
+        {
+            "id": e.id,
+            "type": e.type,
+            "name": e.name,
+            "value": e.value,
+            "position": e.position,
+            "solves": e.solves,
+            "solved_by_me": e.solved,
+            "category": e.category,
+            "module_id": None,
+            "tags": [{"value": v} for v in e.tags],
+            "template": "",
+            "script": "",
+        }
+        for e in entries
+    ]
     return ok(out)
 
 
@@ -132,7 +109,10 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
     result = await run_in_threadpool(
         submissions.submit_flag, ctx, who, challenge_id, submission, ip=ip, preview=preview
     )
-    payload: dict[str, object] = {"status": result.status, "message": attempt_message(result.message, **result.params)}
+    payload: dict[str, object] = {
+        "status": result.status,
+        "message": attempt_message(result.message, **result.params),
+    }
     if result.remaining is not None:
         payload["attempts_remaining"] = result.remaining
     return JSONResponse({"success": True, "data": payload}, status_code=result.http_status)
@@ -150,27 +130,21 @@ def get_challenge(
         if ch is None:
             raise NotFound()
         return ok(challenge_admin_shape(ch))
-    _check_started(ctx, who, state.event)
-    acct = _viewer_account(ctx, who, state.event)
-    ch = service.get_for_player(ctx, challenge_id, acct, who.is_admin)
+    board.ensure_started(ctx, who, state.event)
+    cv = board.challenge_view(ctx, who, challenge_id, state.event.mode)
+    ch = cv.challenge
     signer = request.app.state.file_signer
-    with ctx.db.read() as s:
-        solved = repo.solved_ids(s, acct) if acct is not None else set()
-        attempts = repo.counted_attempts(s, ch.id, acct) if acct is not None else 0
-        tags = [tag.value for tag in s.query(t.Tag).filter(t.Tag.challenge_id == ch.id).order_by(t.Tag.id)]
-        files = s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id).all()
-        hints = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).order_by(t.Hint.id).all()
-        unlocked = repo.unlocked_hint_ids(s, acct) if acct is not None else set()
     counts = {r["id"]: r["solves"] for r in snaps.challenges(live=who.is_admin, state=state).data}
     data = challenge_admin_shape(ch)
-    for secret in ("requirements", "next_id") if not who.is_admin else ():
-        data.pop(secret, None)
+    if not who.is_admin:
+        for secret in ("requirements", "next_id"):
+            data.pop(secret, None)
     data.update(
         solves=counts.get(ch.id, 0),
-        solved_by_me=ch.id in solved,
-        attempts=attempts,
-        files=[f"/files/{f.location}?token={signer.sign(f.location, who.user_id)}" for f in files],
-        tags=tags,
+        solved_by_me=cv.solved,
+        attempts=cv.attempts,
+        files=[f"/files/{f.location}?token={signer.sign(f.location, who.user_id)}" for f in cv.files],
+        tags=cv.tags,
         module_id=None,
         rating=None,
         ratings=None,
@@ -183,11 +157,11 @@ def get_challenge(
                 "title": h.title,
                 **(
                     {"content": h.content, "html": render_markdown(h.content)}
-                    if who.is_admin or h.id in unlocked
+                    if h.content is not None
                     else {}
                 ),
             }
-            for h in hints
+            for h in cv.hints
         ],
         view="",
         html=render_markdown(ch.description),
@@ -211,24 +185,22 @@ def delete_challenge(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse
 @router.get("/challenges/{challenge_id}/solves", summary="Who solved a challenge, in order")
 def challenge_solves(request: Request, ctx: CtxDep, who: User, challenge_id: int) -> JSONResponse:
     state = request.app.state.snapshots.state()
-    _check_started(ctx, who, state.event)
-    acct = _viewer_account(ctx, who, state.event)
+    board.ensure_started(ctx, who, state.event)
+    acct = board.viewer_account(state.event.mode, who)
     service.get_for_player(ctx, challenge_id, acct, who.is_admin)
     cutoff = None if who.is_admin else state.cutoff
-    mode = state.event.mode
-    with ctx.db.read() as s:
-        table: Any = t.Team if mode == "teams" else t.User
-        stmt = (
-            s.query(t.Solve.account_id, table.name, t.Solve.date)
-            .join(table, table.id == t.Solve.account_id)
-            .filter(t.Solve.challenge_id == challenge_id, table.hidden.is_(False), table.banned.is_(False))
-        )
-        if cutoff is not None:
-            stmt = stmt.filter(t.Solve.date < cutoff)
-        rows = stmt.order_by(t.Solve.date, t.Solve.id).all()
-    kind = "teams" if mode == "teams" else "users"
+    kind = "teams" if state.event.mode == "teams" else "users"
+    solved = board.solvers(ctx, challenge_id, state.event.mode, cutoff)
     return ok(
-        [{"account_id": a, "name": n, "date": when(d), "account_url": f"/{kind}/{a}"} for a, n, d in rows]
+        [
+            {
+                "account_id": x.account_id,
+                "name": x.name,
+                "date": when(x.date),
+                "account_url": f"/{kind}/{x.account_id}",
+            }
+            for x in solved
+        ]
     )
 
 
