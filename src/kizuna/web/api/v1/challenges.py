@@ -15,6 +15,7 @@ from kizuna.services import challenges as service
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import (
+    CHALLENGE_FIELDS,
     challenge_admin_shape,
     done,
     file_shape,
@@ -22,6 +23,7 @@ from kizuna.web.api.v1.common import (
     hint_shape,
     int_param,
     json_body,
+    json_request,
     ok,
     tag_shape,
     when,
@@ -80,7 +82,11 @@ def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str,
     }
 
 
-@router.post("/challenges", summary="Create a challenge (admin)")
+@router.post(
+    "/challenges",
+    summary="Create a challenge (admin)",
+    openapi_extra=json_request(("name",), **CHALLENGE_FIELDS),
+)
 async def create_challenge(request: Request, ctx: CtxDep, who: Admin) -> JSONResponse:
     data = await json_body(request)
     ch = await run_in_threadpool(service.create_challenge, ctx, data)
@@ -97,7 +103,11 @@ def challenge_types(ctx: CtxDep, who: Admin) -> JSONResponse:
     )
 
 
-@router.post("/challenges/attempt", summary="Submit a flag")
+@router.post(
+    "/challenges/attempt",
+    summary="Submit a flag",
+    openapi_extra=json_request(("challenge_id", "submission"), challenge_id="integer", submission="string"),
+)
 async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = False) -> JSONResponse:
     data = await json_body(request)
     challenge_id = int_param(data, "challenge_id")
@@ -169,7 +179,11 @@ def get_challenge(
     return ok(data)
 
 
-@router.patch("/challenges/{challenge_id}", summary="Update a challenge (admin)")
+@router.patch(
+    "/challenges/{challenge_id}",
+    summary="Update a challenge (admin)",
+    openapi_extra=json_request(**CHALLENGE_FIELDS),
+)
 async def update_challenge(request: Request, ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
     data = await json_body(request)
     ch = await run_in_threadpool(service.update_challenge, ctx, challenge_id, data)

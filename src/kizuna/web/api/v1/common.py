@@ -138,3 +138,36 @@ def hint_shape(h: t.Hint, with_content: bool, html: str | None = None) -> dict[s
 
 def when(dt: Any) -> str | None:
     return iso(dt)
+
+
+def json_request(required: tuple[str, ...] = (), **properties: str) -> dict[str, Any]:
+    """``openapi_extra`` describing a JSON request body, for handlers that read the body themselves
+    (to accept CTFd's loosely typed payloads). ``properties`` maps field names to JSON types."""
+    schema = {
+        "type": "object",
+        "properties": {name: {"type": kind} for name, kind in properties.items()},
+        "required": list(required),
+        "additionalProperties": True,
+    }
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+CHALLENGE_FIELDS = {
+    "name": "string",
+    "category": "string",
+    "description": "string",
+    "attribution": "string",
+    "connection_info": "string",
+    "value": "integer",
+    "type": "string",
+    "state": "string",
+    "max_attempts": "integer",
+    "position": "integer",
+    "logic": "string",
+    "function": "string",
+    "initial": "integer",
+    "minimum": "integer",
+    "decay": "integer",
+    "next_id": "integer",
+    "requirements": "object",
+}
