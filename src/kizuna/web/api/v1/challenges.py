@@ -85,7 +85,7 @@ def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str,
 @router.post(
     "/challenges",
     summary="Create a challenge (admin)",
-    openapi_extra=json_request(("name",), **CHALLENGE_FIELDS),
+    openapi_extra=json_request(CHALLENGE_FIELDS, ("name",)),
 )
 async def create_challenge(request: Request, ctx: CtxDep, who: Admin) -> JSONResponse:
     data = await json_body(request)
@@ -106,7 +106,9 @@ def challenge_types(ctx: CtxDep, who: Admin) -> JSONResponse:
 @router.post(
     "/challenges/attempt",
     summary="Submit a flag",
-    openapi_extra=json_request(("challenge_id", "submission"), challenge_id="integer", submission="string"),
+    openapi_extra=json_request(
+        {"challenge_id": "integer", "submission": "string"}, ("challenge_id", "submission")
+    ),
 )
 async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = False) -> JSONResponse:
     data = await json_body(request)
@@ -182,7 +184,7 @@ def get_challenge(
 @router.patch(
     "/challenges/{challenge_id}",
     summary="Update a challenge (admin)",
-    openapi_extra=json_request(**CHALLENGE_FIELDS),
+    openapi_extra=json_request(CHALLENGE_FIELDS),
 )
 async def update_challenge(request: Request, ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
     data = await json_body(request)

@@ -140,7 +140,7 @@ def when(dt: Any) -> str | None:
     return iso(dt)
 
 
-def json_request(required: tuple[str, ...] = (), **properties: str) -> dict[str, Any]:
+def json_request(properties: dict[str, str], required: tuple[str, ...] = ()) -> dict[str, Any]:
     """``openapi_extra`` describing a JSON request body, for handlers that read the body themselves
     (to accept CTFd's loosely typed payloads). ``properties`` maps field names to JSON types."""
     schema = {
