@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -57,6 +58,10 @@ class FileSigner:
 
     def sign(self, location: str, user_id: int) -> str:
         return self._s.dumps({"l": location, "u": user_id})
+
+    def url(self, location: str, user_id: int) -> str:
+        """The download link for a stored file, as CTFd shapes it: ``/files/<location>?token=…``."""
+        return f"/files/{quote(location)}?token={quote(self.sign(location, user_id))}"
 
     def verify(self, token: str, location: str, max_age: int = 6 * 3600) -> int | None:
         try:

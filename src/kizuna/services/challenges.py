@@ -7,7 +7,9 @@ requirements say ``anonymize``, in which case it is listed as a locked "???" ent
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kizuna.challenge_types import ChallengeScoring
@@ -179,9 +181,24 @@ def delete_challenge(ctx: Context, challenge_id: int) -> None:
         ch = s.get(t.Challenge, challenge_id)
         if ch is None:
             raise NotFound()
+        locations = [f.location for f in s.query(t.File).filter(t.File.challenge_id == challenge_id)]
         s.delete(ch)
         bump(s, CHALLENGES, SCOREBOARD)
+    # The rows went with the challenge (ON DELETE CASCADE); the stored files go once that committed.
+    for location in locations:
+        remove_stored_file(ctx, location)
     ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
+
+
+def remove_stored_file(ctx: Context, location: str) -> None:
+    """Delete an uploaded file and its random directory; never anything outside the upload directory."""
+    root = Path(ctx.upload_dir).resolve()
+    path = (root / location).resolve()
+    if root not in path.parents or not path.is_file():
+        return
+    path.unlink()
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
 
 
 def _recompute_value(ctx: Context, s: Any, ch: t.Challenge) -> None:

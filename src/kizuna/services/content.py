@@ -18,6 +18,7 @@ from typing import Any
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.domain.flags import validate_flag
+from kizuna.services.challenges import remove_stored_file
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
@@ -253,13 +254,7 @@ def delete_file(ctx: Context, file_id: int) -> None:
         row = _get(s, t.File, file_id)
         location = row.location
         s.delete(row)
-    path = Path(ctx.upload_dir) / location
-    if path.is_file():
-        path.unlink()
-        try:
-            path.parent.rmdir()
-        except OSError:
-            pass
+    remove_stored_file(ctx, location)
 
 
 def file_path(ctx: Context, location: str) -> Path | None:

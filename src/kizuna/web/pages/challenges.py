@@ -68,7 +68,7 @@ def _challenge_page(
     files = [
         {
             "name": f.location.rsplit("/", 1)[-1],
-            "url": f"/files/{f.location}?token={signer.sign(f.location, who.user_id)}",
+            "url": signer.url(f.location, who.user_id),
             "size": f.size,
         }
         for f in view.files

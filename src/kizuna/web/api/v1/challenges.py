@@ -155,7 +155,7 @@ def get_challenge(
         solves=counts.get(ch.id, 0),
         solved_by_me=cv.solved,
         attempts=cv.attempts,
-        files=[f"/files/{f.location}?token={signer.sign(f.location, who.user_id)}" for f in cv.files],
+        files=[signer.url(f.location, who.user_id) for f in cv.files],
         tags=cv.tags,
         module_id=None,
         rating=None,
