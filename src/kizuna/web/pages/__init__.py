@@ -4,8 +4,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kizuna.web.pages import admin, auth, challenges, home, scoreboard, teams
+from kizuna.web.pages import (
+    admin,
+    admin_accounts,
+    admin_awards,
+    admin_challenges,
+    admin_submissions,
+    auth,
+    challenges,
+    home,
+    scoreboard,
+    teams,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (home, auth, challenges, teams, scoreboard, admin):
+for module in (
+    home,
+    auth,
+    challenges,
+    teams,
+    scoreboard,
+    admin,
+    admin_challenges,
+    admin_accounts,
+    admin_awards,
+    admin_submissions,
+):
     router.include_router(module.router)

@@ -1,5 +1,5 @@
 """The admin area under ``/admin``: the overview and the event settings here; challenges, accounts
-and teams, awards and submissions in the ``admin_*`` modules this router includes."""
+and teams, awards and submissions in the ``admin_*`` modules beside it."""
 
 from __future__ import annotations
 
@@ -16,13 +16,10 @@ from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
 from kizuna.web.deps import CtxDep
 from kizuna.web.messages import message_for
-from kizuna.web.pages import admin_accounts, admin_awards, admin_challenges, admin_submissions
 from kizuna.web.pages.admin_common import AdminPost, AdminView, checked, done, field_errors, page, text
 from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
-for module in (admin_challenges, admin_accounts, admin_awards, admin_submissions):
-    router.include_router(module.router)
 
 
 # --- overview -------------------------------------------------------------------------------------
