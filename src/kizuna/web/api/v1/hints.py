@@ -1,0 +1,84 @@
+"""``/hints`` and ``/unlocks``. Players see a hint's content only after unlocking it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.markdown import render_markdown
+from kizuna.services import content, hints
+from kizuna.storage import tables as t
+from kizuna.web.api.v1.common import done, hint_shape, int_param, ok, when
+from kizuna.web.deps import Admin, CtxDep, User
+
+router = APIRouter(tags=["hints"])
+Payload = Annotated[dict[str, Any], Body()]
+
+
+def _full(h: t.Hint) -> dict[str, Any]:
+    return hint_shape(h, True, render_markdown(h.content))
+
+
+@router.get("/hints", summary="Every hint with its content (admin)")
+def list_hints(ctx: CtxDep, who: Admin) -> JSONResponse:
+    with ctx.db.read() as s:
+        return ok([_full(h) for h in s.query(t.Hint).order_by(t.Hint.id)])
+
+
+@router.post("/hints", summary="Add a hint to a challenge (admin)")
+def create_hint(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+    hint = content.create_hint(
+        ctx,
+        payload.get("challenge_id", payload.get("challenge")),
+        str(payload.get("content") or ""),
+        payload.get("cost", 0),
+        str(payload.get("title") or ""),
+        payload.get("requirements"),
+    )
+    return ok(_full(hint))
+
+
+@router.get("/hints/{hint_id}", summary="One hint; its content only once unlocked (or for admins)")
+def get_hint(ctx: CtxDep, who: User, hint_id: int) -> JSONResponse:
+    hint, shown = hints.hint_for_player(ctx, who, hint_id)
+    return ok(hint_shape(hint, shown, render_markdown(hint.content) if shown else None))
+
+
+@router.patch("/hints/{hint_id}", summary="Change a hint (admin)")
+def update_hint(ctx: CtxDep, who: Admin, hint_id: int, payload: Payload) -> JSONResponse:
+    return ok(_full(content.update_hint(ctx, hint_id, payload)))
+
+
+@router.delete("/hints/{hint_id}", summary="Delete a hint (admin)")
+def delete_hint(ctx: CtxDep, who: Admin, hint_id: int) -> JSONResponse:
+    content.delete_hint(ctx, hint_id)
+    return done()
+
+
+def _unlock_shape(u: t.Unlock) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "target": u.target,
+        "type": u.type,
+        "user_id": u.user_id,
+        "team_id": u.team_id,
+        "date": when(u.date),
+    }
+
+
+@router.get("/unlocks", summary="Every unlock (admin)")
+def list_unlocks(ctx: CtxDep, who: Admin) -> JSONResponse:
+    with ctx.db.read() as s:
+        return ok([_unlock_shape(u) for u in s.query(t.Unlock).order_by(t.Unlock.id)])
+
+
+@router.post("/unlocks", summary="Unlock a hint, paying its cost in points")
+def unlock(ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
+    if (payload.get("type") or "hints") != "hints":
+        raise DomainError(ErrorCode.VALUE_INVALID, field="type")
+    target = int_param(payload, "target")
+    assert target is not None
+    return ok(_unlock_shape(hints.unlock_hint(ctx, who, target)))
