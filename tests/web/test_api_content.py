@@ -146,7 +146,7 @@ def test_file_upload_list_download_and_permissions(backend, client, make):
     saved = r.json()["data"]
     assert isinstance(saved, list) and len(saved) == 2
     assert saved[0]["location"].endswith("/notes.txt") and len(saved[0]["location"].split("/")[0]) == 32
-    assert saved[0]["sha1sum"] == hashlib.sha1(body).hexdigest()
+    assert saved[0]["sha1sum"] == hashlib.sha1(body, usedforsecurity=False).hexdigest()
     assert len(client.get("/api/v1/files?type=challenge", headers=a).json()["data"]) == 2
     player, _team = make.player_in_team()
     p = auth(make.token(player))
@@ -166,3 +166,27 @@ def test_file_upload_list_download_and_permissions(backend, client, make):
     )
     assert client.delete(f"/api/v1/files/{saved[0]['id']}", headers=a).status_code == 200
     assert len(client.get("/api/v1/files", headers=a).json()["data"]) == 1
+
+
+def test_solutions_follow_their_state(backend, client, make):
+    a = _admin(make)
+    ch = make.challenge()
+    sol = client.post(
+        "/api/v1/solutions", json={"challenge_id": ch.id, "state": "hidden", "content": ""}, headers=a
+    ).json()["data"]
+    client.patch(f"/api/v1/solutions/{sol['id']}", json={"content": "Use *rot13*."}, headers=a)
+    player, _team = make.player_in_team()
+    p = auth(make.token(player))
+    assert client.get(f"/api/v1/solutions/{sol['id']}", headers=p).status_code == 404
+    client.patch(f"/api/v1/solutions/{sol['id']}", json={"state": "solved"}, headers=a)
+    assert client.get(f"/api/v1/solutions/{sol['id']}", headers=p).status_code == 404
+    client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=p
+    )
+    got = client.get(f"/api/v1/solutions/{sol['id']}", headers=p).json()["data"]
+    assert got["html"] == "<p>Use <em>rot13</em>.</p>\n"
+    assert (
+        client.patch(f"/api/v1/solutions/{sol['id']}", json={"state": "public"}, headers=a).status_code == 400
+    )
+    assert client.get("/api/v1/solutions", headers=p).status_code == 403
+    assert client.delete(f"/api/v1/solutions/{sol['id']}", headers=a).status_code == 200

@@ -276,3 +276,43 @@ def recount(ctx: Context) -> None:
     with ctx.db.write() as s:
         repo.event(s)
         bump(s, CHALLENGES, SCOREBOARD)
+
+
+# --- solutions (write-ups) -------------------------------------------------------------------------
+
+SOLUTION_STATES = ("hidden", "visible", "solved")
+
+
+def _solution_state(raw: Any) -> str:
+    state = str(raw or "hidden")
+    if state not in SOLUTION_STATES:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="state")
+    return state
+
+
+def create_solution(
+    ctx: Context, challenge_id: Any, content_text: str = "", state: Any = "hidden"
+) -> t.Solution:
+    with ctx.db.write() as s:
+        ch = _challenge(s, challenge_id)
+        if s.query(t.Solution).filter(t.Solution.challenge_id == ch.id).one_or_none() is not None:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="challenge_id")
+        row = t.Solution(challenge_id=ch.id, content=content_text or "", state=_solution_state(state))
+        s.add(row)
+        s.flush()
+    return row
+
+
+def update_solution(ctx: Context, solution_id: int, changes: dict[str, Any]) -> t.Solution:
+    with ctx.db.write() as s:
+        row = _get(s, t.Solution, solution_id)
+        if "content" in changes:
+            row.content = str(changes["content"] or "")
+        if "state" in changes:
+            row.state = _solution_state(changes["state"])
+    return row
+
+
+def delete_solution(ctx: Context, solution_id: int) -> None:
+    with ctx.db.write() as s:
+        s.delete(_get(s, t.Solution, solution_id))

@@ -256,3 +256,14 @@ class Notification(Base):
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Solution(Base):
+    """A challenge's write-up. ``state``: hidden (admins only), visible (everyone who can see the
+    challenge) or solved (only accounts that solved it)."""
+
+    __tablename__ = "solutions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), unique=True)
+    content: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="hidden")

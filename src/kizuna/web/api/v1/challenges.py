@@ -139,9 +139,20 @@ def get_challenge(
     if who.is_admin and view == "admin":
         with ctx.db.read() as s:
             ch = s.get(t.Challenge, challenge_id)
-        if ch is None:
-            raise NotFound()
-        return ok(challenge_admin_shape(ch))
+            if ch is None:
+                raise NotFound()
+            files = s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id).all()
+            tags = [x.value for x in s.query(t.Tag).filter(t.Tag.challenge_id == ch.id).order_by(t.Tag.id)]
+            hints = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).order_by(t.Hint.id).all()
+        signer = request.app.state.file_signer
+        data = challenge_admin_shape(ch)
+        # CTFd's admin view carries files (ctfcli's sync compares them by name), tags and hints too.
+        data.update(
+            files=[signer.url(f.location, who.user_id) for f in files],
+            tags=tags,
+            hints=[{"id": h.id, "cost": h.cost, "title": h.title, "content": h.content} for h in hints],
+        )
+        return ok(data)
     board.ensure_started(ctx, who, state.event)
     cv = board.challenge_view(ctx, who, challenge_id, state.event.mode)
     ch = cv.challenge
