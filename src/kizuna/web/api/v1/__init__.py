@@ -4,8 +4,38 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kizuna.web.api.v1 import challenges, files, flags, hints, scoreboard, solutions, tags, topics
+from kizuna.web.api.v1 import (
+    awards,
+    challenges,
+    files,
+    flags,
+    hints,
+    notifications,
+    scoreboard,
+    solutions,
+    submissions,
+    tags,
+    teams,
+    tokens,
+    topics,
+    users,
+)
 
 router = APIRouter()
-for module in (challenges, flags, hints, tags, topics, files, solutions, scoreboard):
+for module in (
+    challenges,
+    flags,
+    hints,
+    tags,
+    topics,
+    files,
+    solutions,
+    scoreboard,
+    users,
+    teams,
+    tokens,
+    awards,
+    submissions,
+    notifications,
+):
     router.include_router(module.router)

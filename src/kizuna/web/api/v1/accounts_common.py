@@ -1,0 +1,106 @@
+"""Shapes and queries shared by ``/users`` and ``/teams``: solves, fails, awards, pagination."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import Request
+
+from kizuna.services.context import Context
+from kizuna.storage import tables as t
+from kizuna.web.api.v1.common import when
+
+PER_PAGE = 50
+
+
+def paginate(query: Any, page: int) -> tuple[list[Any], dict[str, Any]]:
+    total = query.count()
+    pages = max(math.ceil(total / PER_PAGE), 1)
+    page = min(max(page, 1), pages)
+    rows = query.offset((page - 1) * PER_PAGE).limit(PER_PAGE).all()
+    meta = {
+        "pagination": {
+            "page": page,
+            "next": page + 1 if page < pages else None,
+            "prev": page - 1 if page > 1 else None,
+            "pages": pages,
+            "per_page": PER_PAGE,
+            "total": total,
+        }
+    }
+    return rows, meta
+
+
+def place_and_score(request: Request, account_id: int, live: bool) -> tuple[int | None, int | None]:
+    for row in request.app.state.snapshots.scoreboard(live=live).data:
+        if row["account_id"] == account_id:
+            return row["pos"], row["score"]
+    return None, None
+
+
+def solves(ctx: Context, column: Any, ident: int, cutoff: Any) -> list[dict[str, Any]]:
+    with ctx.db.read() as s:
+        q = (
+            s.query(t.Solve, t.Challenge)
+            .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+            .filter(column == ident)
+        )
+        if cutoff is not None:
+            q = q.filter(t.Solve.date < cutoff)
+        return [
+            {
+                "id": sv.id,
+                "challenge_id": ch.id,
+                "type": "correct",
+                "date": when(sv.date),
+                "user": sv.user_id,
+                "team": sv.team_id,
+                "challenge": {"id": ch.id, "name": ch.name, "category": ch.category, "value": ch.value},
+            }
+            for sv, ch in q.order_by(t.Solve.date, t.Solve.id)
+        ]
+
+
+def fails(ctx: Context, column: Any, ident: int, full: bool) -> tuple[list[dict[str, Any]], int]:
+    with ctx.db.read() as s:
+        q = s.query(t.Submission).filter(column == ident, t.Submission.type == "incorrect")
+        count = q.count()
+        if not full:
+            return [], count
+        rows = q.order_by(t.Submission.id).all()
+        return [
+            {
+                "id": x.id,
+                "challenge_id": x.challenge_id,
+                "type": x.type,
+                "date": when(x.date),
+                "user": x.user_id,
+                "team": x.team_id,
+            }
+            for x in rows
+        ], count
+
+
+def awards(ctx: Context, column: Any, ident: int, cutoff: Any) -> list[dict[str, Any]]:
+    with ctx.db.read() as s:
+        q = s.query(t.Award).filter(column == ident)
+        if cutoff is not None:
+            q = q.filter(t.Award.date < cutoff)
+        return [award_shape(a) for a in q.order_by(t.Award.id)]
+
+
+def award_shape(a: t.Award) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "user_id": a.user_id,
+        "team_id": a.team_id,
+        "user": a.user_id,
+        "team": a.team_id,
+        "name": a.name,
+        "description": a.description,
+        "value": a.value,
+        "category": a.category,
+        "icon": a.icon,
+        "date": when(a.date),
+    }

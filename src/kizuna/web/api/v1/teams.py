@@ -1,0 +1,200 @@
+"""``/teams``: teams, their members, solves and awards. The invite code is shown only to members
+and admins."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+
+from kizuna.domain.errors import ErrorCode, Forbidden, NotFound
+from kizuna.services import teams
+from kizuna.services.accounts import Principal
+from kizuna.storage import tables as t
+from kizuna.web.api.v1 import accounts_common as common
+from kizuna.web.api.v1.common import done, int_param, ok, when
+from kizuna.web.deps import Admin, CtxDep, MaybeUser, User
+
+router = APIRouter(tags=["teams"])
+Payload = Annotated[dict[str, Any], Body()]
+
+
+def _team(ctx: Any, team_id: int, who: Principal | None) -> tuple[t.Team, list[t.User]]:
+    with ctx.db.read() as s:
+        team = s.get(t.Team, team_id)
+        members = list(team.members) if team is not None else []
+    if team is None or (
+        (team.hidden or team.banned) and not (who and (who.is_admin or who.team_id == team_id))
+    ):
+        raise NotFound()
+    return team, members
+
+
+def _shape(request: Request, team: t.Team, members: list[t.User], who: Principal | None) -> dict[str, Any]:
+    private = bool(who and (who.is_admin or who.team_id == team.id))
+    place, score = common.place_and_score(request, team.id, live=private)
+    out: dict[str, Any] = {
+        "id": team.id,
+        "name": team.name,
+        "affiliation": team.affiliation,
+        "country": team.country,
+        "captain_id": team.captain_id,
+        "place": place,
+        "score": score,
+        "members": [m.id for m in members],
+        "oauth_id": None,
+        "bracket_id": None,
+        "website": None,
+    }
+    if private:
+        out["invite_code"] = team.invite_code
+    if who and who.is_admin:
+        out.update(hidden=team.hidden, banned=team.banned, created=when(team.created_at))
+    return out
+
+
+def _my_team_id(who: Principal) -> int:
+    if who.team_id is None:
+        raise Forbidden(ErrorCode.TEAM_REQUIRED)
+    return who.team_id
+
+
+@router.get("/teams", summary="Teams, 50 a page (players: ranked teams only)")
+def list_teams(request: Request, ctx: CtxDep, who: MaybeUser, page: int = 1, q: str = "") -> JSONResponse:
+    with ctx.db.read() as s:
+        query = s.query(t.Team).order_by(t.Team.id)
+        if not (who and who.is_admin):
+            query = query.filter(t.Team.hidden.is_(False), t.Team.banned.is_(False))
+        if q:
+            query = query.filter(t.Team.name.ilike(f"%{q}%"))
+        rows, meta = common.paginate(query, page)
+        data = [(team, list(team.members)) for team in rows]
+    return ok([_shape(request, team, members, who) for team, members in data], meta=meta)
+
+
+@router.post("/teams", summary="Create a team (admin)")
+def create_team(request: Request, ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+    team = teams.create_team(
+        ctx,
+        str(payload.get("name") or ""),
+        None,
+        str(payload.get("affiliation") or ""),
+        str(payload.get("country") or ""),
+    )
+    flags: dict[str, object] = {k: payload[k] for k in ("hidden", "banned") if k in payload}
+    if flags:
+        team = teams.update_team(ctx, team.id, flags, who.user_id, True)
+    return ok(_shape(request, team, [], who))
+
+
+@router.get("/teams/me", summary="Your team")
+def my_team(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
+    team, members = _team(ctx, _my_team_id(who), who)
+    return ok(_shape(request, team, members, who))
+
+
+@router.patch("/teams/me", summary="Rename your team or pass the captaincy (captain)")
+def update_my_team(request: Request, ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
+    changes: dict[str, object] = {k: payload[k] for k in ("name", "affiliation", "country", "captain_id") if k in payload}
+    teams.update_team(ctx, _my_team_id(who), changes, who.user_id, False)
+    team, members = _team(ctx, _my_team_id(who), who)
+    return ok(_shape(request, team, members, who))
+
+
+@router.delete("/teams/me", summary="Disband your team (captain, when no one else is in it)")
+def disband_my_team(ctx: CtxDep, who: User) -> JSONResponse:
+    team, members = _team(ctx, _my_team_id(who), who)
+    if team.captain_id != who.user_id:
+        raise Forbidden(ErrorCode.NOT_CAPTAIN)
+    if len(members) > 1:
+        raise Forbidden()
+    teams.delete_team(ctx, team.id)
+    return done()
+
+
+@router.post("/teams/me/members", summary="Make a new invite code for your team (captain)")
+def new_invite(ctx: CtxDep, who: User) -> JSONResponse:
+    return ok({"code": teams.new_invite(ctx, _my_team_id(who), who.user_id)})
+
+
+@router.get("/teams/me/solves", summary="Your team's solves")
+def my_solves(ctx: CtxDep, who: User) -> JSONResponse:
+    return ok(common.solves(ctx, t.Solve.team_id, _my_team_id(who), None))
+
+
+@router.get("/teams/me/fails", summary="Your team's wrong attempts")
+def my_fails(ctx: CtxDep, who: User) -> JSONResponse:
+    rows, count = common.fails(ctx, t.Submission.team_id, _my_team_id(who), True)
+    return ok(rows, meta={"count": count})
+
+
+@router.get("/teams/me/awards", summary="Your team's awards")
+def my_awards(ctx: CtxDep, who: User) -> JSONResponse:
+    return ok(common.awards(ctx, t.Award.team_id, _my_team_id(who), None))
+
+
+@router.get("/teams/{team_id}", summary="A team's public profile")
+def get_team(request: Request, ctx: CtxDep, who: MaybeUser, team_id: int) -> JSONResponse:
+    team, members = _team(ctx, team_id, who)
+    return ok(_shape(request, team, members, who))
+
+
+@router.patch("/teams/{team_id}", summary="Edit a team (admin)")
+def update_team(request: Request, ctx: CtxDep, who: Admin, team_id: int, payload: Payload) -> JSONResponse:
+    teams.update_team(ctx, team_id, payload, who.user_id, True)
+    team, members = _team(ctx, team_id, who)
+    return ok(_shape(request, team, members, who))
+
+
+@router.delete("/teams/{team_id}", summary="Delete a team (admin)")
+def delete_team(ctx: CtxDep, who: Admin, team_id: int) -> JSONResponse:
+    teams.delete_team(ctx, team_id)
+    return done()
+
+
+@router.get("/teams/{team_id}/members", summary="A team's members (admin)")
+def members(ctx: CtxDep, who: Admin, team_id: int) -> JSONResponse:
+    return ok([m.id for m in _team(ctx, team_id, who)[1]])
+
+
+@router.post("/teams/{team_id}/members", summary="Add a user to a team (admin)")
+def add_member(ctx: CtxDep, who: Admin, team_id: int, payload: Payload) -> JSONResponse:
+    user_id = int_param(payload, "user_id")
+    assert user_id is not None
+    teams.add_member(ctx, team_id, user_id)
+    return ok([m.id for m in _team(ctx, team_id, who)[1]])
+
+
+@router.delete("/teams/{team_id}/members", summary="Remove a user from a team (admin)")
+def remove_member(ctx: CtxDep, who: Admin, team_id: int, payload: Payload) -> JSONResponse:
+    user_id = int_param(payload, "user_id")
+    assert user_id is not None
+    teams.remove_member(ctx, team_id, user_id)
+    return ok([m.id for m in _team(ctx, team_id, who)[1]])
+
+
+def _cutoff(request: Request, who: Principal | None, team_id: int) -> Any:
+    if who and (who.is_admin or who.team_id == team_id):
+        return None
+    return request.app.state.snapshots.state().cutoff
+
+
+@router.get("/teams/{team_id}/solves", summary="A team's solves (frozen view for others)")
+def team_solves(request: Request, ctx: CtxDep, who: MaybeUser, team_id: int) -> JSONResponse:
+    _team(ctx, team_id, who)
+    return ok(common.solves(ctx, t.Solve.team_id, team_id, _cutoff(request, who, team_id)))
+
+
+@router.get("/teams/{team_id}/fails", summary="A team's wrong attempts (others see only the count)")
+def team_fails(ctx: CtxDep, who: MaybeUser, team_id: int) -> JSONResponse:
+    _team(ctx, team_id, who)
+    full = bool(who and (who.is_admin or who.team_id == team_id))
+    rows, count = common.fails(ctx, t.Submission.team_id, team_id, full)
+    return ok(rows, meta={"count": count})
+
+
+@router.get("/teams/{team_id}/awards", summary="A team's awards")
+def team_awards(request: Request, ctx: CtxDep, who: MaybeUser, team_id: int) -> JSONResponse:
+    _team(ctx, team_id, who)
+    return ok(common.awards(ctx, t.Award.team_id, team_id, _cutoff(request, who, team_id)))

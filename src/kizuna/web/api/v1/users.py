@@ -1,0 +1,182 @@
+"""``/users``: accounts. Players see public fields of ranked (neither hidden nor banned) users only;
+emails and moderation flags are for admins and the user themself."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.services import accounts
+from kizuna.services.accounts import Principal
+from kizuna.storage import tables as t
+from kizuna.web.api.v1 import accounts_common as common
+from kizuna.web.api.v1.common import done, ok, when
+from kizuna.web.deps import Admin, CtxDep, MaybeUser, User
+
+router = APIRouter(tags=["users"])
+Payload = Annotated[dict[str, Any], Body()]
+
+
+def _shape(request: Request, u: t.User, private: bool) -> dict[str, Any]:
+    mode = request.app.state.snapshots.state().event.mode
+    place, score = common.place_and_score(request, u.id, live=private) if mode == "users" else (None, None)
+    out: dict[str, Any] = {
+        "id": u.id,
+        "name": u.name,
+        "affiliation": u.affiliation,
+        "country": u.country,
+        "team_id": u.team_id,
+        "place": place,
+        "score": score,
+        "oauth_id": None,
+        "bracket_id": None,
+        "website": None,
+    }
+    if private:
+        out.update(
+            email=u.email,
+            type="admin" if u.role == "admin" else "user",
+            hidden=u.hidden,
+            banned=u.banned,
+            verified=True,
+            language=u.locale or None,
+            created=when(u.created_at),
+        )
+    return out
+
+
+def _visible_user(ctx: Any, user_id: int, who: Principal | None) -> t.User:
+    with ctx.db.read() as s:
+        u = s.get(t.User, user_id)
+    if u is None or ((u.hidden or u.banned) and not (who and (who.is_admin or who.user_id == u.id))):
+        raise NotFound()
+    return u
+
+
+@router.get("/users", summary="Users, 50 a page (players: ranked users only); ?q=&field=name to search")
+def list_users(
+    request: Request, ctx: CtxDep, who: MaybeUser, page: int = 1, q: str = "", field: str = "name"
+) -> JSONResponse:
+    admin = bool(who and who.is_admin)
+    with ctx.db.read() as s:
+        query = s.query(t.User).order_by(t.User.id)
+        if not admin:
+            query = query.filter(t.User.hidden.is_(False), t.User.banned.is_(False))
+        if q:
+            if field not in ("name", "affiliation", "country") and not (admin and field == "email"):
+                raise DomainError(ErrorCode.VALUE_INVALID, field="field")
+            query = query.filter(getattr(t.User, field).ilike(f"%{q}%"))
+        rows, meta = common.paginate(query, page)
+    return ok([_shape(request, u, admin) for u in rows], meta=meta)
+
+
+@router.post("/users", summary="Create a user (admin)")
+def create_user(request: Request, ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+    role = "admin" if payload.get("type") == "admin" else "player"
+    user = accounts.register_user(
+        ctx,
+        str(payload.get("name") or ""),
+        str(payload.get("password") or ""),
+        email=payload.get("email") or None,
+        role=role,
+        by_admin=True,
+        affiliation=str(payload.get("affiliation") or ""),
+        country=str(payload.get("country") or ""),
+    )
+    flags: dict[str, object] = {k: payload[k] for k in ("hidden", "banned") if k in payload}
+    if flags:
+        user = accounts.update_user(ctx, user.id, flags)
+    return ok(_shape(request, user, True))
+
+
+@router.get("/users/me", summary="Your own account")
+def me(request: Request, who: User) -> JSONResponse:
+    return ok(_shape(request, _visible_user(request.app.state.ctx, who.user_id, who), True))
+
+
+@router.patch("/users/me", summary="Change your name, email, language or password (needs `confirm`)")
+async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
+    if payload.get("password"):
+        await run_in_threadpool(
+            accounts.change_password,
+            ctx,
+            who.user_id,
+            str(payload.get("confirm") or ""),
+            str(payload["password"]),
+        )
+    changes: dict[str, object] = {k: payload[k] for k in ("name", "email", "affiliation", "country") if k in payload}
+    if "language" in payload or "locale" in payload:
+        locale = payload.get("locale", payload.get("language")) or ""
+        if locale not in ("", "en", "ja"):
+            raise DomainError(ErrorCode.VALUE_INVALID, field="locale")
+        changes["locale"] = locale
+    user = await run_in_threadpool(accounts.update_user, ctx, who.user_id, changes) if changes else None
+    if payload.get("password") and not request.headers.get("authorization"):
+        # Keep this browser's session valid after its own password change.
+        request.session["sv"] = _visible_user(ctx, who.user_id, who).session_version
+    return ok(_shape(request, user or _visible_user(ctx, who.user_id, who), True))
+
+
+def _cutoff(request: Request, who: Principal | None, own: bool) -> Any:
+    if own or (who and who.is_admin):
+        return None
+    return request.app.state.snapshots.state().cutoff
+
+
+@router.get("/users/me/solves", summary="Your solves")
+def my_solves(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
+    return ok(common.solves(ctx, t.Solve.user_id, who.user_id, None))
+
+
+@router.get("/users/me/fails", summary="Your wrong attempts")
+def my_fails(ctx: CtxDep, who: User) -> JSONResponse:
+    rows, count = common.fails(ctx, t.Submission.user_id, who.user_id, True)
+    return ok(rows, meta={"count": count})
+
+
+@router.get("/users/me/awards", summary="Your awards")
+def my_awards(ctx: CtxDep, who: User) -> JSONResponse:
+    return ok(common.awards(ctx, t.Award.user_id, who.user_id, None))
+
+
+@router.get("/users/{user_id}", summary="A user's public profile (admins: everything)")
+def get_user(request: Request, ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
+    u = _visible_user(ctx, user_id, who)
+    return ok(_shape(request, u, bool(who and (who.is_admin or who.user_id == u.id))))
+
+
+@router.patch("/users/{user_id}", summary="Edit a user (admin)")
+def update_user(request: Request, ctx: CtxDep, who: Admin, user_id: int, payload: Payload) -> JSONResponse:
+    return ok(_shape(request, accounts.update_user(ctx, user_id, payload), True))
+
+
+@router.delete("/users/{user_id}", summary="Delete a user (admin)")
+def delete_user(ctx: CtxDep, who: Admin, user_id: int) -> JSONResponse:
+    accounts.delete_user(ctx, user_id)
+    return done()
+
+
+@router.get("/users/{user_id}/solves", summary="A user's solves (frozen view for players)")
+def user_solves(request: Request, ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
+    _visible_user(ctx, user_id, who)
+    own = bool(who and who.user_id == user_id)
+    return ok(common.solves(ctx, t.Solve.user_id, user_id, _cutoff(request, who, own)))
+
+
+@router.get("/users/{user_id}/fails", summary="A user's wrong attempts (others see only the count)")
+def user_fails(ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
+    _visible_user(ctx, user_id, who)
+    full = bool(who and (who.is_admin or who.user_id == user_id))
+    rows, count = common.fails(ctx, t.Submission.user_id, user_id, full)
+    return ok(rows, meta={"count": count})
+
+
+@router.get("/users/{user_id}/awards", summary="A user's awards")
+def user_awards(request: Request, ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
+    _visible_user(ctx, user_id, who)
+    own = bool(who and who.user_id == user_id)
+    return ok(common.awards(ctx, t.Award.user_id, user_id, _cutoff(request, who, own)))
