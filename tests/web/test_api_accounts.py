@@ -183,3 +183,18 @@ def test_individual_mode_refuses_team_creation(client, make, ctx):
     admin = auth(make.token(make.admin()))
     r = client.post("/api/v1/teams", json={"name": "Nope"}, headers=admin)
     assert r.status_code == 400
+
+
+def test_event_settings_api(backend, client, make):
+    admin = auth(make.token(make.admin()))
+    player = auth(make.token(make.user()))
+    assert client.get("/api/v1/event").json()["data"]["phase"] == "running"
+    assert client.patch("/api/v1/event", json={"paused": True}, headers=player).status_code == 403
+    r = client.patch(
+        "/api/v1/event", json={"start_at": "2030-01-01T09:00:00+09:00", "paused": False}, headers=admin
+    )
+    assert r.json()["data"]["start_at"] == "2030-01-01T00:00:00Z"
+    assert r.json()["data"]["phase"] == "not_started"
+    bad = client.patch("/api/v1/event", json={"end_at": "2029-01-01T00:00:00Z"}, headers=admin)
+    assert bad.status_code == 400 and "end_at" in bad.json()["errors"]
+    assert client.get("/api/v1/event").json()["data"]["end_at"] is None  # nothing stored changed

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kizuna.web.api.v1 import (
     awards,
     challenges,
+    event,
     files,
     flags,
     hints,
@@ -37,5 +38,6 @@ for module in (
     awards,
     submissions,
     notifications,
+    event,
 ):
     router.include_router(module.router)

@@ -96,7 +96,9 @@ def my_team(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
 
 @router.patch("/teams/me", summary="Rename your team or pass the captaincy (captain)")
 def update_my_team(request: Request, ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
-    changes: dict[str, object] = {k: payload[k] for k in ("name", "affiliation", "country", "captain_id") if k in payload}
+    changes: dict[str, object] = {
+        k: payload[k] for k in ("name", "affiliation", "country", "captain_id") if k in payload
+    }
     teams.update_team(ctx, _my_team_id(who), changes, who.user_id, False)
     team, members = _team(ctx, _my_team_id(who), who)
     return ok(_shape(request, team, members, who))

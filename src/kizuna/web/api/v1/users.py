@@ -108,7 +108,9 @@ async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) 
             str(payload.get("confirm") or ""),
             str(payload["password"]),
         )
-    changes: dict[str, object] = {k: payload[k] for k in ("name", "email", "affiliation", "country") if k in payload}
+    changes: dict[str, object] = {
+        k: payload[k] for k in ("name", "email", "affiliation", "country") if k in payload
+    }
     if "language" in payload or "locale" in payload:
         locale = payload.get("locale", payload.get("language")) or ""
         if locale not in ("", "en", "ja"):

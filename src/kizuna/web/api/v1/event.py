@@ -1,0 +1,45 @@
+"""``/event`` (Kizuna extension): the event's settings and where its clock stands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from kizuna.services import event
+from kizuna.storage import tables as t
+from kizuna.web.api.v1.common import ok, when
+from kizuna.web.deps import Admin, CtxDep, MaybeUser
+
+router = APIRouter(tags=["event"])
+Payload = Annotated[dict[str, Any], Body()]
+
+
+def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
+    out = {
+        "name": ev.name,
+        "description": ev.description,
+        "mode": ev.mode,
+        "team_size_limit": ev.team_size_limit,
+        "start_at": when(ev.start_at),
+        "end_at": when(ev.end_at),
+        "freeze_at": when(ev.freeze_at),
+        "paused": ev.paused,
+        "phase": event.clock_of(ev).phase(ctx.now()).value,
+        "registration_open": ev.registration_open,
+        "default_locale": ev.default_locale,
+    }
+    if admin:
+        out["email_required"] = ev.email_required
+    return out
+
+
+@router.get("/event", summary="The event's settings and phase (not_started, running, paused, ended)")
+def get_event(ctx: CtxDep, who: MaybeUser) -> JSONResponse:
+    return ok(_shape(ctx, event.get_event(ctx), bool(who and who.is_admin)))
+
+
+@router.patch("/event", summary="Change the event's settings; times are ISO 8601, UTC when no offset (admin)")
+def update_event(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+    return ok(_shape(ctx, event.update_event(ctx, payload), True))
