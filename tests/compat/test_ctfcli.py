@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import unavailable
+from tests.live_server import running_server
 
 pytestmark = pytest.mark.compat
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,12 +65,6 @@ version: "0.1"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(
     cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 120
 ) -> subprocess.CompletedProcess[str]:
@@ -95,45 +88,8 @@ def server(tmp_path: Path) -> Any:
     made = _run([kizuna, "admin", "create", "admin", "--password", "admin-password-1"], tmp_path, env)
     assert made.returncode == 0, made.stderr
     token = _run([kizuna, "token", "create", "admin"], tmp_path, env).stdout.strip()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "kizuna.web.asgi:create",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "server exited early"
-            assert time.monotonic() < deadline, "server did not start in 30 s"
-            time.sleep(0.2)
+    with running_server(env, tmp_path / "server.log") as url:
         yield {"url": url, "token": token, "ctf": ctf, "env": env, "tmp": tmp_path, "kizuna": kizuna}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _api(server: dict[str, Any], path: str, token: str | None = None) -> Any:

@@ -6,13 +6,7 @@ browser is ever downloaded. Without it the test skips, except under ``CI=true`` 
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +19,7 @@ from kizuna.services import accounts, challenges, content, teams
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from tests.conftest import PASSWORD, unavailable
+from tests.live_server import running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -53,12 +48,6 @@ class Server:
     challenge_id: int
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _seed(env: dict[str, str]) -> tuple[str, int]:
     """One challenge with its flag, and a team (with a captain) whose invite code the player uses."""
     ctx = build_context(load_settings(environ=env))
@@ -73,20 +62,6 @@ def _seed(env: dict[str, str]) -> tuple[str, int]:
         ctx.db.dispose()
 
 
-def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own local server
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"the server did not answer {url} within {timeout:.0f}s:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     data = tmp_path / "data"
@@ -97,36 +72,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
         "KIZUNA_ENVIRONMENT": "test",
     }
     invite_code, challenge_id = _seed(env)
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "kizuna.web.asgi:create",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_for(f"{url}/healthz", proc, log)
+    with running_server(env, tmp_path / "server.log") as url:
         yield Server(url, invite_code, challenge_id)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def _team_score(page: Page) -> int:
