@@ -140,7 +140,9 @@ def test_token_create_prints_a_working_token(run: Any, env: dict[str, str]) -> N
     with TestClient(create_app(settings)) as client:
         ok = client.get("/api/v1/challenges?view=admin", headers=auth(token))
         assert ok.status_code == 200, ok.text
-        bad = client.get("/api/v1/challenges?view=admin", headers=auth(token[:-1] + ("1" if token.endswith("0") else "0")))
+        bad = client.get(
+            "/api/v1/challenges?view=admin", headers=auth(token[:-1] + ("1" if token.endswith("0") else "0"))
+        )
         assert bad.status_code == 401
     expiring = run("token", "create", "organiser", "--expires", "30")
     assert expiring.exit_code == 0

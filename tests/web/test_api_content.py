@@ -107,7 +107,10 @@ def test_hint_content_only_after_unlock_and_cost_is_paid(backend, client, make):
     view = client.get(f"/api/v1/hints/{paid['id']}", headers=p).json()["data"]
     assert "content" not in view and view["cost"] == 30
     detail = client.get(f"/api/v1/challenges/{ch.id}", headers=p).json()["data"]
-    assert detail["hints"] == [{"id": paid["id"], "cost": 30, "title": "Where"}]
+    shown = {k: detail["hints"][0][k] for k in ("id", "cost", "title")}
+    assert shown == {"id": paid["id"], "cost": 30, "title": "Where"}
+    assert "content" not in detail["hints"][0]
+    assert detail["hints"][0]["translations"] == {"en": {"title": "Where"}}
     r = client.post("/api/v1/unlocks", json={"target": paid["id"], "type": "hints"}, headers=p)
     assert r.status_code == 400 and "score" in r.json()["errors"]
     client.post(

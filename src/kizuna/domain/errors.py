@@ -48,6 +48,10 @@ class ErrorCode(StrEnum):
     CSRF_FAILED = "csrf_failed"
     FILE_MISSING = "file_missing"
     ACCOUNT_BANNED = "account_banned"
+    LOCALE_INVALID = "locale_invalid"
+    TIME_ZONE_INVALID = "time_zone_invalid"
+    ROUTE_TAKEN = "route_taken"
+    ROUTE_INVALID = "route_invalid"
 
 
 class DomainError(Exception):

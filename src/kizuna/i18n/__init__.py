@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -22,6 +22,27 @@ DEFAULT_LOCALE = "en"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 current_locale: ContextVar[str] = ContextVar("kizuna_locale", default=DEFAULT_LOCALE)
+# "both" (日英併記): every interface string and content item is shown in the reader's language and in
+# the event's other language, side by side. "" shows one language.
+BOTH = "both"
+current_display: ContextVar[str] = ContextVar("kizuna_display", default="")
+BOTH_SEPARATOR = " / "
+
+
+def secondary_locale(primary: str | None = None) -> str:
+    """The second language of both-languages mode: the first of LOCALES that is not the reader's."""
+    primary = primary or current_locale.get()
+    return next((code for code in LOCALES if code != primary), primary)
+
+
+def display_locales() -> list[str]:
+    """The languages to show, reader's first: one, or two in both-languages mode."""
+    primary = current_locale.get()
+    if current_display.get() == BOTH:
+        second = secondary_locale(primary)
+        if second != primary:
+            return [primary, second]
+    return [primary]
 
 
 @cache
@@ -37,16 +58,34 @@ def translations(locale: str) -> NullTranslations:
     return Translations(buf)
 
 
+def _joined(texts: list[str]) -> str:
+    unique: list[str] = []
+    for text in texts:
+        if text not in unique:
+            unique.append(text)
+    return BOTH_SEPARATOR.join(unique)
+
+
 def gettext(message: str, **values: object) -> str:
-    """Translate ``message`` into the current locale and fill its ``%(name)s`` placeholders."""
-    text = translations(current_locale.get()).gettext(message)
-    return text % values if values else text
+    """Translate ``message`` into the current locale and fill its ``%(name)s`` placeholders.
+
+    In both-languages mode the result carries both languages, reader's first ("得点 / Score")."""
+    texts = []
+    for code in display_locales():
+        text = translations(code).gettext(message)
+        texts.append(text % values if values else text)
+    return _joined(texts)
 
 
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
-    text = translations(current_locale.get()).ngettext(singular, plural, n)
     values.setdefault("num", n)
-    return text % values
+    return _joined([translations(code).ngettext(singular, plural, n) % values for code in display_locales()])
+
+
+def gettext_in(locale: str, message: str, **values: object) -> str:
+    """``message`` in one given language, whatever the reader's display mode."""
+    text = translations(locale).gettext(message)
+    return text % values if values else text
 
 
 _ = gettext
@@ -83,4 +122,13 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
 
 def locale_name(code: str) -> str:
     """A language's own name for itself (English, 日本語)."""
-    return Locale.parse(code).get_display_name(code) or code
+    return language_name(code, code)
+
+
+@cache
+def language_name(code: str, in_locale: str) -> str:
+    """A language's name in another language ("en" in "ja": 英語); the code itself when unknown."""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(in_locale) or code
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code

@@ -19,14 +19,16 @@ from typing import Any
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import ErrorCode, Forbidden, NotFound
+from kizuna.domain.text import LocalizedText
 from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
-from kizuna.storage import repo, scoreboard_queries
+from kizuna.storage import repo, scoreboard_queries, snapshot_queries
 from kizuna.storage import tables as t
 
 SOLVER_LIMIT = 10
+NO_TEXT = LocalizedText("")
 
 
 # --- who is playing -------------------------------------------------------------------------------
@@ -70,6 +72,16 @@ class BoardEntry:
     solved: bool
     locked: bool
     tags: tuple[str, ...] = ()
+    text: LocalizedText = NO_TEXT  # the name in every language
+    category_text: LocalizedText = NO_TEXT  # the category's display names ("" source: untranslated)
+
+
+def category_text(category: str, names: dict[str, str]) -> LocalizedText:
+    """A category's display names; without translations it is the same word in every language."""
+    if not names:
+        return LocalizedText.of("", {"name": category}, None)
+    source = next((code for code, name in names.items() if name == category), next(iter(names)))
+    return LocalizedText.of(source, {"name": names[source]}, {c: {"name": n} for c, n in names.items()})
 
 
 def board_entries(rows: list[dict[str, Any]], solved: set[int], is_admin: bool) -> list[BoardEntry]:
@@ -93,6 +105,8 @@ def board_entries(rows: list[dict[str, Any]], solved: set[int], is_admin: bool) 
                     solved=r["id"] in solved,
                     locked=False,
                     tags=tuple(r["tags"]),
+                    text=LocalizedText(r["locale"], r["texts"]),
+                    category_text=category_text(r["category"], r["category_texts"]),
                 )
             )
         elif requirements.get("anonymize"):
@@ -131,6 +145,7 @@ class HintView:
     unlocked: bool
     available: bool  # its prerequisite hints are unlocked, so it may be unlocked now
     content: str | None  # only when unlocked (or for admins)
+    text: LocalizedText = NO_TEXT  # title (and, when shown, content) in every language
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,7 @@ class ChallengeView:
     tags: list[str]
     files: list[t.File]
     hints: list[HintView]
+    category_text: LocalizedText = NO_TEXT
 
 
 def challenge_view(ctx: Context, who: Principal, challenge_id: int, mode: str) -> ChallengeView:
@@ -156,6 +172,7 @@ def challenge_view(ctx: Context, who: Principal, challenge_id: int, mode: str) -
         files = s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id).all()
         hints = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).order_by(t.Hint.id).all()
         unlocked = repo.unlocked_hint_ids(s, acct) if acct is not None else set()
+        names = snapshot_queries.category_names(s).get(ch.category, {})
     hint_views = []
     for h in hints:
         shown = who.is_admin or h.id in unlocked
@@ -168,10 +185,33 @@ def challenge_view(ctx: Context, who: Principal, challenge_id: int, mode: str) -
                 unlocked=h.id in unlocked,
                 available=needed <= unlocked,
                 content=h.content if shown else None,
+                text=_hint_text(h, shown),
             )
         )
     remaining = max(ch.max_attempts - attempts, 0) if ch.max_attempts else None
-    return ChallengeView(ch, acct, ch.id in solved, attempts, remaining, tags, files, hint_views)
+    return ChallengeView(
+        ch,
+        acct,
+        ch.id in solved,
+        attempts,
+        remaining,
+        tags,
+        files,
+        hint_views,
+        category_text(ch.category, names),
+    )
+
+
+def _hint_text(h: t.Hint, shown: bool) -> LocalizedText:
+    """A hint's text in every language; its content in none until it is shown."""
+    keep = ("title", "content") if shown else ("title",)
+    base = {k: getattr(h, k) for k in keep}
+    other = {
+        code: {k: v for k, v in values.items() if k in keep}
+        for code, values in (h.translations or {}).items()
+        if isinstance(values, dict)
+    }
+    return LocalizedText.of(h.locale, base, other)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from kizuna.challenge_types import ChallengeScoring
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.services.context import Context
+from kizuna.services.translations import apply_challenge_text
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
@@ -130,6 +131,12 @@ def _apply(ctx: Context, s: Any, ch: t.Challenge, data: dict[str, Any]) -> None:
         ch.next_id = None if nid in (None, "", 0) else _as_int(nid, "next_id", minimum=1)
     if "requirements" in fields:
         ch.requirements = _normalise_requirements(s, fields["requirements"], ch.id)
+    apply_challenge_text(s, ch, data)
+
+
+def _default_locale(s: Any) -> str:
+    ev = s.get(t.Event, 1)
+    return (ev.default_locale if ev is not None else "") or "en"
 
 
 def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
@@ -148,6 +155,7 @@ def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
             position=0,
             logic="any",
             function="static",
+            locale=str(data.get("locale") or "") or _default_locale(s),
         )
         payload = dict(data)
         payload.setdefault("type", "standard")

@@ -20,6 +20,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.domain.flags import validate_flag
 from kizuna.services.challenges import remove_stored_file
 from kizuna.services.context import Context
+from kizuna.services.translations import HINT_TEXT, apply_text, take_pending_hint
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
@@ -108,8 +109,16 @@ def _cost(raw: Any) -> int:
 
 
 def create_hint(
-    ctx: Context, challenge_id: Any, content: str, cost: Any = 0, title: str = "", requirements: Any = None
+    ctx: Context,
+    challenge_id: Any,
+    content: str,
+    cost: Any = 0,
+    title: str = "",
+    requirements: Any = None,
+    text: dict[str, Any] | None = None,
 ) -> t.Hint:
+    """A new hint. ``text`` may carry ``locale`` (default: the challenge's) and ``translations``;
+    translations the challenge holds for the hint at this position fill the languages not given."""
     with ctx.db.write() as s:
         ch = _challenge(s, challenge_id)
         hint = t.Hint(
@@ -119,7 +128,15 @@ def create_hint(
             content=content or "",
             cost=_cost(cost),
             requirements=_hint_requirements(s, requirements),
+            locale=ch.locale or "en",
+            translations=None,
         )
+        index = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).count()
+        pending = take_pending_hint(ch, index)
+        given = dict(text or {})
+        if pending:
+            given["translations"] = {**pending, **(given.get("translations") or {})}
+        apply_text(hint, given, HINT_TEXT)
         s.add(hint)
         s.flush()
     return hint
@@ -139,6 +156,7 @@ def update_hint(ctx: Context, hint_id: int, changes: dict[str, Any]) -> t.Hint:
             if req and hint.id in req["prerequisites"]:
                 raise DomainError(ErrorCode.VALUE_INVALID, field="requirements")
             hint.requirements = req
+        apply_text(hint, changes, HINT_TEXT)
     return hint
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kizuna.domain.text import LocalizedText
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 
@@ -25,6 +26,7 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
     tags: dict[int, list[str]] = {}
     for cid, value in s.execute(select(t.Tag.challenge_id, t.Tag.value).order_by(t.Tag.id)):
         tags.setdefault(cid, []).append(value)
+    categories = category_names(s)
     rows: list[dict[str, Any]] = []
     for ch in s.scalars(select(t.Challenge)):
         rows.append(
@@ -40,8 +42,20 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
                 "tags": tags.get(ch.id, []),
                 "requirements": ch.requirements,
                 "max_attempts": ch.max_attempts,
+                "locale": ch.locale,
+                "texts": LocalizedText.of(ch.locale, {"name": ch.name}, ch.translations).as_dict(),
+                "category_texts": categories.get(ch.category, {}),
             }
         )
     # CTFd's order: positioned challenges first by position, then by value, then id.
     rows.sort(key=lambda r: (0 if r["position"] > 0 else 1, r["position"], r["value"], r["id"]))
     return rows
+
+
+def category_names(s: Session) -> dict[str, dict[str, str]]:
+    """Each translated category's display name per locale, its own locale included."""
+    out: dict[str, dict[str, str]] = {}
+    for row in s.scalars(select(t.Category)):
+        names = LocalizedText.of(row.locale, {"name": row.name}, row.translations).as_dict()
+        out[row.name] = {code: values["name"] for code, values in names.items()}
+    return out

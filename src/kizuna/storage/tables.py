@@ -49,6 +49,15 @@ class Event(Base):
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
     email_required: Mapped[bool] = mapped_column(Boolean, default=False)
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
+    # Organiser-written text per locale. ``locale`` is the language of the plain columns (name,
+    # description); ``translations`` holds the other locales: {"ja": {"name": …, "description": …}}.
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The content fallback order (["en", "ja"]): a text missing in the reader's language is shown in
+    # the first of these that has it, marked as the original.
+    content_locales: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # The event's home time zones, shown side by side for start, end and countdown.
+    time_zones: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class Revision(Base):
@@ -90,6 +99,8 @@ class User(Base):
     affiliation: Mapped[str] = mapped_column(String(128), default="")
     country: Mapped[str] = mapped_column(String(8), default="")
     locale: Mapped[str] = mapped_column(String(16), default="")
+    display: Mapped[str] = mapped_column(String(16), default="")  # "" (one language) | "both" (日英併記)
+    time_zone: Mapped[str] = mapped_column(String(64), default="")  # "" = the browser's / the event's
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     banned: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on password change or logout-everywhere; sessions carrying an older value are void.
@@ -119,6 +130,19 @@ class Challenge(Base):
     next_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     requirements: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # language of name and description
+    # {"ja": {"name": …, "description": …}}; ``hints`` (a list, by hint order) may wait here for hints
+    # that ctfcli creates after the challenge.
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Category(Base):
+    """Display names of a category in other languages; ``name`` is the category as challenges store it."""
+
+    __tablename__ = "categories"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Flag(Base):
@@ -139,6 +163,8 @@ class Hint(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     cost: Mapped[int] = mapped_column(Integer, default=0)
     requirements: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # language of title and content
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Tag(Base):
@@ -256,6 +282,8 @@ class Notification(Base):
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # language of title and content
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Solution(Base):
@@ -267,3 +295,19 @@ class Solution(Base):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), unique=True)
     content: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(16), default="hidden")
+
+
+class Page(Base):
+    """A custom page (rules, schedule, venue, FAQ) served at ``/pages/<route>``."""
+
+    __tablename__ = "pages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    route: Mapped[str] = mapped_column(String(128), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(16), default="markdown")
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # not listed in the navigation
+    auth_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # language of title and content
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

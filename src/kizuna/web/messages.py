@@ -43,6 +43,12 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CSRF_FAILED: lazy("Your session has expired; reload the page and try again."),
     ErrorCode.FILE_MISSING: lazy("No file was uploaded."),
     ErrorCode.ACCOUNT_BANNED: lazy("This account has been banned."),
+    ErrorCode.LOCALE_INVALID: lazy("“%(locale)s” is not a language code such as en or ja."),
+    ErrorCode.TIME_ZONE_INVALID: lazy("“%(zone)s” is not a time zone such as Europe/London or Asia/Tokyo."),
+    ErrorCode.ROUTE_TAKEN: lazy("Another page already uses that address."),
+    ErrorCode.ROUTE_INVALID: lazy(
+        "Page addresses use lower-case letters, digits, hyphens and slashes, such as rules or venue/access."
+    ),
 }
 
 

@@ -9,11 +9,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.text import LocalizedText
 from kizuna.markdown import render_markdown
 from kizuna.services import board, submissions
 from kizuna.services import challenges as service
+from kizuna.services.translations import CHALLENGE_TEXT
 from kizuna.storage import repo
 from kizuna.storage import tables as t
+from kizuna.storage.snapshot_queries import category_names
 from kizuna.web.api.v1.common import (
     CHALLENGE_FIELDS,
     challenge_admin_shape,
@@ -24,10 +27,12 @@ from kizuna.web.api.v1.common import (
     int_param,
     json_body,
     json_request,
+    localized_fields,
     ok,
     tag_shape,
     when,
 )
+from kizuna.web.content import content_order, localized, resolve
 from kizuna.web.deps import Admin, CtxDep, User
 from kizuna.web.messages import attempt_message
 
@@ -45,24 +50,39 @@ def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") ->
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
     entries = board.board_entries(rows, board.solved_ids(ctx, acct), who.is_admin)
-    out = [
-        {
-            "id": e.id,
-            "type": e.type,
-            "name": e.name,
-            "value": e.value,
-            "position": e.position,
-            "solves": e.solves,
-            "solved_by_me": e.solved,
-            "category": e.category,
-            "module_id": None,
-            "tags": [{"value": v} for v in e.tags],
-            "template": "",
-            "script": "",
-        }
-        for e in entries
-    ]
+    order = content_order(state.event)
+    out = []
+    for e in entries:
+        texts = localized_fields(e.text, ("name",), order)
+        texts["translations"] = _with_category(texts["translations"], e.category_text)
+        out.append(
+            {
+                "id": e.id,
+                "type": e.type,
+                "name": texts["name"] or e.name,
+                "value": e.value,
+                "position": e.position,
+                "solves": e.solves,
+                "solved_by_me": e.solved,
+                "category": resolve(e.category_text, "name", order) or e.category,
+                "module_id": None,
+                "tags": [{"value": v} for v in e.tags],
+                "template": "",
+                "script": "",
+                "locale": texts["locale"],
+                "translations": texts["translations"],
+            }
+        )
     return ok(out)
+
+
+def _with_category(translations: dict[str, Any], category: LocalizedText) -> dict[str, Any]:
+    """Add the category's display name in each language that has one of its own."""
+    out = {code: dict(values) for code, values in translations.items()}
+    if category.source:
+        for code, values in category.as_dict().items():
+            out.setdefault(code, {})["category"] = values["name"]
+    return out
 
 
 def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str, Any]:
@@ -79,6 +99,8 @@ def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str,
         "tags": [{"value": v} for v in r["tags"]],
         "template": "",
         "script": "",
+        "locale": r["locale"],
+        "translations": r["texts"],
     }
 
 
@@ -144,13 +166,24 @@ def get_challenge(
             files = s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id).all()
             tags = [x.value for x in s.query(t.Tag).filter(t.Tag.challenge_id == ch.id).order_by(t.Tag.id)]
             hints = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).order_by(t.Hint.id).all()
+            names = category_names(s).get(ch.category, {})
         signer = request.app.state.file_signer
-        data = challenge_admin_shape(ch)
+        data = challenge_admin_shape(ch, {c: n for c, n in names.items() if c != ch.locale})
         # CTFd's admin view carries files (ctfcli's sync compares them by name), tags and hints too.
         data.update(
             files=[signer.url(f.location, who.user_id) for f in files],
             tags=tags,
-            hints=[{"id": h.id, "cost": h.cost, "title": h.title, "content": h.content} for h in hints],
+            hints=[
+                {
+                    "id": h.id,
+                    "cost": h.cost,
+                    "title": h.title,
+                    "content": h.content,
+                    "locale": h.locale,
+                    "translations": h.translations or {},
+                }
+                for h in hints
+            ],
         )
         return ok(data)
     board.ensure_started(ctx, who, state.event)
@@ -158,11 +191,16 @@ def get_challenge(
     ch = cv.challenge
     signer = request.app.state.file_signer
     counts = {r["id"]: r["solves"] for r in snaps.challenges(live=who.is_admin, state=state).data}
+    order = content_order(state.event)
     data = challenge_admin_shape(ch)
     if not who.is_admin:
         for secret in ("requirements", "next_id"):
             data.pop(secret, None)
+    texts = localized_fields(localized(ch, CHALLENGE_TEXT), CHALLENGE_TEXT, order)
+    texts["translations"] = _with_category(texts["translations"], cv.category_text)
     data.update(
+        texts,
+        category=resolve(cv.category_text, "name", order) or ch.category,
         solves=counts.get(ch.id, 0),
         solved_by_me=cv.solved,
         attempts=cv.attempts,
@@ -173,23 +211,20 @@ def get_challenge(
         ratings=None,
         solution_id=None,
         solution_state=None,
-        hints=[
-            {
-                "id": h.id,
-                "cost": h.cost,
-                "title": h.title,
-                **(
-                    {"content": h.content, "html": render_markdown(h.content)}
-                    if h.content is not None
-                    else {}
-                ),
-            }
-            for h in cv.hints
-        ],
+        hints=[_player_hint(h, order) for h in cv.hints],
         view="",
-        html=render_markdown(ch.description),
+        html=render_markdown(texts["description"]),
     )
     return ok(data)
+
+
+def _player_hint(h: board.HintView, order: list[str]) -> dict[str, Any]:
+    shown = h.content is not None
+    keep = ("title", "content") if shown else ("title",)
+    out: dict[str, Any] = {"id": h.id, "cost": h.cost, **localized_fields(h.text, keep, order)}
+    if shown:
+        out["html"] = render_markdown(out["content"])
+    return out
 
 
 @router.patch(
@@ -275,7 +310,7 @@ def challenge_hints(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
     _admin_challenge(ctx, challenge_id)
     with ctx.db.read() as s:
         rows = s.query(t.Hint).filter(t.Hint.challenge_id == challenge_id).order_by(t.Hint.id).all()
-        return ok([hint_shape(h, True, render_markdown(h.content)) for h in rows])
+        return ok([hint_shape(h, True) for h in rows])
 
 
 @router.get("/challenges/{challenge_id}/files", summary="A challenge's files (admin)")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.text import LocalizedText
+from kizuna.markdown import render_markdown
+from kizuna.services.translations import CHALLENGE_TEXT, HINT_TEXT
 from kizuna.storage import tables as t
+from kizuna.web.content import localized, resolve
 from kizuna.web.snapshots import iso
 
 _NO_DATA = object()
@@ -64,8 +69,37 @@ def int_param(data: dict[str, Any], key: str, required: bool = True) -> int | No
         raise DomainError(ErrorCode.VALUE_INVALID, field=key) from None
 
 
-def challenge_admin_shape(ch: t.Challenge) -> dict[str, Any]:
+def localized_fields(
+    text: LocalizedText, names: Sequence[str], order: Sequence[str], keep: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The reader's-language value of each of ``names`` plus ``translations`` (every language's text
+    of the fields in ``keep``, default all) and ``locale`` (the item's own language)."""
+    kept = names if keep is None else keep
+    out: dict[str, Any] = {name: resolve(text, name, order) for name in names}
+    out["translations"] = {
+        code: {k: v for k, v in values.items() if k in kept}
+        for code, values in text.as_dict().items()
+        if any(k in kept for k in values)
+    }
+    out["locale"] = text.source
+    return out
+
+
+def stored_translations(
+    text: LocalizedText, extra: dict[str, dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """``translations`` for admin views: every language's stored text, plus ``extra`` fields."""
+    out = text.as_dict()
+    for code, values in (extra or {}).items():
+        out.setdefault(code, {}).update(values)
+    return out
+
+
+def challenge_admin_shape(ch: t.Challenge, category_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """A challenge as stored (name and description in its own language, ``locale``), with every
+    language's text in ``translations`` (and the category's display names when given)."""
     decaying = ch.function != "static"
+    extra = {code: {"category": name} for code, name in (category_names or {}).items()}
     return {
         "id": ch.id,
         "name": ch.name,
@@ -85,6 +119,8 @@ def challenge_admin_shape(ch: t.Challenge) -> dict[str, Any]:
         "function": ch.function,
         "type": ch.type,
         "requirements": ch.requirements,
+        "locale": ch.locale,
+        "translations": stored_translations(localized(ch, CHALLENGE_TEXT), extra),
         "type_data": {
             "id": ch.type,
             "name": ch.type,
@@ -120,7 +156,10 @@ def file_shape(f: t.File) -> dict[str, Any]:
     }
 
 
-def hint_shape(h: t.Hint, with_content: bool, html: str | None = None) -> dict[str, Any]:
+def hint_shape(h: t.Hint, with_content: bool, order: Sequence[str] | None = None) -> dict[str, Any]:
+    """A hint. With ``order`` (a player's view) title and content are in the reader's language and
+    ``translations`` holds only what the reader may see; without it, as stored (admin views)."""
+    text = localized(h, HINT_TEXT)
     out: dict[str, Any] = {
         "id": h.id,
         "challenge_id": h.challenge_id,
@@ -130,9 +169,15 @@ def hint_shape(h: t.Hint, with_content: bool, html: str | None = None) -> dict[s
         "cost": h.cost,
         "requirements": h.requirements,
     }
+    if order is None:
+        out.update(content=h.content, locale=h.locale, translations=stored_translations(text))
+    else:
+        keep = HINT_TEXT if with_content else ("title",)
+        out.update(localized_fields(text, keep, order, keep))
     if with_content:
-        out["content"] = h.content
-        out["html"] = html if html is not None else ""
+        out["html"] = render_markdown(out["content"])
+    else:
+        out.pop("content", None)
     return out
 
 
@@ -170,4 +215,6 @@ CHALLENGE_FIELDS = {
     "decay": "integer",
     "next_id": "integer",
     "requirements": "object",
+    "locale": "string",
+    "translations": "object",
 }

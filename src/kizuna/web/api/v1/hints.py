@@ -8,10 +8,11 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import DomainError, ErrorCode
-from kizuna.markdown import render_markdown
 from kizuna.services import content, hints
+from kizuna.services.event import get_event
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import done, hint_shape, int_param, ok, when
+from kizuna.web.content import content_order
 from kizuna.web.deps import Admin, CtxDep, User
 
 router = APIRouter(tags=["hints"])
@@ -19,7 +20,7 @@ Payload = Annotated[dict[str, Any], Body()]
 
 
 def _full(h: t.Hint) -> dict[str, Any]:
-    return hint_shape(h, True, render_markdown(h.content))
+    return hint_shape(h, True)
 
 
 @router.get("/hints", summary="Every hint with its content (admin)")
@@ -37,6 +38,7 @@ def create_hint(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
         payload.get("cost", 0),
         str(payload.get("title") or ""),
         payload.get("requirements"),
+        text={k: payload[k] for k in ("locale", "translations") if k in payload},
     )
     return ok(_full(hint))
 
@@ -44,7 +46,7 @@ def create_hint(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
 @router.get("/hints/{hint_id}", summary="One hint; its content only once unlocked (or for admins)")
 def get_hint(ctx: CtxDep, who: User, hint_id: int) -> JSONResponse:
     hint, shown = hints.hint_for_player(ctx, who, hint_id)
-    return ok(hint_shape(hint, shown, render_markdown(hint.content) if shown else None))
+    return ok(hint_shape(hint, shown, content_order(get_event(ctx))))
 
 
 @router.patch("/hints/{hint_id}", summary="Change a hint (admin)")
