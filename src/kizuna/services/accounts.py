@@ -16,6 +16,11 @@ from kizuna.storage.db import SCOREBOARD, bump
 ROLES = ("admin", "player")
 
 
+DISPLAYS = ("", "both")  # one language, or both side by side (日英併記)
+# Reading preferences: changing them changes no one else's view, so no snapshot is invalidated.
+PREFERENCES = {"locale", "display", "time_zone"}
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is acting: enough to authorise a request without another query."""
@@ -165,8 +170,14 @@ def update_user(ctx: Context, user_id: int, changes: dict[str, object]) -> t.Use
         for text in ("affiliation", "country", "locale"):
             if text in changes:
                 setattr(user, text, str(changes[text] or "")[:128])
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": user.id})
+        if "display" in changes:
+            if changes["display"] not in DISPLAYS:
+                raise DomainError(ErrorCode.VALUE_INVALID, field="display")
+            user.display = changes["display"]
+        if set(changes) - PREFERENCES:
+            bump(s, SCOREBOARD)
+    if set(changes) - PREFERENCES:
+        ctx.bus.publish({"type": "account_changed", "account_id": user.id})
     return user
 
 

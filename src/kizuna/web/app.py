@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kizuna import __version__
 from kizuna.bus import make_bus
 from kizuna.challenge_types import ChallengeTypeRegistry
-from kizuna.i18n import LOCALES, current_locale, negotiate
+from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiate
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.settings import Settings
@@ -66,7 +66,8 @@ class AccessLogMiddleware:
 
 class LocaleMiddleware:
     """Sets the request's language: ``?lang=`` > the account's choice (kept in the session) >
-    the ``lang`` cookie > ``Accept-Language`` > the event's default language."""
+    the ``lang`` cookie > ``Accept-Language`` > the event's default language; and its display mode
+    (one language, or both side by side): ``?display=`` > session > ``display`` cookie."""
 
     def __init__(self, app: ASGIApp, ctx: Context) -> None:
         self.app = app
@@ -85,31 +86,46 @@ class LocaleMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        locale = self.resolve(scope)
-        scope.setdefault("state", {})["locale"] = locale
-        token = current_locale.set(locale)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            current_locale.reset(token)
-
-    def resolve(self, scope: Scope) -> str:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        lang = (query.get("lang") or [""])[0]
-        if lang in LOCALES:
-            return lang
-        session = scope.get("session") or {}
-        if session.get("lang") in LOCALES:
-            return str(session["lang"])
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        cookie = SimpleCookie()
+        cookie: SimpleCookie = SimpleCookie()
         try:
             cookie.load(headers.get("cookie", ""))
         except Exception:  # noqa: S110 - a malformed cookie header is ignored, not fatal
             pass
+        session = scope.get("session") or {}
+        locale = self.resolve(query, session, cookie, headers)
+        display = self.display(query, session, cookie)
+        state = scope.setdefault("state", {})
+        state["locale"], state["display"] = locale, display
+        token = current_locale.set(locale)
+        display_token = current_display.set(display)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_display.reset(display_token)
+            current_locale.reset(token)
+
+    def resolve(
+        self, query: dict[str, list[str]], session: Any, cookie: SimpleCookie, headers: dict[str, str]
+    ) -> str:
+        lang = (query.get("lang") or [""])[0]
+        if lang in LOCALES:
+            return lang
+        if session.get("lang") in LOCALES:
+            return str(session["lang"])
         if "lang" in cookie and cookie["lang"].value in LOCALES:
             return cookie["lang"].value
         return negotiate(headers.get("accept-language"), default="") or self._event_default()
+
+    @staticmethod
+    def display(query: dict[str, list[str]], session: Any, cookie: SimpleCookie) -> str:
+        asked = (query.get("display") or [None])[0]
+        if asked is not None:
+            return BOTH if asked == BOTH else ""
+        if "display" in session:
+            return BOTH if session["display"] == BOTH else ""
+        return BOTH if "display" in cookie and cookie["display"].value == BOTH else ""
 
 
 def build_context(settings: Settings, db: Database | None = None) -> Context:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kizuna.domain.text import LocalizedText
-from kizuna.i18n import LOCALES, current_locale, display_locales, gettext_in, language_name
+from kizuna.i18n import LOCALES, current_locale, display_locales, gettext_in, language_name, lazy
+
+FALLBACK_NOTE = lazy("%(language)s original")
 
 
 def content_order(ev: Any) -> list[str]:
@@ -41,9 +43,7 @@ class Shown:
 
 def fallback_note(text_locale: str, reader_locale: str) -> str:
     """ "English original" in English, 「原文（英語）」 in Japanese: always in the reader's language."""
-    return gettext_in(
-        reader_locale, "%(language)s original", language=language_name(text_locale, reader_locale)
-    )
+    return gettext_in(reader_locale, FALLBACK_NOTE, language=language_name(text_locale, reader_locale))
 
 
 def show(text: LocalizedText, name: str, order: Sequence[str]) -> list[Shown]:

@@ -119,10 +119,11 @@ def login_session(request: Request, user: t.User) -> None:
     request.session["csrf"] = new_csrf_nonce()
     if user.locale:
         request.session["lang"] = user.locale
+    if user.display:
+        request.session["display"] = user.display
 
 
 def logout_session(request: Request) -> None:
-    lang = request.session.get("lang")
+    kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
     request.session.clear()
-    if lang:
-        request.session["lang"] = lang
+    request.session.update(kept)

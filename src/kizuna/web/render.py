@@ -13,10 +13,24 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from kizuna.i18n import LOCALES, current_locale, gettext, locale_name, ngettext
+from kizuna.i18n import (
+    BOTH,
+    BOTH_SEPARATOR,
+    LOCALES,
+    current_display,
+    current_locale,
+    gettext,
+    gettext_in,
+    lazy,
+    locale_name,
+    ngettext,
+)
 from kizuna.markdown import render_markdown
+from kizuna.services.translations import EVENT_TEXT
+from kizuna.web.content import content_order, localized, plain, show
 
 TEMPLATES = Path(__file__).parent / "templates"
+BOTH_NAME = lazy("Both languages")
 
 
 def _format_dt(value: datetime | None, fmt: str = "medium") -> str:
@@ -55,6 +69,10 @@ def make_environment() -> Environment:
     env.filters["number"] = _format_number
     env.filters["markdown"] = _markdown
     env.globals["LOCALES"] = [(code, locale_name(code)) for code in LOCALES]
+    # The both-languages switch is labelled in every language, like the language names.
+    env.globals["BOTH_LABEL"] = BOTH_SEPARATOR.join(gettext_in(code, BOTH_NAME) for code in LOCALES)
+    env.globals["show"] = show
+    env.globals["plain"] = plain
     return env
 
 
@@ -72,9 +90,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "event": get_event(ctx),
         "csrf_token": csrf_token(request),
         "locale": current_locale.get(),
+        "both": current_display.get() == BOTH,
         "path": request.url.path,
         "query": request.url.query,
     }
+    base["order"] = content_order(base["event"])
+    base["etext"] = localized(base["event"], EVENT_TEXT)
     base.update(context)
     html = env.get_template(template).render(**base)
     return HTMLResponse(html, status_code=status_code)

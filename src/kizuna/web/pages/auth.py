@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
-from kizuna.i18n import LOCALES, current_locale, gettext
+from kizuna.i18n import BOTH, LOCALES, current_locale, gettext
 from kizuna.services import accounts
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
@@ -224,15 +224,21 @@ def delete_token(
 
 @router.get("/lang/{code}")
 def switch_language(request: Request, ctx: CtxDep, code: str, next: str = "/") -> Response:
-    """Remember the reader's language (cookie, session, and account when logged in), then return to
-    the page they were reading."""
+    """Remember the reader's language, or ``both`` for both languages side by side (cookie, session,
+    and account when logged in), then return to the page they were reading. Choosing one language
+    leaves both-languages mode."""
     target = safe_next(next)
     response = RedirectResponse(target, status_code=303)
-    if code not in LOCALES:
+    if code not in (*LOCALES, BOTH):
         return response
-    request.session["lang"] = code
-    response.set_cookie("lang", code, max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True)
+    changes: dict[str, str] = {"display": BOTH if code == BOTH else ""}
+    if code != BOTH:
+        changes["locale"] = code
+        request.session["lang"] = code
+        response.set_cookie("lang", code, max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True)
+    request.session["display"] = changes["display"]
+    response.set_cookie("display", changes["display"], max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True)
     who = optional_principal(request)
-    if who is not None and who.locale != code:
-        accounts.update_user(ctx, who.user_id, {"locale": code})
+    if who is not None:
+        accounts.update_user(ctx, who.user_id, changes)
     return response

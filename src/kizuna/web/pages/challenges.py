@@ -13,6 +13,8 @@ from kizuna.i18n import gettext
 from kizuna.services import board, hints, submissions
 from kizuna.services.accounts import Principal
 from kizuna.services.event import clock_of
+from kizuna.services.translations import CHALLENGE_TEXT
+from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import attempt_message, message_for
 from kizuna.web.pages.player_helpers import login_redirect, milestone, text
@@ -76,6 +78,7 @@ def _challenge_page(
     context: dict[str, Any] = {
         "view": view,
         "challenge": view.challenge,
+        "ctext": localized(view.challenge, CHALLENGE_TEXT),
         "solve_count": counts.get(challenge_id, 0),
         "files": files,
         "solvers": board.solvers(ctx, challenge_id, ev.mode, cutoff, limit=board.SOLVER_LIMIT),
