@@ -1,0 +1,89 @@
+"""Pages in the reader's language: negotiation order, content with visible fallback notes, and the
+both-languages mode (日英併記) for content and interface text alike."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from kizuna.services import content, event
+from kizuna.storage import tables as t
+from tests.conftest import login
+
+
+def _bilingual_challenge(make, **extra):
+    return make.challenge(
+        name="Cookie Jar",
+        category="web",
+        description="Find the cookie.",
+        translations={"ja": {"name": "クッキー瓶", "description": "クッキーを探せ。", "category": "ウェブ"}},
+        **extra,
+    )
+
+
+def test_negotiation_order_account_then_cookie_then_header_then_event(app, make, ctx):
+    make.user("aki")
+    event.update_event(ctx, {"default_locale": "ja"})
+    with TestClient(app) as c:
+        assert '<html lang="ja">' in c.get("/").text  # the event's default
+        assert '<html lang="en">' in c.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+        c.cookies.set("lang", "ja")
+        assert '<html lang="ja">' in c.get("/", headers={"Accept-Language": "en"}).text  # cookie > header
+        assert '<html lang="en">' in c.get("/?lang=en").text  # an explicit ?lang= wins for one request
+    with TestClient(app) as c:
+        login(c, "aki")
+        c.get("/lang/en?next=/")  # the account's choice, saved while logged in ...
+    with TestClient(app) as c:
+        c.cookies.set("lang", "ja")
+        login(c, "aki")  # ... wins over the cookie and the header on a new device
+        assert '<html lang="en">' in c.get("/challenges", headers={"Accept-Language": "ja"}).text
+
+
+def test_board_and_challenge_in_japanese_with_a_marked_fallback(client, make):
+    ch = make.challenge(
+        name="Cookie Jar", category="web", description="Find the cookie.", translations={"ja": {"name": "瓶"}}
+    )
+    make.player_in_team("ken")
+    login(client, "ken")
+    client.get("/lang/ja?next=/")
+    board = client.get("/challenges").text
+    assert "瓶" in board and "Cookie Jar" not in board
+    page = client.get(f"/challenges/{ch.id}").text
+    assert "Find the cookie." in page  # the description has no Japanese text yet: the original ...
+    assert "原文（英語）" in page  # ... marked as such, in the reader's language
+    assert 'lang="en"' in page
+    client.get("/lang/en?next=/")
+    page = client.get(f"/challenges/{ch.id}").text
+    assert "原文" not in page and "English original" not in page
+
+
+def test_both_languages_mode_shows_content_and_labels_side_by_side(client, make, ctx):
+    ch = _bilingual_challenge(make)
+    content.create_hint(
+        ctx, ch.id, "Look", 0, "Where", text={"translations": {"ja": {"title": "場所", "content": "見て"}}}
+    )
+    user, _team = make.player_in_team("yui")
+    login(client, "yui")
+    r = client.get("/lang/both?next=/challenges", follow_redirects=False)
+    assert r.headers["location"] == "/challenges"
+    board = client.get("/challenges").text
+    assert "Cookie Jar" in board and "クッキー瓶" in board
+    assert "web" in board and "ウェブ" in board
+    assert "Challenges / 問題" in board  # interface text too, reader's language first
+    assert '<body class="both">' in board
+    page = client.get(f"/challenges/{ch.id}").text
+    assert "Find the cookie." in page and "クッキーを探せ。" in page
+    assert 'class="lt-blocks pair"' in page
+    assert "Where" in page and "場所" in page
+    assert "原文" not in page and "original" not in page  # nothing is a fallback here
+    with ctx.db.read() as s:
+        assert s.get(t.User, user.id).display == "both"  # kept with the account
+    client.get("/lang/ja?next=/")  # choosing one language leaves both-languages mode
+    board = client.get("/challenges").text
+    assert "クッキー瓶" in board and "Cookie Jar" not in board
+
+
+def test_both_languages_mode_by_query_for_the_venue_screen(client, make):
+    make.challenge()
+    page = client.get("/scoreboard?display=both").text
+    assert "Scoreboard / スコアボード" in page
+    assert "Scoreboard / スコアボード" not in client.get("/scoreboard").text
