@@ -1,0 +1,257 @@
+"""The challenge board and scoreboard in English, Japanese and both languages, in a real browser.
+
+Screenshots are taken of each (kept in ``$KIZUNA_SCREENSHOTS`` when set, else in the test's temporary
+directory), and the test asserts what a reader would notice: the key elements are visible, long
+Japanese names wrap inside their cards and table cells instead of being cut off, and no page scrolls
+sideways — on a desktop window and on a phone-sized one. Then a player switches language in the
+middle of a session and keeps their place. Needs Debian's chromium and fonts-noto-cjk (the test
+command installs both); without chromium the test skips, except under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from kizuna.bootstrap import prepare_database
+from kizuna.services import accounts, challenges, content, submissions, teams
+from kizuna.services.accounts import Principal
+from kizuna.settings import load_settings
+from kizuna.web.app import build_context
+from tests.conftest import PASSWORD, unavailable
+from tests.e2e.test_browser_flow import CHROMIUM, CHROMIUM_ARGS
+from tests.live_server import running_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.e2e
+
+LONG_JA = "とても長い日本語の問題名はカードの幅を越えずに折り返されなければならない（長文テスト）"
+LONG_TEAM = "広島サイバーセキュリティ研究会・ウェールズ合同チームの非常に長いチーム名"
+CHALLENGES = [
+    # (English name, Japanese name, category, Japanese category, flag)
+    ("Cookie Jar", "クッキー瓶", "web", "ウェブ", "flag{cookie}"),
+    ("Caesar's Salad", "シーザーサラダ", "crypto", "暗号", "flag{caesar}"),
+    (
+        "A very long English challenge name that must wrap",
+        LONG_JA,
+        "forensics",
+        "フォレンジック",
+        "flag{long}",
+    ),
+]
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    challenge_ids: list[int]
+
+
+def _seed(env: dict[str, str]) -> list[int]:
+    ctx = build_context(load_settings(environ=env))
+    try:
+        prepare_database(ctx.db)
+        ids = []
+        for en, ja, category, category_ja, flag in CHALLENGES:
+            ch = challenges.create_challenge(
+                ctx,
+                {
+                    "name": en,
+                    "category": category,
+                    "value": 100,
+                    "description": f"The English description of {en}.",
+                    "locale": "en",
+                    "translations": {
+                        "ja": {"name": ja, "description": f"{ja}の説明文。", "category": category_ja}
+                    },
+                },
+            )
+            content.create_flag(ctx, ch.id, "static", flag, "")
+            ids.append(ch.id)
+        player = accounts.register_user(ctx, "player", PASSWORD, by_admin=True)
+        teams.create_team(ctx, LONG_TEAM, player.id)
+        rival = accounts.register_user(ctx, "rival", PASSWORD, by_admin=True)
+        wales = teams.create_team(ctx, "Cyber Wales", rival.id)
+        as_rival = Principal(rival.id, rival.name, "player", wales.id)
+        assert submissions.submit_flag(ctx, as_rival, ids[1], CHALLENGES[1][4]).status == "correct"
+        return ids
+    finally:
+        ctx.db.dispose()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    env = {
+        "KIZUNA_DATA_DIR": str(tmp_path / "data"),
+        "KIZUNA_DATABASE_URL": f"sqlite:///{tmp_path / 'kizuna.db'}",
+        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
+        "KIZUNA_ENVIRONMENT": "test",
+    }
+    ids = _seed(env)
+    with running_server(env, tmp_path / "server.log") as url:
+        yield Server(url, ids)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable("Chromium", f"{CHROMIUM} is missing; run `make system-packages`")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable("Playwright", str(exc))
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _shots(tmp_path: Path) -> Path:
+    kept = os.environ.get("KIZUNA_SCREENSHOTS")
+    folder = Path(kept) if kept else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _log_in(page: Page) -> None:
+    page.goto("/login?lang=en")
+    page.get_by_label(re.compile(r"^Name")).fill("player")
+    page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+# Elements that must not be cut off: their content fits (no hidden overflow) and they lie inside
+# the window horizontally. Returns the offenders, described, so a failure says what was clipped.
+CLIPPED = """(selector) => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const r = el.getBoundingClientRect();
+    const text = el.textContent.trim().slice(0, 40);
+    if (r.width === 0 && r.height === 0) { out.push(['hidden', text]); continue; }
+    if (el.scrollWidth > el.clientWidth + 1) out.push(['overflows', text]);
+    if (r.left < -1 || r.right > width + 1) out.push(['outside', text]);
+  }
+  return out;
+}"""
+
+
+def _assert_not_clipped(page: Page, selector: str) -> None:
+    assert page.locator(selector).count() > 0, selector
+    offenders: Any = page.evaluate(CLIPPED, selector)
+    assert offenders == [], f"{selector}: {offenders}"
+    sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert sideways <= 1, f"the page scrolls sideways by {sideways}px"
+
+
+MODES = {
+    # mode: (switch path, texts that must be visible on the board, texts that must not be)
+    "en": ("/lang/en", ["Cookie Jar", "crypto", "Challenges"], ["クッキー瓶"]),
+    "ja": ("/lang/ja", ["クッキー瓶", "暗号", LONG_JA, "問題"], ["Cookie Jar"]),
+    "both": ("/lang/both", ["Cookie Jar", "クッキー瓶", "暗号", "crypto", LONG_JA], []),
+}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_board_and_scoreboard_in_every_language_mode(
+    server: Server, browser: Browser, tmp_path: Path, viewport: str
+) -> None:
+    from playwright.sync_api import expect
+
+    width, height = VIEWPORTS[viewport]
+    shots = _shots(tmp_path)
+    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page)
+        for mode, (switch, present, absent) in MODES.items():
+            page.goto(f"{switch}?next=/challenges")
+            expect(page).to_have_url(re.compile(r"/challenges$"))
+            expect(page.locator("html")).to_have_attribute("lang", "en" if mode == "en" else "ja")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            main = page.locator("main")
+            for text in present:
+                expect(main.get_by_text(text, exact=False).first).to_be_visible()
+            for text in absent:
+                expect(main.get_by_text(text, exact=False)).to_have_count(0)
+            _assert_not_clipped(page, ".card")
+            _assert_not_clipped(page, ".card-name")
+            _assert_not_clipped(page, "section.category h2")
+            page.screenshot(path=str(shots / f"board-{mode}-{viewport}.png"), full_page=True)
+
+            page.goto("/scoreboard")
+            expect(page.locator("table.scoreboard")).to_be_visible()
+            table = page.locator("table.scoreboard")
+            expect(table.get_by_role("link", name=LONG_TEAM)).to_be_visible()
+            expect(table.get_by_role("link", name="Cyber Wales")).to_be_visible()
+            _assert_not_clipped(page, "table.scoreboard td")
+            _assert_not_clipped(page, "table.scoreboard th")
+            if mode == "both":
+                expect(page.get_by_role("heading", level=1)).to_contain_text("Scoreboard")
+                expect(page.get_by_role("heading", level=1)).to_contain_text("スコアボード")
+            page.screenshot(path=str(shots / f"scoreboard-{mode}-{viewport}.png"), full_page=True)
+    finally:
+        context.close()
+    assert len(list(shots.glob(f"*-{viewport}.png"))) >= 2 * len(MODES)
+
+
+def test_switching_language_mid_session_keeps_the_page(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    shots = _shots(tmp_path)
+    context = browser.new_context(base_url=server.url, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page)
+        cookie_jar = server.challenge_ids[0]
+        page.goto(f"/challenges/{cookie_jar}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Cookie Jar")
+        page.get_by_role("textbox", name="Flag").fill("flag{nope}")
+        page.get_by_role("button", name="Submit").click()
+        expect(page.locator("#attempt-result")).to_contain_text("Incorrect")
+
+        page.get_by_role("navigation", name="Language").get_by_role("link", name="日本語").click()
+        expect(page).to_have_url(re.compile(rf"/challenges/{cookie_jar}$"))
+        expect(page.locator("html")).to_have_attribute("lang", "ja")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("クッキー瓶")
+        expect(page.locator("main")).to_contain_text("クッキー瓶の説明文。")
+        # A flag typed with a Japanese IME (full-width letters, ideographic space) still matches.
+        page.get_by_role("textbox", name="フラグ").fill("\u3000ｆｌａｇ｛ｃｏｏｋｉｅ｝")
+        page.get_by_role("button", name="提出する").click()
+        expect(page.locator("#attempt-result")).to_contain_text("正解")
+        page.screenshot(path=str(shots / "switch-ja.png"), full_page=True)
+
+        page.get_by_role("navigation", name="言語").get_by_role("link", name=re.compile("日英併記")).click()
+        expect(page).to_have_url(re.compile(rf"/challenges/{cookie_jar}$"))
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text("クッキー瓶")
+        expect(heading).to_contain_text("Cookie Jar")
+        expect(page.locator(".lt-blocks.pair")).to_be_visible()
+        page.screenshot(path=str(shots / "switch-both.png"), full_page=True)
+
+        page.get_by_role("navigation", name=re.compile("Language")).get_by_role(
+            "link", name="English"
+        ).click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).not_to_contain_text("クッキー瓶")
+        page.goto("/challenges")  # the choice is kept for the rest of the session
+        expect(page.locator("main")).to_contain_text("Cookie Jar")
+        expect(page.locator("main")).not_to_contain_text("クッキー瓶")
+    finally:
+        context.close()
