@@ -1,9 +1,12 @@
-"""The ``kizuna`` command: serve, migrate, load the demo, create admins and API tokens."""
+"""The ``kizuna`` command: serve, migrate, load the demo, create admins and API tokens, export and
+import challenge folders."""
 
 from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -17,9 +20,14 @@ app = typer.Typer(help="Kizuna (絆): a bilingual Capture-the-Flag platform.", n
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 admin_app = typer.Typer(help="Admin accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+challenges_app = typer.Typer(
+    help="Challenge folders in ctfcli's challenge.yml format (see docs/challenge-yml.md).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(token_app, name="token")
+app.add_typer(challenges_app, name="challenges")
 
 
 def _ctx():  # type: ignore[no-untyped-def]
@@ -156,6 +164,54 @@ def token_create(
         raise typer.Exit(2)
     issued = accounts.create_token(ctx, user.id, description="cli", expires_in_days=expires)
     sys.stdout.write(issued.value + "\n")
+
+
+def _problem(problem: Any) -> str:
+    text = problem.message or (message_for(problem.error) if problem.error else "")
+    return ": ".join(part for part in (problem.path, problem.field, text) if part)
+
+
+@challenges_app.command("export")
+def challenges_export(
+    directory: Path = typer.Argument(..., help="Folder to write into (created when missing)."),
+) -> None:
+    """Write every challenge to DIRECTORY/<category>/<name>/challenge.yml, attachments in files/."""
+    from kizuna.services import challenge_folders
+
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    report = challenge_folders.export_challenges(ctx, directory)
+    for warning in report.warnings:
+        typer.echo(f"warning: {_problem(warning)}", err=True)
+    typer.echo(f"Exported {len(report.folders)} challenge(s) to {directory}.")
+
+
+@challenges_app.command("import")
+def challenges_import(
+    directory: Path = typer.Argument(..., help="A challenge folder, or a folder of them (searched below)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the folders and report; change nothing."),
+) -> None:
+    """Create or update (by exact name) the challenges of every challenge.yml in DIRECTORY.
+
+    Every file is checked first; on any problem all are listed and nothing is changed."""
+    from kizuna.services import challenge_folders
+
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    try:
+        report = challenge_folders.import_challenges(ctx, directory, dry_run=dry_run)
+    except challenge_folders.FolderError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {_problem(problem)}", err=True)
+        typer.echo(f"Nothing was imported: {len(exc.problems)} problem(s).", err=True)
+        raise typer.Exit(1) from exc
+    for warning in report.warnings:
+        typer.echo(f"warning: {_problem(warning)}", err=True)
+    verb = "Would import" if dry_run else "Imported"
+    typer.echo(
+        f"{verb} {len(report.created) + len(report.updated)} challenge(s): "
+        f"{len(report.created)} new, {len(report.updated)} updated."
+    )
 
 
 if __name__ == "__main__":

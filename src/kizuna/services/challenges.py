@@ -75,7 +75,9 @@ def _normalise_requirements(s: Any, raw: Any, self_id: int | None) -> dict[str, 
     return {"prerequisites": prereqs, "anonymize": bool(raw.get("anonymize", False))}
 
 
-def _apply(ctx: Context, s: Any, ch: t.Challenge, data: dict[str, Any]) -> None:
+def apply_fields(ctx: Context, s: Any, ch: t.Challenge, data: dict[str, Any]) -> None:
+    """Validate and apply create/update ``data`` (the API's field names) to ``ch``, inside the caller's
+    write transaction (``s``); also used by the challenge-folder import."""
     fields = {k: v for k, v in data.items() if k in FIELDS}
     type_name = str(fields.get("type") or ch.type or "standard")
     ctype = ctx.types.get(type_name)
@@ -139,29 +141,35 @@ def _default_locale(s: Any) -> str:
     return (ev.default_locale if ev is not None else "") or "en"
 
 
+def new_challenge(s: Any, locale: str = "") -> t.Challenge:
+    """An empty challenge row with the defaults, in ``locale`` (default: the event's language); the
+    caller fills it with ``apply_fields`` and adds it to the session."""
+    return t.Challenge(
+        name="",
+        category="",
+        description="",
+        attribution="",
+        value=0,
+        type="standard",
+        state="visible",
+        max_attempts=0,
+        position=0,
+        logic="any",
+        function="static",
+        locale=locale or _default_locale(s),
+    )
+
+
 def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
     if not str(data.get("name") or "").strip():
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
     with ctx.db.write() as s:
-        ch = t.Challenge(
-            name="",
-            category="",
-            description="",
-            attribution="",
-            value=0,
-            type="standard",
-            state="visible",
-            max_attempts=0,
-            position=0,
-            logic="any",
-            function="static",
-            locale=str(data.get("locale") or "") or _default_locale(s),
-        )
+        ch = new_challenge(s, str(data.get("locale") or ""))
         payload = dict(data)
         payload.setdefault("type", "standard")
         if payload.get("value") is None and payload.get("type") == "standard" and not payload.get("function"):
             payload["value"] = 0
-        _apply(ctx, s, ch, payload)
+        apply_fields(ctx, s, ch, payload)
         s.add(ch)
         s.flush()
         if ch.requirements and ch.id in ch.requirements.get("prerequisites", []):
@@ -177,7 +185,7 @@ def update_challenge(ctx: Context, challenge_id: int, data: dict[str, Any]) -> t
         ch = s.get(t.Challenge, challenge_id)
         if ch is None:
             raise NotFound()
-        _apply(ctx, s, ch, data)
+        apply_fields(ctx, s, ch, data)
         _recompute_value(ctx, s, ch)
         bump(s, CHALLENGES, SCOREBOARD)
     ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})

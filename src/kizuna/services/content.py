@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import secrets
-import shutil
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -238,31 +237,35 @@ def safe_filename(name: str) -> str:
     return base[:200] or "file"
 
 
-def save_file(
-    ctx: Context, challenge_id: Any, filename: str, content: bytes, type_: str = "challenge"
-) -> t.File:
+def store_file(ctx: Context, filename: str, content: bytes, type_: str = "challenge") -> t.File:
+    """Write ``content`` to a new location in the upload directory and return its ``File`` row, not
+    yet in any session: the caller adds it, and removes the stored file if that does not commit."""
     if len(content) > MAX_FILE_BYTES:
         raise DomainError(ErrorCode.VALUE_INVALID, field="file")
-    name = safe_filename(filename)
-    location = f"{secrets.token_hex(16)}/{name}"
+    location = f"{secrets.token_hex(16)}/{safe_filename(filename)}"
     path = Path(ctx.upload_dir) / location
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
+    return t.File(
+        type=type_ or "challenge",
+        location=location,
+        sha1sum=hashlib.sha1(content, usedforsecurity=False).hexdigest(),
+        size=len(content),
+    )
+
+
+def save_file(
+    ctx: Context, challenge_id: Any, filename: str, content: bytes, type_: str = "challenge"
+) -> t.File:
+    row = store_file(ctx, filename, content, type_)
     try:
         with ctx.db.write() as s:
-            ch_id = _challenge(s, challenge_id).id if challenge_id not in (None, "") else None
-            row = t.File(
-                type=type_ or "challenge",
-                challenge_id=ch_id,
-                location=location,
-                sha1sum=hashlib.sha1(content, usedforsecurity=False).hexdigest(),
-                size=len(content),
-            )
+            row.challenge_id = _challenge(s, challenge_id).id if challenge_id not in (None, "") else None
             s.add(row)
             s.flush()
     except BaseException:
         # Nothing in the database points at it: do not leave an orphan on disk.
-        shutil.rmtree(path.parent, ignore_errors=True)
+        remove_stored_file(ctx, row.location)
         raise
     return row
 
