@@ -9,6 +9,10 @@ space U+3000. Kinds of flag:
 * ``regex``: the whole submission must match (``fullmatch``); ``case_insensitive`` sets IGNORECASE.
   Patterns that can backtrack catastrophically (a repeat nested inside another unbounded repeat, or a
   back-reference) are refused when the flag is created.
+
+``data == "exact"`` (Kizuna's own, for flags where width or surrounding space is the point) turns the
+normalising off: a static flag must then be byte-for-byte the submission, still compared in constant
+time, and a regex is matched against the raw submission.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from kizuna.domain.errors import DomainError, ErrorCode
 
 FLAG_TYPES = ("static", "regex")
 CASE_INSENSITIVE = "case_insensitive"
+EXACT = "exact"
+FLAG_DATA = ("", CASE_INSENSITIVE, EXACT)
 MAX_REGEX_LENGTH = 1000
 MAX_SUBMISSION_LENGTH = 4096
 
@@ -39,18 +45,21 @@ def normalise_submission(text: str) -> str:
 
 
 def _eq(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+    # surrogatepass: a JSON body may carry a lone surrogate, which must compare, not crash.
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
 def flag_matches(flag: FlagSpec, submission: str) -> bool:
-    provided = normalise_submission(submission)[:MAX_SUBMISSION_LENGTH]
+    exact = flag.data == EXACT
+    # An exact flag sees the whole raw submission, so nothing past a length limit is ignored.
+    provided = submission if exact else normalise_submission(submission)[:MAX_SUBMISSION_LENGTH]
     insensitive = flag.data == CASE_INSENSITIVE
     if flag.type == "static":
-        expected = normalise_submission(flag.content)
+        expected = flag.content if exact else normalise_submission(flag.content)
         if insensitive:
             return _eq(expected.casefold(), provided.casefold())
         return _eq(expected, provided)
-    if flag.type == "regex":
+    if flag.type == "regex" and len(provided) <= MAX_SUBMISSION_LENGTH:
         flags = re.IGNORECASE if insensitive else 0
         try:
             return re.fullmatch(flag.content, provided, flags) is not None
@@ -73,7 +82,7 @@ def validate_flag(type_: str, content: str, data: str | None) -> FlagSpec:
     if not content:
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="content")
     data = data or ""
-    if data not in ("", CASE_INSENSITIVE):
+    if data not in FLAG_DATA:
         raise DomainError(ErrorCode.VALUE_INVALID, field="data")
     if type_ == "regex":
         check_regex_safe(content)

@@ -19,6 +19,7 @@ from typing import Any
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import ErrorCode, Forbidden, NotFound
+from kizuna.domain.names import by_name
 from kizuna.domain.text import LocalizedText
 from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
@@ -323,19 +324,29 @@ class TeamListEntry:
     members: int
 
 
-def public_teams(ctx: Context) -> list[TeamListEntry]:
-    """Every team that is neither hidden nor banned, by name."""
+@dataclass(frozen=True)
+class UserListEntry:
+    id: int
+    name: str
+    affiliation: str
+
+
+def public_teams(ctx: Context, query: str = "") -> list[TeamListEntry]:
+    """Every team that is neither hidden nor banned and whose name contains ``query``, by name
+    (``names.by_name``: any width, case or kana finds and sorts together)."""
     with ctx.db.read() as s:
-        teams = (
-            s.query(t.Team)
-            .filter(t.Team.hidden.is_(False), t.Team.banned.is_(False))
-            .order_by(t.Team.name_key, t.Team.id)
-            .all()
-        )
+        teams = s.query(t.Team).filter(t.Team.hidden.is_(False), t.Team.banned.is_(False)).order_by(t.Team.id)
         sizes: dict[int, int] = {}
         for _uid, _name, team_id in scoreboard_queries.team_members(s):
             sizes[team_id] = sizes.get(team_id, 0) + 1
-        return [TeamListEntry(x.id, x.name, x.affiliation, sizes.get(x.id, 0)) for x in teams]
+        return by_name((TeamListEntry(x.id, x.name, x.affiliation, sizes.get(x.id, 0)) for x in teams), query)
+
+
+def public_users(ctx: Context, query: str = "") -> list[UserListEntry]:
+    """Every user who is neither hidden nor banned and whose name contains ``query``, by name."""
+    with ctx.db.read() as s:
+        users = s.query(t.User).filter(t.User.hidden.is_(False), t.User.banned.is_(False)).order_by(t.User.id)
+        return by_name((UserListEntry(x.id, x.name, x.affiliation) for x in users), query)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from kizuna.domain.names import name_key
+from kizuna.domain.names import by_name
 from kizuna.storage import tables as t
 
 PER_PAGE = 50
@@ -199,22 +200,15 @@ def _user_select() -> Any:
 
 
 def users_page(s: Session, search: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page[UserRow]:
-    """Users by name; ``search`` matches part of the name the way names are compared (NFKC, case
-    folded), so "ＡＬＩＣＥ" finds "alice"."""
-    where = []
-    key = name_key(search)
-    if key:
-        where.append(t.User.name_key.contains(key, autoescape=True))
-    total = s.scalar(select(func.count()).select_from(t.User).where(*where)) or 0
-    page = _clamp(page, total, per_page)
-    stmt = (
-        _user_select()
-        .where(*where)
-        .order_by(t.User.name_key, t.User.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return Page([UserRow(*row) for row in _rows(s, stmt)], page, per_page, total)
+    """Users by name; ``search`` matches part of the name the way lists compare names (NFKC, case
+    folded, katakana as hiragana: ``names.by_name``), so "ＡＬＩＣＥ" finds "alice" and "ｶﾀｶﾅ" finds
+    "カタカナ". The folding is not SQL: names are sorted here and only one page of rows is loaded."""
+    named = _rows(s, select(t.User.id, t.User.name).order_by(t.User.id))
+    ids = [row[0] for row in by_name(named, search, name=itemgetter(1))]
+    page = _clamp(page, len(ids), per_page)
+    chosen = ids[(page - 1) * per_page : page * per_page]
+    found = {row[0]: UserRow(*row) for row in _rows(s, _user_select().where(t.User.id.in_(chosen)))}
+    return Page([found[i] for i in chosen], page, per_page, len(ids))
 
 
 def user_row(s: Session, user_id: int) -> UserRow | None:
@@ -223,16 +217,14 @@ def user_row(s: Session, user_id: int) -> UserRow | None:
 
 
 def team_rows(s: Session, search: str = "") -> list[TeamRow]:
+    """Every team whose name contains ``search``, by name (``names.by_name``, as ``users_page``)."""
     members = select(t.User.team_id, func.count().label("n")).group_by(t.User.team_id).subquery()
     stmt = (
         select(t.Team.id, t.Team.name, func.coalesce(members.c.n, 0), t.Team.hidden, t.Team.banned)
         .outerjoin(members, members.c.team_id == t.Team.id)
-        .order_by(t.Team.name_key, t.Team.id)
+        .order_by(t.Team.id)
     )
-    key = name_key(search)
-    if key:
-        stmt = stmt.where(t.Team.name_key.contains(key, autoescape=True))
-    return [TeamRow(*row) for row in _rows(s, stmt)]
+    return by_name([TeamRow(*row) for row in _rows(s, stmt)], search)
 
 
 def team_members(s: Session, team_id: int) -> list[UserRow]:

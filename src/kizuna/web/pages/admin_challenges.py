@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
-from kizuna.domain.flags import CASE_INSENSITIVE, FLAG_TYPES
+from kizuna.domain.flags import CASE_INSENSITIVE, EXACT, FLAG_TYPES
 from kizuna.i18n import gettext
 from kizuna.services import challenges as service
 from kizuna.services import content
@@ -224,6 +224,7 @@ def _edit_page(
         errors=errors or {},
         others=_options(ctx, exclude=challenge_id),
         case_insensitive=CASE_INSENSITIVE,
+        exact=EXACT,
         flag_types=FLAG_TYPES,
         max_file_mb=content.MAX_FILE_BYTES // (1024 * 1024),
         **_form_context(ctx),
@@ -269,9 +270,15 @@ def add_flag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) 
         "flag_content": text(form, "flag_content"),
         "flag_case_insensitive": checked(form, "flag_case_insensitive"),
     }
-    data = CASE_INSENSITIVE if typed["flag_case_insensitive"] else ""
+    # The kind select offers "exact" beside the flag types: a static flag compared byte for byte.
+    type_, data = str(typed["flag_type"]), CASE_INSENSITIVE if typed["flag_case_insensitive"] else ""
+    if type_ == EXACT:
+        if data:
+            message = gettext("A flag compared byte for byte cannot also be case-insensitive.")
+            return _edit_page(request, ctx, challenge_id, 400, {"flag_case_insensitive": message}, typed)
+        type_, data = "static", EXACT
     try:
-        content.create_flag(ctx, challenge_id, str(typed["flag_type"]), str(typed["flag_content"]), data)
+        content.create_flag(ctx, challenge_id, type_, str(typed["flag_content"]), data)
     except DomainError as exc:
         if exc.field == "challenge_id":
             return not_found(request)

@@ -1,5 +1,5 @@
-"""Teams and public account pages: your team, creating and joining one, the team list, and the
-public pages of teams and users."""
+"""Teams and public account pages: your team, creating and joining one, the team and user lists
+(searchable by name), and the public pages of teams and users."""
 
 from __future__ import annotations
 
@@ -164,10 +164,17 @@ def join(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> 
 
 
 @router.get("/teams", response_class=HTMLResponse)
-def team_list(request: Request, ctx: CtxDep) -> Response:
+def team_list(request: Request, ctx: CtxDep, q: str = "") -> Response:
+    """Ranked teams by name; ``q`` keeps those whose name contains it, in any width or kana."""
     if not _team_mode(request):
         return _individual(request)
-    return render(request, "teams.html", teams=board.public_teams(ctx))
+    return render(request, "teams.html", teams=board.public_teams(ctx, q), q=q)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def user_list(request: Request, ctx: CtxDep, q: str = "") -> Response:
+    """Ranked users by name, searchable like the team list."""
+    return render(request, "users.html", users=board.public_users(ctx, q), q=q)
 
 
 def _cutoff(request: Request, who: Principal | None) -> Any:

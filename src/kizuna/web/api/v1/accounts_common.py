@@ -1,4 +1,5 @@
-"""Shapes and queries shared by ``/users`` and ``/teams``: solves, fails, awards, pagination."""
+"""Shapes and queries shared by ``/users`` and ``/teams``: solves, fails, awards, pagination and the
+``?q=&field=`` search."""
 
 from __future__ import annotations
 
@@ -7,18 +8,20 @@ from typing import Any
 
 from fastapi import Request
 
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.names import matches
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import when
 
 PER_PAGE = 50
+SEARCH_FIELDS = ("name", "affiliation", "country")
 
 
-def paginate(query: Any, page: int) -> tuple[list[Any], dict[str, Any]]:
-    total = query.count()
+def _pagination(page: int, total: int) -> tuple[int, dict[str, Any]]:
+    """The page clamped to the existing ones, and CTFd's ``meta.pagination``."""
     pages = max(math.ceil(total / PER_PAGE), 1)
     page = min(max(page, 1), pages)
-    rows = query.offset((page - 1) * PER_PAGE).limit(PER_PAGE).all()
     meta = {
         "pagination": {
             "page": page,
@@ -29,7 +32,32 @@ def paginate(query: Any, page: int) -> tuple[list[Any], dict[str, Any]]:
             "total": total,
         }
     }
-    return rows, meta
+    return page, meta
+
+
+def paginate(query: Any, page: int) -> tuple[list[Any], dict[str, Any]]:
+    page, meta = _pagination(page, query.count())
+    return query.offset((page - 1) * PER_PAGE).limit(PER_PAGE).all(), meta
+
+
+def paginate_search(
+    query: Any, model: Any, field: str, q: str, page: int
+) -> tuple[list[Any], dict[str, Any]]:
+    """Like ``paginate``, keeping the rows whose ``field`` contains ``q`` as lists compare names
+    (``names.matches``: NFKC, case folded, katakana as hiragana), so ｶﾀｶﾅ or かたかな finds カタカナ.
+    The folding is not SQL, so the ids are matched here and only one page of rows is loaded."""
+    pairs = query.with_entities(model.id, getattr(model, field))
+    ids = [row_id for row_id, value in pairs if matches(q, value or "")]
+    page, meta = _pagination(page, len(ids))
+    chosen = ids[(page - 1) * PER_PAGE : page * PER_PAGE]
+    return (query.filter(model.id.in_(chosen)).all() if chosen else []), meta
+
+
+def search_field(field: str, admin: bool) -> str:
+    """The column ``?field=`` names: CTFd's public ones, and ``email`` for admins."""
+    if field not in SEARCH_FIELDS and not (admin and field == "email"):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="field")
+    return field
 
 
 def place_and_score(request: Request, account_id: int, live: bool) -> tuple[int | None, int | None]:

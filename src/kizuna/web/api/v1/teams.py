@@ -60,15 +60,19 @@ def _my_team_id(who: Principal) -> int:
     return who.team_id
 
 
-@router.get("/teams", summary="Teams, 50 a page (players: ranked teams only)")
-def list_teams(request: Request, ctx: CtxDep, who: MaybeUser, page: int = 1, q: str = "") -> JSONResponse:
+@router.get("/teams", summary="Teams, 50 a page (players: ranked teams only); ?q=&field=name to search")
+def list_teams(
+    request: Request, ctx: CtxDep, who: MaybeUser, page: int = 1, q: str = "", field: str = "name"
+) -> JSONResponse:
     with ctx.db.read() as s:
         query = s.query(t.Team).order_by(t.Team.id)
         if not (who and who.is_admin):
             query = query.filter(t.Team.hidden.is_(False), t.Team.banned.is_(False))
         if q:
-            query = query.filter(t.Team.name.ilike(f"%{q}%"))
-        rows, meta = common.paginate(query, page)
+            # Teams have no email, so only the public fields can be searched.
+            rows, meta = common.paginate_search(query, t.Team, common.search_field(field, False), q, page)
+        else:
+            rows, meta = common.paginate(query, page)
         data = [(team, list(team.members)) for team in rows]
     return ok([_shape(request, team, members, who) for team, members in data], meta=meta)
 

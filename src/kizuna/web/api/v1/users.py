@@ -67,10 +67,9 @@ def list_users(
         if not admin:
             query = query.filter(t.User.hidden.is_(False), t.User.banned.is_(False))
         if q:
-            if field not in ("name", "affiliation", "country") and not (admin and field == "email"):
-                raise DomainError(ErrorCode.VALUE_INVALID, field="field")
-            query = query.filter(getattr(t.User, field).ilike(f"%{q}%"))
-        rows, meta = common.paginate(query, page)
+            rows, meta = common.paginate_search(query, t.User, common.search_field(field, admin), q, page)
+        else:
+            rows, meta = common.paginate(query, page)
     return ok([_shape(request, u, admin) for u in rows], meta=meta)
 
 
