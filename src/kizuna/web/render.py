@@ -27,6 +27,7 @@ from kizuna.i18n import (
 )
 from kizuna.markdown import render_markdown
 from kizuna.services.translations import EVENT_TEXT
+from kizuna.web import site_content
 from kizuna.web.content import content_order, localized, plain, show
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -73,6 +74,7 @@ def make_environment() -> Environment:
     env.globals["BOTH_LABEL"] = BOTH_SEPARATOR.join(gettext_in(code, BOTH_NAME) for code in LOCALES)
     env.globals["show"] = show
     env.globals["plain"] = plain
+    site_content.install(env)
     return env
 
 

@@ -15,6 +15,7 @@ from kizuna.web.pages import (
     files,
     home,
     scoreboard,
+    site_pages,
     teams,
 )
 
@@ -31,5 +32,6 @@ for module in (
     admin_accounts,
     admin_awards,
     admin_submissions,
+    site_pages,
 ):
     router.include_router(module.router)

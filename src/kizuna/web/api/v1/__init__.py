@@ -12,6 +12,7 @@ from kizuna.web.api.v1 import (
     flags,
     hints,
     notifications,
+    pages,
     scoreboard,
     solutions,
     submissions,
@@ -38,6 +39,7 @@ for module in (
     awards,
     submissions,
     notifications,
+    pages,
     event,
 ):
     router.include_router(module.router)

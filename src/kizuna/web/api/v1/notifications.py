@@ -1,4 +1,7 @@
-"""``/notifications``: announcements, public to read, admin to write."""
+"""``/notifications``: announcements, public to read, admin to write.
+
+Readers get title, content and html in their language (or its fallback) plus every language's text
+in ``translations`` and the announcement's own language in ``locale``; POST accepts both keys too."""
 
 from __future__ import annotations
 
@@ -7,61 +10,62 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse, Response
 
-from kizuna.domain.errors import NotFound
 from kizuna.markdown import render_markdown
 from kizuna.services import notifications
+from kizuna.services.context import Context
+from kizuna.services.event import get_event
+from kizuna.services.translations import NOTIFICATION_TEXT
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, ok, when
+from kizuna.web.api.v1.common import done, localized_fields, ok, when
+from kizuna.web.content import content_order, localized
 from kizuna.web.deps import Admin, CtxDep
 
 router = APIRouter(tags=["notifications"])
 Payload = Annotated[dict[str, Any], Body()]
 
 
-def _shape(n: t.Notification) -> dict[str, Any]:
+def _shape(n: t.Notification, order: list[str]) -> dict[str, Any]:
+    texts = localized_fields(localized(n, NOTIFICATION_TEXT), NOTIFICATION_TEXT, order)
     return {
         "id": n.id,
-        "title": n.title,
-        "content": n.content,
-        "html": render_markdown(n.content),
+        "title": texts["title"],
+        "content": texts["content"],
+        "html": render_markdown(texts["content"]),
         "date": when(n.date),
+        "locale": texts["locale"],
+        "translations": texts["translations"],
     }
 
 
-def _rows(ctx: Any, since_id: int | None) -> list[t.Notification]:
-    with ctx.db.read() as s:
-        q = s.query(t.Notification)
-        if since_id is not None:
-            q = q.filter(t.Notification.id > since_id)
-        return q.order_by(t.Notification.id.desc()).all()
+def _order(ctx: Context) -> list[str]:
+    return content_order(get_event(ctx))
 
 
 @router.get("/notifications", summary="Announcements, newest first (?since_id= for newer ones)")
 def list_notifications(ctx: CtxDep, since_id: int | None = None) -> JSONResponse:
-    return ok([_shape(n) for n in _rows(ctx, since_id)])
+    order = _order(ctx)
+    return ok([_shape(n, order) for n in notifications.latest(ctx, since_id=since_id)])
 
 
 @router.head("/notifications", summary="How many announcements there are (Result-Count header)")
 def count_notifications(ctx: CtxDep, since_id: int | None = None) -> Response:
-    return Response(headers={"Result-Count": str(len(_rows(ctx, since_id)))})
+    return Response(headers={"Result-Count": str(len(notifications.latest(ctx, since_id=since_id)))})
 
 
 @router.post("/notifications", summary="Announce something to everyone (admin)")
 def create_notification(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
-    return ok(
-        _shape(
-            notifications.announce(ctx, str(payload.get("title") or ""), str(payload.get("content") or ""))
-        )
+    row = notifications.announce(
+        ctx,
+        str(payload.get("title") or ""),
+        str(payload.get("content") or ""),
+        {k: payload[k] for k in ("locale", "translations") if k in payload},
     )
+    return ok(_shape(row, _order(ctx)))
 
 
 @router.get("/notifications/{notification_id}", summary="One announcement")
 def get_notification(ctx: CtxDep, notification_id: int) -> JSONResponse:
-    with ctx.db.read() as s:
-        row = s.get(t.Notification, notification_id)
-    if row is None:
-        raise NotFound()
-    return ok(_shape(row))
+    return ok(_shape(notifications.get_notification(ctx, notification_id), _order(ctx)))
 
 
 @router.delete("/notifications/{notification_id}", summary="Delete an announcement (admin)")

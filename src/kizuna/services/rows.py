@@ -1,0 +1,26 @@
+"""One row by id, for use cases that only read or delete it: NotFound when it is not there."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from kizuna.domain.errors import NotFound
+from kizuna.services.context import Context
+
+Row = TypeVar("Row")
+
+
+def get_row(ctx: Context, table: type[Row], row_id: int) -> Row:
+    with ctx.db.read() as s:
+        row = s.get(table, row_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def delete_row(ctx: Context, table: type[object], row_id: int) -> None:
+    with ctx.db.write() as s:
+        row = s.get(table, row_id)
+        if row is None:
+            raise NotFound()
+        s.delete(row)
