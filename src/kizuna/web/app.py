@@ -120,9 +120,8 @@ class LocaleMiddleware:
 
     @staticmethod
     def display(query: dict[str, list[str]], session: Any, cookie: SimpleCookie) -> str:
-        asked = (query.get("display") or [None])[0]
-        if asked is not None:
-            return BOTH if asked == BOTH else ""
+        if "display" in query:
+            return BOTH if query["display"][0] == BOTH else ""
         if "display" in session:
             return BOTH if session["display"] == BOTH else ""
         return BOTH if "display" in cookie and cookie["display"].value == BOTH else ""
