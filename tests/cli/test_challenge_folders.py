@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from kizuna.cli.main import app as cli
 from kizuna.services import challenge_folders as folders
 from kizuna.services import challenges, event
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
+from tests.compat.test_ctfcli import FIRST_YML
 
 # --- round trip over a table of varied challenges -------------------------------------------------
 
@@ -322,37 +320,20 @@ def test_import_then_export_is_lossless(ctx: Context, data: dict[str, Any]) -> N
 
 # --- folders written by hand for ctfcli ------------------------------------------------------------
 
-HAND_WRITTEN = """\
-name: Compat One
-author: tester
-category: web
-description: The first challenge.
-value: 150
-type: standard
-connection_info: nc 127.0.0.1 9999
-attempts: 5
-flags:
-  - 'flag{one}'
-  - {type: static, content: 'FLAG{Two}', data: case_insensitive}
-  - {type: static, content: 'flag{three}', data: ''}
-  - {type: regex, content: 'flag\\{re_[0-9]+\\}'}
-tags:
-  - web
-topics:
-  - HTTP
-hints:
-  - Look closely.
-  - {content: It costs something, cost: 10, key: paid}
-  - {content: After the paid one, title: Then, requirements: [paid]}
-files:
-  - dist/notes.txt
-requirements:
-  prerequisites: [Compat One]
-image: null
-healthcheck: check.py
-state: visible
-version: "0.1"
-"""
+# The compat test's folder, as ctfcli's users write them, with a gated hint and a self-reference added.
+HAND_WRITTEN = (
+    FIRST_YML.replace(
+        "  - 'flag{one}'\n", "  - 'flag{one}'\n  - {type: static, content: 'flag{three}', data: ''}\n"
+    )
+    .replace(
+        "cost: 10}",
+        "cost: 10, key: paid}\n  - {content: After the paid one, title: Then, requirements: [paid]}",
+    )
+    .replace(
+        "state: visible",
+        "requirements:\n  prerequisites: [Compat One]\nimage: null\nhealthcheck: check.py\nstate: visible",
+    )
+)
 
 
 def test_a_folder_written_for_ctfcli_imports_in_canonical_form(ctx: Context, tmp_path: Path) -> None:
@@ -365,8 +346,8 @@ def test_a_folder_written_for_ctfcli_imports_in_canonical_form(ctx: Context, tmp
     assert data == folders.canonical(yaml.safe_load(HAND_WRITTEN), types=ctx.types, base=tmp_path / "one")
     assert data["flags"] == [
         "flag{one}",
-        {"type": "static", "content": "FLAG{Two}", "data": "case_insensitive"},
         "flag{three}",
+        {"type": "static", "content": "FLAG{Two}", "data": "case_insensitive"},
         {"type": "regex", "content": "flag\\{re_[0-9]+\\}"},
     ]
     assert data["hints"] == [
@@ -374,6 +355,7 @@ def test_a_folder_written_for_ctfcli_imports_in_canonical_form(ctx: Context, tmp
         {"title": "", "content": "It costs something", "cost": 10, "key": "hint-2"},
         {"title": "Then", "content": "After the paid one", "cost": 0, "requirements": ["hint-2"]},
     ]
+    assert (data["tags"], data["topics"], data["attempts"]) == (["web", "beginner"], ["HTTP"], 5)
     assert data["files"] == ["files/notes.txt"] and (folder / "files" / "notes.txt").read_text() == "notes\n"
     assert "requirements" not in data  # only itself: dropped, as ctfcli does
     assert data["extra"] == {"locale": "en"}  # the event's language when the file does not say
@@ -567,20 +549,6 @@ def test_a_failure_while_writing_leaves_nothing_behind(
 
 
 # --- the commands ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Iterator[Any]:
-    data = tmp_path / "data"
-    env = {
-        "KIZUNA_DATA_DIR": str(data),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{data / 'kizuna.db'}",
-        "KIZUNA_ENVIRONMENT": "test",
-        "KIZUNA_REDIS_URL": "",
-        "KIZUNA_CONFIG": "",
-    }
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 def test_the_commands(run: Any, tmp_path: Path) -> None:

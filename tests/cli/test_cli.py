@@ -18,9 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from kizuna.cli.main import app as cli
 from kizuna.services import accounts, content, teams
 from kizuna.settings import load_settings
 from kizuna.storage import repo
@@ -29,28 +27,6 @@ from tests.conftest import PASSWORD, auth
 
 FLAG = re.compile(r"kizuna\{[A-Za-z0-9_ ]+\}")
 LOGIN = re.compile(r"Admin login: name '(?P<name>[^']+)', password '(?P<password>[^']+)'")
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    data = tmp_path / "data"
-    return {
-        "KIZUNA_DATA_DIR": str(data),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{data / 'kizuna.db'}",
-        "KIZUNA_ENVIRONMENT": "test",
-        "KIZUNA_REDIS_URL": "",
-        "KIZUNA_CONFIG": "",
-    }
-
-
-@pytest.fixture
-def run(env: dict[str, str]) -> Any:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -114,7 +114,11 @@ class FolderError(Exception):
     """The folders cannot be imported; nothing was changed."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
+        super().__init__(
+            "; ".join(
+                f"{p.path}: {p.field}: {p.message or (p.error.code if p.error else '')}" for p in problems
+            )
+        )
         self.problems = problems
 
 
