@@ -253,6 +253,8 @@ class SolveView:
     date: datetime
     user_id: int
     user_name: str
+    text: LocalizedText = NO_TEXT  # the challenge's name in every language
+    category_text: LocalizedText = NO_TEXT
 
 
 def _solves(
@@ -270,7 +272,21 @@ def _solves(
         if cutoff is not None:
             q = q.filter(t.Solve.date < cutoff)
         rows = q.order_by(t.Solve.date, t.Solve.id).all()
-        return [SolveView(ch.id, ch.name, ch.category, ch.value, sv.date, u.id, u.name) for sv, ch, u in rows]
+        names = snapshot_queries.category_names(s)
+        return [
+            SolveView(
+                ch.id,
+                ch.name,
+                ch.category,
+                ch.value,
+                sv.date,
+                u.id,
+                u.name,
+                LocalizedText.of(ch.locale, {"name": ch.name}, ch.translations),
+                category_text(ch.category, names.get(ch.category, {})),
+            )
+            for sv, ch, u in rows
+        ]
 
 
 @dataclass(frozen=True)

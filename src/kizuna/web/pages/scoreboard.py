@@ -132,10 +132,12 @@ def score_graph(top: dict[str, Any], start: datetime | None, end: datetime) -> G
     return Graph(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, series, y_ticks, x_ticks)
 
 
-def _context(request: Request) -> dict[str, Any]:
+def board_context(request: Request, live: bool | None = None) -> dict[str, Any]:
+    """Rows, graph and freeze state of the board; ``live`` defaults to "the reader is an admin"."""
     ctx = request.app.state.ctx
-    who = optional_principal(request)
-    live = bool(who and who.is_admin)
+    if live is None:
+        who = optional_principal(request)
+        live = bool(who and who.is_admin)
     snaps = request.app.state.snapshots
     state = snaps.state()
     ev = state.event
@@ -148,15 +150,16 @@ def _context(request: Request) -> dict[str, Any]:
         "team_mode": ev.mode == "teams",
         "frozen_at": ev.freeze_at if state.cutoff is not None else None,
         "live": live,
+        "event": ev,
     }
 
 
 @router.get("/scoreboard", response_class=HTMLResponse)
 def scoreboard(request: Request) -> HTMLResponse:
-    return render(request, "scoreboard.html", **_context(request))
+    return render(request, "scoreboard.html", **board_context(request))
 
 
 @router.get("/scoreboard/fragment", response_class=HTMLResponse)
 def scoreboard_fragment(request: Request) -> HTMLResponse:
     """The board's body alone, for htmx's periodic refresh."""
-    return render(request, "_scoreboard_body.html", **_context(request))
+    return render(request, "_scoreboard_body.html", **board_context(request))
