@@ -155,3 +155,19 @@ def test_players_see_hint_titles_in_every_language_but_no_content_before_unlocki
     view = client.get(f"/api/v1/hints/{hint['id']}", headers={**p, **JA}).json()["data"]
     assert (view["title"], view["content"]) == ("場所", "秘密")
     assert view["translations"]["en"] == {"title": "Where", "content": "secret"}
+
+
+def test_account_solve_lists_name_challenges_in_the_readers_language(client, make):
+    a = _admin(make)
+    cid = _create(client, a, translations={"ja": {"name": "クッキー瓶", "category": "ウェブ"}})["id"]
+    client.post(
+        "/api/v1/flags", json={"challenge_id": cid, "content": "flag{c}", "type": "static"}, headers=a
+    )
+    player, team = make.player_in_team()
+    p = auth(make.token(player))
+    client.post("/api/v1/challenges/attempt", json={"challenge_id": cid, "submission": "flag{c}"}, headers=p)
+    for path in (f"/api/v1/teams/{team.id}/solves", "/api/v1/users/me/solves"):
+        ja = client.get(path, headers={**p, **JA}).json()["data"][0]["challenge"]
+        assert (ja["name"], ja["category"]) == ("クッキー瓶", "ウェブ"), path
+        en = client.get(path, headers={**p, "Accept-Language": "en"}).json()["data"][0]["challenge"]
+        assert (en["name"], en["category"]) == ("Cookie Jar", "web"), path

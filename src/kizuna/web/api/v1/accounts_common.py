@@ -10,9 +10,12 @@ from fastapi import Request
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import matches
+from kizuna.services.board import category_text
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
+from kizuna.storage.snapshot_queries import category_names
 from kizuna.web.api.v1.common import when
+from kizuna.web.content import content_order, localized, resolve
 
 PER_PAGE = 50
 SEARCH_FIELDS = ("name", "affiliation", "country")
@@ -76,7 +79,15 @@ def solves(ctx: Context, column: Any, ident: int, cutoff: Any) -> list[dict[str,
         )
         if cutoff is not None:
             q = q.filter(t.Solve.date < cutoff)
-        return [
+        rows = q.order_by(t.Solve.date, t.Solve.id).all()
+        categories = category_names(s)
+        order = content_order(s.get(t.Event, 1))
+    out = []
+    for sv, ch in rows:
+        # Names in the caller's language, as in the challenge list.
+        name = resolve(localized(ch, ("name",)), "name", order)
+        category = resolve(category_text(ch.category, categories.get(ch.category, {})), "name", order)
+        out.append(
             {
                 "id": sv.id,
                 "challenge_id": ch.id,
@@ -84,10 +95,10 @@ def solves(ctx: Context, column: Any, ident: int, cutoff: Any) -> list[dict[str,
                 "date": when(sv.date),
                 "user": sv.user_id,
                 "team": sv.team_id,
-                "challenge": {"id": ch.id, "name": ch.name, "category": ch.category, "value": ch.value},
+                "challenge": {"id": ch.id, "name": name, "category": category, "value": ch.value},
             }
-            for sv, ch in q.order_by(t.Solve.date, t.Solve.id)
-        ]
+        )
+    return out
 
 
 def fails(ctx: Context, column: Any, ident: int, full: bool) -> tuple[list[dict[str, Any]], int]:
