@@ -241,3 +241,15 @@ def test_a_refused_update_changes_nothing(backend, client, make, change):
     r = client.patch(f"/api/v1/pages/{page['id']}", json=change, headers=a)
     assert r.status_code == 400
     assert client.get(f"/api/v1/pages/{page['id']}", headers=a).json()["data"] == page
+
+
+def test_every_top_level_path_of_the_app_is_reserved(app):
+    """A page route may never be mistaken for one of the app's own screens, present or future."""
+    from kizuna.services.pages import RESERVED
+
+    tops = set()
+    for route in app.routes:
+        first = getattr(route, "path", "").lstrip("/").split("/")[0]
+        if first and "{" not in first:
+            tops.add(first.split(".")[0])
+    assert tops - RESERVED == set()

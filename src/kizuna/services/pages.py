@@ -34,6 +34,7 @@ RESERVED = frozenset(
         "announcements",
         "api",
         "challenges",
+        "docs",
         "events",
         "files",
         "healthz",
@@ -53,6 +54,7 @@ RESERVED = frozenset(
         "themes",
         "user",
         "users",
+        "venue",
     }
 )
 _TRUE = ("1", "true", "yes", "on", "y")
