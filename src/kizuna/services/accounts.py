@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.names import name_key, validate_email, validate_name, validate_password
+from kizuna.domain.zones import validate_time_zone
 from kizuna.security import hash_password, new_token, token_digest, verify_password
 from kizuna.services.context import Context
 from kizuna.storage import repo
@@ -31,6 +33,7 @@ class Principal:
     team_id: int | None
     session_version: int = 1
     locale: str = ""
+    time_zone: str = ""  # the account's chosen zone; "" = the browser's, else the event's
 
     @property
     def is_admin(self) -> bool:
@@ -38,7 +41,15 @@ class Principal:
 
     @classmethod
     def of(cls, user: t.User) -> Principal:
-        return cls(user.id, user.name, user.role, user.team_id, user.session_version, user.locale)
+        return cls(
+            user.id,
+            user.name,
+            user.role,
+            user.team_id,
+            user.session_version,
+            user.locale,
+            user.time_zone or "",
+        )
 
 
 def account_id(mode: str, user_id: int, team_id: int | None) -> int | None:
@@ -129,7 +140,7 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.Use
         return user
 
 
-def update_user(ctx: Context, user_id: int, changes: dict[str, object]) -> t.User:
+def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.User:
     """Admin edit of a user: name, email, password, role, hidden, banned, affiliation, country."""
     new_hash = None
     if changes.get("password"):
@@ -170,6 +181,9 @@ def update_user(ctx: Context, user_id: int, changes: dict[str, object]) -> t.Use
         for text in ("affiliation", "country", "locale"):
             if text in changes:
                 setattr(user, text, str(changes[text] or "")[:128])
+        if "time_zone" in changes:
+            zone = changes["time_zone"] or ""
+            user.time_zone = validate_time_zone(zone) if zone else ""
         if "display" in changes:
             if changes["display"] not in DISPLAYS:
                 raise DomainError(ErrorCode.VALUE_INVALID, field="display")

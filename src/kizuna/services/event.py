@@ -7,7 +7,10 @@ from typing import Any
 
 from kizuna.domain.clock import EventClock, Phase, utc
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.text import MAX_LOCALES, validate_locale
+from kizuna.domain.zones import validate_time_zones, zones_or_default
 from kizuna.services.context import Context
+from kizuna.services.translations import EVENT_TEXT, apply_text
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
@@ -25,7 +28,12 @@ EDITABLE = (
     "registration_open",
     "email_required",
     "default_locale",
+    "time_zones",
+    "content_locales",
+    "locale",
+    "translations",
 )
+TEXT_KEYS = ("locale", "translations")
 
 
 def get_event(ctx: Context) -> t.Event:
@@ -44,8 +52,26 @@ def get_event(ctx: Context) -> t.Event:
                 registration_open=True,
                 email_required=False,
                 default_locale="en",
+                locale="en",
             )
         )
+
+
+def time_zones(ev: t.Event) -> list[str]:
+    """The event's home zones, first one first (default: Europe/London and Asia/Tokyo)."""
+    return zones_or_default(ev.time_zones)
+
+
+def _content_locales(value: Any) -> list[str] | None:
+    """The content fallback order: distinct locale codes; empty (or null) means the default order."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="content_locales")
+    codes = list(dict.fromkeys(validate_locale(code, "content_locales") for code in value))
+    if len(codes) > MAX_LOCALES:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="content_locales")
+    return codes or None
 
 
 def clock_of(ev: t.Event) -> EventClock:
@@ -72,7 +98,10 @@ def _naive_utc(value: Any, field: str) -> datetime | None:
 
 
 def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
-    """Change event settings. Times are ISO 8601; without an offset they are taken as UTC."""
+    """Change event settings. Times are ISO 8601; without an offset they are taken as UTC.
+
+    ``name`` and ``description`` are in the event's own ``locale``; ``locale`` and ``translations``
+    (``{"ja": {"name": …, "description": …}}``) set the other languages, as for challenges."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(ErrorCode.VALUE_INVALID, field=sorted(unknown)[0])
@@ -95,12 +124,20 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
                 ev.team_size_limit = size
             elif key in ("paused", "registration_open", "email_required"):
                 setattr(ev, key, bool(value))
+            elif key == "time_zones":
+                ev.time_zones = None if value is None else validate_time_zones(value)
+            elif key == "content_locales":
+                ev.content_locales = _content_locales(value)
+            elif key in TEXT_KEYS:
+                continue  # after the plain fields, below
             elif key == "name":
                 if not str(value).strip():
                     raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
                 ev.name = str(value).strip()[:200]
             else:
                 setattr(ev, key, str(value))
+        if any(key in changes for key in TEXT_KEYS):
+            apply_text(ev, changes, EVENT_TEXT, required=("name",))
         if ev.start_at and ev.end_at and ev.end_at <= ev.start_at:
             raise DomainError(ErrorCode.VALUE_INVALID, field="end_at")
         bump(s, SCOREBOARD, CHALLENGES)

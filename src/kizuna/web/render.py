@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from kizuna.i18n import (
@@ -29,16 +29,18 @@ from kizuna.markdown import render_markdown
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.web import site_content
 from kizuna.web.content import content_order, localized, plain, show
+from kizuna.web.zones import format_in_zone, viewer_zone
 
 TEMPLATES = Path(__file__).parent / "templates"
 BOTH_NAME = lazy("Both languages")
 
 
-def _format_dt(value: datetime | None, fmt: str = "medium") -> str:
+@pass_context
+def _format_dt(context: Context, value: datetime | None, fmt: str = "medium") -> str:
+    """A stored (UTC) time in the reader's zone (``time_zone``, see ``zones.viewer_zone``), named."""
     if value is None:
         return ""
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return format_datetime(aware, format=fmt, tzinfo=UTC, locale=current_locale.get())
+    return format_in_zone(value, context.get("time_zone") or "UTC", fmt)
 
 
 def _format_number(value: float | int) -> str:
@@ -86,7 +88,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     principal = optional_principal(request)
     from kizuna.services.event import get_event
 
-    base = {
+    base: dict[str, Any] = {
         "request": request,
         "user": principal,
         "event": get_event(ctx),
@@ -96,6 +98,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "path": request.url.path,
         "query": request.url.query,
     }
+    base["time_zone"] = viewer_zone(request, base["event"])
     base["order"] = content_order(base["event"])
     base["etext"] = localized(base["event"], EVENT_TEXT)
     base.update(context)

@@ -1,5 +1,5 @@
-"""Registering, logging in and out, the account page (password, API tokens, language) and the
-language switch."""
+"""Registering, logging in and out, the account page (password, API tokens, language, time zone)
+and the language switch."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from kizuna.i18n import BOTH, LOCALES, current_locale, gettext
 from kizuna.services import accounts
 from kizuna.services.accounts import Principal
-from kizuna.services.event import get_event
+from kizuna.services.event import get_event, time_zones
 from kizuna.storage import tables as t
 from kizuna.web.deps import CtxDep, login_session, logout_session, optional_principal, verified_form
 from kizuna.web.messages import message_for
@@ -26,6 +26,7 @@ from kizuna.web.pages.player_helpers import (
     text,
 )
 from kizuna.web.render import render
+from kizuna.web.zones import zone_choices
 
 router = APIRouter()
 
@@ -135,6 +136,9 @@ def _account(request: Request, who: Principal, status_code: int = 200, **extra: 
         "errors": {},
         "token_errors": {},
         "lang_errors": {},
+        "zone_errors": {},
+        "zone_choices": zone_choices(who.time_zone, time_zones(get_event(ctx))),
+        "account_zone": who.time_zone,
         "notice": "",
         "new_token": None,
         "token_values": {},
@@ -186,6 +190,21 @@ def change_language(request: Request, ctx: CtxDep, form: Form = Depends(verified
     principal = Principal.of(user)
     request.state.principal = principal
     return _account(request, principal, notice=gettext("Your language preference has been saved."))
+
+
+@router.post("/account/time-zone", response_class=HTMLResponse)
+def change_time_zone(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    """Save the zone times are shown in; "" (automatic) follows the browser, else the event."""
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    try:
+        user = accounts.update_user(ctx, who.user_id, {"time_zone": text(form, "time_zone").strip()})
+    except DomainError as exc:
+        return _account(request, who, 400, zone_errors=errors_of(exc, "time_zone"))
+    principal = Principal.of(user)
+    request.state.principal = principal
+    return _account(request, principal, notice=gettext("Your time zone preference has been saved."))
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)

@@ -12,13 +12,14 @@ from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.i18n import gettext
 from kizuna.services import board, hints, submissions
 from kizuna.services.accounts import Principal
-from kizuna.services.event import clock_of
+from kizuna.services.event import clock_of, time_zones
 from kizuna.services.translations import CHALLENGE_TEXT
 from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import attempt_message, message_for
-from kizuna.web.pages.player_helpers import login_redirect, milestone, text
+from kizuna.web.pages.player_helpers import login_redirect, text
 from kizuna.web.render import render
+from kizuna.web.zones import in_zones
 
 router = APIRouter()
 
@@ -42,7 +43,7 @@ def challenge_board(request: Request, ctx: CtxDep) -> Response:
     phase = clock_of(ev).phase(ctx.now())
     page: dict[str, Any] = {"groups": [], "not_started": False, "team_required": False}
     if phase is Phase.NOT_STARTED and not who.is_admin:
-        page.update(not_started=True, start_times=milestone(ev.start_at))
+        page.update(not_started=True, start_times=in_zones(ev.start_at, time_zones(ev)))
         return render(request, "challenges.html", **page)
     try:
         acct = board.viewer_account(ev.mode, who)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from kizuna.domain.errors import DomainError
-from kizuna.i18n import current_locale
 from kizuna.web.messages import message_for
 
 # Field errors keyed by the form field they belong to; "" holds errors about the form as a whole.
@@ -59,18 +55,3 @@ def text(form: dict[str, object], key: str) -> str:
     """One text field of a submitted form ("" when absent or sent several times)."""
     value = form.get(key, "")
     return value if isinstance(value, str) else ""
-
-
-# Event milestones are shown in both home zones: Japan keeps one offset, the UK changes with summer time.
-HOME_ZONES = ("Asia/Tokyo", "Europe/London")
-
-
-def milestone(value: datetime | None) -> list[str]:
-    """``value`` (UTC) written out in each home zone, in the reader's language, zone names included."""
-    if value is None:
-        return []
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return [
-        format_datetime(aware, "full", tzinfo=ZoneInfo(zone), locale=current_locale.get())
-        for zone in HOME_ZONES
-    ]

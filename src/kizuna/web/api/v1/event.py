@@ -1,4 +1,8 @@
-"""``/event`` (Kizuna extension): the event's settings and where its clock stands."""
+"""``/event`` (Kizuna extension): the event's settings and where its clock stands.
+
+``name`` and ``description`` come in the reader's language (``Accept-Language``, ``?lang=``), falling
+back along ``content_locales``; ``translations`` holds every language's text and ``locale`` the
+language of the event's own columns."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.services import event
+from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import ok, when
+from kizuna.web.api.v1.common import localized_fields, ok, when
+from kizuna.web.content import content_order, localized
 from kizuna.web.deps import Admin, CtxDep, MaybeUser
 
 router = APIRouter(tags=["event"])
@@ -17,9 +23,9 @@ Payload = Annotated[dict[str, Any], Body()]
 
 
 def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
+    order = content_order(ev)
     out = {
-        "name": ev.name,
-        "description": ev.description,
+        **localized_fields(localized(ev, EVENT_TEXT), EVENT_TEXT, order),
         "mode": ev.mode,
         "team_size_limit": ev.team_size_limit,
         "start_at": when(ev.start_at),
@@ -29,6 +35,8 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
         "phase": event.clock_of(ev).phase(ctx.now()).value,
         "registration_open": ev.registration_open,
         "default_locale": ev.default_locale,
+        "content_locales": order,
+        "time_zones": event.time_zones(ev),
     }
     if admin:
         out["email_required"] = ev.email_required
@@ -40,6 +48,10 @@ def get_event(ctx: CtxDep, who: MaybeUser) -> JSONResponse:
     return ok(_shape(ctx, event.get_event(ctx), bool(who and who.is_admin)))
 
 
-@router.patch("/event", summary="Change the event's settings; times are ISO 8601, UTC when no offset (admin)")
+@router.patch(
+    "/event",
+    summary="Change the event's settings; times are ISO 8601, UTC when no offset; time_zones are IANA "
+    "names; translations as for challenges (admin)",
+)
 def update_event(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
     return ok(_shape(ctx, event.update_event(ctx, payload), True))

@@ -1,0 +1,200 @@
+"""Times for readers: which zone a reader sees, and a time written in one or several zones.
+
+The reader's zone is decided here and nowhere else (``viewer_zone``): the account's choice, else the
+``tz`` cookie our script sets from the browser, else the event's first zone. Formatting uses Babel's
+patterns for the reader's language and names the zone, so "9:00" is never ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
+from fastapi import Request
+
+from kizuna.domain.clock import Phase, utc
+from kizuna.domain.zones import COMMON_TIME_ZONES, is_time_zone
+from kizuna.i18n import current_locale, gettext, ngettext
+from kizuna.services.event import clock_of, time_zones
+
+TZ_COOKIE = "tz"
+
+
+def viewer_zone(request: Request, ev: Any) -> str:
+    """The zone the reader sees times in: account > browser (``tz`` cookie) > the event's first."""
+    from kizuna.web.deps import optional_principal
+
+    who = optional_principal(request)
+    chosen = getattr(who, "time_zone", "") if who is not None else ""
+    if is_time_zone(chosen):
+        return str(chosen)
+    browser = request.cookies.get(TZ_COOKIE, "")
+    if is_time_zone(browser):
+        return browser
+    return time_zones(ev)[0]
+
+
+def _aware(value: datetime) -> datetime:
+    out = utc(value)
+    assert out is not None
+    return out
+
+
+def utc_iso(value: datetime) -> str:
+    """An instant as ISO 8601 in UTC ("2025-06-01T08:00:00Z"), for ``<time datetime>`` and scripts."""
+    return _aware(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_locale(code: str) -> Locale | None:
+    try:
+        return Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
+def zone_abbreviation(local: datetime, zone: str, locale: str) -> str:
+    """A short name for ``zone`` at that moment: "BST", "JST", else a GMT offset such as "GMT+9".
+
+    Babel's data holds a zone's abbreviation in the languages of the country it belongs to (British
+    English has "BST", Japanese "JST"), so the reader's language in the zone's country is tried first.
+    """
+    territory = get_global("zone_territories").get(zone, "")
+    language = locale.split("_")[0]
+    for candidate in (f"{language}_{territory}" if territory else "", locale):
+        parsed = _parse_locale(candidate) if candidate else None
+        if parsed is None:
+            continue
+        name = get_timezone_name(local, "short", locale=parsed)
+        if name.isalpha() and len(name) <= 5:
+            return name
+    return gmt_offset(local, locale)
+
+
+def gmt_offset(local: datetime, locale: str) -> str:
+    """The offset in the language's GMT pattern, as short as it goes: "GMT+9", "GMT+5:30", "GMT"."""
+    minutes = int((local.utcoffset() or timedelta(0)) // timedelta(minutes=1))
+    hours, rest = divmod(abs(minutes), 60)
+    offset = (
+        "" if minutes == 0 else f"{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+    )
+    return str(Locale.parse(locale).zone_formats["gmt"] % offset)
+
+
+def zone_label(zone: str, locale: str) -> str:
+    """The zone's city in the reader's language (London, ロンドン); the IANA name when there is none."""
+    city = get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True)
+    return city or zone
+
+
+def format_in_zone(value: datetime, zone: str, fmt: str = "medium", locale: str | None = None) -> str:
+    """``value`` (UTC) in ``zone``: the language's date and time patterns, then the zone's short name."""
+    locale = locale or current_locale.get()
+    local = _aware(value).astimezone(ZoneInfo(zone))
+    date = format_date(local, fmt, locale=locale)
+    time = format_time(local, "short", locale=locale)
+    joined = Locale.parse(locale).datetime_formats[fmt].format(time, date)
+    return f"{joined} {zone_abbreviation(local, zone, locale)}"
+
+
+def zone_choices(chosen: str, event_zones: Sequence[str]) -> list[tuple[str, str]]:
+    """Zones to pick from: the event's, the common ones and the current choice, each named by its
+    city in the reader's language and its IANA id."""
+    locale = current_locale.get()
+    zones = dict.fromkeys([*event_zones, *COMMON_TIME_ZONES, *([chosen] if is_time_zone(chosen) else [])])
+    out = []
+    for zone in zones:
+        city = zone_label(zone, locale)
+        out.append((zone, zone if city == zone else gettext("%(city)s (%(zone)s)", city=city, zone=zone)))
+    return out
+
+
+@dataclass(frozen=True)
+class ZonedTime:
+    """One instant written for one zone: its IANA id, the city, and the local date and time."""
+
+    zone: str
+    label: str
+    text: str
+    iso: str  # the instant in UTC, for <time datetime>
+
+
+def in_zones(value: datetime | None, zones: Sequence[str]) -> list[ZonedTime]:
+    """``value`` written once in each of ``zones``, side by side; [] when there is no time."""
+    if value is None:
+        return []
+    locale = current_locale.get()
+    iso = utc_iso(value)
+    return [ZonedTime(z, zone_label(z, locale), format_in_zone(value, z, locale=locale), iso) for z in zones]
+
+
+# --- the countdown to the start (before it) or to the end (while it runs) ----------------------------
+
+PLACEHOLDER_DAYS, PLACEHOLDER_CLOCK = "{days}", "{clock}"
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """Time left until ``target``; ``texts`` are what the page says now and the sentence patterns
+    our script fills in as it ticks, so its words come from the catalogs too."""
+
+    kind: str  # "start" | "end"
+    target: str  # ISO 8601 UTC
+    left: int  # seconds, when the page was made
+    text: str
+    patterns: dict[str, str]  # "short" (under a day), "one" (1 day), "other" (days); and "done"
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds % 86400, 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _sentences(kind: str, days: int, **values: object) -> str:
+    """The sentence for ``days`` whole days left (0: under a day), in the reader's language(s)."""
+    if kind == "start":
+        if days == 0:
+            return gettext("The event starts in %(clock)s.", **values)
+        return ngettext(
+            "The event starts in %(num)s day and %(clock)s.",
+            "The event starts in %(num)s days and %(clock)s.",
+            days,
+            **values,
+        )
+    if days == 0:
+        return gettext("The event ends in %(clock)s.", **values)
+    return ngettext(
+        "The event ends in %(num)s day and %(clock)s.",
+        "The event ends in %(num)s days and %(clock)s.",
+        days,
+        **values,
+    )
+
+
+def countdown(ev: Any, now: datetime) -> Countdown | None:
+    """To the start before the event, to the end while it runs (or is paused); None otherwise."""
+    clock = clock_of(ev)
+    phase = clock.phase(now)
+    if phase is Phase.NOT_STARTED and ev.start_at is not None:
+        kind, target = "start", _aware(ev.start_at)
+    elif phase in (Phase.RUNNING, Phase.PAUSED) and ev.end_at is not None:
+        kind, target = "end", _aware(ev.end_at)
+    else:
+        return None
+    left = max(0, int((target - _aware(now)) // timedelta(seconds=1)))
+    days = left // 86400
+    text = _sentences(kind, days, num=days, clock=_clock(left))
+    marks = {"num": PLACEHOLDER_DAYS, "clock": PLACEHOLDER_CLOCK}
+    # ngettext with 1 and 2 picks the singular and plural patterns (English and Japanese need no more).
+    patterns = {
+        "short": _sentences(kind, 0, **marks),
+        "one": _sentences(kind, 1, **marks),
+        "other": _sentences(kind, 2, **marks),
+        "done": gettext("The event is running.") if kind == "start" else gettext("The event has ended."),
+    }
+    return Countdown(kind, utc_iso(target), left, text, patterns)
