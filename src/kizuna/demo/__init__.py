@@ -1,142 +1,80 @@
-"""The demo event: real beginner challenges (each solvable from what it shows or ships), three
-teams with a few solves so the scoreboard and graph have something to show, and an admin."""
+"""The demo event, in English and Japanese: ten real beginner challenges (two each in web, crypto,
+forensics, reversing and misc), each solvable from what it shows or ships — its module keeps the
+documented solution as ``solve`` — with hints, category names, announcements and the event's own
+text in both languages; three teams with a few solves so the scoreboard and graph have something to
+show; and an admin."""
 
 from __future__ import annotations
 
-import base64
-import codecs
-import gzip
-import io
 import secrets
 from datetime import timedelta
-from typing import Any
 
-from kizuna.services import accounts, challenges, content, event, submissions, teams
+from kizuna.demo import crypto, forensics, misc, reversing, web
+from kizuna.demo.model import DemoChallenge, Text
+from kizuna.services import accounts, challenges, content, event, notifications, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 
 ADMIN_FILE = "demo-admin.txt"
 
+EVENT = {
+    "name": Text("Kizuna Demo CTF", "Kizuna デモ CTF"),
+    "description": Text(
+        "A demo event with ten beginner challenges in web, crypto, forensics, reversing and misc. Every "
+        "challenge can be solved with a browser, a text editor and a few standard tools; hints help "
+        "when you are stuck.",
+        "初心者向けの問題10問を、ウェブ・暗号・フォレンジック・リバースエンジニアリング・その他の5つの"
+        "カテゴリに用意したデモ大会です。どの問題もブラウザとテキストエディタ、いくつかの定番ツールだけで"
+        "解けます。行き詰まったらヒントを使ってください。",
+    ),
+}
 
-def _xor_checker(flag: str, key: int) -> bytes:
-    blob = ", ".join(str(b ^ key) for b in flag.encode())
-    return (
-        "# Run me: python3 check.py\n"
-        f"SECRET = [{blob}]\n"
-        f"KEY = {key}\n\n"
-        "guess = input('Password: ')\n"
-        "if [b ^ KEY for b in guess.encode()] == SECRET:\n"
-        "    print('Access granted')\n"
-        "else:\n"
-        "    print('Access denied')\n"
-    ).encode()
+# Category display names; the English one is the category itself.
+CATEGORIES = {
+    "Web": "ウェブ",
+    "Crypto": "暗号",
+    "Forensics": "フォレンジック",
+    "Reversing": "リバースエンジニアリング",
+    "Misc": "その他",
+}
 
+CHALLENGES: tuple[DemoChallenge, ...] = (
+    *misc.CHALLENGES,
+    *crypto.CHALLENGES,
+    *web.CHALLENGES,
+    *forensics.CHALLENGES,
+    *reversing.CHALLENGES,
+)
 
-def _gzip_with(name: str, text: str) -> bytes:
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename=name, mode="wb", fileobj=buf, mtime=0) as gz:
-        gz.write(text.encode())
-    return buf.getvalue()
-
-
-CHALLENGES: list[dict[str, Any]] = [
-    {
-        "key": "welcome",
-        "name": "Welcome",
-        "category": "misc",
-        "value": 50,
-        "description": (
-            "Welcome to Kizuna! Flags look like `kizuna{...}`.\n\n"
-            "Your first flag: `kizuna{welcome_to_the_bond}`"
+ANNOUNCEMENTS = (
+    (
+        Text("The demo event has started", "デモ大会が始まりました"),
+        Text(
+            "Good luck, and have fun! New to CTFs? Start with **Welcome** in the Misc category: it "
+            "shows how flags look and how to submit them.",
+            "がんばってください！ CTF が初めての方は、「その他」カテゴリの問題「ようこそ」から始めましょう。"
+            "フラグの形と提出のしかたがわかります。",
         ),
-        "flags": [("static", "kizuna{welcome_to_the_bond}", "")],
-        "tags": ["beginner"],
-        "hints": [("How to submit", "Copy the flag, paste it in the box and press Submit.", 0)],
-    },
-    {
-        "key": "caesar",
-        "name": "Caesar's Greeting",
-        "category": "crypto",
-        "value": 100,
-        "description": "A Roman general left this note. Every letter moved the same distance.\n\n`{cipher}`",
-        "cipher": lambda: codecs.encode("kizuna{rot13_is_not_encryption}", "rot13"),
-        "flags": [("static", "kizuna{rot13_is_not_encryption}", "case_insensitive")],
-        "tags": ["classical"],
-        "hints": [("Distance", "Half of the alphabet: 13 letters.", 25)],
-    },
-    {
-        "key": "base",
-        "name": "Base Jump",
-        "category": "crypto",
-        "value": 100,
-        "description": "This text was encoded, not encrypted:\n\n`{cipher}`",
-        "cipher": lambda: base64.b64encode(b"kizuna{base64_is_an_encoding}").decode(),
-        "flags": [("static", "kizuna{base64_is_an_encoding}", "")],
-        "tags": ["encoding"],
-        "hints": [],
-    },
-    {
-        "key": "source",
-        "name": "Hidden in Plain Sight",
-        "category": "web",
-        "value": 150,
-        "description": "The developer of this page forgot to clean up before going live. Download the page "
-        "and read it the way a browser does not show it.",
-        "files": [
-            (
-                "index.html",
-                lambda: (
-                    b"<!doctype html><html><head><title>Under construction</title></head><body>\n"
-                    b"<h1>Coming back soon</h1>\n"
-                    b"<!-- note to self, delete before launch: kizuna{view_source_reveals_all} -->\n"
-                    b"</body></html>\n"
-                ),
-            )
-        ],
-        "flags": [("static", "kizuna{view_source_reveals_all}", "")],
-        "tags": ["html"],
-        "hints": [("Where to look", "Comments in HTML are invisible on the page.", 50)],
-    },
-    {
-        "key": "magic",
-        "name": "Magic Bytes",
-        "category": "forensics",
-        "value": 150,
-        "description": "We found `mystery.bin` on a USB stick. Its name tells you nothing; its first bytes "
-        "tell you everything.",
-        "files": [("mystery.bin", lambda: _gzip_with("flag.txt", "kizuna{file_signatures_do_not_lie}\n"))],
-        "flags": [("regex", r"kizuna\{file_signatures_do_not_lie\}", "")],
-        "tags": ["file-format"],
-        "hints": [("First bytes", "1f 8b is the signature of gzip.", 50)],
-    },
-    {
-        "key": "xor",
-        "name": "Strings Attached",
-        "category": "reversing",
-        "type": "dynamic",
-        "function": "logarithmic",
-        "initial": 300,
-        "minimum": 100,
-        "decay": 10,
-        "description": "This little program knows the password. Make it tell you.",
-        "files": [("check.py", lambda: _xor_checker("kizuna{xor_twice_is_nothing}", 42))],
-        "flags": [("static", "kizuna{xor_twice_is_nothing}", "")],
-        "tags": ["python"],
-        "hints": [("XOR", "XOR with the same key twice gives back the original.", 100)],
-    },
-    {
-        "key": "second",
-        "name": "Second Step",
-        "category": "misc",
-        "value": 100,
-        "description": "You unlocked this by solving *Welcome*. The flag is the answer to: what does 絆 mean "
-        "in English? Submit it as `kizuna{answer}`.",
-        "flags": [("regex", r"kizuna\{(a )?bonds?\}", "case_insensitive")],
-        "requires": ["welcome"],
-        "tags": ["beginner"],
-        "hints": [],
-    },
-]
+    ),
+    (
+        Text("Hints may cost points", "ヒントには得点を消費するものがあります"),
+        Text(
+            "Opening a hint with a cost subtracts that many points from your team's score, once per "
+            "team. Free hints cost nothing. Try on your own first!",
+            "消費ポイントのあるヒントを開くと、その分がチームの得点から差し引かれます（チームごとに1回）。"
+            "無料のヒントは何も消費しません。まずは自分の力で挑戦してみましょう。",
+        ),
+    ),
+    (
+        Text("English, Japanese, or both", "英語・日本語・日英併記"),
+        Text(
+            "Every page has a language switch: English, 日本語, or both languages side by side "
+            "(日英併記). Flags are the same in every language.",
+            "どのページにも言語の切り替えがあります。English・日本語のほか、両方を並べて表示する「日英併記」"
+            "も選べます。フラグはどの言語でも同じです。",
+        ),
+    ),
+)
 
 TEAMS = [
     ("Cyber Wales", ["dewi", "cerys"]),
@@ -147,10 +85,11 @@ TEAMS = [
 SOLVES = [
     ("Cyber Hiroshima", "welcome"),
     ("Cyber Wales", "welcome"),
-    ("Cyber Hiroshima", "base"),
+    ("Cyber Hiroshima", "base64"),
     ("Cyber Wales", "caesar"),
     ("Embassy Hackers", "welcome"),
-    ("Cyber Hiroshima", "xor"),
+    ("Cyber Hiroshima", "checker"),
+    ("Cyber Wales", "source"),
 ]
 
 
@@ -159,10 +98,12 @@ def load_demo(ctx: Context, admin_password: str) -> str:
     event.update_event(
         ctx,
         {
-            "name": "Kizuna Demo CTF",
+            "name": EVENT["name"].en,
+            "description": EVENT["description"].en,
+            "locale": "en",
+            "translations": {"ja": {"name": EVENT["name"].ja, "description": EVENT["description"].ja}},
             "mode": "teams",
             "team_size_limit": 4,
-            "description": "A demo event: beginner challenges in web, crypto, forensics, reversing and misc.",
             "start_at": now - timedelta(hours=1),
             "end_at": now + timedelta(days=7),
             "registration_open": True,
@@ -171,27 +112,14 @@ def load_demo(ctx: Context, admin_password: str) -> str:
     admin = accounts.register_user(ctx, "admin", admin_password, role="admin", by_admin=True)
     ids: dict[str, int] = {}
     for spec in CHALLENGES:
-        description = spec["description"]
-        if "cipher" in spec:
-            description = description.replace("{cipher}", spec["cipher"]())
-        fields: dict[str, Any] = {
-            k: spec[k]
-            for k in ("name", "category", "value", "type", "function", "initial", "minimum", "decay")
-            if k in spec
-        }
-        fields["description"] = description
-        if spec.get("requires"):
-            fields["requirements"] = {"prerequisites": [ids[k] for k in spec["requires"]], "anonymize": False}
-        ch = challenges.create_challenge(ctx, fields)
-        ids[spec["key"]] = ch.id
-        for type_, text, data in spec["flags"]:
-            content.create_flag(ctx, ch.id, type_, text, data)
-        for tag in spec.get("tags", []):
-            content.create_tag(ctx, ch.id, tag)
-        for title, text, cost in spec.get("hints", []):
-            content.create_hint(ctx, ch.id, text, cost, title)
-        for filename, make in spec.get("files", []):
-            content.save_file(ctx, ch.id, filename, make())
+        _add_challenge(ctx, spec, ids)
+    for title, text in ANNOUNCEMENTS:
+        notifications.announce(
+            ctx,
+            title.en,
+            text.en,
+            {"locale": "en", "translations": {"ja": {"title": title.ja, "content": text.ja}}},
+        )
     first_player: dict[str, Principal] = {}
     for team_name, members in TEAMS:
         captain = accounts.register_user(ctx, members[0], secrets.token_urlsafe(12), by_admin=True)
@@ -200,7 +128,46 @@ def load_demo(ctx: Context, admin_password: str) -> str:
             user = accounts.register_user(ctx, member, secrets.token_urlsafe(12), by_admin=True)
             teams.join_team(ctx, user.id, team.invite_code)
         first_player[team_name] = Principal(captain.id, captain.name, "player", team.id)
-    flags_by_key = {spec["key"]: spec["flags"][0][1].replace("\\", "") for spec in CHALLENGES}
+    flags = {spec.key: spec.flag for spec in CHALLENGES}
     for team_name, key in SOLVES:
-        submissions.submit_flag(ctx, first_player[team_name], ids[key], flags_by_key[key], ip="127.0.0.1")
+        submissions.submit_flag(ctx, first_player[team_name], ids[key], flags[key], ip="127.0.0.1")
     return f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, admin account '{admin.name}'"
+
+
+def _add_challenge(ctx: Context, spec: DemoChallenge, ids: dict[str, int]) -> None:
+    """Create one demo challenge with its flags, tags, hints and files, and add it to ``ids`` (the
+    challenges created so far by key; prerequisites come first)."""
+    fields = {
+        "name": spec.name.en,
+        "category": spec.category,
+        "description": spec.description.en,
+        "value": spec.value,
+        **spec.scoring,
+        "locale": "en",
+        "translations": {
+            "ja": {
+                "name": spec.name.ja,
+                "description": spec.description.ja,
+                "category": CATEGORIES[spec.category],
+            }
+        },
+    }
+    if spec.requires:
+        fields["requirements"] = {"prerequisites": [ids[key] for key in spec.requires], "anonymize": False}
+    ch = challenges.create_challenge(ctx, fields)
+    ids[spec.key] = ch.id
+    for type_, text, data in spec.stored_flags():
+        content.create_flag(ctx, ch.id, type_, text, data)
+    for tag in spec.tags:
+        content.create_tag(ctx, ch.id, tag)
+    for hint in spec.hints:
+        content.create_hint(
+            ctx,
+            ch.id,
+            hint.content.en,
+            hint.cost,
+            hint.title.en,
+            text={"translations": {"ja": {"title": hint.title.ja, "content": hint.content.ja}}},
+        )
+    for filename, blob in spec.files().items():
+        content.save_file(ctx, ch.id, filename, blob)

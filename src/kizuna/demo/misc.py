@@ -1,0 +1,85 @@
+"""Misc: a free first flag, and a question about the platform's name (unlocked by the first)."""
+
+from __future__ import annotations
+
+from kizuna.demo.model import DemoChallenge, DemoHint, Given, Text, find_flag
+
+WELCOME_FLAG = "kizuna{welcome_to_the_bond}"
+
+
+def solve_welcome(given: Given) -> str:
+    """The flag is written in the description."""
+    return find_flag(given.description)
+
+
+WELCOME = DemoChallenge(
+    key="welcome",
+    category="Misc",
+    name=Text("Welcome", "ようこそ"),
+    description=Text(
+        "Welcome to the Kizuna demo CTF! Every challenge hides a **flag**: a short text in the form "
+        "`kizuna{...}`. Find it, paste it into the box below and submit it to score the challenge's "
+        f"points.\n\nHere is your first flag, for free: `{WELCOME_FLAG}`",
+        "Kizuna デモ CTF へようこそ！ どの問題にも、`kizuna{...}` の形をした短い文字列、"
+        "**フラグ**が隠されています。見つけたら下の欄に貼り付けて提出すると、その問題の配点が得点に"
+        f"加わります。\n\n最初のフラグはプレゼントです：`{WELCOME_FLAG}`",
+    ),
+    flag=WELCOME_FLAG,
+    solve=solve_welcome,
+    value=50,
+    tags=("beginner",),
+    hints=(
+        DemoHint(
+            Text("How to submit", "提出のしかた"),
+            Text(
+                "Copy everything from `kizuna{` to the closing `}`, paste it into the flag box and press "
+                "Submit.",
+                "`kizuna{` から最後の `}` までをすべてコピーしてフラグの欄に貼り付け、「提出する」を"
+                "押してください。",
+            ),
+        ),
+    ),
+)
+
+# The word asked about, and its meaning: what a player would look up.
+KANJI = {"絆": "bond"}
+
+
+def solve_bond(given: Given) -> str:
+    """Look the kanji in the question up in a dictionary and answer in the flag format."""
+    word = next(meaning for kanji, meaning in KANJI.items() if kanji in given.description)
+    return f"kizuna{{{word}}}"
+
+
+BOND = DemoChallenge(
+    key="bond",
+    category="Misc",
+    name=Text("What Does Kizuna Mean?", "「絆」の意味は？"),
+    description=Text(
+        "You opened this challenge by solving *Welcome*. This platform is called Kizuna, written 絆 in "
+        "Japanese. What does the word mean in English? Answer with one English word in lower case, in "
+        "the flag format: `kizuna{answer}`.",
+        "「ようこそ」を解いたので、この問題が開きました。このプラットフォームの名前 Kizuna は、日本語で"
+        "「絆」と書きます。この言葉の意味を英単語一語（小文字）で答え、フラグの形式 `kizuna{答え}` で"
+        "提出してください。",
+    ),
+    flag="kizuna{bond}",
+    solve=solve_bond,
+    # "a bond" and "bonds" are right too, in any case.
+    flags=(("regex", r"kizuna\{(a )?bonds?\}", "case_insensitive"),),
+    requires=("welcome",),
+    tags=("beginner",),
+    hints=(
+        DemoHint(
+            Text("What it ties", "何を結ぶ？"),
+            Text(
+                "It is what holds friends, families — and the UK and Japan — together. Any English "
+                "dictionary has the word.",
+                "友人や家族、そして英国と日本を結びつけるものです。和英辞典で引いてみましょう。",
+            ),
+            cost=10,
+        ),
+    ),
+)
+
+CHALLENGES = (WELCOME, BOND)
