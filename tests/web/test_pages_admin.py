@@ -53,10 +53,15 @@ def scoreboard(client: TestClient) -> dict[str, int]:
 
 
 def challenge_form(**overrides: Any) -> dict[str, Any]:
+    """The challenge details form in English; ``name`` and ``description`` fill the English column."""
+    for field in ("name", "description"):
+        if field in overrides:
+            overrides[f"{field}_en"] = overrides.pop(field)
     form: dict[str, Any] = {
-        "name": "Warm-up",
+        "locale": "en",
+        "name_en": "Warm-up",
         "category": "web",
-        "description": "Find the **flag**.",
+        "description_en": "Find the **flag**.",
         "connection_info": "nc warmup.example 1337",
         "type": "standard",
         "value": "150",
@@ -142,7 +147,7 @@ def test_create_a_challenge_with_flag_hint_tag_and_file_then_a_player_sees_it(ba
     r = post(
         client,
         f"/admin/challenges/{challenge_id}/hints",
-        {"hint_title": "Nudge", "hint_content": "Look at the *source*.", "hint_cost": "10"},
+        {"hint_title_en": "Nudge", "hint_content_en": "Look at the *source*.", "hint_cost": "10"},
     )
     assert r.status_code == 303
     assert (
@@ -251,16 +256,20 @@ def test_edit_and_delete_a_hint_and_refuse_another_challenges_parts(client, make
     ch = make.challenge(name="Hinted")
     other = make.challenge(name="Other")
     as_admin(client, make)
-    post(client, f"/admin/challenges/{ch.id}/hints", {"hint_content": "old", "hint_cost": "5"})
+    post(client, f"/admin/challenges/{ch.id}/hints", {"hint_content_en": "old", "hint_cost": "5"})
     with ctx.db.read() as s:
         hint = s.query(t.Hint).one()
     r = post(
-        client, f"/admin/challenges/{ch.id}/hints/{hint.id}", {"title": "T", "content": "new", "cost": "-1"}
+        client,
+        f"/admin/challenges/{ch.id}/hints/{hint.id}",
+        {"title_en": "T", "content_en": "new", "cost": "-1"},
     )
     assert r.status_code == 400
     assert re.search(rf'id="e-hint-{hint.id}-cost">This value is not valid.', r.text)
     r = post(
-        client, f"/admin/challenges/{ch.id}/hints/{hint.id}", {"title": "T", "content": "new", "cost": "7"}
+        client,
+        f"/admin/challenges/{ch.id}/hints/{hint.id}",
+        {"title_en": "T", "content_en": "new", "cost": "7"},
     )
     assert r.status_code == 303
     assert post(client, f"/admin/challenges/{other.id}/hints/{hint.id}/delete").status_code == 404

@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kizuna.domain.names import by_name
+from kizuna.domain.text import LocalizedText
 from kizuna.storage import tables as t
 
 PER_PAGE = 50
@@ -332,3 +333,90 @@ def belongs(s: Session, table: Any, row_id: int, challenge_id: int) -> bool:
     cannot change another challenge's parts through this one's page)."""
     row = s.get(table, row_id)
     return row is not None and row.challenge_id == challenge_id
+
+
+# --- translations -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryNames:
+    """A category used by challenges and its display names: ``source`` is the language in which the
+    category itself is its display name; ``names`` holds the other languages' names."""
+
+    name: str
+    source: str
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TranslationGap:
+    """A content item lacking text in some languages: ``missing`` maps each to the fields lacking.
+    ``key`` is the row's id (for a category, its name); hints also name their challenge."""
+
+    kind: str  # challenge | hint | category | announcement | page | event
+    key: int | str
+    label: str
+    missing: dict[str, list[str]]
+    challenge_id: int | None = None
+    challenge_name: str = ""
+    number: int = 0  # a hint's position on its challenge, from 1
+
+
+def _category_names(name: str, row: t.Category | None, source: str) -> CategoryNames:
+    if row is not None:
+        source = row.locale or source
+    text = LocalizedText.of(source, {"name": name}, row.translations if row is not None else None)
+    return CategoryNames(name, source, {code: v["name"] for code, v in text.texts.items() if code != source})
+
+
+def category_names(s: Session, name: str, source: str) -> CategoryNames | None:
+    """A category's display names; ``source`` is its own language if it has no row yet. None for
+    no category."""
+    return _category_names(name, s.get(t.Category, name), source) if name else None
+
+
+def categories_in_use(s: Session) -> list[CategoryNames]:
+    """Every category some challenge has, by name. One without a row belongs to the language of its
+    first challenge, as ``services.translations.set_category_names`` will record it."""
+    first: dict[str, str] = {}
+    stmt = select(t.Challenge.category, t.Challenge.locale).where(t.Challenge.category != "")
+    for category, locale in _rows(s, stmt.order_by(t.Challenge.id)):
+        first.setdefault(category, locale or "en")
+    rows = {row.name: row for row in s.scalars(select(t.Category).where(t.Category.name.in_(first)))}
+    return [_category_names(name, rows.get(name), first[name]) for name in sorted(first)]
+
+
+def _missing(row: Any, names: tuple[str, ...], locales: tuple[str, ...]) -> dict[str, list[str]]:
+    text = LocalizedText.of(row.locale or "en", {n: getattr(row, n) for n in names}, row.translations)
+    return text.missing(names, locales)
+
+
+def translation_gaps(s: Session, locales: tuple[str, ...]) -> list[TranslationGap]:
+    """Every content item with text in some language but not in each of ``locales``: challenges (in
+    board order, each followed by its hints), categories in use, announcements, custom pages and the
+    event."""
+    out: list[TranslationGap] = []
+    hints: dict[int, list[t.Hint]] = {}
+    for hint in s.scalars(select(t.Hint).order_by(t.Hint.id)):
+        hints.setdefault(hint.challenge_id, []).append(hint)
+    for ch in s.scalars(select(t.Challenge).order_by(t.Challenge.position, t.Challenge.id)):
+        if missing := _missing(ch, ("name", "description"), locales):
+            out.append(TranslationGap("challenge", ch.id, ch.name, missing))
+        for number, hint in enumerate(hints.get(ch.id, []), start=1):
+            if missing := _missing(hint, ("title", "content"), locales):
+                out.append(TranslationGap("hint", hint.id, hint.title, missing, ch.id, ch.name, number))
+    for category in categories_in_use(s):
+        names = {code: {"name": name} for code, name in category.names.items()}
+        text = LocalizedText.of(category.source, {"name": category.name}, names)
+        if missing := text.missing(("name",), locales):
+            out.append(TranslationGap("category", category.name, category.name, missing))
+    for notification in s.scalars(select(t.Notification).order_by(t.Notification.id)):
+        if missing := _missing(notification, ("title", "content"), locales):
+            out.append(TranslationGap("announcement", notification.id, notification.title, missing))
+    for custom in s.scalars(select(t.Page).order_by(t.Page.id)):
+        if missing := _missing(custom, ("title", "content"), locales):
+            out.append(TranslationGap("page", custom.id, custom.title or custom.route, missing))
+    ev = s.get(t.Event, 1)
+    if ev is not None and (missing := _missing(ev, ("name", "description"), locales)):
+        out.append(TranslationGap("event", ev.id, ev.name, missing))
+    return out

@@ -10,6 +10,7 @@ from kizuna.web.pages import (
     admin_awards,
     admin_challenges,
     admin_submissions,
+    admin_translations,
     auth,
     challenges,
     files,
@@ -32,6 +33,7 @@ for module in (
     admin_accounts,
     admin_awards,
     admin_submissions,
+    admin_translations,
     site_pages,
 ):
     router.include_router(module.router)

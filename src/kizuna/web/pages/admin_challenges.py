@@ -1,5 +1,9 @@
 """Admin pages for challenges: the list, the create/edit form, and on the edit page the flags, hints,
-tags and files of the challenge, and deleting it after a confirmation step."""
+tags and files of the challenge, and deleting it after a confirmation step.
+
+A challenge's name, description and category display name, and a hint's title and text, are edited
+one column per language (``admin_columns``).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,17 @@ from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import CASE_INSENSITIVE, EXACT, FLAG_TYPES
-from kizuna.i18n import gettext
+from kizuna.i18n import LOCALES, gettext, locale_name
 from kizuna.services import challenges as service
 from kizuna.services import content
 from kizuna.services.context import Context
+from kizuna.services.event import get_event
+from kizuna.services.translations import CHALLENGE_TEXT, HINT_TEXT
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
+from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep
+from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages.admin_common import (
     AdminPost,
     AdminView,
@@ -40,9 +48,7 @@ CHALLENGE_FIELDS = {
     **{
         name: name
         for name in (
-            "name",
             "category",
-            "description",
             "connection_info",
             "value",
             "type",
@@ -53,13 +59,21 @@ CHALLENGE_FIELDS = {
             "state",
             "max_attempts",
             "position",
+            "locale",
         )
     },
     "requirements": "prerequisites",
 }
-TEXT_FIELDS = tuple(name for name in CHALLENGE_FIELDS if name not in ("requirements", "description"))
+TEXT_FIELDS = tuple(name for name in CHALLENGE_FIELDS if name != "requirements")
+# Per language: the name and description, and the category's display name ("category_ja").
+DETAIL_TEXT = (*CHALLENGE_TEXT, "category")
 FLAG_FIELDS = {"type": "flag_type", "content": "flag_content", "data": "flag_case_insensitive"}
-HINT_FIELDS = {"title": "hint_title", "content": "hint_content", "cost": "hint_cost"}
+NEW_HINT = "hint_"  # the prefix of the add-a-hint form's controls (hint_title_ja, hint_cost)
+
+
+def _hint_prefix(hint_id: int) -> str:
+    """The prefix of a hint's controls on the edit page (hint-3-title_ja, hint-3-cost)."""
+    return f"hint-{hint_id}-"
 
 
 def _edit_url(challenge_id: int, section: str = "") -> str:
@@ -87,9 +101,8 @@ def _values_of(ch: t.Challenge) -> dict[str, Any]:
 
     requirements = ch.requirements or {}
     return {
-        "name": ch.name,
+        "locale": ch.locale,
         "category": ch.category,
-        "description": ch.description,
         "connection_info": ch.connection_info or "",
         "value": num(ch.value),
         "type": ch.type,
@@ -118,19 +131,37 @@ NEW_VALUES: dict[str, Any] = {
 }
 
 
-def _typed(form: Form) -> dict[str, Any]:
-    """The challenge form as typed, for showing it again."""
+def _typed(form: Form, locale: str) -> tuple[dict[str, Any], columns.Texts]:
+    """The challenge form as typed, for showing it again: its other fields, then its language columns
+    (``locale`` is the original language when the form names none)."""
     values: dict[str, Any] = {name: text(form, name).strip() for name in TEXT_FIELDS}
-    values["description"] = text(form, "description")
+    values["locale"] = values["locale"] or locale
     values["prerequisites"] = many(form, "prerequisites")
     values["anonymize"] = checked(form, "anonymize")
-    return values
+    return values, columns.typed(form, DETAIL_TEXT, [values["locale"]])
 
 
-def _changes(values: dict[str, Any]) -> dict[str, Any]:
-    """The service's fields from the typed form."""
+def _category_names(
+    texts: columns.Texts, category: str, loaded: admin_queries.CategoryNames | None
+) -> dict[str, str]:
+    """The category display names to save: those changed from what the form showed for ``loaded``
+    (the stored category; None on the create page). When the category itself was changed, only
+    names typed anew, so the old category's names are not copied to the new one unasked."""
+    old = loaded.names if loaded is not None else {}
+    same = loaded is not None and loaded.name == category
+    return {
+        code: fields["category"]
+        for code, fields in texts.items()
+        if fields["category"] != old.get(code, "") and (same or fields["category"])
+    }
+
+
+def _changes(
+    values: dict[str, Any], texts: columns.Texts, loaded: admin_queries.CategoryNames | None
+) -> dict[str, Any]:
+    """The service's fields from the typed form: the original language's column as the plain name
+    and description, every column in ``translations`` (empty texts remove translations)."""
     data = {name: values[name] for name in TEXT_FIELDS if name != "value"}
-    data["description"] = values["description"]
     # A decaying challenge's value is computed from its solves; an empty value box is then ignored.
     if values["value"] or values["function"] in ("", "static"):
         data["value"] = values["value"]
@@ -138,7 +169,62 @@ def _changes(values: dict[str, Any]) -> dict[str, Any]:
     data["requirements"] = (
         {"prerequisites": prerequisites, "anonymize": values["anonymize"]} if prerequisites else None
     )
+    own = texts.get(values["locale"], {})
+    data.update({name: own.get(name, "") for name in CHALLENGE_TEXT})
+    # The original language goes in ``translations`` too: when it was changed, the service moves
+    # the old plain text to its language first, and this then sets the new one.
+    translations: dict[str, dict[str, str]] = {
+        code: {name: fields[name] for name in CHALLENGE_TEXT} for code, fields in texts.items()
+    }
+    for code, name in _category_names(texts, values["category"], loaded).items():
+        translations[code]["category"] = name
+    data["translations"] = translations
     return data
+
+
+def _error_keys(texts: columns.Texts, source: str) -> dict[str, str]:
+    return {**columns.error_keys(DETAIL_TEXT, texts, source), **CHALLENGE_FIELDS}
+
+
+def _details(s: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The language columns of the details form from its values (stored or typed), and the
+    language in which the category is its own display name (that column has no input for it)."""
+    source = str(values["locale"])
+    texts = columns.typed(values, DETAIL_TEXT, [*LOCALES, source])
+    names = admin_queries.category_names(s, str(values.get("category") or ""), source)
+    own = names.source if names is not None else source
+    lacking = {
+        code: ["category"]
+        for code, fields in texts.items()
+        if names and code != own and not fields["category"]
+    }
+    details = columns.columns(texts, CHALLENGE_TEXT, source, lacking)
+    return {
+        "details": details,
+        "category_own": own,
+        "locale_options": [(col.code, col.language) for col in details],
+    }
+
+
+def _stored_details(s: Any, ch: t.Challenge) -> dict[str, str]:
+    """A challenge's language columns as form values."""
+    stored = localized(ch, CHALLENGE_TEXT)
+    texts = columns.stored(stored, CHALLENGE_TEXT, columns.languages([ch.locale], stored.texts))
+    names = admin_queries.category_names(s, ch.category, ch.locale)
+    for code, fields in texts.items():
+        fields["category"] = names.names.get(code, "") if names is not None else ""
+    return columns.values(texts)
+
+
+def _previews(ch: t.Challenge) -> list[tuple[str, str, str]]:
+    """The stored description in each language that has one: (language code, its name, text)."""
+    stored = localized(ch, CHALLENGE_TEXT)
+    codes = columns.languages([ch.locale], stored.texts)
+    return [
+        (code, locale_name(code), stored.texts[code]["description"])
+        for code in codes
+        if stored.has("description", code)
+    ]
 
 
 def _options(ctx: Context, exclude: int | None = None) -> list[tuple[int, str]]:
@@ -164,38 +250,49 @@ def _form_context(ctx: Context) -> dict[str, Any]:
     }
 
 
+def _new_form(
+    request: Request,
+    ctx: Context,
+    values: dict[str, Any],
+    status_code: int = 200,
+    errors: FormErrors | None = None,
+) -> HTMLResponse:
+    with ctx.db.read() as s:
+        details = _details(s, values)
+    return page(
+        request,
+        "admin/challenge.html",
+        status_code=status_code,
+        parts=None,
+        values=values,
+        errors=errors or {},
+        others=_options(ctx),
+        **details,
+        **_form_context(ctx),
+    )
+
+
+def _default_locale(ctx: Context) -> str:
+    return get_event(ctx).default_locale or "en"
+
+
 @router.get("/admin/challenges/new", response_class=HTMLResponse)
 def new_page(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
     if gate.denied:
         return gate.denied
-    return page(
-        request,
-        "admin/challenge.html",
-        parts=None,
-        values=dict(NEW_VALUES),
-        others=_options(ctx),
-        **_form_context(ctx),
-    )
+    return _new_form(request, ctx, {**NEW_VALUES, "locale": _default_locale(ctx)})
 
 
 @router.post("/admin/challenges/new", response_class=HTMLResponse)
 def create(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
     if gate.denied:
         return gate.denied
-    values = _typed(gate.form)
+    values, texts = _typed(gate.form, _default_locale(ctx))
     try:
-        ch = service.create_challenge(ctx, _changes(values))
+        ch = service.create_challenge(ctx, _changes(values, texts, None))
     except DomainError as exc:
-        return page(
-            request,
-            "admin/challenge.html",
-            status_code=400,
-            parts=None,
-            values=values,
-            errors=field_errors(exc, CHALLENGE_FIELDS),
-            others=_options(ctx),
-            **_form_context(ctx),
-        )
+        errors = field_errors(exc, _error_keys(texts, values["locale"]))
+        return _new_form(request, ctx, {**values, **columns.values(texts)}, 400, errors)
     return done(request, _edit_url(ch.id), "challenge_created")
 
 
@@ -211,10 +308,14 @@ def _edit_page(
     the form that failed); ``errors`` are keyed by the page-wide unique field keys."""
     with ctx.db.read() as s:
         parts = admin_queries.challenge_parts(s, challenge_id)
-    if parts is None:
-        return not_found(request)
-    shown = _values_of(parts.challenge)
-    shown.update(values or {})
+        if parts is None:
+            return not_found(request)
+        ch = parts.challenge
+        shown = {**_values_of(ch), **_stored_details(s, ch)}
+        for hint in parts.hints:
+            shown.update(_stored_hint(hint))
+        shown.update(values or {})
+        details = _details(s, shown)
     return page(
         request,
         "admin/challenge.html",
@@ -222,6 +323,12 @@ def _edit_page(
         parts=parts,
         values=shown,
         errors=errors or {},
+        previews=_previews(ch),
+        hint_columns={
+            hint.id: _hint_columns(shown, hint.locale, _hint_prefix(hint.id)) for hint in parts.hints
+        },
+        new_hint_columns=_hint_columns(shown, ch.locale, NEW_HINT),
+        **details,
         others=_options(ctx, exclude=challenge_id),
         case_insensitive=CASE_INSENSITIVE,
         exact=EXACT,
@@ -242,13 +349,19 @@ def edit_page(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminView)
 def save(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
     if gate.denied:
         return gate.denied
-    values = _typed(gate.form)
+    with ctx.db.read() as s:
+        ch = s.get(t.Challenge, challenge_id)
+        if ch is None:
+            return not_found(request)
+        loaded = admin_queries.category_names(s, ch.category, ch.locale)
+    values, texts = _typed(gate.form, ch.locale)
     try:
-        service.update_challenge(ctx, challenge_id, _changes(values))
+        service.update_challenge(ctx, challenge_id, _changes(values, texts, loaded))
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
-        return _edit_page(request, ctx, challenge_id, 400, field_errors(exc, CHALLENGE_FIELDS), values)
+        errors = field_errors(exc, _error_keys(texts, values["locale"]))
+        return _edit_page(request, ctx, challenge_id, 400, errors, {**values, **columns.values(texts)})
     return done(request, _edit_url(challenge_id), "challenge_saved")
 
 
@@ -296,19 +409,55 @@ def delete_flag(request: Request, ctx: CtxDep, challenge_id: int, flag_id: int, 
     return done(request, _edit_url(challenge_id, "flags"), "flag_deleted")
 
 
+def _stored_hint(hint: t.Hint) -> dict[str, str]:
+    """A hint's language columns and cost as values of its form on the edit page."""
+    stored = localized(hint, HINT_TEXT)
+    texts = columns.stored(stored, HINT_TEXT, columns.languages([hint.locale], stored.texts))
+    prefix = _hint_prefix(hint.id)
+    return {**columns.values(texts, prefix), prefix + "cost": str(hint.cost)}
+
+
+def _hint_columns(values: dict[str, Any], source: str, prefix: str) -> list[columns.Column]:
+    texts = columns.typed(values, HINT_TEXT, [*LOCALES, source], prefix)
+    return columns.columns(texts, HINT_TEXT, source)
+
+
+def _hint_failed(
+    request: Request,
+    ctx: Context,
+    challenge_id: int,
+    exc: DomainError,
+    texts: columns.Texts,
+    source: str,
+    prefix: str,
+    cost: str,
+) -> HTMLResponse:
+    """The edit page again after a hint form failed, with what was typed and the error in place."""
+    keys = {**columns.error_keys(HINT_TEXT, texts, source, prefix), "cost": prefix + "cost"}
+    typed = {**columns.values(texts, prefix), prefix + "cost": cost}
+    return _edit_page(request, ctx, challenge_id, 400, field_errors(exc, keys), typed)
+
+
 @router.post("/admin/challenges/{challenge_id}/hints", response_class=HTMLResponse)
 def add_hint(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
+    """A new hint, in the challenge's original language and any other language typed."""
     if gate.denied:
         return gate.denied
-    typed = {key: text(gate.form, key) for key in HINT_FIELDS.values()}
+    with ctx.db.read() as s:
+        ch = s.get(t.Challenge, challenge_id)
+    if ch is None:
+        return not_found(request)
+    source = ch.locale
+    texts = columns.typed(gate.form, HINT_TEXT, [source], NEW_HINT)
+    cost = text(gate.form, NEW_HINT + "cost").strip()
+    own = texts[source]
+    given = {"locale": source, "translations": columns.translations(texts, source, keep_empty=False)}
     try:
-        content.create_hint(
-            ctx, challenge_id, typed["hint_content"], typed["hint_cost"].strip(), typed["hint_title"].strip()
-        )
+        content.create_hint(ctx, challenge_id, own["content"], cost, own["title"], text=given)
     except DomainError as exc:
         if exc.field == "challenge_id":
             return not_found(request)
-        return _edit_page(request, ctx, challenge_id, 400, field_errors(exc, HINT_FIELDS), dict(typed))
+        return _hint_failed(request, ctx, challenge_id, exc, texts, source, NEW_HINT, cost)
     return done(request, _edit_url(challenge_id, "hints"), "hint_added")
 
 
@@ -316,17 +465,18 @@ def add_hint(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) 
 def save_hint(request: Request, ctx: CtxDep, challenge_id: int, hint_id: int, gate: AdminPost) -> Response:
     if gate.denied:
         return gate.denied
-    if not _owns(ctx, t.Hint, hint_id, challenge_id):
+    with ctx.db.read() as s:
+        hint = s.get(t.Hint, hint_id)
+    if hint is None or hint.challenge_id != challenge_id:
         return not_found(request)
-    changes = {name: text(gate.form, name) for name in HINT_FIELDS}
-    changes["title"] = changes["title"].strip()
-    changes["cost"] = changes["cost"].strip()
+    source = hint.locale
+    texts = columns.typed(gate.form, HINT_TEXT, [source])
+    cost = text(gate.form, "cost").strip()
+    changes = {**texts[source], "cost": cost, "translations": columns.translations(texts, source)}
     try:
-        content.update_hint(ctx, hint_id, dict(changes))
+        content.update_hint(ctx, hint_id, changes)
     except DomainError as exc:
-        keys = {name: f"hint-{hint_id}-{name}" for name in HINT_FIELDS}
-        typed = {keys[name]: value for name, value in changes.items()}
-        return _edit_page(request, ctx, challenge_id, 400, field_errors(exc, keys), typed)
+        return _hint_failed(request, ctx, challenge_id, exc, texts, source, _hint_prefix(hint_id), cost)
     return done(request, _edit_url(challenge_id, f"hint-{hint_id}"), "hint_saved")
 
 

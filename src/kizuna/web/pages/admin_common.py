@@ -48,6 +48,7 @@ NOTICES: dict[str, str] = {
     "team_deleted": lazy("The team has been deleted. Its members are no longer in a team."),
     "award_granted": lazy("The award has been granted."),
     "award_deleted": lazy("The award has been deleted."),
+    "category_names_saved": lazy("The category names have been saved."),
 }
 
 
