@@ -302,8 +302,12 @@ def test_deleting_a_challenge_asks_first(client, make, ctx):
 
 def event_form(**overrides: Any) -> dict[str, Any]:
     form: dict[str, Any] = {
-        "name": "Kizuna CTF 2025",
-        "description": "Welcome!",
+        "name_en": "Kizuna CTF 2025",
+        "description_en": "Welcome!",
+        "name_ja": "",
+        "description_ja": "",
+        "time_zones": "Europe/London\nAsia/Tokyo",
+        "content_locales": "",
         "mode": "teams",
         "team_size_limit": "4",
         "start_at": "2025-03-01T09:00",
@@ -341,7 +345,7 @@ def test_event_settings_are_saved_as_utc(backend, client, make, ctx):
 def test_invalid_event_settings_show_the_message_and_change_nothing(backend, client, make, ctx):
     as_admin(client, make)
     before = event.get_event(ctx)
-    r = post(client, "/admin/event", event_form(end_at="2025-02-28T09:00", name="Changed?"))
+    r = post(client, "/admin/event", event_form(end_at="2025-02-28T09:00", name_en="Changed?"))
     assert r.status_code == 400
     assert 'role="alert"' in r.text
     assert re.search(r'<p class="field-error" id="e-end_at">The end must be later than the start.', r.text)
@@ -357,6 +361,55 @@ def test_invalid_event_settings_show_the_message_and_change_nothing(backend, cli
         before.end_at,
         before.team_size_limit,
     )
+
+
+def test_event_name_and_description_per_language_with_markers(client, make, ctx):
+    as_admin(client, make)
+    page = client.get("/admin/event").text
+    assert 'name="name_en"' in page and 'name="name_ja"' in page and 'name="description_ja"' in page
+    assert 'lang="ja"' in page
+    r = post(client, "/admin/event", event_form(name_ja="絆CTF 2025", description_ja=""))
+    assert r.status_code == 303, r.text
+    ev = event.get_event(ctx)
+    assert (ev.name, ev.description, ev.locale) == ("Kizuna CTF 2025", "Welcome!", "en")
+    assert ev.translations == {"ja": {"name": "絆CTF 2025"}}
+    page = text_of(client.get("/admin/event").text)
+    assert "English (original) Complete" in page and "日本語 Missing: description" in page
+    # Emptying a language removes its translation; the event's own name is required.
+    post(client, "/admin/event", event_form())
+    assert event.get_event(ctx).translations is None
+    r = post(client, "/admin/event", event_form(name_en=" ", name_ja="絆"))
+    assert r.status_code == 400 and 'id="e-name_en"' in r.text
+    assert 'value="絆"' in r.text
+
+
+def test_event_time_zones_and_content_order_on_the_settings_page(client, make, ctx):
+    as_admin(client, make)
+    page = client.get("/admin/event").text
+    assert "Europe/London\nAsia/Tokyo</textarea>" in page
+    assert "Leave empty for the default order: en, ja." in text_of(page)
+    r = post(
+        client,
+        "/admin/event",
+        event_form(time_zones="Asia/Tokyo\r\nAmerica/New_York", content_locales="ja, en"),
+    )
+    assert r.status_code == 303, r.text
+    ev = event.get_event(ctx)
+    assert (ev.time_zones, ev.content_locales) == (["Asia/Tokyo", "America/New_York"], ["ja", "en"])
+    r = post(client, "/admin/event", event_form(time_zones="Asia/Tokyo\nMars/Olympus"))
+    assert r.status_code == 400
+    assert re.search(r'<p class="field-error" id="e-time_zones">“Mars/Olympus” is not a time zone', r.text)
+    assert "Asia/Tokyo\nMars/Olympus</textarea>" in r.text
+    r = post(
+        client, "/admin/event", event_form(time_zones="UTC Asia/Tokyo Europe/Paris Europe/Berlin Asia/Seoul")
+    )
+    assert r.status_code == 400 and "Enter one to four time zones." in r.text
+    r = post(client, "/admin/event", event_form(content_locales="ja, 日本語"))
+    assert r.status_code == 400 and 'id="e-content_locales"' in r.text
+    # Left empty: the default zones and order.
+    post(client, "/admin/event", event_form(time_zones="", content_locales=""))
+    ev = event.get_event(ctx)
+    assert (ev.time_zones, ev.content_locales) == (None, None)
 
 
 # --- accounts and teams ---------------------------------------------------------------------------

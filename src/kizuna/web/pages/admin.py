@@ -1,9 +1,12 @@
-"""The admin area under ``/admin``: the overview and the event settings here; challenges, accounts
-and teams, awards and submissions in the ``admin_*`` modules beside it."""
+"""The admin area under ``/admin``: the overview and the event settings here (the event's name and
+description one column per language, as in ``admin_columns``); challenges, accounts and teams,
+awards and submissions in the ``admin_*`` modules beside it."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from types import SimpleNamespace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,11 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.i18n import LOCALES, gettext
 from kizuna.services import event
-from kizuna.services.event import clock_of, get_event
+from kizuna.services.event import clock_of, get_event, time_zones
+from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
+from kizuna.web.content import content_order, localized
 from kizuna.web.deps import CtxDep
 from kizuna.web.messages import message_for
+from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages.admin_common import AdminPost, AdminView, checked, done, field_errors, page, text
 from kizuna.web.pages.player_helpers import FormErrors
 
@@ -37,15 +43,15 @@ def dashboard(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
 
 # --- event settings -------------------------------------------------------------------------------
 
-TEXT_FIELDS = (
-    "name",
-    "description",
+SETTING_FIELDS = (
     "mode",
     "team_size_limit",
     "start_at",
     "end_at",
     "freeze_at",
     "default_locale",
+    "time_zones",
+    "content_locales",
 )
 BOOL_FIELDS = ("paused", "registration_open", "email_required")
 
@@ -58,15 +64,18 @@ def _local(value: datetime | None) -> str:
 
 
 def _event_values(ev: t.Event) -> dict[str, object]:
+    stored = localized(ev, EVENT_TEXT)
+    texts = columns.stored(stored, EVENT_TEXT, columns.languages([ev.locale or "en"], stored.texts))
     return {
-        "name": ev.name,
-        "description": ev.description,
+        **columns.values(texts),
         "mode": ev.mode,
         "team_size_limit": str(ev.team_size_limit),
         "start_at": _local(ev.start_at),
         "end_at": _local(ev.end_at),
         "freeze_at": _local(ev.freeze_at),
         "default_locale": ev.default_locale or "en",
+        "time_zones": "\n".join(time_zones(ev)),
+        "content_locales": ", ".join(ev.content_locales or []),
         "paused": bool(ev.paused),
         "registration_open": bool(ev.registration_open),
         "email_required": bool(ev.email_required),
@@ -76,11 +85,29 @@ def _event_values(ev: t.Event) -> dict[str, object]:
 def _event_page(
     request: Request, values: dict[str, object], errors: FormErrors | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    return page(request, "admin/event.html", status_code=status_code, values=values, errors=errors or {})
+    ev = get_event(request.app.state.ctx)
+    source = ev.locale or "en"
+    texts = columns.typed(values, EVENT_TEXT, [*LOCALES, source])
+    return page(
+        request,
+        "admin/event.html",
+        status_code=status_code,
+        values=values,
+        errors=errors or {},
+        languages=columns.columns(texts, EVENT_TEXT, source),
+        # The order readers get when none is declared (the field's help shows it).
+        default_order=", ".join(content_order(SimpleNamespace(default_locale=ev.default_locale))),
+    )
 
 
-def _event_errors(exc: DomainError, values: dict[str, str]) -> FormErrors:
-    errors = field_errors(exc, {name: name for name in (*TEXT_FIELDS, *BOOL_FIELDS)})
+def _names(typed: str) -> list[str]:
+    """Names typed one per line or separated by commas or spaces."""
+    return [part for part in re.split(r"[\s,、]+", typed) if part]
+
+
+def _event_errors(exc: DomainError, values: dict[str, str], texts: columns.Texts, source: str) -> FormErrors:
+    fields = {name: name for name in (*SETTING_FIELDS, *BOOL_FIELDS)}
+    errors = field_errors(exc, {**fields, **columns.error_keys(EVENT_TEXT, texts, source)})
     if exc.code is ErrorCode.VALUE_INVALID and exc.field == "end_at" and values["start_at"]:
         try:
             datetime.fromisoformat(values["end_at"])
@@ -88,6 +115,8 @@ def _event_errors(exc: DomainError, values: dict[str, str]) -> FormErrors:
             return errors  # the end itself is not a time
         # The end is a valid time, so what is wrong is its order relative to the start.
         errors = {"end_at": gettext("The end must be later than the start.")}
+    if exc.code is ErrorCode.VALUE_INVALID and exc.field == "time_zones":
+        errors = {"time_zones": gettext("Enter one to four time zones.")}
     return errors
 
 
@@ -104,17 +133,28 @@ def save_event(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
     and the form comes back with what was typed."""
     if gate.denied:
         return gate.denied
-    typed = {name: text(gate.form, name).strip() for name in TEXT_FIELDS}
-    typed["description"] = text(gate.form, "description")
+    typed = {name: text(gate.form, name).strip() for name in SETTING_FIELDS}
     ticks = {name: checked(gate.form, name) for name in BOOL_FIELDS}
+    source = get_event(ctx).locale or "en"
+    texts = columns.typed(gate.form, EVENT_TEXT, [*LOCALES, source])
+    shown = {**typed, **ticks, **columns.values(texts)}
     errors: FormErrors
     if typed["default_locale"] not in LOCALES:
         errors = {"default_locale": message_for(DomainError(ErrorCode.VALUE_INVALID))}
     else:
+        changes: dict[str, object] = {
+            **typed,
+            **ticks,
+            "time_zones": _names(typed["time_zones"]) or None,
+            "content_locales": _names(typed["content_locales"]),
+            # Every column, the event's own language included (it writes the plain name and
+            # description); an empty text removes that language's translation.
+            "translations": {code: dict(fields) for code, fields in texts.items()},
+        }
         try:
-            event.update_event(ctx, {**typed, **ticks})
+            event.update_event(ctx, changes)
         except DomainError as exc:
-            errors = _event_errors(exc, typed)
+            errors = _event_errors(exc, typed, texts, source)
         else:
             return done(request, "/admin/event", "event_saved")
-    return _event_page(request, {**typed, **ticks}, errors, 400)
+    return _event_page(request, shown, errors, 400)
