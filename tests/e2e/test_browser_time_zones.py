@@ -1,7 +1,6 @@
 """Our own script in a real browser: it tells the server the browser's time zone (the ``tz`` cookie),
 so the next page shows times there too, and it makes the home page's countdown tick. A phone-sized
-window shows the zones side by side without scrolling sideways. Needs Debian's chromium; without it
-the test skips, except under ``CI=true``.
+window shows the zones side by side without scrolling sideways. Needs Debian's chromium (see conftest).
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,9 +17,10 @@ from kizuna.bootstrap import prepare_database
 from kizuna.services import event
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
-from tests.conftest import unavailable
-from tests.e2e.test_browser_flow import CHROMIUM, CHROMIUM_ARGS
 from tests.live_server import running_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.e2e
 
@@ -43,44 +44,34 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_the_browser_zone_is_remembered_and_the_countdown_ticks(server: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        unavailable("Chromium", f"{CHROMIUM} is missing; run `make system-packages`")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError as exc:
-        unavailable("Playwright", str(exc))
+def test_the_browser_zone_is_remembered_and_the_countdown_ticks(
+    server: str, browser: Browser, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(
-                locale="en-GB",
-                timezone_id="America/New_York",
-                base_url=server,
-                viewport={"width": 390, "height": 844},
-            )
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto("/")
-            # The first page is in the event's zones only; the script has now told the server ours.
-            assert page.locator('.zone[title="America/New_York"]').count() == 0
-            assert {"name": "tz", "value": "America/New_York"}.items() <= next(
-                c for c in context.cookies() if c["name"] == "tz"
-            ).items()
-            page.reload()
-            expect(page.locator('.zone[title="America/New_York"]').first).to_have_text("New York")
-            expect(page.locator('.zone[title="Europe/London"]').first).to_be_visible()
+    context = browser.new_context(
+        locale="en-GB",
+        timezone_id="America/New_York",
+        base_url=server,
+        viewport={"width": 390, "height": 844},
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/")
+    # The first page is in the event's zones only; the script has now told the server ours.
+    assert page.locator('.zone[title="America/New_York"]').count() == 0
+    assert {"name": "tz", "value": "America/New_York"}.items() <= next(
+        c for c in context.cookies() if c["name"] == "tz"
+    ).items()
+    page.reload()
+    expect(page.locator('.zone[title="America/New_York"]').first).to_have_text("New York")
+    expect(page.locator('.zone[title="Europe/London"]').first).to_be_visible()
 
-            timer = page.get_by_role("timer")
-            first = timer.inner_text()
-            assert re.fullmatch(r"The event starts in 2 days and \d\d:\d\d:\d\d\.", first), first
-            expect(timer).not_to_have_text(first, timeout=5_000)  # it ticks
-            assert re.fullmatch(r"The event starts in 2 days and \d\d:\d\d:\d\d\.", timer.inner_text())
-            page.screenshot(path=str(tmp_path / "home-phone.png"), full_page=True)
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, "the home page scrolls sideways on a phone"
-        finally:
-            browser.close()
+    timer = page.get_by_role("timer")
+    first = timer.inner_text()
+    assert re.fullmatch(r"The event starts in 2 days and \d\d:\d\d:\d\d\.", first), first
+    expect(timer).not_to_have_text(first, timeout=5_000)  # it ticks
+    assert re.fullmatch(r"The event starts in 2 days and \d\d:\d\d:\d\d\.", timer.inner_text())
+    page.screenshot(path=str(tmp_path / "home-phone.png"), full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "the home page scrolls sideways on a phone"
