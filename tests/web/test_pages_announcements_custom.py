@@ -82,16 +82,16 @@ def test_a_japanese_page_is_marked_for_english_readers_and_shown_once_in_both_mo
     pages.create_page(
         ctx,
         {
-            "route": "venue/access",
+            "route": "info/access",
             "locale": "ja",
             "title": "会場",
             "content": "広島駅から徒歩5分。",
             "translations": {"en": {"title": "Venue"}},
         },
     )
-    english = client.get("/pages/venue/access", headers={"Accept-Language": "en"}).text
+    english = client.get("/pages/info/access", headers={"Accept-Language": "en"}).text
     assert "Venue" in english and "広島駅から徒歩5分。" in english and EN_NOTE in english
-    both = client.get("/pages/venue/access?display=both&lang=en").text
+    both = client.get("/pages/info/access?display=both&lang=en").text
     assert "Venue" in both and "会場" in both
     assert both.count("広島駅から徒歩5分。") == 1  # one text, shown once, still marked
     assert EN_NOTE in both

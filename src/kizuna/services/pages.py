@@ -1,7 +1,7 @@
 """Custom pages (rules, schedule, venue, FAQ) served at ``/pages/<route>``, in several languages.
 
 A page's ``route`` is its address: lower-case letters, digits and hyphens in segments separated by
-single slashes (``rules``, ``venue/access``), never one of the app's own top-level paths, so a page
+single slashes (``rules``, ``info/access``), never one of the app's own top-level paths, so a page
 can never shadow or be mistaken for a real screen. ``draft`` pages are seen by admins only,
 ``hidden`` ones are not listed in the navigation (but open by their address), ``auth_required`` ones
 need a login. Title and content are localised like every other organiser text

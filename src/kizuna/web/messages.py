@@ -47,7 +47,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TIME_ZONE_INVALID: lazy("“%(zone)s” is not a time zone such as Europe/London or Asia/Tokyo."),
     ErrorCode.ROUTE_TAKEN: lazy("Another page already uses that address."),
     ErrorCode.ROUTE_INVALID: lazy(
-        "Page addresses use lower-case letters, digits, hyphens and slashes, such as rules or venue/access."
+        "Page addresses use lower-case letters, digits, hyphens and slashes, such as rules or info/access."
     ),
 }
 

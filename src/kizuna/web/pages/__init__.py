@@ -7,8 +7,10 @@ from fastapi import APIRouter
 from kizuna.web.pages import (
     admin,
     admin_accounts,
+    admin_announcements,
     admin_awards,
     admin_challenges,
+    admin_pages,
     admin_submissions,
     admin_translations,
     auth,
@@ -35,5 +37,7 @@ for module in (
     admin_submissions,
     admin_translations,
     site_pages,
+    admin_announcements,
+    admin_pages,
 ):
     router.include_router(module.router)

@@ -49,6 +49,11 @@ NOTICES: dict[str, str] = {
     "award_granted": lazy("The award has been granted."),
     "award_deleted": lazy("The award has been deleted."),
     "category_names_saved": lazy("The category names have been saved."),
+    "announcement_created": lazy("The announcement has been published."),
+    "announcement_deleted": lazy("The announcement has been deleted."),
+    "page_created": lazy("The page has been created."),
+    "page_saved": lazy("The page has been saved."),
+    "page_deleted": lazy("The page has been deleted."),
 }
 
 
