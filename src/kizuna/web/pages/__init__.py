@@ -20,6 +20,7 @@ from kizuna.web.pages import (
     scoreboard,
     site_pages,
     teams,
+    venue,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -30,14 +31,15 @@ for module in (
     files,
     teams,
     scoreboard,
+    venue,
     admin,
     admin_challenges,
     admin_accounts,
     admin_awards,
     admin_submissions,
     admin_translations,
-    site_pages,
     admin_announcements,
     admin_pages,
+    site_pages,
 ):
     router.include_router(module.router)
