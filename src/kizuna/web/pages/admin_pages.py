@@ -23,6 +23,7 @@ from kizuna.web.pages.admin_common import (
     AdminPost,
     AdminView,
     Form,
+    Gate,
     checked,
     done,
     field_errors,
@@ -130,30 +131,29 @@ def create(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
     return done(request, _edit_url(saved.id), "page_created")
 
 
-def _load(ctx: Context, page_id: int) -> t.Page | None:
+def _open(request: Request, ctx: Context, page_id: int, gate: Gate) -> t.Page | Response:
+    """The page to work on, or what to answer instead: the admin gate's refusal, or 404."""
+    if gate.denied:
+        return gate.denied
     try:
         return pages.get_page(ctx, page_id)
     except DomainError:
-        return None
+        return not_found(request)
 
 
 @router.get(URL + "/{page_id}", response_class=HTMLResponse)
 def edit_page(request: Request, ctx: CtxDep, page_id: int, gate: AdminView) -> Response:
-    if gate.denied:
-        return gate.denied
-    p = _load(ctx, page_id)
-    if p is None:
-        return not_found(request)
+    p = _open(request, ctx, page_id, gate)
+    if not isinstance(p, t.Page):
+        return p
     return _form(request, p, *_stored_values(p))
 
 
 @router.post(URL + "/{page_id}", response_class=HTMLResponse)
 def save(request: Request, ctx: CtxDep, page_id: int, gate: AdminPost) -> Response:
-    if gate.denied:
-        return gate.denied
-    p = _load(ctx, page_id)
-    if p is None:
-        return not_found(request)
+    p = _open(request, ctx, page_id, gate)
+    if not isinstance(p, t.Page):
+        return p
     values, texts = _typed(gate.form, p)
     try:
         saved, errors = _save(ctx, p, values, texts)
@@ -169,11 +169,9 @@ def save(request: Request, ctx: CtxDep, page_id: int, gate: AdminPost) -> Respon
 
 @router.get(URL + "/{page_id}/delete", response_class=HTMLResponse)
 def confirm_delete(request: Request, ctx: CtxDep, page_id: int, gate: AdminView) -> Response:
-    if gate.denied:
-        return gate.denied
-    p = _load(ctx, page_id)
-    if p is None:
-        return not_found(request)
+    p = _open(request, ctx, page_id, gate)
+    if not isinstance(p, t.Page):
+        return p
     name = admin_texts.reader_title(get_event(ctx), p, PAGE_TEXT) or p.route
     return page(
         request,
