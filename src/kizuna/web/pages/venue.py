@@ -13,11 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kizuna.i18n import BOTH, current_display
-from kizuna.services.translations import NOTIFICATION_TEXT
-from kizuna.storage import tables as t
-from kizuna.web.content import localized
 from kizuna.web.pages.scoreboard import board_context
 from kizuna.web.render import render
+from kizuna.web.site_content import announcements
 from kizuna.web.zones import countdown
 
 router = APIRouter()
@@ -32,13 +30,10 @@ def _context(request: Request) -> dict[str, Any]:
         current_display.set(BOTH)  # this request only: the screen is for readers of either language
     ctx = request.app.state.ctx
     board = board_context(request, live=False)  # the screen is public: it honours the freeze
-    with ctx.db.read() as s:
-        latest = s.query(t.Notification).order_by(t.Notification.date.desc(), t.Notification.id.desc())
-        announcements = [(n.date, localized(n, NOTIFICATION_TEXT)) for n in latest.limit(ANNOUNCEMENTS)]
     return {
         **board,
         "rows": board["rows"][:TOP],
-        "announcements": announcements,
+        "announcements": announcements(ctx, ANNOUNCEMENTS),
         "countdown": countdown(board["event"], ctx.now()),
         "display_param": "both" if current_display.get() == BOTH else "single",
         "refresh": REFRESH_SECONDS,
