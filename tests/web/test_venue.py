@@ -33,6 +33,7 @@ def test_venue_shows_top_and_announcements_in_both_languages(client, make, ctx):
     assert page.status_code == 200
     assert '<body class="venue both">' in page.text
     assert "広島チーム" in page.text and "300" in page.text
+    assert '<figure class="score-graph">' in page.text  # the score-over-time graph of the top
     assert "Welcome" in page.text and "ようこそ" in page.text and "頑張ってください！" in page.text
     assert "Scoreboard / スコアボード" in page.text
     assert 'hx-get="/venue/fragment?display=both"' in page.text
