@@ -171,3 +171,19 @@ def test_account_solve_lists_name_challenges_in_the_readers_language(client, mak
         assert (ja["name"], ja["category"]) == ("クッキー瓶", "ウェブ"), path
         en = client.get(path, headers={**p, "Accept-Language": "en"}).json()["data"][0]["challenge"]
         assert (en["name"], en["category"]) == ("Cookie Jar", "web"), path
+
+
+def test_a_locked_challenge_reveals_no_text_in_any_language(client, make):
+    a = _admin(make)
+    first = _create(client, a)["id"]
+    locked = _create(
+        client,
+        a,
+        name="Secret",
+        requirements={"prerequisites": [first], "anonymize": True},
+        translations={"ja": {"name": "秘密の問題", "category": "秘密"}},
+    )["id"]
+    listed = client.get("/api/v1/challenges", headers={**_player(make), **JA}).json()["data"]
+    entry = next(c for c in listed if c["id"] == locked)
+    assert (entry["name"], entry["category"], entry["translations"]) == ("???", "???", {})
+    assert "秘密" not in str(listed) and "Secret" not in str(listed)

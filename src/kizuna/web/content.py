@@ -77,3 +77,13 @@ def plain(shown: Sequence[Shown]) -> str:
 def category_texts(categories: Mapping[str, LocalizedText], name: str) -> LocalizedText:
     """A category's display names; a category nobody translated is its own name in every language."""
     return categories.get(name) or LocalizedText.of("", {"name": name}, None)
+
+
+def with_category(translations: Mapping[str, Mapping[str, str]], category: LocalizedText) -> dict[str, Any]:
+    """A challenge's ``translations`` plus its category's display name in each language that has
+    one of its own (an untranslated category is the same word everywhere and adds nothing)."""
+    out = {code: dict(values) for code, values in translations.items()}
+    if category.source:
+        for code, values in category.as_dict().items():
+            out.setdefault(code, {})["category"] = values["name"]
+    return out

@@ -13,18 +13,21 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from kizuna.domain.text import LocalizedText
 from kizuna.services import scoreboard
+from kizuna.services.board import category_text
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.storage import repo
 from kizuna.storage import snapshot_queries as q
 from kizuna.storage import tables as t
 from kizuna.storage.db import revisions
+from kizuna.web.content import with_category
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -167,3 +170,29 @@ class Snapshots:
     def _build_challenges(self, cutoff: datetime | None) -> list[dict[str, Any]]:
         with self.ctx.db.read() as s:
             return q.challenge_rows(s, cutoff)
+
+    def challenge_texts(
+        self, live: bool, locale: str, order: Sequence[str], state: State | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """Each listed challenge's texts in ``locale``: the resolved ``name`` and ``category``, its
+        ``locale`` and ``translations`` (name and category display name in every language). Built
+        once per language with the challenge list, so a request only looks them up."""
+        state = state or self.state()
+        rows = self.challenges(live, state)
+        stamp = (rows.stamp, tuple(order))
+        key = f"challenge_texts:{live}:{locale}"
+        return self._get(key, stamp, lambda: _texts_in(rows.data, locale, order)).data
+
+
+def _texts_in(rows: list[dict[str, Any]], locale: str, order: Sequence[str]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        name = LocalizedText(r["locale"], r["texts"])
+        category = category_text(r["category"], r["category_texts"])
+        out[r["id"]] = {
+            "name": name.get("name", locale, order).text or r["name"],
+            "category": category.get("name", locale, order).text or r["category"],
+            "locale": r["locale"],
+            "translations": with_category(name.as_dict(), category),
+        }
+    return out

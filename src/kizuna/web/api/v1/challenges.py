@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
-from kizuna.domain.text import LocalizedText
+from kizuna.i18n import current_locale
 from kizuna.markdown import render_markdown
 from kizuna.services import board, submissions
 from kizuna.services import challenges as service
@@ -32,7 +32,7 @@ from kizuna.web.api.v1.common import (
     tag_shape,
     when,
 )
-from kizuna.web.content import content_order, localized, resolve
+from kizuna.web.content import content_order, localized, resolve, with_category
 from kizuna.web.deps import Admin, CtxDep, User
 from kizuna.web.messages import attempt_message
 
@@ -50,39 +50,29 @@ def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") ->
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
     entries = board.board_entries(rows, board.solved_ids(ctx, acct), who.is_admin)
-    order = content_order(state.event)
-    out = []
-    for e in entries:
-        texts = localized_fields(e.text, ("name",), order)
-        texts["translations"] = _with_category(texts["translations"], e.category_text)
-        out.append(
+    texts = snaps.challenge_texts(who.is_admin, current_locale.get(), content_order(state.event), state)
+    return ok(
+        [
             {
                 "id": e.id,
                 "type": e.type,
-                "name": texts["name"] or e.name,
+                "name": texts[e.id]["name"] if not e.locked else e.name,
                 "value": e.value,
                 "position": e.position,
                 "solves": e.solves,
                 "solved_by_me": e.solved,
-                "category": resolve(e.category_text, "name", order) or e.category,
+                "category": texts[e.id]["category"] if not e.locked else e.category,
                 "module_id": None,
                 "tags": [{"value": v} for v in e.tags],
                 "template": "",
                 "script": "",
-                "locale": texts["locale"],
-                "translations": texts["translations"],
+                # A locked ("???") entry reveals nothing, in no language.
+                "locale": texts[e.id]["locale"] if not e.locked else None,
+                "translations": texts[e.id]["translations"] if not e.locked else {},
             }
-        )
-    return ok(out)
-
-
-def _with_category(translations: dict[str, Any], category: LocalizedText) -> dict[str, Any]:
-    """Add the category's display name in each language that has one of its own."""
-    out = {code: dict(values) for code, values in translations.items()}
-    if category.source:
-        for code, values in category.as_dict().items():
-            out.setdefault(code, {})["category"] = values["name"]
-    return out
+            for e in entries
+        ]
+    )
 
 
 def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str, Any]:
@@ -197,7 +187,7 @@ def get_challenge(
         for secret in ("requirements", "next_id"):
             data.pop(secret, None)
     texts = localized_fields(localized(ch, CHALLENGE_TEXT), CHALLENGE_TEXT, order)
-    texts["translations"] = _with_category(texts["translations"], cv.category_text)
+    texts["translations"] = with_category(texts["translations"], cv.category_text)
     data.update(
         texts,
         category=resolve(cv.category_text, "name", order) or ch.category,
