@@ -180,10 +180,11 @@ def test_a_locked_challenge_reveals_no_text_in_any_language(client, make):
         client,
         a,
         name="Secret",
+        category="vault",
         requirements={"prerequisites": [first], "anonymize": True},
         translations={"ja": {"name": "秘密の問題", "category": "秘密"}},
     )["id"]
     listed = client.get("/api/v1/challenges", headers={**_player(make), **JA}).json()["data"]
     entry = next(c for c in listed if c["id"] == locked)
     assert (entry["name"], entry["category"], entry["translations"]) == ("???", "???", {})
-    assert "秘密" not in str(listed) and "Secret" not in str(listed)
+    assert "秘密" not in str(listed) and "Secret" not in str(listed) and "vault" not in str(listed)
