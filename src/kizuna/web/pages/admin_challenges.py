@@ -7,6 +7,7 @@ one column per language (``admin_columns``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -373,6 +374,26 @@ def _owns(ctx: Context, table: Any, row_id: int, challenge_id: int) -> bool:
         return admin_queries.belongs(s, table, row_id, challenge_id)
 
 
+def _delete_part(
+    request: Request,
+    ctx: Context,
+    gate: Any,
+    challenge_id: int,
+    table: Any,
+    row_id: int,
+    delete: Callable[[Context, int], None],
+    section: str,
+    notice: str,
+) -> Response:
+    """Delete one flag, hint, tag or file of the challenge (404 when it belongs to another one)."""
+    if gate.denied:
+        return gate.denied
+    if not _owns(ctx, table, row_id, challenge_id):
+        return not_found(request)
+    delete(ctx, row_id)
+    return done(request, _edit_url(challenge_id, section), notice)
+
+
 @router.post("/admin/challenges/{challenge_id}/flags", response_class=HTMLResponse)
 def add_flag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
     if gate.denied:
@@ -401,12 +422,9 @@ def add_flag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) 
 
 @router.post("/admin/challenges/{challenge_id}/flags/{flag_id}/delete", response_class=HTMLResponse)
 def delete_flag(request: Request, ctx: CtxDep, challenge_id: int, flag_id: int, gate: AdminPost) -> Response:
-    if gate.denied:
-        return gate.denied
-    if not _owns(ctx, t.Flag, flag_id, challenge_id):
-        return not_found(request)
-    content.delete_flag(ctx, flag_id)
-    return done(request, _edit_url(challenge_id, "flags"), "flag_deleted")
+    return _delete_part(
+        request, ctx, gate, challenge_id, t.Flag, flag_id, content.delete_flag, "flags", "flag_deleted"
+    )
 
 
 def _stored_hint(hint: t.Hint) -> dict[str, str]:
@@ -482,12 +500,9 @@ def save_hint(request: Request, ctx: CtxDep, challenge_id: int, hint_id: int, ga
 
 @router.post("/admin/challenges/{challenge_id}/hints/{hint_id}/delete", response_class=HTMLResponse)
 def delete_hint(request: Request, ctx: CtxDep, challenge_id: int, hint_id: int, gate: AdminPost) -> Response:
-    if gate.denied:
-        return gate.denied
-    if not _owns(ctx, t.Hint, hint_id, challenge_id):
-        return not_found(request)
-    content.delete_hint(ctx, hint_id)
-    return done(request, _edit_url(challenge_id, "hints"), "hint_deleted")
+    return _delete_part(
+        request, ctx, gate, challenge_id, t.Hint, hint_id, content.delete_hint, "hints", "hint_deleted"
+    )
 
 
 @router.post("/admin/challenges/{challenge_id}/tags", response_class=HTMLResponse)
@@ -507,12 +522,9 @@ def add_tag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -
 
 @router.post("/admin/challenges/{challenge_id}/tags/{tag_id}/delete", response_class=HTMLResponse)
 def delete_tag(request: Request, ctx: CtxDep, challenge_id: int, tag_id: int, gate: AdminPost) -> Response:
-    if gate.denied:
-        return gate.denied
-    if not _owns(ctx, t.Tag, tag_id, challenge_id):
-        return not_found(request)
-    content.delete_tag(ctx, tag_id)
-    return done(request, _edit_url(challenge_id, "tags"), "tag_deleted")
+    return _delete_part(
+        request, ctx, gate, challenge_id, t.Tag, tag_id, content.delete_tag, "tags", "tag_deleted"
+    )
 
 
 @router.post("/admin/challenges/{challenge_id}/files", response_class=HTMLResponse)
@@ -545,12 +557,9 @@ def upload_files(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPo
 
 @router.post("/admin/challenges/{challenge_id}/files/{file_id}/delete", response_class=HTMLResponse)
 def delete_file(request: Request, ctx: CtxDep, challenge_id: int, file_id: int, gate: AdminPost) -> Response:
-    if gate.denied:
-        return gate.denied
-    if not _owns(ctx, t.File, file_id, challenge_id):
-        return not_found(request)
-    content.delete_file(ctx, file_id)
-    return done(request, _edit_url(challenge_id, "files"), "file_deleted")
+    return _delete_part(
+        request, ctx, gate, challenge_id, t.File, file_id, content.delete_file, "files", "file_deleted"
+    )
 
 
 # --- delete the challenge -------------------------------------------------------------------------
