@@ -36,10 +36,11 @@ def test_venue_shows_top_and_announcements_in_both_languages(client, make, ctx):
     assert '<figure class="score-graph">' in page.text  # the score-over-time graph of the top
     assert "Welcome" in page.text and "ようこそ" in page.text and "頑張ってください！" in page.text
     assert "Scoreboard / スコアボード" in page.text
-    assert 'hx-get="/venue/fragment?display=both"' in page.text
+    assert 'hx-get="/venue/fragment?display=both&amp;lang=en"' in page.text
+    assert 'href="/venue?display=single&amp;lang=ja"' in page.text  # the screen's language switch
     single = client.get("/venue?display=single&lang=ja")
     assert "ようこそ" in single.text and "Welcome" not in single.text
-    assert 'hx-get="/venue/fragment?display=single"' in single.text
+    assert 'hx-get="/venue/fragment?display=single&amp;lang=ja"' in single.text
     fragment = client.get("/venue/fragment?display=both")
     assert "<html" not in fragment.text and "広島チーム" in fragment.text
 
