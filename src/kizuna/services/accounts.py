@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.names import name_key, validate_email, validate_name, validate_password
+from kizuna.domain.policy import ACCOUNT_ROLES, Action, can, is_staff
 from kizuna.domain.zones import validate_time_zone
 from kizuna.security import hash_password, new_token, token_digest, verify_password
 from kizuna.services.context import Context
@@ -15,7 +16,7 @@ from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD, bump
 
-ROLES = ("admin", "player")
+ROLES = ACCOUNT_ROLES
 
 
 DISPLAYS = ("", "both")  # one language, or both side by side (日英併記)
@@ -34,10 +35,19 @@ class Principal:
     session_version: int = 1
     locale: str = ""
     time_zone: str = ""  # the account's chosen zone; "" = the browser's, else the event's
+    address: str = ""  # the client's address, for the audit trail (set by the web layer)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return is_staff(self.role)
+
+    def can(self, action: Action | str) -> bool:
+        """The one permission policy (``kizuna.domain.policy``)."""
+        return can(self.role, action)
 
     @classmethod
     def of(cls, user: t.User) -> Principal:

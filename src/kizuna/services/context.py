@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from kizuna.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from kizuna.bus import Bus
@@ -25,3 +28,15 @@ class Context:
     attempt_rate_limit: int = 10
     upload_dir: str = "uploads"
     now: Callable[[], datetime] = field(default=_now)
+
+    @contextmanager
+    def write(self) -> Iterator[UnitOfWork]:
+        """The unit of work for one use case: a write transaction in which the use case bumps
+        revisions, appends events and audit entries. Committed when the block ends without an
+        exception (then the events are published on the bus), rolled back otherwise."""
+        with self.db.write() as session:
+            uow = UnitOfWork(session, self.now)
+            yield uow
+            uow.finish()
+        for event in uow.published():
+            self.bus.publish(event)

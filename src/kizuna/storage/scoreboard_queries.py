@@ -21,7 +21,7 @@ def ranked_accounts(s: Session, mode: str) -> dict[int, str]:
     table: Any = t.Team if mode == "teams" else t.User
     stmt = select(table.id, table.name).where(table.hidden.is_(False), table.banned.is_(False))
     if mode == "users":
-        stmt = stmt.where(t.User.role != "admin")
+        stmt = stmt.where(t.User.role == "player")  # staff roles do not score
     return {i: n for i, n in s.execute(stmt)}
 
 

@@ -46,6 +46,13 @@ class Event(Base):
     end_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     freeze_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the event is paused, per language ({"en": …, "ja": …}); shown in the site-wide banner.
+    pause_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Roles whose accounts must turn on two-factor authentication before using their rights;
+    # None means the default, ["admin"].
+    two_factor_roles: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # How many rows the venue screen shows (it never scrolls).
+    venue_rows: Mapped[int] = mapped_column(Integer, default=10)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
     email_required: Mapped[bool] = mapped_column(Boolean, default=False)
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
@@ -94,7 +101,8 @@ class User(Base):
     name_key: Mapped[str] = mapped_column(String(128), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(16), default="player")  # "admin" | "player" (| "judge" later)
+    # "admin" | "judge" | "marshal" | "author" | "player" (kizuna.domain.policy)
+    role: Mapped[str] = mapped_column(String(16), default="player")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), nullable=True)
     affiliation: Mapped[str] = mapped_column(String(128), default="")
     country: Mapped[str] = mapped_column(String(8), default="")
@@ -105,6 +113,12 @@ class User(Base):
     banned: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on password change or logout-everywhere; sessions carrying an older value are void.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Two-factor authentication (TOTP, RFC 6238): the base32 secret once confirmed, and the
+    # argon2 hashes of the unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_recovery: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # The last TOTP time step accepted, so a code cannot be replayed within its window.
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     team: Mapped[Team | None] = relationship(back_populates="members")
 
@@ -311,3 +325,42 @@ class Page(Base):
     auth_required: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(16), default="en")  # language of title and content
     translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class EventLog(Base):
+    """The stored event log: typed events (type + values, never sentences) appended by the unit of
+    work in the same transaction as the write they describe, with increasing ids.
+
+    Streams (``GET /events`` with ``Last-Event-ID``), live pages, first-blood notices and the
+    activity feed read this table, so nothing is lost when a process dies between commit and
+    publication. ``audience`` says who may receive it before per-viewer rules: ``public``,
+    ``staff`` (hidden challenges, the activity feed) or ``account`` (only ``account_id`` and staff).
+    ``key`` is set for events that several processes could append for the same happening (a clock
+    phase reached by time): its unique index lets only one of them succeed."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    audience: Mapped[str] = mapped_column(String(16), default="public")
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """One privileged action: who (id, name and role at the time), what, to what, the values before
+    and after, when and from which address. The application only ever appends to this table."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    actor_name: Mapped[str] = mapped_column(String(128), default="")
+    actor_role: Mapped[str] = mapped_column(String(16), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    address: Mapped[str] = mapped_column(String(64), default="")

@@ -8,11 +8,14 @@ Token requests need no CSRF proof: a browser never attaches the header by itself
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
+from kizuna.domain.policy import Action
 from kizuna.security import csrf_ok, new_csrf_nonce
 from kizuna.services import accounts
 from kizuna.services.accounts import Principal
@@ -50,8 +53,15 @@ def _load_principal(request: Request) -> Principal | None:
             else:
                 request.session.pop("uid", None)
                 request.session.pop("sv", None)
+    if principal is not None:
+        principal = replace(principal, address=client_address(request))
     request.state.principal = principal
     return principal
+
+
+def client_address(request: Request) -> str:
+    """The peer's address as the server sees it (uvicorn applies ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else ""
 
 
 def optional_principal(request: Request) -> Principal | None:
@@ -82,6 +92,20 @@ def require_user(request: Request) -> Principal:
         raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
     check_api_csrf(request)
     return principal
+
+
+def require(action: Action) -> Callable[[Request], Principal]:
+    """A dependency: the signed-in principal, who must be allowed ``action`` by the policy
+    (401 without an account, 403 when the role may not)."""
+
+    def dependency(request: Request) -> Principal:
+        principal = require_user(request)
+        if not principal.can(action):
+            raise Forbidden()
+        return principal
+
+    dependency.__name__ = f"require_{action.name.lower()}"
+    return dependency
 
 
 def require_admin(request: Request) -> Principal:

@@ -1,13 +1,16 @@
-"""What the admin pages share: the admin gate, rendering with a one-time notice, form parsing and
+"""What the staff pages share: the policy gate, rendering with a one-time notice, form parsing and
 placing domain errors next to the field that caused them.
 
-Every admin route takes ``AdminView`` (GET) or ``AdminPost`` (POST). Anonymous visitors are sent to
-the login form, signed-in players get a 403 page, and only then is a posted form read and its CSRF
-token checked, so nothing about a form is processed for someone who may not use it.
+Every staff route takes ``gate: Gate = Depends(view_gate(Action.X))`` (GET) or
+``Depends(post_gate(Action.X))`` (POST), naming the policy action it needs (``AdminView`` and
+``AdminPost`` are the gates of admin-only pages). Anonymous visitors are sent to the login form,
+signed-in accounts whose role may not get a 403 page, and only then is a posted form read and its
+CSRF token checked, so nothing about a form is processed for someone who may not use it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
@@ -16,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
+from kizuna.domain.policy import Action
 from kizuna.i18n import gettext, lazy
 from kizuna.services.accounts import Principal
 from kizuna.web.deps import optional_principal, verified_form
@@ -68,24 +72,48 @@ class Gate:
 
     @property
     def admin(self) -> Principal:
+        """The signed-in staff member the gate let through."""
         assert self.who is not None and self.denied is None
         return self.who
 
+    staff = admin
 
-def admin_view(request: Request) -> Gate:
+
+def check_gate(request: Request, action: Action) -> Gate:
+    """Ask the policy whether the signed-in account may take ``action``."""
     who = optional_principal(request)
     if who is None:
         return Gate(None, login_redirect(request))
-    if not who.is_admin:
+    if not who.can(action):
         return Gate(who, render_error(request, 403, message_for(Forbidden())))
     return Gate(who)
 
 
-async def admin_post(request: Request, gate: Gate = Depends(admin_view)) -> Gate:
-    if gate.denied is not None:
-        return gate
-    return replace(gate, form=await verified_form(request))
+def view_gate(action: Action) -> Callable[[Request], Gate]:
+    """The dependency of a staff page shown to roles allowed ``action``."""
 
+    def gate(request: Request) -> Gate:
+        return check_gate(request, action)
+
+    gate.__name__ = f"view_gate_{action.name.lower()}"
+    return gate
+
+
+def post_gate(action: Action) -> Callable[[Request], Awaitable[Gate]]:
+    """The dependency of a staff form post: the gate first, then the CSRF-checked form."""
+
+    async def gate(request: Request) -> Gate:
+        checked = check_gate(request, action)
+        if checked.denied is not None:
+            return checked
+        return replace(checked, form=await verified_form(request))
+
+    gate.__name__ = f"post_gate_{action.name.lower()}"
+    return gate
+
+
+admin_view = view_gate(Action.EVENT_SETTINGS)
+admin_post = post_gate(Action.EVENT_SETTINGS)
 
 AdminView = Annotated[Gate, Depends(admin_view)]
 AdminPost = Annotated[Gate, Depends(admin_post)]

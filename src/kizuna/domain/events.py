@@ -1,0 +1,50 @@
+"""The typed events of the stored event log (``events`` table).
+
+An event is a type plus values — never a sentence — so each reader renders it in their own
+language. Every type is declared here with exactly the keys it carries; ``tests/meta/test_events.py``
+checks every ``emit`` in the code against this table and that docs/architecture.md describes each.
+
+Audiences: ``public`` (anyone who may see the things it names), ``staff`` (judges, marshals,
+admins — and authors for challenge changes), ``account`` (the account named, plus staff).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    # A correct flag recorded; first_blood is the solve's rank 1–3 on that challenge, else 0.
+    "solve": ("challenge_id", "account_id", "user_id", "first_blood", "value"),
+    # Every flag attempt, right or wrong, for the live activity feed (staff only).
+    "submission": ("submission_id", "challenge_id", "account_id", "user_id", "result", "address"),
+    "award": ("award_id", "account_id", "value"),
+    "unlock": ("account_id", "hint_id", "challenge_id"),
+    "announcement": ("notification_id",),
+    "hint_added": ("challenge_id", "hint_id"),
+    "challenge_released": ("challenge_id",),
+    # A snapshot revision changed (the board must be read again).
+    "scoreboard": ("revision",),
+    # started, paused (with reason per language), resumed, extended (end_at), frozen, unfrozen, ended.
+    "event_state": ("state", "reason", "end_at"),
+    "account_hidden": ("account_id", "kind", "hidden"),
+    # Cache and page invalidation without a public meaning of their own.
+    "challenge_changed": ("challenge_id",),
+    "account_changed": ("account_id",),
+    "event_changed": (),
+}
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    STAFF = "staff"
+    ACCOUNT = "account"
+
+
+class EventState(StrEnum):
+    STARTED = "started"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    EXTENDED = "extended"
+    FROZEN = "frozen"
+    UNFROZEN = "unfrozen"
+    ENDED = "ended"
