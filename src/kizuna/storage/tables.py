@@ -119,6 +119,11 @@ class User(Base):
     totp_recovery: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # The last TOTP time step accepted, so a code cannot be replayed within its window.
     totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The secret being set up, kept here (not in the signed session) until a code confirms it; and
+    # the wrong codes counted per account since ``totp_failed_at`` (the login's rate limit).
+    totp_pending: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0)
+    totp_failed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     team: Mapped[Team | None] = relationship(back_populates="members")
 
