@@ -20,6 +20,7 @@ from kizuna.services import accounts, event, scoreboard, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
+from kizuna.storage.tables import EventLog
 from tests.conftest import PASSWORD, Factory, auth
 
 RACERS = 50
@@ -190,9 +191,15 @@ def test_concurrent_solves_by_different_teams_decay_exactly(
     assert results == ["correct"] * 12
     assert challenge_value(ctx, ch.id) == 1000 - 10 * 11
     assert {r.score for r in scoreboard.standings(ctx).rows} == {890}
-    solves = [e for e in events if e["type"] == "solve"]
+    solves = [e["data"] for e in events if e["type"] == "solve"]
     assert len(solves) == 12
-    assert sum(e["first_blood"] for e in solves) == 1
+    # First, second and third blood exactly once each, even when the solves raced.
+    assert sorted(e["first_blood"] for e in solves) == [0] * 9 + [1, 2, 3]
+    # The stored log holds the same events, with increasing ids, committed with the solves.
+    with ctx.db.read() as s:
+        stored = s.query(EventLog).filter(EventLog.type == "solve").order_by(EventLog.id).all()
+    assert [row.id for row in stored] == sorted(e["id"] for e in events if e["type"] == "solve")
+    assert sorted(row.data["first_blood"] for row in stored) == [0] * 9 + [1, 2, 3]
 
 
 def test_hidden_and_banned_teams_do_not_count_toward_decay(backend: str, ctx: Context, make: Factory) -> None:

@@ -163,7 +163,9 @@ def test_notifications(backend, client, make, ctx):
     )
     n = r.json()["data"]
     assert "<strong>port 80</strong>" in n["html"]
-    assert {"type": "notification", "notification_id": n["id"]} in heard
+    assert [(e["type"], e["data"]) for e in heard if e["type"] == "announcement"] == [
+        ("announcement", {"notification_id": n["id"]})
+    ]
     assert client.get("/api/v1/notifications").json()["data"][0]["id"] == n["id"]
     assert client.head("/api/v1/notifications").headers["Result-Count"] == "1"
     assert client.get(f"/api/v1/notifications?since_id={n['id']}").json()["data"] == []

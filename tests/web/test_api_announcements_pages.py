@@ -60,7 +60,9 @@ def test_announcement_in_ctfd_shape_with_translations_for_every_reader(backend, 
         "en": {"title": "Break", "content": "Lunch is **served**."},
         "ja": {"title": "休憩", "content": "昼食を**どうぞ**。"},
     }
-    assert heard == [{"type": "notification", "notification_id": made["id"]}]
+    assert [(e["type"], e["data"], e["audience"]) for e in heard] == [
+        ("announcement", {"notification_id": made["id"]}, "public")
+    ]
 
     listed = client.get("/api/v1/notifications", headers=JA).json()["data"]  # public, no login
     assert [n["id"] for n in listed] == [made["id"]]

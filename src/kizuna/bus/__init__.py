@@ -1,9 +1,10 @@
-"""The event bus: services publish domain events after their transaction commits.
+"""The event bus: the unit of work publishes the events it appended to the stored log, after commit.
 
 Two implementations with one contract (``tests/contract/test_bus.py``): ``MemoryBus`` delivers inside
 this process (the default) and ``RedisBus`` goes through Redis pub/sub so every replica hears every
-event. Events are plain dicts with a ``type`` key and JSON-serialisable values — never finished
-sentences, so each reader can render them in their own language.
+event. The bus only wakes readers up: the ``events`` table is the source of truth, so a message lost
+between commit and publication loses nothing. Messages are plain dicts (``storage.uow.event_dict``)
+with a ``type`` key and JSON-serialisable values — never finished sentences.
 """
 
 from __future__ import annotations
@@ -11,19 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kizuna.domain.events import EVENT_TYPES
+
 Event = dict[str, Any]
 Handler = Callable[[Event], None]
 
-# Every event type, with the keys it carries (checked by tests/meta).
-EVENT_TYPES: dict[str, tuple[str, ...]] = {
-    "solve": ("challenge_id", "account_id", "user_id", "first_blood"),
-    "award": ("account_id", "value"),
-    "unlock": ("account_id", "hint_id"),
-    "challenge_changed": ("challenge_id",),
-    "account_changed": ("account_id",),
-    "event_changed": (),
-    "notification": ("notification_id",),
-}
+# The event types live in the domain (the stored log's types); re-exported for bus users.
+__all__ = ["EVENT_TYPES", "Bus", "Event", "Handler", "make_bus"]
 
 
 class Bus(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.events import Audience
 from kizuna.domain.names import name_key, validate_email, validate_name, validate_password
 from kizuna.domain.policy import ACCOUNT_ROLES, Action, can, is_staff
 from kizuna.domain.zones import validate_time_zone
@@ -14,7 +15,7 @@ from kizuna.security import hash_password, new_token, token_digest, verify_passw
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import SCOREBOARD, bump
+from kizuna.storage.db import SCOREBOARD
 
 ROLES = ACCOUNT_ROLES
 
@@ -22,6 +23,8 @@ ROLES = ACCOUNT_ROLES
 DISPLAYS = ("", "both")  # one language, or both side by side (日英併記)
 # Reading preferences: changing them changes no one else's view, so no snapshot is invalidated.
 PREFERENCES = {"locale", "display", "time_zone"}
+# What an admin edit records in the audit trail (before and after); never the password hash.
+AUDITED_FIELDS = ("name", "email", "role", "hidden", "banned", "affiliation", "country")
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ def register_user(
         raise DomainError(ErrorCode.VALUE_INVALID, field="type")
     # Hashing takes ~0.1 s on purpose; do it before taking the database's write lock.
     password_hash = hash_password(password)
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ev = repo.event(s)
         if not by_admin and not ev.registration_open:
             raise Forbidden(ErrorCode.REGISTRATION_CLOSED)
@@ -110,8 +114,10 @@ def register_user(
             # Two registrations raced for the same name: the unique key decided.
             raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
         if ev.mode == "users":
-            bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": user.id})
+            uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": user.id}, audience=Audience.STAFF)
+        if by_admin:
+            uow.audit(None, "account.created", "user", user.id, after={"name": clean, "role": role})
     return user
 
 
@@ -140,7 +146,8 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.Use
     if not verify_password(found.password_hash, current):
         raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
     new_hash = hash_password(new)
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         user = s.get(t.User, user_id)
         if user is None:
             raise NotFound()
@@ -156,10 +163,12 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
     if changes.get("password"):
         validate_password(str(changes["password"]))
         new_hash = hash_password(str(changes["password"]))
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         user = s.get(t.User, user_id)
         if user is None:
             raise NotFound()
+        before = {key: getattr(user, key) for key in AUDITED_FIELDS}
         if "name" in changes:
             clean = validate_name(str(changes["name"]))
             other = repo.user_by_name_key(s, name_key(clean))
@@ -199,14 +208,27 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
                 raise DomainError(ErrorCode.VALUE_INVALID, field="display")
             user.display = changes["display"]
         if set(changes) - PREFERENCES:
-            bump(s, SCOREBOARD)
-    if set(changes) - PREFERENCES:
-        ctx.bus.publish({"type": "account_changed", "account_id": user.id})
+            uow.bump(SCOREBOARD)
+            uow.emit("account_changed", {"account_id": user.id}, audience=Audience.STAFF)
+            after = {key: getattr(user, key) for key in AUDITED_FIELDS}
+            old = {k: v for k, v in before.items() if after[k] != v}
+            new = {k: after[k] for k in old}
+            if new_hash is not None:
+                old["password"], new["password"] = "", "changed"  # never the password itself
+            if "hidden" in new:
+                uow.emit(
+                    "account_hidden",
+                    {"account_id": user.id, "kind": "user", "hidden": user.hidden},
+                    audience=Audience.STAFF,
+                )
+            if new:
+                uow.audit(None, "account.updated", "user", user.id, before=old, after=new)
     return user
 
 
 def delete_user(ctx: Context, user_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         user = s.get(t.User, user_id)
         if user is None:
             raise NotFound()
@@ -214,9 +236,10 @@ def delete_user(ctx: Context, user_id: int) -> None:
         if team is not None and team.captain_id == user.id:
             others = [m for m in team.members if m.id != user.id]
             team.captain_id = others[0].id if others else None
+        uow.audit(None, "account.deleted", "user", user.id, before={"name": user.name, "role": user.role})
         s.delete(user)
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": user_id})
+        uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": user_id}, audience=Audience.STAFF)
 
 
 # --- API tokens -----------------------------------------------------------------------------------
@@ -232,7 +255,8 @@ def create_token(
     ctx: Context, user_id: int, description: str = "", expires_in_days: int | None = None
 ) -> IssuedToken:
     value = new_token()
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         if s.get(t.User, user_id) is None:
             raise NotFound()
         expires = ctx.now() + timedelta(days=expires_in_days) if expires_in_days else None
@@ -264,7 +288,8 @@ def resolve_token(ctx: Context, value: str) -> t.User:
 
 
 def delete_token(ctx: Context, token_id: int, actor: Principal) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         token = s.get(t.Token, token_id)
         if token is None or (token.user_id != actor.user_id and not actor.is_admin):
             raise NotFound()

@@ -5,11 +5,12 @@ challenge's value is recomputed in the same transaction."""
 from __future__ import annotations
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.events import Audience
 from kizuna.services import challenges as challenge_service
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+from kizuna.storage.db import CHALLENGES, SCOREBOARD
 
 MARKS = ("correct", "incorrect")
 
@@ -17,7 +18,8 @@ MARKS = ("correct", "incorrect")
 def mark_submission(ctx: Context, submission_id: int, kind: str) -> t.Submission:
     if kind not in MARKS:
         raise DomainError(ErrorCode.VALUE_INVALID, field="type")
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         sub = s.get(t.Submission, submission_id)
         if sub is None:
             raise NotFound()
@@ -37,23 +39,34 @@ def mark_submission(ctx: Context, submission_id: int, kind: str) -> t.Submission
             )
         elif kind == "incorrect" and solve is not None:
             s.delete(solve)
+        uow.audit(
+            None, "submission.marked", "submission", sub.id, before={"type": sub.type}, after={"type": kind}
+        )
         sub.type = kind
         s.flush()
         challenge_service.recompute_value(ctx, s, sub.challenge_id)
-        bump(s, SCOREBOARD, CHALLENGES)
-    ctx.bus.publish({"type": "challenge_changed", "challenge_id": sub.challenge_id})
+        uow.bump(SCOREBOARD, CHALLENGES)
+        uow.emit("challenge_changed", {"challenge_id": sub.challenge_id}, audience=Audience.STAFF)
     return sub
 
 
 def delete_submission(ctx: Context, submission_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         sub = s.get(t.Submission, submission_id)
         if sub is None:
             raise NotFound()
         challenge_id = sub.challenge_id
+        uow.audit(
+            None,
+            "submission.deleted",
+            "submission",
+            sub.id,
+            before={"type": sub.type, "challenge_id": sub.challenge_id, "account_id": sub.account_id},
+        )
         s.query(t.Solve).filter(t.Solve.submission_id == sub.id).delete()
         s.delete(sub)
         s.flush()
         challenge_service.recompute_value(ctx, s, challenge_id)
-        bump(s, SCOREBOARD, CHALLENGES)
-    ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
+        uow.bump(SCOREBOARD, CHALLENGES)
+        uow.emit("challenge_changed", {"challenge_id": challenge_id}, audience=Audience.STAFF)

@@ -6,7 +6,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import SCOREBOARD, bump
+from kizuna.storage.db import SCOREBOARD
 
 
 def grant_award(
@@ -21,7 +21,8 @@ def grant_award(
 ) -> t.Award:
     if not name.strip():
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ev = repo.event(s)
         user = s.get(t.User, user_id) if user_id else None
         if user_id and user is None:
@@ -48,17 +49,32 @@ def grant_award(
         )
         s.add(award)
         s.flush()
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "award", "account_id": acct, "value": int(value)})
+        uow.bump(SCOREBOARD)
+        uow.emit("award", {"award_id": award.id, "account_id": acct, "value": int(value)}, account_id=acct)
+        uow.audit(
+            None,
+            "award.granted",
+            "award",
+            award.id,
+            after={"account_id": acct, "name": award.name, "value": award.value, "category": award.category},
+        )
     return award
 
 
 def delete_award(ctx: Context, award_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         award = s.get(t.Award, award_id)
         if award is None:
             raise NotFound()
         acct = award.account_id
+        uow.audit(
+            None,
+            "award.deleted",
+            "award",
+            award.id,
+            before={"account_id": acct, "name": award.name, "value": award.value, "category": award.category},
+        )
         s.delete(award)
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "award", "account_id": acct, "value": 0})
+        uow.bump(SCOREBOARD)
+        uow.emit("award", {"award_id": award_id, "account_id": acct, "value": 0}, account_id=acct)

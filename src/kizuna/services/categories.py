@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.events import Audience
 from kizuna.domain.text import validate_locale
 from kizuna.services.context import Context
 from kizuna.services.translations import set_category_names
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, bump
+from kizuna.storage.db import CHALLENGES
 
 MAX_DISPLAY_NAME = 100
 
@@ -32,15 +33,16 @@ def rename_category_display(ctx: Context, category: str, names: Mapping[str, str
         if len(text) > MAX_DISPLAY_NAME:
             raise DomainError(ErrorCode.VALUE_INVALID, field=f"translations.{code}.name")
         cleaned[code] = text
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         users = s.query(t.Challenge).filter(t.Challenge.category == category).order_by(t.Challenge.id).all()
         if not category or not users:
             raise NotFound()
         existing = s.get(t.Category, category)
         source = existing.locale if existing is not None else users[0].locale or repo.event(s).default_locale
         row = set_category_names(s, category, source or "en", cleaned)
-        bump(s, CHALLENGES)
-        ids = [ch.id for ch in users]
-    for challenge_id in ids:
-        ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
+        uow.bump(CHALLENGES)
+        for ch in users:
+            uow.emit("challenge_changed", {"challenge_id": ch.id}, audience=Audience.STAFF)
+        uow.audit(None, "category.renamed", "category", category, after={"names": cleaned})
     return row

@@ -32,6 +32,7 @@ import yaml
 
 from kizuna.challenge_types import ChallengeTypeRegistry
 from kizuna.domain.errors import DomainError
+from kizuna.domain.events import Audience
 from kizuna.domain.flags import validate_flag
 from kizuna.domain.text import MAX_LOCALES, LocalizedText, validate_locale
 from kizuna.services import challenges
@@ -40,7 +41,7 @@ from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.services.translations import CHALLENGE_TEXT, HINT_TEXT, apply_text, set_category_names
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+from kizuna.storage.db import CHALLENGES, SCOREBOARD
 
 YML_NAMES = ("challenge.yml", "challenge.yaml")
 SPEC_VERSION = "0.1"
@@ -672,7 +673,8 @@ def _write(ctx: Context, folders: list[Folder], stored: Mapping[str, int]) -> No
     dropped: list[str] = []  # replaced files: removed once it commits
     touched: list[int] = []
     try:
-        with ctx.db.write() as s:
+        with ctx.write() as uow:
+            s = uow.session
             rows: dict[str, t.Challenge] = {}
             for folder in folders:
                 found = (
@@ -703,15 +705,16 @@ def _write(ctx: Context, folders: list[Folder], stored: Mapping[str, int]) -> No
                 )
                 challenges.recompute_value(ctx, s, ch.id)
                 touched.append(ch.id)
-            bump(s, CHALLENGES, SCOREBOARD)
+            uow.bump(CHALLENGES, SCOREBOARD)
+            for challenge_id in touched:
+                uow.emit("challenge_changed", {"challenge_id": challenge_id}, audience=Audience.STAFF)
+            uow.audit(None, "challenges.imported", "challenge", "", after={"challenge_ids": touched})
     except BaseException:
         for location in written:
             challenges.remove_stored_file(ctx, location)
         raise
     for location in dropped:
         challenges.remove_stored_file(ctx, location)
-    for challenge_id in touched:
-        ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
 
 
 def _write_challenge(ctx: Context, s: Any, folder: Folder, ch: t.Challenge | None) -> t.Challenge:

@@ -14,11 +14,13 @@ from typing import Any
 
 from kizuna.challenge_types import ChallengeScoring
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.events import Audience
 from kizuna.services.context import Context
 from kizuna.services.translations import apply_challenge_text
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+from kizuna.storage.db import CHALLENGES, SCOREBOARD
+from kizuna.storage.uow import UnitOfWork
 
 FIELDS = (
     "name",
@@ -163,7 +165,8 @@ def new_challenge(s: Any, locale: str = "") -> t.Challenge:
 def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
     if not str(data.get("name") or "").strip():
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="name")
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = new_challenge(s, str(data.get("locale") or ""))
         payload = dict(data)
         payload.setdefault("type", "standard")
@@ -175,35 +178,82 @@ def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
         if ch.requirements and ch.id in ch.requirements.get("prerequisites", []):
             ch.requirements["prerequisites"].remove(ch.id)
         _recompute_value(ctx, s, ch)
-        bump(s, CHALLENGES, SCOREBOARD)
-    ctx.bus.publish({"type": "challenge_changed", "challenge_id": ch.id})
+        uow.bump(CHALLENGES, SCOREBOARD)
+        uow.emit("challenge_changed", {"challenge_id": ch.id}, audience=Audience.STAFF)
+        if ch.state == "visible":
+            uow.emit("challenge_released", {"challenge_id": ch.id})
+        uow.audit(None, "challenge.created", "challenge", ch.id, after=audit_values(ch))
     return ch
 
 
 def update_challenge(ctx: Context, challenge_id: int, data: dict[str, Any]) -> t.Challenge:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = s.get(t.Challenge, challenge_id)
         if ch is None:
             raise NotFound()
+        before = audit_values(ch)
         apply_fields(ctx, s, ch, data)
         _recompute_value(ctx, s, ch)
-        bump(s, CHALLENGES, SCOREBOARD)
-    ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
+        uow.bump(CHALLENGES, SCOREBOARD)
+        uow.emit("challenge_changed", {"challenge_id": challenge_id}, audience=Audience.STAFF)
+        if before["state"] != "visible" and ch.state == "visible":
+            uow.emit("challenge_released", {"challenge_id": ch.id})
+        audit_change(uow, "challenge.updated", "challenge", ch.id, before, audit_values(ch))
     return ch
 
 
+def audit_values(ch: t.Challenge) -> dict[str, Any]:
+    """What the audit trail records of a challenge (the flags are rows of their own)."""
+    return {
+        "name": ch.name,
+        "category": ch.category,
+        "description": ch.description,
+        "value": ch.value,
+        "state": ch.state,
+        "type": ch.type,
+        "max_attempts": ch.max_attempts,
+        "connection_info": ch.connection_info,
+        "requirements": ch.requirements,
+        "translations": ch.translations,
+    }
+
+
+def audit_change(
+    uow: UnitOfWork,
+    action: str,
+    target_type: str,
+    target_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Audit only the fields that changed (nothing when nothing did)."""
+    changed = [key for key in after if before.get(key) != after[key]]
+    if changed:
+        uow.audit(
+            None,
+            action,
+            target_type,
+            target_id,
+            before={k: before.get(k) for k in changed},
+            after={k: after[k] for k in changed},
+        )
+
+
 def delete_challenge(ctx: Context, challenge_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = s.get(t.Challenge, challenge_id)
         if ch is None:
             raise NotFound()
         locations = [f.location for f in s.query(t.File).filter(t.File.challenge_id == challenge_id)]
+        uow.audit(None, "challenge.deleted", "challenge", ch.id, before=audit_values(ch))
         s.delete(ch)
-        bump(s, CHALLENGES, SCOREBOARD)
+        uow.bump(CHALLENGES, SCOREBOARD)
+        uow.emit("challenge_changed", {"challenge_id": challenge_id}, audience=Audience.STAFF)
     # The rows went with the challenge (ON DELETE CASCADE); the stored files go once that committed.
     for location in locations:
         remove_stored_file(ctx, location)
-    ctx.bus.publish({"type": "challenge_changed", "challenge_id": challenge_id})
 
 
 def remove_stored_file(ctx: Context, location: str) -> None:

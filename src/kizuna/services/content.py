@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.events import Audience
 from kizuna.domain.flags import validate_flag
 from kizuna.services.challenges import remove_stored_file
 from kizuna.services.context import Context
 from kizuna.services.translations import HINT_TEXT, apply_text, take_pending_hint
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+from kizuna.storage.db import CHALLENGES, SCOREBOARD
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -50,7 +51,8 @@ def _get(s: Any, table: Any, row_id: int) -> Any:
 
 def create_flag(ctx: Context, challenge_id: Any, type_: str, content: str, data: str | None = "") -> t.Flag:
     spec = validate_flag(type_ or "static", content or "", data)
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = _challenge(s, challenge_id)
         flag = t.Flag(challenge_id=ch.id, type=spec.type, content=spec.content, data=spec.data)
         s.add(flag)
@@ -59,7 +61,8 @@ def create_flag(ctx: Context, challenge_id: Any, type_: str, content: str, data:
 
 
 def update_flag(ctx: Context, flag_id: int, changes: dict[str, Any]) -> t.Flag:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         flag = _get(s, t.Flag, flag_id)
         spec = validate_flag(
             str(changes.get("type", flag.type)),
@@ -71,7 +74,8 @@ def update_flag(ctx: Context, flag_id: int, changes: dict[str, Any]) -> t.Flag:
 
 
 def delete_flag(ctx: Context, flag_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         s.delete(_get(s, t.Flag, flag_id))
 
 
@@ -118,7 +122,8 @@ def create_hint(
 ) -> t.Hint:
     """A new hint. ``text`` may carry ``locale`` (default: the challenge's) and ``translations``;
     translations the challenge holds for the hint at this position fill the languages not given."""
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = _challenge(s, challenge_id)
         hint = t.Hint(
             challenge_id=ch.id,
@@ -138,11 +143,18 @@ def create_hint(
         apply_text(hint, given, HINT_TEXT)
         s.add(hint)
         s.flush()
+        # Players hear of a new hint only on a challenge they can see.
+        uow.emit(
+            "hint_added",
+            {"challenge_id": ch.id, "hint_id": hint.id},
+            audience=Audience.PUBLIC if ch.state == "visible" else Audience.STAFF,
+        )
     return hint
 
 
 def update_hint(ctx: Context, hint_id: int, changes: dict[str, Any]) -> t.Hint:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         hint = _get(s, t.Hint, hint_id)
         if "content" in changes:
             hint.content = str(changes["content"] or "")
@@ -160,7 +172,8 @@ def update_hint(ctx: Context, hint_id: int, changes: dict[str, Any]) -> t.Hint:
 
 
 def delete_hint(ctx: Context, hint_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         s.delete(_get(s, t.Hint, hint_id))
 
 
@@ -171,12 +184,13 @@ def create_tag(ctx: Context, challenge_id: Any, value: str) -> t.Tag:
     value = (value or "").strip()
     if not value:
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="value")
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = _challenge(s, challenge_id)
         tag = t.Tag(challenge_id=ch.id, value=value[:100])
         s.add(tag)
         s.flush()
-        bump(s, CHALLENGES)
+        uow.bump(CHALLENGES)
     return tag
 
 
@@ -184,17 +198,19 @@ def update_tag(ctx: Context, tag_id: int, value: str) -> t.Tag:
     value = (value or "").strip()
     if not value:
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="value")
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         tag = _get(s, t.Tag, tag_id)
         tag.value = value[:100]
-        bump(s, CHALLENGES)
+        uow.bump(CHALLENGES)
     return tag
 
 
 def delete_tag(ctx: Context, tag_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         s.delete(_get(s, t.Tag, tag_id))
-        bump(s, CHALLENGES)
+        uow.bump(CHALLENGES)
 
 
 def add_topic(ctx: Context, challenge_id: Any, value: str) -> t.ChallengeTopic:
@@ -202,7 +218,8 @@ def add_topic(ctx: Context, challenge_id: Any, value: str) -> t.ChallengeTopic:
     value = (value or "").strip()
     if not value:
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="value")
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = _challenge(s, challenge_id)
         topic = s.query(t.Topic).filter(t.Topic.value == value[:200]).one_or_none()
         if topic is None:
@@ -217,12 +234,14 @@ def add_topic(ctx: Context, challenge_id: Any, value: str) -> t.ChallengeTopic:
 
 
 def delete_topic_link(ctx: Context, link_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         s.delete(_get(s, t.ChallengeTopic, link_id))
 
 
 def delete_topic(ctx: Context, topic_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         s.delete(_get(s, t.Topic, topic_id))
 
 
@@ -259,7 +278,8 @@ def save_file(
 ) -> t.File:
     row = store_file(ctx, filename, content, type_)
     try:
-        with ctx.db.write() as s:
+        with ctx.write() as uow:
+            s = uow.session
             row.challenge_id = _challenge(s, challenge_id).id if challenge_id not in (None, "") else None
             s.add(row)
             s.flush()
@@ -271,7 +291,8 @@ def save_file(
 
 
 def delete_file(ctx: Context, file_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         row = _get(s, t.File, file_id)
         location = row.location
         s.delete(row)
@@ -294,9 +315,10 @@ def file_by_location(ctx: Context, location: str) -> t.File | None:
 
 def recount(ctx: Context) -> None:
     """Mark every read view stale (after bulk imports)."""
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         repo.event(s)
-        bump(s, CHALLENGES, SCOREBOARD)
+        uow.bump(CHALLENGES, SCOREBOARD)
 
 
 # --- solutions (write-ups) -------------------------------------------------------------------------
@@ -314,7 +336,8 @@ def _solution_state(raw: Any) -> str:
 def create_solution(
     ctx: Context, challenge_id: Any, content_text: str = "", state: Any = "hidden"
 ) -> t.Solution:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ch = _challenge(s, challenge_id)
         if s.query(t.Solution).filter(t.Solution.challenge_id == ch.id).one_or_none() is not None:
             raise DomainError(ErrorCode.VALUE_INVALID, field="challenge_id")
@@ -325,7 +348,8 @@ def create_solution(
 
 
 def update_solution(ctx: Context, solution_id: int, changes: dict[str, Any]) -> t.Solution:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         row = _get(s, t.Solution, solution_id)
         if "content" in changes:
             row.content = str(changes["content"] or "")
@@ -335,5 +359,6 @@ def update_solution(ctx: Context, solution_id: int, changes: dict[str, Any]) -> 
 
 
 def delete_solution(ctx: Context, solution_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         s.delete(_get(s, t.Solution, solution_id))

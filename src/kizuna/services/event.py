@@ -13,7 +13,7 @@ from kizuna.services.context import Context
 from kizuna.services.translations import EVENT_TEXT, apply_text
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+from kizuna.storage.db import CHALLENGES, SCOREBOARD
 
 MODES = ("teams", "users")
 EDITABLE = (
@@ -32,6 +32,7 @@ EDITABLE = (
     "content_locales",
     "locale",
     "translations",
+    "venue_rows",
 )
 TEXT_KEYS = ("locale", "translations")
 
@@ -74,6 +75,27 @@ def _content_locales(value: Any) -> list[str] | None:
     return codes or None
 
 
+# The venue screen never scrolls: at 1920×1080 up to 20 rows keep their text at 32 px or more.
+VENUE_ROWS = (1, 20)
+VENUE_ROWS_DEFAULT = 10
+
+
+def _venue_rows(value: Any) -> int:
+    """How many rows of the scoreboard the venue screen shows: a whole number within VENUE_ROWS."""
+    if isinstance(value, bool):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="venue_rows")
+    try:
+        rows = int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="venue_rows") from None
+    if isinstance(value, float) and value != rows:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="venue_rows")
+    low, high = VENUE_ROWS
+    if not low <= rows <= high:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="venue_rows")
+    return rows
+
+
 def clock_of(ev: t.Event) -> EventClock:
     return EventClock(ev.start_at, ev.end_at, ev.freeze_at, bool(ev.paused))
 
@@ -105,8 +127,10 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(ErrorCode.VALUE_INVALID, field=sorted(unknown)[0])
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ev = repo.event(s)
+        before = {key: getattr(ev, key) for key in EDITABLE if hasattr(ev, key)}
         for key, value in changes.items():
             if key in ("start_at", "end_at", "freeze_at"):
                 setattr(ev, key, _naive_utc(value, key))
@@ -122,6 +146,8 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
                 if size < 0:
                     raise DomainError(ErrorCode.VALUE_INVALID, field=key)
                 ev.team_size_limit = size
+            elif key == "venue_rows":
+                ev.venue_rows = _venue_rows(value)
             elif key in ("paused", "registration_open", "email_required"):
                 setattr(ev, key, bool(value))
             elif key == "time_zones":
@@ -140,6 +166,17 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
             apply_text(ev, changes, EVENT_TEXT, required=("name",))
         if ev.start_at and ev.end_at and ev.end_at <= ev.start_at:
             raise DomainError(ErrorCode.VALUE_INVALID, field="end_at")
-        bump(s, SCOREBOARD, CHALLENGES)
-    ctx.bus.publish({"type": "event_changed"})
+        uow.bump(SCOREBOARD, CHALLENGES)
+        uow.emit("event_changed", {})
+        after = {key: getattr(ev, key) for key in before}
+        changed = [key for key in before if before[key] != after[key]]
+        if changed:
+            uow.audit(
+                None,
+                "event.settings_changed",
+                "event",
+                ev.id,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
     return ev

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.events import Audience
 from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import SCOREBOARD, bump
+from kizuna.storage.db import SCOREBOARD
 
 
 def _visible_hint(s: object, hint_id: int, acct: int | None, who: Principal) -> t.Hint:
@@ -28,7 +29,8 @@ def _visible_hint(s: object, hint_id: int, acct: int | None, who: Principal) -> 
 
 
 def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ev = repo.event(s)
         if not who.is_admin:
             phase = clock_of(ev).phase(ctx.now())
@@ -81,8 +83,13 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
                     date=ctx.now(),
                 )
             )
-            bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "unlock", "account_id": acct, "hint_id": hint_id})
+            uow.bump(SCOREBOARD)
+        uow.emit(
+            "unlock",
+            {"account_id": acct, "hint_id": hint_id, "challenge_id": hint.challenge_id},
+            audience=Audience.ACCOUNT,
+            account_id=acct,
+        )
     return unlock
 
 

@@ -24,7 +24,8 @@ def announce(ctx: Context, title: str, content: str, text: Mapping[str, Any] | N
     """A new announcement. ``title`` and ``content`` are in ``text["locale"]`` (default: the event's
     language); ``text["translations"]`` may add other languages, or give the own language's text."""
     given = dict(text or {})
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         row = t.Notification(
             title=(title or "").strip(),
             content=content or "",
@@ -39,7 +40,14 @@ def announce(ctx: Context, title: str, content: str, text: Mapping[str, Any] | N
         row.title = row.title[:MAX_TITLE]
         s.add(row)
         s.flush()
-    ctx.bus.publish({"type": "notification", "notification_id": row.id})
+        uow.emit("announcement", {"notification_id": row.id})
+        uow.audit(
+            None,
+            "announcement.created",
+            "announcement",
+            row.id,
+            after={"title": row.title, "locale": row.locale, "translations": row.translations},
+        )
     return row
 
 

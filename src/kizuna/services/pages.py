@@ -126,7 +126,8 @@ def create_page(ctx: Context, data: Mapping[str, Any]) -> t.Page:
     """A new page from CTFd's fields (``route`` required) plus ``locale`` and ``translations``."""
     if "route" not in data:
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="route")
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         page = t.Page(
             route="",
             title="",
@@ -145,7 +146,8 @@ def create_page(ctx: Context, data: Mapping[str, Any]) -> t.Page:
 
 def update_page(ctx: Context, page_id: int, data: Mapping[str, Any]) -> t.Page:
     """Change the fields present in ``data``; on any error nothing is changed."""
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         page = s.get(t.Page, page_id)
         if page is None:
             raise NotFound()

@@ -21,6 +21,7 @@ from typing import Any
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.events import Audience
 from kizuna.domain.flags import FlagSpec
 from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
@@ -28,9 +29,10 @@ from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, SCOREBOARD, bump
+from kizuna.storage.db import CHALLENGES, SCOREBOARD
 
 RATE_WINDOW = timedelta(seconds=60)
+FIRST_BLOODS = 3  # the first three solves of a challenge are announced (first, second, third blood)
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,8 @@ def submit_flag(
     ctx: Context, who: Principal, challenge_id: int, provided: str, ip: str = "", preview: bool = False
 ) -> AttemptResult:
     provided = provided if isinstance(provided, str) else str(provided)
-    first_blood = False
-    solved_now = False
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ev = repo.event(s)
         now = ctx.now()
         if not who.is_admin:
@@ -92,6 +93,20 @@ def submit_flag(
             )
             s.add(sub)
             s.flush()
+            # The activity feed's line: staff only (it carries the address).
+            uow.emit(
+                "submission",
+                {
+                    "submission_id": sub.id,
+                    "challenge_id": ch.id,
+                    "account_id": acct,
+                    "user_id": user.id,
+                    "result": kind,
+                    "address": sub.ip,
+                },
+                audience=Audience.STAFF,
+                account_id=acct,
+            )
             return sub
 
         if ch.id in solved:
@@ -140,18 +155,20 @@ def submit_flag(
             # A concurrent request from the same account recorded the solve first.
             sub.type = "already_solved"
             return AttemptResult("already_solved", "already_solved_correct")
-        solved_now = True
-        first_blood = repo.solve_count(s, ch.id) == 1
+        rank = repo.solve_count(s, ch.id)
         challenge_service.recompute_value(ctx, s, ch.id)
-        bump(s, SCOREBOARD, CHALLENGES)
-    if solved_now:
-        ctx.bus.publish(
+        uow.bump(SCOREBOARD, CHALLENGES)
+        uow.emit(
+            "solve",
             {
-                "type": "solve",
-                "challenge_id": challenge_id,
+                "challenge_id": ch.id,
                 "account_id": acct,
-                "user_id": who.user_id,
-                "first_blood": first_blood,
-            }
+                "user_id": user.id,
+                "first_blood": rank if rank <= FIRST_BLOODS else 0,
+                "value": ch.value,
+            },
+            # A solve of a challenge players cannot see (an admin's preview of a hidden one) is staff news.
+            audience=Audience.PUBLIC if ch.state == "visible" else Audience.STAFF,
+            account_id=acct,
         )
     return AttemptResult("correct", "correct")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.events import Audience
 from kizuna.domain.names import name_key, validate_name
 from kizuna.security import new_invite_code
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import SCOREBOARD, bump
+from kizuna.storage.db import SCOREBOARD
+
+# What the audit trail records of a team edit.
+AUDITED_FIELDS = ("name", "affiliation", "country", "captain_id", "hidden", "banned")
 
 
 def create_team(
@@ -16,7 +20,8 @@ def create_team(
 ) -> t.Team:
     """Create a team. With a captain (a player creating their own team) the captain joins it."""
     clean = validate_name(name)
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ev = repo.event(s)
         if ev.mode != "teams":
             raise DomainError(ErrorCode.NOT_TEAM_MODE, status=400)
@@ -44,13 +49,14 @@ def create_team(
             raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
         if user is not None:
             user.team_id = team.id
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": team.id})
+        uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": team.id}, audience=Audience.STAFF)
     return team
 
 
 def join_team(ctx: Context, user_id: int, invite_code: str) -> t.Team:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         ev = repo.event(s)
         if ev.mode != "teams":
             raise DomainError(ErrorCode.NOT_TEAM_MODE)
@@ -67,14 +73,15 @@ def join_team(ctx: Context, user_id: int, invite_code: str) -> t.Team:
         user.team_id = team.id
         if team.captain_id is None:
             team.captain_id = user.id
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": team.id})
+        uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": team.id}, audience=Audience.STAFF)
     return team
 
 
 def add_member(ctx: Context, team_id: int, user_id: int) -> t.Team:
     """Admin: put a user in a team regardless of invite code and size limit."""
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         team, user = s.get(t.Team, team_id), s.get(t.User, user_id)
         if team is None or user is None:
             raise NotFound()
@@ -83,14 +90,15 @@ def add_member(ctx: Context, team_id: int, user_id: int) -> t.Team:
         user.team_id = team.id
         if team.captain_id is None:
             team.captain_id = user.id
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": team_id})
+        uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": team_id}, audience=Audience.STAFF)
     return team
 
 
 def remove_member(ctx: Context, team_id: int, user_id: int) -> None:
     """Remove a member. Solves and awards stay with the team: they were scored for it."""
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         team, user = s.get(t.Team, team_id), s.get(t.User, user_id)
         if team is None or user is None or user.team_id != team.id:
             raise NotFound()
@@ -98,8 +106,8 @@ def remove_member(ctx: Context, team_id: int, user_id: int) -> None:
         if team.captain_id == user.id:
             others = [m for m in team.members if m.id != user.id]
             team.captain_id = others[0].id if others else None
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": team_id})
+        uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": team_id}, audience=Audience.STAFF)
 
 
 def leave_team(ctx: Context, user_id: int) -> None:
@@ -113,7 +121,8 @@ def leave_team(ctx: Context, user_id: int) -> None:
 
 def new_invite(ctx: Context, team_id: int, actor_id: int, actor_is_admin: bool = False) -> str:
     """Replace the team's invite code (captain or admin); the old code stops working."""
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         team = s.get(t.Team, team_id)
         if team is None:
             raise NotFound()
@@ -126,12 +135,14 @@ def new_invite(ctx: Context, team_id: int, actor_id: int, actor_is_admin: bool =
 def update_team(
     ctx: Context, team_id: int, changes: dict[str, object], actor_id: int, actor_is_admin: bool
 ) -> t.Team:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         team = s.get(t.Team, team_id)
         if team is None:
             raise NotFound()
         if not actor_is_admin and team.captain_id != actor_id:
             raise Forbidden(ErrorCode.NOT_CAPTAIN)
+        before = {key: getattr(team, key) for key in AUDITED_FIELDS}
         if "name" in changes:
             clean = validate_name(str(changes["name"]))
             other = repo.team_by_name_key(s, name_key(clean))
@@ -150,18 +161,36 @@ def update_team(
             for flag in ("hidden", "banned"):
                 if flag in changes:
                     setattr(team, flag, bool(changes[flag]))
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": team_id})
+        uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": team_id}, audience=Audience.STAFF)
+        changed = {k: v for k, v in before.items() if getattr(team, k) != v}
+        if "hidden" in changed:
+            uow.emit(
+                "account_hidden",
+                {"account_id": team.id, "kind": "team", "hidden": team.hidden},
+                audience=Audience.STAFF,
+            )
+        if changed:
+            uow.audit(
+                None,
+                "team.updated",
+                "team",
+                team.id,
+                before=changed,
+                after={k: getattr(team, k) for k in changed},
+            )
     return team
 
 
 def delete_team(ctx: Context, team_id: int) -> None:
-    with ctx.db.write() as s:
+    with ctx.write() as uow:
+        s = uow.session
         team = s.get(t.Team, team_id)
         if team is None:
             raise NotFound()
+        uow.audit(None, "team.deleted", "team", team.id, before={"name": team.name})
         for member in team.members:
             member.team_id = None
         s.delete(team)
-        bump(s, SCOREBOARD)
-    ctx.bus.publish({"type": "account_changed", "account_id": team_id})
+        uow.bump(SCOREBOARD)
+        uow.emit("account_changed", {"account_id": team_id}, audience=Audience.STAFF)

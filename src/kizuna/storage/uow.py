@@ -9,6 +9,8 @@ source of truth, so a process that dies between commit and publication loses not
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -31,6 +33,23 @@ class Actor(Protocol):
     def role(self) -> str: ...
     @property
     def address(self) -> str: ...
+
+
+@dataclass
+class ActingAs:
+    """Who the current request (or CLI command) acts as. The web layer puts a fresh box in
+    :data:`acting` for each request and fills it when it knows the principal; a box (not the value
+    itself) because FastAPI runs dependencies in copies of the context, which share the box."""
+
+    actor: Actor | None = None
+
+
+acting: ContextVar[ActingAs | None] = ContextVar("kizuna_acting", default=None)
+
+
+def current_actor() -> Actor | None:
+    box = acting.get()
+    return box.actor if box is not None else None
 
 
 def event_dict(row: t.EventLog) -> dict[str, Any]:
@@ -102,7 +121,10 @@ class UnitOfWork:
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
     ) -> None:
-        """Record a privileged action. Values are stored as JSON; callers leave secrets out."""
+        """Record a privileged action. Values are stored as JSON; callers leave secrets out.
+        ``actor`` None means whoever the current request acts as (:func:`current_actor`)."""
+        if actor is None:
+            actor = current_actor()
         self.session.add(
             t.AuditEntry(
                 at=self._now(),
@@ -144,4 +166,4 @@ def _jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-__all__ = ["Actor", "IntegrityError", "UnitOfWork", "event_dict"]
+__all__ = ["ActingAs", "Actor", "IntegrityError", "UnitOfWork", "acting", "current_actor", "event_dict"]
