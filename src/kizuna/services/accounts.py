@@ -16,6 +16,7 @@ from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
+from kizuna.storage.uow import current_actor
 
 ROLES = ACCOUNT_ROLES
 
@@ -269,6 +270,10 @@ def create_token(
         )
         s.add(token)
         s.flush()
+        actor = current_actor()
+        if actor is None or actor.user_id != user_id:
+            # Made for someone else (by an admin, or by the command line): audited, value left out.
+            uow.audit(actor, "token.created", "token", token.id, after=_token_values(token))
     return IssuedToken(token, value)
 
 
@@ -293,7 +298,14 @@ def delete_token(ctx: Context, token_id: int, actor: Principal) -> None:
         token = s.get(t.Token, token_id)
         if token is None or (token.user_id != actor.user_id and not actor.is_admin):
             raise NotFound()
+        if token.user_id != actor.user_id:
+            uow.audit(actor, "token.deleted", "token", token.id, before=_token_values(token))
         s.delete(token)
+
+
+def _token_values(token: t.Token) -> dict[str, object]:
+    """A token as the audit trail records it: whose it is, never its value or digest."""
+    return {"user_id": token.user_id, "description": token.description, "expires_at": token.expires_at}
 
 
 def token_expiry(days: int | None, now: datetime) -> datetime | None:

@@ -18,7 +18,7 @@ from typing import Any
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.flags import validate_flag
-from kizuna.services.challenges import remove_stored_file
+from kizuna.services.challenges import audit_change, remove_stored_file
 from kizuna.services.context import Context
 from kizuna.services.translations import HINT_TEXT, apply_text, take_pending_hint
 from kizuna.storage import repo
@@ -57,6 +57,7 @@ def create_flag(ctx: Context, challenge_id: Any, type_: str, content: str, data:
         flag = t.Flag(challenge_id=ch.id, type=spec.type, content=spec.content, data=spec.data)
         s.add(flag)
         s.flush()
+        uow.audit(None, "flag.created", "flag", flag.id, after=_flag_values(flag))
     return flag
 
 
@@ -69,14 +70,33 @@ def update_flag(ctx: Context, flag_id: int, changes: dict[str, Any]) -> t.Flag:
             str(changes.get("content", flag.content)),
             changes.get("data", flag.data),
         )
+        old_content = flag.content
+        before = _flag_values(flag)
         flag.type, flag.content, flag.data = spec.type, spec.content, spec.data
+        after = _flag_values(flag)
+        changed = [key for key in after if before[key] != after[key]]
+        if spec.content != old_content:
+            changed.append("content_changed")
+        if changed:
+            before = {k: v for k, v in before.items() if k in changed}
+            after = {k: v for k, v in after.items() if k in changed}
+            if "content_changed" in changed:
+                after["content_changed"] = True
+            uow.audit(None, "flag.updated", "flag", flag.id, before=before, after=after)
     return flag
 
 
 def delete_flag(ctx: Context, flag_id: int) -> None:
     with ctx.write() as uow:
         s = uow.session
-        s.delete(_get(s, t.Flag, flag_id))
+        flag = _get(s, t.Flag, flag_id)
+        uow.audit(None, "flag.deleted", "flag", flag.id, before=_flag_values(flag))
+        s.delete(flag)
+
+
+def _flag_values(flag: t.Flag) -> dict[str, Any]:
+    """What the audit trail records of a flag: never its content (the answer), only its kind."""
+    return {"challenge_id": flag.challenge_id, "type": flag.type, "data": flag.data}
 
 
 # --- hints ----------------------------------------------------------------------------------------
@@ -143,6 +163,7 @@ def create_hint(
         apply_text(hint, given, HINT_TEXT)
         s.add(hint)
         s.flush()
+        uow.audit(None, "hint.created", "hint", hint.id, after=_hint_values(hint))
         # Players hear of a new hint only on a challenge they can see.
         uow.emit(
             "hint_added",
@@ -156,6 +177,7 @@ def update_hint(ctx: Context, hint_id: int, changes: dict[str, Any]) -> t.Hint:
     with ctx.write() as uow:
         s = uow.session
         hint = _get(s, t.Hint, hint_id)
+        before = _hint_values(hint)
         if "content" in changes:
             hint.content = str(changes["content"] or "")
         if "title" in changes:
@@ -168,13 +190,28 @@ def update_hint(ctx: Context, hint_id: int, changes: dict[str, Any]) -> t.Hint:
                 raise DomainError(ErrorCode.VALUE_INVALID, field="requirements")
             hint.requirements = req
         apply_text(hint, changes, HINT_TEXT)
+        audit_change(uow, "hint.updated", "hint", hint.id, before, _hint_values(hint))
     return hint
 
 
 def delete_hint(ctx: Context, hint_id: int) -> None:
     with ctx.write() as uow:
         s = uow.session
-        s.delete(_get(s, t.Hint, hint_id))
+        hint = _get(s, t.Hint, hint_id)
+        uow.audit(None, "hint.deleted", "hint", hint.id, before=_hint_values(hint))
+        s.delete(hint)
+
+
+def _hint_values(hint: t.Hint) -> dict[str, Any]:
+    return {
+        "challenge_id": hint.challenge_id,
+        "title": hint.title,
+        "content": hint.content,
+        "cost": hint.cost,
+        "requirements": hint.requirements,
+        "locale": hint.locale,
+        "translations": hint.translations,
+    }
 
 
 # --- tags and topics -------------------------------------------------------------------------------
@@ -191,6 +228,7 @@ def create_tag(ctx: Context, challenge_id: Any, value: str) -> t.Tag:
         s.add(tag)
         s.flush()
         uow.bump(CHALLENGES)
+        uow.audit(None, "tag.created", "tag", tag.id, after={"challenge_id": ch.id, "value": tag.value})
     return tag
 
 
@@ -201,15 +239,21 @@ def update_tag(ctx: Context, tag_id: int, value: str) -> t.Tag:
     with ctx.write() as uow:
         s = uow.session
         tag = _get(s, t.Tag, tag_id)
+        before = {"challenge_id": tag.challenge_id, "value": tag.value}
         tag.value = value[:100]
         uow.bump(CHALLENGES)
+        audit_change(uow, "tag.updated", "tag", tag.id, before, {**before, "value": tag.value})
     return tag
 
 
 def delete_tag(ctx: Context, tag_id: int) -> None:
     with ctx.write() as uow:
         s = uow.session
-        s.delete(_get(s, t.Tag, tag_id))
+        tag = _get(s, t.Tag, tag_id)
+        uow.audit(
+            None, "tag.deleted", "tag", tag.id, before={"challenge_id": tag.challenge_id, "value": tag.value}
+        )
+        s.delete(tag)
         uow.bump(CHALLENGES)
 
 
@@ -230,19 +274,41 @@ def add_topic(ctx: Context, challenge_id: Any, value: str) -> t.ChallengeTopic:
         s.add(link)
         s.flush()
         link.topic = topic
+        uow.audit(
+            None,
+            "topic.linked",
+            "challenge_topic",
+            link.id,
+            after={"challenge_id": ch.id, "topic_id": topic.id, "value": topic.value},
+        )
     return link
 
 
 def delete_topic_link(ctx: Context, link_id: int) -> None:
     with ctx.write() as uow:
         s = uow.session
-        s.delete(_get(s, t.ChallengeTopic, link_id))
+        link = _get(s, t.ChallengeTopic, link_id)
+        topic = s.get(t.Topic, link.topic_id)
+        uow.audit(
+            None,
+            "topic.unlinked",
+            "challenge_topic",
+            link.id,
+            before={
+                "challenge_id": link.challenge_id,
+                "topic_id": link.topic_id,
+                "value": topic.value if topic is not None else "",
+            },
+        )
+        s.delete(link)
 
 
 def delete_topic(ctx: Context, topic_id: int) -> None:
     with ctx.write() as uow:
         s = uow.session
-        s.delete(_get(s, t.Topic, topic_id))
+        topic = _get(s, t.Topic, topic_id)
+        uow.audit(None, "topic.deleted", "topic", topic.id, before={"value": topic.value})
+        s.delete(topic)
 
 
 # --- files ----------------------------------------------------------------------------------------
@@ -283,6 +349,7 @@ def save_file(
             row.challenge_id = _challenge(s, challenge_id).id if challenge_id not in (None, "") else None
             s.add(row)
             s.flush()
+            uow.audit(None, "file.uploaded", "file", row.id, after=_file_values(row))
     except BaseException:
         # Nothing in the database points at it: do not leave an orphan on disk.
         remove_stored_file(ctx, row.location)
@@ -295,8 +362,20 @@ def delete_file(ctx: Context, file_id: int) -> None:
         s = uow.session
         row = _get(s, t.File, file_id)
         location = row.location
+        uow.audit(None, "file.deleted", "file", row.id, before=_file_values(row))
         s.delete(row)
     remove_stored_file(ctx, location)
+
+
+def _file_values(row: t.File) -> dict[str, Any]:
+    """A file as the audit trail records it: its name and checksum, never its bytes."""
+    return {
+        "challenge_id": row.challenge_id,
+        "type": row.type,
+        "name": row.location.rsplit("/", 1)[-1],
+        "sha1sum": row.sha1sum,
+        "size": row.size,
+    }
 
 
 def file_path(ctx: Context, location: str) -> Path | None:
@@ -344,6 +423,7 @@ def create_solution(
         row = t.Solution(challenge_id=ch.id, content=content_text or "", state=_solution_state(state))
         s.add(row)
         s.flush()
+        uow.audit(None, "solution.created", "solution", row.id, after=_solution_values(row))
     return row
 
 
@@ -351,14 +431,22 @@ def update_solution(ctx: Context, solution_id: int, changes: dict[str, Any]) -> 
     with ctx.write() as uow:
         s = uow.session
         row = _get(s, t.Solution, solution_id)
+        before = _solution_values(row)
         if "content" in changes:
             row.content = str(changes["content"] or "")
         if "state" in changes:
             row.state = _solution_state(changes["state"])
+        audit_change(uow, "solution.updated", "solution", row.id, before, _solution_values(row))
     return row
 
 
 def delete_solution(ctx: Context, solution_id: int) -> None:
     with ctx.write() as uow:
         s = uow.session
-        s.delete(_get(s, t.Solution, solution_id))
+        row = _get(s, t.Solution, solution_id)
+        uow.audit(None, "solution.deleted", "solution", row.id, before=_solution_values(row))
+        s.delete(row)
+
+
+def _solution_values(row: t.Solution) -> dict[str, Any]:
+    return {"challenge_id": row.challenge_id, "state": row.state, "content": row.content}

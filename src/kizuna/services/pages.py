@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.services.challenges import audit_change
 from kizuna.services.context import Context
 from kizuna.services.rows import delete_row, get_row
 from kizuna.services.translations import PAGE_TEXT, apply_text
@@ -141,6 +142,8 @@ def create_page(ctx: Context, data: Mapping[str, Any]) -> t.Page:
         )
         _apply(s, page, data)
         _stored(s, page)
+        s.flush()
+        uow.audit(None, "page.created", "page", page.id, after=_audit_values(page))
     return page
 
 
@@ -151,9 +154,26 @@ def update_page(ctx: Context, page_id: int, data: Mapping[str, Any]) -> t.Page:
         page = s.get(t.Page, page_id)
         if page is None:
             raise NotFound()
+        before = _audit_values(page)
         _apply(s, page, data)
         _stored(s, page)
+        audit_change(uow, "page.updated", "page", page.id, before, _audit_values(page))
     return page
+
+
+def _audit_values(page: t.Page) -> dict[str, Any]:
+    """What the audit trail records of a custom page."""
+    return {
+        "route": page.route,
+        "title": page.title,
+        "content": page.content,
+        "format": page.format,
+        "draft": page.draft,
+        "hidden": page.hidden,
+        "auth_required": page.auth_required,
+        "locale": page.locale,
+        "translations": page.translations,
+    }
 
 
 def delete_page(ctx: Context, page_id: int) -> None:
