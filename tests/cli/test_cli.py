@@ -18,6 +18,7 @@ from kizuna.web.app import build_context, create_app
 from tests.conftest import PASSWORD, auth
 
 LOGIN = re.compile(r"Admin login: name '(?P<name>[^']+)', password '(?P<password>[^']+)'")
+STAFF = re.compile(r"Staff logins: names 'judge', 'marshal', 'author', password '(?P<password>[^']+)'")
 
 
 def counts(env: dict[str, str]) -> tuple[int, int]:
@@ -44,11 +45,15 @@ def test_demo_prints_an_admin_login_and_loads_challenges(run: Any, env: dict[str
     login = LOGIN.search(result.stdout)
     assert login, result.stdout
     assert f"{len(DEMO)} challenges" in result.stdout
-    assert counts(env) == (6, len(DEMO))  # the admin and five players
+    assert counts(env) == (9, len(DEMO))  # the admin, a judge, a marshal, an author and five players
+    staff = STAFF.search(result.stdout)
+    assert staff, result.stdout
     ctx = build_context(load_settings(environ=env))
     try:
         admin = accounts.authenticate(ctx, login["name"], login["password"])
         assert admin.role == "admin"
+        for role in ("judge", "marshal", "author"):
+            assert accounts.authenticate(ctx, role, staff["password"]).role == role
     finally:
         ctx.db.dispose()
     # The login is kept, owner-readable only, so `make run` can show it again.

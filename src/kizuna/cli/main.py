@@ -114,8 +114,12 @@ def demo(
         typer.echo("error: the database is not empty; the demo loads only into an empty database.", err=True)
         raise typer.Exit(1)
     password = secrets.token_urlsafe(12)
-    summary = load_demo(ctx, admin_password=password)
-    login = f"Admin login: name 'admin', password '{password}' (http://127.0.0.1:8000/login)"
+    staff_password = secrets.token_urlsafe(12)
+    summary = load_demo(ctx, admin_password=password, staff_password=staff_password)
+    login = (
+        f"Admin login: name 'admin', password '{password}' (http://127.0.0.1:8000/login)\n"
+        f"Staff logins: names 'judge', 'marshal', 'author', password '{staff_password}'"
+    )
     admin_file = settings.data_dir / ADMIN_FILE
     admin_file.write_text(login + "\n")
     admin_file.chmod(0o600)

@@ -93,7 +93,11 @@ SOLVES = [
 ]
 
 
-def load_demo(ctx: Context, admin_password: str) -> str:
+# Staff accounts of the demo, one per staff role, so each role's view can be tried.
+STAFF = (("judge", "judge"), ("marshal", "marshal"), ("author", "author"))
+
+
+def load_demo(ctx: Context, admin_password: str, staff_password: str | None = None) -> str:
     now = ctx.now()
     event.update_event(
         ctx,
@@ -110,6 +114,9 @@ def load_demo(ctx: Context, admin_password: str) -> str:
         },
     )
     admin = accounts.register_user(ctx, "admin", admin_password, role="admin", by_admin=True)
+    if staff_password is not None:
+        for name, role in STAFF:
+            accounts.register_user(ctx, name, staff_password, role=role, by_admin=True)
     ids: dict[str, int] = {}
     for spec in CHALLENGES:
         _add_challenge(ctx, spec, ids)
