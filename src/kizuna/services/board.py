@@ -9,17 +9,20 @@ Shared by the API and the pages so both apply the same rules:
 * Nothing is shown to players before the event starts.
 * In team mode a player without a team has no account to play for (``TEAM_REQUIRED``).
 * Public views honour the scoreboard freeze: solves after the cutoff are not listed.
+* An account's solves and wrong attempts leave out hidden challenges unless the reader's role may
+  view every challenge (``Action.CHALLENGE_VIEW_ALL``), on the pages and in the API alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import ErrorCode, Forbidden, NotFound
 from kizuna.domain.names import by_name
+from kizuna.domain.policy import Action
 from kizuna.domain.text import LocalizedText
 from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
@@ -241,11 +244,29 @@ def solvers(
         return [Solver(a, n, d) for a, n, d in stmt.all()]
 
 
-# --- public account pages -------------------------------------------------------------------------
+# --- what accounts have done: solves, wrong attempts, awards ---------------------------------------
+#
+# One visibility rule for every reader of an account's history (the public team and user pages and the
+# API's ``/users/…`` and ``/teams/…`` solves, fails and awards): a hidden challenge exists only for
+# staff whose role may view every challenge. For everyone else — the account's own members included —
+# its solves and attempts are left out, so its name, and even its id, never reach them.
+
+# Whose history: a user's own actions, a team's, or the scoring account's (the team in team mode).
+Owner = Literal["user", "team", "account"]
+
+
+def sees_every_challenge(who: Principal | None) -> bool:
+    """Hidden challenges are shown only to those the policy lets view every challenge."""
+    return who is not None and who.can(Action.CHALLENGE_VIEW_ALL)
+
+
+def _owner_column(table: Any, owner: Owner) -> Any:
+    return {"user": table.user_id, "team": table.team_id, "account": table.account_id}[owner]
 
 
 @dataclass(frozen=True)
 class SolveView:
+    id: int
     challenge_id: int
     challenge_name: str
     category: str
@@ -253,21 +274,25 @@ class SolveView:
     date: datetime
     user_id: int
     user_name: str
+    team_id: int | None
     text: LocalizedText = NO_TEXT  # the challenge's name in every language
     category_text: LocalizedText = NO_TEXT
 
 
-def _solves(
-    ctx: Context, column: Any, ident: int, cutoff: datetime | None, is_admin: bool
+def account_solves(
+    ctx: Context, who: Principal | None, owner: Owner, ident: int, cutoff: datetime | None
 ) -> list[SolveView]:
+    """The solves of user, team or account ``ident`` as ``who`` may see them, earliest first; with a
+    ``cutoff`` (the scoreboard freeze), only those before it."""
+    show_hidden = sees_every_challenge(who)
     with ctx.db.read() as s:
         q = (
             s.query(t.Solve, t.Challenge, t.User)
             .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
             .join(t.User, t.User.id == t.Solve.user_id)
-            .filter(column == ident)
+            .filter(_owner_column(t.Solve, owner) == ident)
         )
-        if not is_admin:
+        if not show_hidden:
             q = q.filter(t.Challenge.state == "visible")
         if cutoff is not None:
             q = q.filter(t.Solve.date < cutoff)
@@ -275,6 +300,7 @@ def _solves(
         names = snapshot_queries.category_names(s)
         return [
             SolveView(
+                sv.id,
                 ch.id,
                 ch.name,
                 ch.category,
@@ -282,11 +308,89 @@ def _solves(
                 sv.date,
                 u.id,
                 u.name,
-                LocalizedText.of(ch.locale, {"name": ch.name}, ch.translations),
+                sv.team_id,
+                _name_text(ch),
                 category_text(ch.category, names.get(ch.category, {})),
             )
             for sv, ch, u in rows
         ]
+
+
+def _name_text(ch: t.Challenge) -> LocalizedText:
+    """A challenge's name in every language (and nothing else of its text)."""
+    other = {
+        code: {"name": values["name"]}
+        for code, values in (ch.translations or {}).items()
+        if isinstance(values, dict) and values.get("name")
+    }
+    return LocalizedText.of(ch.locale or "en", {"name": ch.name}, other)
+
+
+@dataclass(frozen=True)
+class FailView:
+    id: int
+    challenge_id: int
+    type: str
+    date: datetime
+    user_id: int
+    team_id: int | None
+
+
+@dataclass(frozen=True)
+class Fails:
+    count: int
+    rows: list[FailView]  # empty unless the reader may see them (see ``account_fails``)
+
+
+def account_fails(ctx: Context, who: Principal | None, owner: Owner, ident: int, full: bool) -> Fails:
+    """The wrong attempts of user, team or account ``ident``: always their count, and the attempts
+    themselves when ``full`` (the account's own members and staff). Attempts at challenges ``who``
+    may not see are not counted either."""
+    with ctx.db.read() as s:
+        q = s.query(t.Submission).filter(
+            _owner_column(t.Submission, owner) == ident, t.Submission.type == "incorrect"
+        )
+        if not sees_every_challenge(who):
+            q = q.join(t.Challenge, t.Challenge.id == t.Submission.challenge_id).filter(
+                t.Challenge.state == "visible"
+            )
+        count = q.count()
+        if not full:
+            return Fails(count, [])
+        rows = [
+            FailView(x.id, x.challenge_id, x.type, x.date, x.user_id, x.team_id)
+            for x in q.order_by(t.Submission.id)
+        ]
+    return Fails(count, rows)
+
+
+@dataclass(frozen=True)
+class AwardView:
+    id: int
+    user_id: int | None
+    team_id: int | None
+    name: str
+    description: str
+    value: int
+    category: str
+    icon: str
+    date: datetime
+
+
+def account_awards(ctx: Context, owner: Owner, ident: int, cutoff: datetime | None) -> list[AwardView]:
+    """The awards (and hint costs, as negative awards) of user, team or account ``ident``; with a
+    ``cutoff``, only those before it. Awards name no challenge, so every reader sees the same ones."""
+    with ctx.db.read() as s:
+        q = s.query(t.Award).filter(_owner_column(t.Award, owner) == ident)
+        if cutoff is not None:
+            q = q.filter(t.Award.date < cutoff)
+        return [
+            AwardView(a.id, a.user_id, a.team_id, a.name, a.description, a.value, a.category, a.icon, a.date)
+            for a in q.order_by(t.Award.id)
+        ]
+
+
+# --- public account pages -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -303,14 +407,15 @@ class TeamPage:
     solves: list[SolveView]
 
 
-def team_page(ctx: Context, team_id: int, cutoff: datetime | None, is_admin: bool = False) -> TeamPage:
+def team_page(ctx: Context, who: Principal | None, team_id: int, cutoff: datetime | None) -> TeamPage:
     """A team's public page; hidden and banned teams exist only for admins."""
+    is_admin = bool(who and who.is_admin)
     with ctx.db.read() as s:
         team = s.get(t.Team, team_id)
         if team is None or ((team.hidden or team.banned) and not is_admin):
             raise NotFound()
         members = [MemberView(m.id, m.name, m.id == team.captain_id) for m in team.members]
-    return TeamPage(team, members, _solves(ctx, t.Solve.account_id, team.id, cutoff, is_admin))
+    return TeamPage(team, members, account_solves(ctx, who, "account", team.id, cutoff))
 
 
 @dataclass(frozen=True)
@@ -320,8 +425,9 @@ class UserPage:
     solves: list[SolveView]
 
 
-def user_page(ctx: Context, user_id: int, cutoff: datetime | None, is_admin: bool = False) -> UserPage:
+def user_page(ctx: Context, who: Principal | None, user_id: int, cutoff: datetime | None) -> UserPage:
     """A user's public page: their own solves (in team mode, the ones they made for their team)."""
+    is_admin = bool(who and who.is_admin)
     with ctx.db.read() as s:
         user = s.get(t.User, user_id)
         if user is None or ((user.hidden or user.banned) and not is_admin):
@@ -329,7 +435,7 @@ def user_page(ctx: Context, user_id: int, cutoff: datetime | None, is_admin: boo
         team = s.get(t.Team, user.team_id) if user.team_id else None
         if team is not None and (team.hidden or team.banned) and not is_admin:
             team = None
-    return UserPage(user, team, _solves(ctx, t.Solve.user_id, user.id, cutoff, is_admin))
+    return UserPage(user, team, account_solves(ctx, who, "user", user.id, cutoff))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH
+from kizuna.domain.policy import Action
 from kizuna.i18n import gettext
 from kizuna.services import board, teams
 from kizuna.services.accounts import Principal
@@ -35,7 +36,7 @@ def _team_mode(request: Request) -> bool:
 
 def _standing(request: Request, who: Principal | None, account_id: int) -> dict[str, Any] | None:
     """The account's row on the scoreboard as this viewer sees it (frozen for the public)."""
-    live = bool(who and who.is_admin)
+    live = bool(who and who.can(Action.SCOREBOARD_LIVE))
     for row in request.app.state.snapshots.scoreboard(live=live).data:
         if row["account_id"] == account_id:
             found: dict[str, Any] = row
@@ -178,7 +179,7 @@ def user_list(request: Request, ctx: CtxDep, q: str = "") -> Response:
 
 
 def _cutoff(request: Request, who: Principal | None) -> Any:
-    return None if who and who.is_admin else request.app.state.snapshots.state().cutoff
+    return None if who and who.can(Action.SCOREBOARD_LIVE) else request.app.state.snapshots.state().cutoff
 
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse)
@@ -186,13 +187,13 @@ def team_page(request: Request, ctx: CtxDep, team_id: int) -> Response:
     if not _team_mode(request):
         return _individual(request)
     who = optional_principal(request)
-    page = board.team_page(ctx, team_id, _cutoff(request, who), bool(who and who.is_admin))
+    page = board.team_page(ctx, who, team_id, _cutoff(request, who))
     return render(request, "team_public.html", page=page, standing=_standing(request, who, team_id))
 
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)
 def user_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
     who = optional_principal(request)
-    page = board.user_page(ctx, user_id, _cutoff(request, who), bool(who and who.is_admin))
+    page = board.user_page(ctx, who, user_id, _cutoff(request, who))
     standing = None if _team_mode(request) else _standing(request, who, user_id)
     return render(request, "user_public.html", page=page, standing=standing, team_mode=_team_mode(request))

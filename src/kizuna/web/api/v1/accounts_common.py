@@ -1,5 +1,5 @@
-"""Shapes and queries shared by ``/users`` and ``/teams``: solves, fails, awards, pagination and the
-``?q=&field=`` search."""
+"""Shapes shared by ``/users`` and ``/teams``: solves, fails and awards (read through
+``services.board``, which applies who may see what), pagination and the ``?q=&field=`` search."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from fastapi import Request
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import matches
-from kizuna.services.board import category_text
+from kizuna.services import board
+from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
+from kizuna.services.event import get_event
 from kizuna.storage import tables as t
-from kizuna.storage.snapshot_queries import category_names
 from kizuna.web.api.v1.common import when
-from kizuna.web.content import content_order, localized, resolve
+from kizuna.web.content import content_order, resolve
 
 PER_PAGE = 50
 SEARCH_FIELDS = ("name", "affiliation", "country")
@@ -70,66 +71,54 @@ def place_and_score(request: Request, account_id: int, live: bool) -> tuple[int 
     return None, None
 
 
-def solves(ctx: Context, column: Any, ident: int, cutoff: Any) -> list[dict[str, Any]]:
-    with ctx.db.read() as s:
-        q = (
-            s.query(t.Solve, t.Challenge)
-            .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-            .filter(column == ident)
-        )
-        if cutoff is not None:
-            q = q.filter(t.Solve.date < cutoff)
-        rows = q.order_by(t.Solve.date, t.Solve.id).all()
-        categories = category_names(s)
-        order = content_order(s.get(t.Event, 1))
-    out = []
-    for sv, ch in rows:
-        # Names in the caller's language, as in the challenge list.
-        name = resolve(localized(ch, ("name",)), "name", order)
-        category = resolve(category_text(ch.category, categories.get(ch.category, {})), "name", order)
-        out.append(
-            {
-                "id": sv.id,
-                "challenge_id": ch.id,
-                "type": "correct",
-                "date": when(sv.date),
-                "user": sv.user_id,
-                "team": sv.team_id,
-                "challenge": {"id": ch.id, "name": name, "category": category, "value": ch.value},
-            }
-        )
-    return out
+def solve_shape(sv: board.SolveView, order: list[str]) -> dict[str, Any]:
+    """CTFd's solve, the challenge named in the caller's language as in the challenge list."""
+    return {
+        "id": sv.id,
+        "challenge_id": sv.challenge_id,
+        "type": "correct",
+        "date": when(sv.date),
+        "user": sv.user_id,
+        "team": sv.team_id,
+        "challenge": {
+            "id": sv.challenge_id,
+            "name": resolve(sv.text, "name", order),
+            "category": resolve(sv.category_text, "name", order),
+            "value": sv.value,
+        },
+    }
 
 
-def fails(ctx: Context, column: Any, ident: int, full: bool) -> tuple[list[dict[str, Any]], int]:
-    with ctx.db.read() as s:
-        q = s.query(t.Submission).filter(column == ident, t.Submission.type == "incorrect")
-        count = q.count()
-        if not full:
-            return [], count
-        rows = q.order_by(t.Submission.id).all()
-        return [
-            {
-                "id": x.id,
-                "challenge_id": x.challenge_id,
-                "type": x.type,
-                "date": when(x.date),
-                "user": x.user_id,
-                "team": x.team_id,
-            }
-            for x in rows
-        ], count
+def solves(
+    ctx: Context, who: Principal | None, owner: board.Owner, ident: int, cutoff: Any
+) -> list[dict[str, Any]]:
+    order = content_order(get_event(ctx))
+    return [solve_shape(sv, order) for sv in board.account_solves(ctx, who, owner, ident, cutoff)]
 
 
-def awards(ctx: Context, column: Any, ident: int, cutoff: Any) -> list[dict[str, Any]]:
-    with ctx.db.read() as s:
-        q = s.query(t.Award).filter(column == ident)
-        if cutoff is not None:
-            q = q.filter(t.Award.date < cutoff)
-        return [award_shape(a) for a in q.order_by(t.Award.id)]
+def fails(
+    ctx: Context, who: Principal | None, owner: board.Owner, ident: int, full: bool
+) -> tuple[list[dict[str, Any]], int]:
+    found = board.account_fails(ctx, who, owner, ident, full)
+    rows = [
+        {
+            "id": x.id,
+            "challenge_id": x.challenge_id,
+            "type": x.type,
+            "date": when(x.date),
+            "user": x.user_id,
+            "team": x.team_id,
+        }
+        for x in found.rows
+    ]
+    return rows, found.count
 
 
-def award_shape(a: t.Award) -> dict[str, Any]:
+def awards(ctx: Context, owner: board.Owner, ident: int, cutoff: Any) -> list[dict[str, Any]]:
+    return [award_shape(a) for a in board.account_awards(ctx, owner, ident, cutoff)]
+
+
+def award_shape(a: t.Award | board.AwardView) -> dict[str, Any]:
     return {
         "id": a.id,
         "user_id": a.user_id,

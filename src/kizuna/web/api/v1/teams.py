@@ -9,12 +9,13 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import ErrorCode, Forbidden, NotFound
+from kizuna.domain.policy import Action
 from kizuna.services import teams
 from kizuna.services.accounts import Principal
 from kizuna.storage import tables as t
 from kizuna.web.api.v1 import accounts_common as common
-from kizuna.web.api.v1.common import done, int_param, ok, when
-from kizuna.web.deps import Admin, CtxDep, MaybeUser, User
+from kizuna.web.api.v1.common import done, int_param, ok, roles, when
+from kizuna.web.deps import AccountManager, CtxDep, MaybeUser, RosterViewer, User
 
 router = APIRouter(tags=["teams"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -25,15 +26,17 @@ def _team(ctx: Any, team_id: int, who: Principal | None) -> tuple[t.Team, list[t
         team = s.get(t.Team, team_id)
         members = list(team.members) if team is not None else []
     if team is None or (
-        (team.hidden or team.banned) and not (who and (who.is_admin or who.team_id == team_id))
+        (team.hidden or team.banned) and not (who and (who.can(Action.ROSTER_VIEW) or who.team_id == team_id))
     ):
         raise NotFound()
     return team, members
 
 
 def _shape(request: Request, team: t.Team, members: list[t.User], who: Principal | None) -> dict[str, Any]:
-    private = bool(who and (who.is_admin or who.team_id == team.id))
-    place, score = common.place_and_score(request, team.id, live=private)
+    own = bool(who and who.team_id == team.id)
+    private = own or bool(who and who.can(Action.ACCOUNT_MANAGE))
+    live = own or bool(who and who.can(Action.SCOREBOARD_LIVE))
+    place, score = common.place_and_score(request, team.id, live=live)
     out: dict[str, Any] = {
         "id": team.id,
         "name": team.name,
@@ -49,7 +52,7 @@ def _shape(request: Request, team: t.Team, members: list[t.User], who: Principal
     }
     if private:
         out["invite_code"] = team.invite_code
-    if who and who.is_admin:
+    if who and who.can(Action.ROSTER_VIEW):
         out.update(hidden=team.hidden, banned=team.banned, created=when(team.created_at))
     return out
 
@@ -66,7 +69,7 @@ def list_teams(
 ) -> JSONResponse:
     with ctx.db.read() as s:
         query = s.query(t.Team).order_by(t.Team.id)
-        if not (who and who.is_admin):
+        if not (who and who.can(Action.ROSTER_VIEW)):
             query = query.filter(t.Team.hidden.is_(False), t.Team.banned.is_(False))
         if q:
             # Teams have no email, so only the public fields can be searched.
@@ -77,8 +80,8 @@ def list_teams(
     return ok([_shape(request, team, members, who) for team, members in data], meta=meta)
 
 
-@router.post("/teams", summary="Create a team (admin)")
-def create_team(request: Request, ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+@router.post("/teams", summary=f"Create a team {roles(Action.ACCOUNT_MANAGE)}")
+def create_team(request: Request, ctx: CtxDep, who: AccountManager, payload: Payload) -> JSONResponse:
     team = teams.create_team(
         ctx,
         str(payload.get("name") or ""),
@@ -126,18 +129,18 @@ def new_invite(ctx: CtxDep, who: User) -> JSONResponse:
 
 @router.get("/teams/me/solves", summary="Your team's solves")
 def my_solves(ctx: CtxDep, who: User) -> JSONResponse:
-    return ok(common.solves(ctx, t.Solve.team_id, _my_team_id(who), None))
+    return ok(common.solves(ctx, who, "team", _my_team_id(who), None))
 
 
 @router.get("/teams/me/fails", summary="Your team's wrong attempts")
 def my_fails(ctx: CtxDep, who: User) -> JSONResponse:
-    rows, count = common.fails(ctx, t.Submission.team_id, _my_team_id(who), True)
+    rows, count = common.fails(ctx, who, "team", _my_team_id(who), True)
     return ok(rows, meta={"count": count})
 
 
 @router.get("/teams/me/awards", summary="Your team's awards")
 def my_awards(ctx: CtxDep, who: User) -> JSONResponse:
-    return ok(common.awards(ctx, t.Award.team_id, _my_team_id(who), None))
+    return ok(common.awards(ctx, "team", _my_team_id(who), None))
 
 
 @router.get("/teams/{team_id}", summary="A team's public profile")
@@ -146,34 +149,38 @@ def get_team(request: Request, ctx: CtxDep, who: MaybeUser, team_id: int) -> JSO
     return ok(_shape(request, team, members, who))
 
 
-@router.patch("/teams/{team_id}", summary="Edit a team (admin)")
-def update_team(request: Request, ctx: CtxDep, who: Admin, team_id: int, payload: Payload) -> JSONResponse:
+@router.patch("/teams/{team_id}", summary=f"Edit a team {roles(Action.ACCOUNT_MANAGE)}")
+def update_team(
+    request: Request, ctx: CtxDep, who: AccountManager, team_id: int, payload: Payload
+) -> JSONResponse:
     teams.update_team(ctx, team_id, payload, who.user_id, True)
     team, members = _team(ctx, team_id, who)
     return ok(_shape(request, team, members, who))
 
 
-@router.delete("/teams/{team_id}", summary="Delete a team (admin)")
-def delete_team(ctx: CtxDep, who: Admin, team_id: int) -> JSONResponse:
+@router.delete("/teams/{team_id}", summary=f"Delete a team {roles(Action.ACCOUNT_MANAGE)}")
+def delete_team(ctx: CtxDep, who: AccountManager, team_id: int) -> JSONResponse:
     teams.delete_team(ctx, team_id)
     return done()
 
 
-@router.get("/teams/{team_id}/members", summary="A team's members (admin)")
-def members(ctx: CtxDep, who: Admin, team_id: int) -> JSONResponse:
+@router.get("/teams/{team_id}/members", summary=f"A team's members {roles(Action.ROSTER_VIEW)}")
+def members(ctx: CtxDep, who: RosterViewer, team_id: int) -> JSONResponse:
     return ok([m.id for m in _team(ctx, team_id, who)[1]])
 
 
-@router.post("/teams/{team_id}/members", summary="Add a user to a team (admin)")
-def add_member(ctx: CtxDep, who: Admin, team_id: int, payload: Payload) -> JSONResponse:
+@router.post("/teams/{team_id}/members", summary=f"Add a user to a team {roles(Action.ACCOUNT_MANAGE)}")
+def add_member(ctx: CtxDep, who: AccountManager, team_id: int, payload: Payload) -> JSONResponse:
     user_id = int_param(payload, "user_id")
     assert user_id is not None
     teams.add_member(ctx, team_id, user_id)
     return ok([m.id for m in _team(ctx, team_id, who)[1]])
 
 
-@router.delete("/teams/{team_id}/members", summary="Remove a user from a team (admin)")
-def remove_member(ctx: CtxDep, who: Admin, team_id: int, payload: Payload) -> JSONResponse:
+@router.delete(
+    "/teams/{team_id}/members", summary=f"Remove a user from a team {roles(Action.ACCOUNT_MANAGE)}"
+)
+def remove_member(ctx: CtxDep, who: AccountManager, team_id: int, payload: Payload) -> JSONResponse:
     user_id = int_param(payload, "user_id")
     assert user_id is not None
     teams.remove_member(ctx, team_id, user_id)
@@ -181,7 +188,7 @@ def remove_member(ctx: CtxDep, who: Admin, team_id: int, payload: Payload) -> JS
 
 
 def _cutoff(request: Request, who: Principal | None, team_id: int) -> Any:
-    if who and (who.is_admin or who.team_id == team_id):
+    if who and (who.can(Action.SCOREBOARD_LIVE) or who.team_id == team_id):
         return None
     return request.app.state.snapshots.state().cutoff
 
@@ -189,18 +196,18 @@ def _cutoff(request: Request, who: Principal | None, team_id: int) -> Any:
 @router.get("/teams/{team_id}/solves", summary="A team's solves (frozen view for others)")
 def team_solves(request: Request, ctx: CtxDep, who: MaybeUser, team_id: int) -> JSONResponse:
     _team(ctx, team_id, who)
-    return ok(common.solves(ctx, t.Solve.team_id, team_id, _cutoff(request, who, team_id)))
+    return ok(common.solves(ctx, who, "team", team_id, _cutoff(request, who, team_id)))
 
 
 @router.get("/teams/{team_id}/fails", summary="A team's wrong attempts (others see only the count)")
 def team_fails(ctx: CtxDep, who: MaybeUser, team_id: int) -> JSONResponse:
     _team(ctx, team_id, who)
-    full = bool(who and (who.is_admin or who.team_id == team_id))
-    rows, count = common.fails(ctx, t.Submission.team_id, team_id, full)
+    full = bool(who and (who.can(Action.SUBMISSION_VIEW) or who.team_id == team_id))
+    rows, count = common.fails(ctx, who, "team", team_id, full)
     return ok(rows, meta={"count": count})
 
 
 @router.get("/teams/{team_id}/awards", summary="A team's awards")
 def team_awards(request: Request, ctx: CtxDep, who: MaybeUser, team_id: int) -> JSONResponse:
     _team(ctx, team_id, who)
-    return ok(common.awards(ctx, t.Award.team_id, team_id, _cutoff(request, who, team_id)))
+    return ok(common.awards(ctx, "team", team_id, _cutoff(request, who, team_id)))

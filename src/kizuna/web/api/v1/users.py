@@ -1,5 +1,10 @@
 """``/users``: accounts. Players see public fields of ranked (neither hidden nor banned) users only;
-emails and moderation flags are for admins and the user themself."""
+emails and moderation flags are for admins and the user themself; hidden accounts also for the staff
+who watch the rosters (``Action.ROSTER_VIEW``).
+
+Roles: CTFd's ``type`` is ``"admin"`` or ``"user"`` (a judge, marshal or author is a ``"user"`` to
+CTFd's tools); Kizuna's real role is the additive ``role`` field, which only admins change
+(``Action.ROLE_CHANGE``, through ``services.moderation.change_role``, audited)."""
 
 from __future__ import annotations
 
@@ -9,21 +14,25 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from kizuna.domain.errors import DomainError, ErrorCode, NotFound
-from kizuna.services import accounts
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.policy import Action, validate_role
+from kizuna.services import accounts, moderation
 from kizuna.services.accounts import Principal
 from kizuna.storage import tables as t
 from kizuna.web.api.v1 import accounts_common as common
-from kizuna.web.api.v1.common import done, ok, when
-from kizuna.web.deps import Admin, CtxDep, MaybeUser, User
+from kizuna.web.api.v1.common import done, ok, roles, when
+from kizuna.web.deps import AccountManager, CtxDep, MaybeUser, User
 
 router = APIRouter(tags=["users"])
 Payload = Annotated[dict[str, Any], Body()]
 
 
-def _shape(request: Request, u: t.User, private: bool) -> dict[str, Any]:
+def _shape(request: Request, u: t.User, private: bool, live: bool | None = None) -> dict[str, Any]:
+    """``private``: the account's own fields too (its owner and admins); ``live``: the place and score
+    on the live board rather than the frozen one (by default, as ``private``)."""
+    live = private if live is None else live
     mode = request.app.state.snapshots.state().event.mode
-    place, score = common.place_and_score(request, u.id, live=private) if mode == "users" else (None, None)
+    place, score = common.place_and_score(request, u.id, live=live) if mode == "users" else (None, None)
     out: dict[str, Any] = {
         "id": u.id,
         "name": u.name,
@@ -40,6 +49,7 @@ def _shape(request: Request, u: t.User, private: bool) -> dict[str, Any]:
         out.update(
             email=u.email,
             type="admin" if u.role == "admin" else "user",
+            role=u.role,
             hidden=u.hidden,
             banned=u.banned,
             verified=True,
@@ -52,19 +62,43 @@ def _shape(request: Request, u: t.User, private: bool) -> dict[str, Any]:
 def _visible_user(ctx: Any, user_id: int, who: Principal | None) -> t.User:
     with ctx.db.read() as s:
         u = s.get(t.User, user_id)
-    if u is None or ((u.hidden or u.banned) and not (who and (who.is_admin or who.user_id == u.id))):
+    if u is None or (
+        (u.hidden or u.banned) and not (who and (who.can(Action.ROSTER_VIEW) or who.user_id == u.id))
+    ):
         raise NotFound()
     return u
+
+
+def _private(who: Principal | None, user_id: int) -> bool:
+    return bool(who and (who.can(Action.ACCOUNT_MANAGE) or who.user_id == user_id))
+
+
+def _asked_role(payload: dict[str, Any], current: str) -> str | None:
+    """The role a create or edit asks for, or None. Kizuna's ``role`` wins; CTFd's ``type``
+    ``"admin"`` makes an admin and ``"user"`` takes the admin role away — it leaves a judge, marshal
+    or author alone, so a CTFd tool sending back the object it read changes nothing."""
+    if "role" in payload:
+        try:
+            return validate_role(payload["role"])
+        except ValueError:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="role") from None
+    if "type" in payload:
+        if payload["type"] == "admin":
+            return "admin"
+        if payload["type"] == "user":
+            return "player" if current == "admin" else current
+        raise DomainError(ErrorCode.VALUE_INVALID, field="type")
+    return None
 
 
 @router.get("/users", summary="Users, 50 a page (players: ranked users only); ?q=&field=name to search")
 def list_users(
     request: Request, ctx: CtxDep, who: MaybeUser, page: int = 1, q: str = "", field: str = "name"
 ) -> JSONResponse:
-    admin = bool(who and who.is_admin)
+    admin = bool(who and who.can(Action.ACCOUNT_MANAGE))
     with ctx.db.read() as s:
         query = s.query(t.User).order_by(t.User.id)
-        if not admin:
+        if not (who and who.can(Action.ROSTER_VIEW)):
             query = query.filter(t.User.hidden.is_(False), t.User.banned.is_(False))
         if q:
             rows, meta = common.paginate_search(query, t.User, common.search_field(field, admin), q, page)
@@ -73,9 +107,11 @@ def list_users(
     return ok([_shape(request, u, admin) for u in rows], meta=meta)
 
 
-@router.post("/users", summary="Create a user (admin)")
-def create_user(request: Request, ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
-    role = "admin" if payload.get("type") == "admin" else "player"
+@router.post("/users", summary=f"Create a user; `role` or CTFd's `type` {roles(Action.ACCOUNT_MANAGE)}")
+def create_user(request: Request, ctx: CtxDep, who: AccountManager, payload: Payload) -> JSONResponse:
+    role = _asked_role(payload, "player") or "player"
+    if role != "player" and not who.can(Action.ROLE_CHANGE):
+        raise Forbidden()
     user = accounts.register_user(
         ctx,
         str(payload.get("name") or ""),
@@ -107,6 +143,11 @@ async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) 
             str(payload.get("confirm") or ""),
             str(payload["password"]),
         )
+    if "role" in payload and payload["role"] != who.role:
+        # Only admins change roles, and not their own (no one locks themself out).
+        if not who.can(Action.ROLE_CHANGE):
+            raise Forbidden()
+        raise DomainError(ErrorCode.VALUE_INVALID, field="role")
     changes: dict[str, object] = {
         k: payload[k] for k in ("name", "email", "affiliation", "country") if k in payload
     }
@@ -123,40 +164,61 @@ async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) 
 
 
 def _cutoff(request: Request, who: Principal | None, own: bool) -> Any:
-    if own or (who and who.is_admin):
+    if own or (who and who.can(Action.SCOREBOARD_LIVE)):
         return None
     return request.app.state.snapshots.state().cutoff
 
 
 @router.get("/users/me/solves", summary="Your solves")
 def my_solves(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
-    return ok(common.solves(ctx, t.Solve.user_id, who.user_id, None))
+    return ok(common.solves(ctx, who, "user", who.user_id, None))
 
 
 @router.get("/users/me/fails", summary="Your wrong attempts")
 def my_fails(ctx: CtxDep, who: User) -> JSONResponse:
-    rows, count = common.fails(ctx, t.Submission.user_id, who.user_id, True)
+    rows, count = common.fails(ctx, who, "user", who.user_id, True)
     return ok(rows, meta={"count": count})
 
 
 @router.get("/users/me/awards", summary="Your awards")
 def my_awards(ctx: CtxDep, who: User) -> JSONResponse:
-    return ok(common.awards(ctx, t.Award.user_id, who.user_id, None))
+    return ok(common.awards(ctx, "user", who.user_id, None))
 
 
-@router.get("/users/{user_id}", summary="A user's public profile (admins: everything)")
+@router.get("/users/{user_id}", summary=f"A user's public profile; everything {roles(Action.ACCOUNT_MANAGE)}")
 def get_user(request: Request, ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
     u = _visible_user(ctx, user_id, who)
-    return ok(_shape(request, u, bool(who and (who.is_admin or who.user_id == u.id))))
+    live = bool(who and who.can(Action.SCOREBOARD_LIVE))
+    return ok(_shape(request, u, _private(who, u.id), live or _private(who, u.id)))
 
 
-@router.patch("/users/{user_id}", summary="Edit a user (admin)")
-def update_user(request: Request, ctx: CtxDep, who: Admin, user_id: int, payload: Payload) -> JSONResponse:
-    return ok(_shape(request, accounts.update_user(ctx, user_id, payload), True))
+@router.patch(
+    "/users/{user_id}",
+    summary=f"Edit a user {roles(Action.ACCOUNT_MANAGE)}; `role` (or CTFd's `type`) "
+    f"{roles(Action.ROLE_CHANGE)}",
+)
+def update_user(
+    request: Request, ctx: CtxDep, who: AccountManager, user_id: int, payload: Payload
+) -> JSONResponse:
+    """A role change is checked before anything is stored (unknown role: 400; not an admin: 403),
+    then the other fields are saved and the role changed (audited as ``account.role_changed``)."""
+    current = _visible_user(ctx, user_id, who)
+    role = _asked_role(payload, current.role)
+    if role is not None and role != current.role:
+        if not who.can(Action.ROLE_CHANGE):
+            raise Forbidden()
+        if user_id == who.user_id:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="role")
+    changes = {k: v for k, v in payload.items() if k not in ("role", "type")}
+    user = accounts.update_user(ctx, user_id, changes) if changes else current
+    if role is not None and role != current.role:
+        moderation.change_role(ctx, who, user_id, role)
+        user = _visible_user(ctx, user_id, who)
+    return ok(_shape(request, user, True))
 
 
-@router.delete("/users/{user_id}", summary="Delete a user (admin)")
-def delete_user(ctx: CtxDep, who: Admin, user_id: int) -> JSONResponse:
+@router.delete("/users/{user_id}", summary=f"Delete a user {roles(Action.ACCOUNT_MANAGE)}")
+def delete_user(ctx: CtxDep, who: AccountManager, user_id: int) -> JSONResponse:
     accounts.delete_user(ctx, user_id)
     return done()
 
@@ -165,14 +227,14 @@ def delete_user(ctx: CtxDep, who: Admin, user_id: int) -> JSONResponse:
 def user_solves(request: Request, ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
     _visible_user(ctx, user_id, who)
     own = bool(who and who.user_id == user_id)
-    return ok(common.solves(ctx, t.Solve.user_id, user_id, _cutoff(request, who, own)))
+    return ok(common.solves(ctx, who, "user", user_id, _cutoff(request, who, own)))
 
 
 @router.get("/users/{user_id}/fails", summary="A user's wrong attempts (others see only the count)")
 def user_fails(ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
     _visible_user(ctx, user_id, who)
-    full = bool(who and (who.is_admin or who.user_id == user_id))
-    rows, count = common.fails(ctx, t.Submission.user_id, user_id, full)
+    full = bool(who and (who.can(Action.SUBMISSION_VIEW) or who.user_id == user_id))
+    rows, count = common.fails(ctx, who, "user", user_id, full)
     return ok(rows, meta={"count": count})
 
 
@@ -180,4 +242,4 @@ def user_fails(ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
 def user_awards(request: Request, ctx: CtxDep, who: MaybeUser, user_id: int) -> JSONResponse:
     _visible_user(ctx, user_id, who)
     own = bool(who and who.user_id == user_id)
-    return ok(common.awards(ctx, t.Award.user_id, user_id, _cutoff(request, who, own)))
+    return ok(common.awards(ctx, "user", user_id, _cutoff(request, who, own)))
