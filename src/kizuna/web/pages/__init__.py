@@ -8,6 +8,7 @@ from kizuna.web.pages import (
     admin,
     admin_accounts,
     admin_announcements,
+    admin_audit,
     admin_awards,
     admin_challenges,
     admin_pages,
@@ -40,6 +41,7 @@ for module in (
     admin_translations,
     admin_announcements,
     admin_pages,
+    admin_audit,
     site_pages,
 ):
     router.include_router(module.router)

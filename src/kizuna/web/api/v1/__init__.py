@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kizuna.web.api.v1 import (
+    audit,
     awards,
     challenges,
     event,
@@ -41,5 +42,6 @@ for module in (
     notifications,
     pages,
     event,
+    audit,
 ):
     router.include_router(module.router)
