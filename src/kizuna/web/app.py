@@ -24,6 +24,7 @@ from kizuna.services.event import get_event
 from kizuna.settings import Settings
 from kizuna.storage.db import Database
 from kizuna.web import errors
+from kizuna.web.live import LiveHub
 from kizuna.web.render import make_environment
 from kizuna.web.snapshots import Snapshots
 
@@ -143,7 +144,10 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The live stream's tailer: one per process (kizuna.web.live).
+        await _app.state.live.start()
         yield
+        await _app.state.live.stop()
         bus.close()
 
     app = FastAPI(
@@ -159,6 +163,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
+    app.state.live = LiveHub(ctx, app.state.snapshots)
     from kizuna.security import FileSigner
 
     app.state.file_signer = FileSigner(settings.secret_key)
@@ -166,8 +171,10 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
     from kizuna.web.api.v1 import router as api_router
     from kizuna.web.pages import router as pages_router
+    from kizuna.web.stream import router as stream_router
 
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(stream_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

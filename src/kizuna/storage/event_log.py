@@ -1,0 +1,114 @@
+"""Reading the stored event log (``events``) for the live stream.
+
+The unit of work appends; this module only reads: the events after an id in bounded batches (what a
+process's tailer does a few times a second), the most recent events after an id (a stream resuming
+with ``Last-Event-ID``), and the few rows those events name (accounts, announcements) looked up once
+per batch for every connection of the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from kizuna.storage import tables as t
+
+BATCH = 500
+
+
+def latest_id(s: Session) -> int:
+    """The id of the newest stored event (0 when the log is empty)."""
+    return int(s.scalar(select(func.max(t.EventLog.id))) or 0)
+
+
+def events_after(
+    s: Session, after_id: int, limit: int = BATCH, also: Collection[int] = ()
+) -> list[t.EventLog]:
+    """At most ``limit`` events with an id above ``after_id``, oldest first, plus those of the ids in
+    ``also`` that exist now (ids below ``after_id`` whose transactions committed late)."""
+    where: Any = t.EventLog.id > after_id
+    if also:
+        where = or_(where, t.EventLog.id.in_(sorted(also)))
+    return list(s.scalars(select(t.EventLog).where(where).order_by(t.EventLog.id).limit(limit)))
+
+
+def recent_after(
+    s: Session,
+    after_id: int,
+    limit: int,
+    audiences: Iterable[str] | None = None,
+    account_id: int | None = None,
+) -> list[t.EventLog]:
+    """The newest ``limit`` events with an id above ``after_id``, oldest first.
+
+    ``audiences`` (None: every audience) narrows the read to events of those audiences plus, with
+    ``account_id``, the ``account`` events of that account: a coarse pre-filter so that a player's
+    resume is not crowded out by staff events; callers still apply the per-viewer rules."""
+    stmt = select(t.EventLog).where(t.EventLog.id > after_id)
+    if audiences is not None:
+        allowed: list[Any] = [t.EventLog.audience.in_(sorted(set(audiences)))]
+        if account_id is not None:
+            allowed.append(and_(t.EventLog.audience == "account", t.EventLog.account_id == account_id))
+        stmt = stmt.where(or_(*allowed))
+    rows = list(s.scalars(stmt.order_by(t.EventLog.id.desc()).limit(limit)))
+    rows.reverse()
+    return rows
+
+
+@dataclass(frozen=True)
+class AccountName:
+    name: str
+    ranked: bool  # on the public scoreboard: not hidden, not banned (and, per user, a player)
+
+
+def account_names(s: Session, mode: str, ids: Collection[int]) -> dict[int, AccountName]:
+    """Names of the scoring accounts ``ids`` (teams in team mode, users otherwise); missing ids are
+    left out."""
+    if not ids:
+        return {}
+    out: dict[int, AccountName] = {}
+    if mode == "teams":
+        teams = select(t.Team.id, t.Team.name, t.Team.hidden, t.Team.banned).where(t.Team.id.in_(sorted(ids)))
+        for ident, name, hidden, banned in s.execute(teams):
+            out[int(ident)] = AccountName(name, not hidden and not banned)
+        return out
+    users = select(t.User.id, t.User.name, t.User.hidden, t.User.banned, t.User.role).where(
+        t.User.id.in_(sorted(ids))
+    )
+    for ident, name, hidden, banned, role in s.execute(users):
+        out[int(ident)] = AccountName(name, not hidden and not banned and role == "player")
+    return out
+
+
+def notifications(s: Session, ids: Collection[int]) -> dict[int, t.Notification]:
+    """The announcements ``ids`` that still exist."""
+    if not ids:
+        return {}
+    return {n.id: n for n in s.scalars(select(t.Notification).where(t.Notification.id.in_(sorted(ids))))}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What authorises a signed-in stream, as stored now."""
+
+    role: str
+    team_id: int | None
+    session_version: int
+    banned: bool
+
+
+def standings(s: Session, user_ids: Collection[int]) -> dict[int, Standing]:
+    """The stored role, team, session version and ban of each of ``user_ids`` that still exists."""
+    if not user_ids:
+        return {}
+    stmt = select(t.User.id, t.User.role, t.User.team_id, t.User.session_version, t.User.banned).where(
+        t.User.id.in_(sorted(user_ids))
+    )
+    return {
+        int(i): Standing(role, team_id, int(version or 0), bool(banned))
+        for i, role, team_id, version, banned in s.execute(stmt)
+    }

@@ -1,0 +1,477 @@
+"""The engine under ``GET /events``: one tailer per process reads the stored event log and fans new
+events out to this process's open streams.
+
+* The ``events`` table is the source of truth. The tailer remembers the last id it delivered and reads
+  the rows after it in bounded batches: when the bus wakes it (events committed in this process, or
+  in another replica through Redis pub/sub) and otherwise every ``poll_seconds`` — one cheap indexed
+  query per process, not per connection — so several workers on SQLite without Redis still deliver
+  within a second. A bus message carries nothing the tailer trusts; it only wakes it up.
+* On PostgreSQL ids are handed out before the transactions that carry them commit, so a smaller id
+  can appear after a larger one. Ids skipped over are remembered for ``gap_seconds`` and read again
+  with each batch, so such an event is still delivered (late, after the larger one).
+* Each batch is prepared once for every connection (:func:`LiveHub.prepare`): the state of the event
+  and of the challenges (from the snapshots), the names and announcements it refers to (one query).
+  Each connection has a bounded queue; a connection whose queue is full is closed (the browser
+  reconnects and resumes with ``Last-Event-ID``) and never holds the others up.
+* Signed-in streams are checked again every ``revalidate_seconds`` with one query for all of them: a
+  stream whose account was banned, logged out everywhere, moved or given another role is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from kizuna.domain.clock import Phase
+from kizuna.domain.events import Audience
+from kizuna.domain.live import LiveEvent, Viewer, World, visible_to
+from kizuna.domain.policy import Action
+from kizuna.i18n import LOCALES
+from kizuna.services.accounts import Principal
+from kizuna.services.context import Context
+from kizuna.services.event import clock_of
+from kizuna.services.translations import NOTIFICATION_TEXT
+from kizuna.storage import event_log
+from kizuna.storage import tables as t
+from kizuna.web.content import content_order, localized
+from kizuna.web.live_render import Announcement, Prepared
+from kizuna.web.snapshots import Snapshots, iso
+
+log = logging.getLogger(__name__)
+
+# Ids below the cursor remembered as possibly committing late, at most this many.
+MAX_GAPS = 1000
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """The stream's knobs (``app.state.live.settings``; tests shorten the intervals)."""
+
+    poll_seconds: float = 0.25  # how often the tailer reads the log when nothing wakes it
+    heartbeat_seconds: float = 15.0  # idle time before a ``: keep-alive`` comment
+    queue_limit: int = 256  # events waiting for one connection before it is closed as too slow
+    send_timeout: float = 10.0  # seconds one write may take before the connection is dropped
+    resume_limit: int = 1000  # most events a resuming stream is sent from the log
+    max_streams: int = 10_000  # open streams per process
+    per_account: int = 32  # open streams per signed-in account per process
+    revalidate_seconds: float = 30.0
+    gap_seconds: float = 30.0
+
+
+class StreamLimit(Exception):
+    """No more streams: ``status`` 503 (this process is full or stopping) or 429 (this account)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(eq=False)
+class Stream:
+    """One open ``GET /events`` connection: who watches, in which languages, and what waits."""
+
+    viewer: Viewer
+    locales: tuple[str, ...]
+    mode: str  # the event mode the viewer's account was worked out in
+    principal: Principal | None = None
+    via_token: bool = False
+    limit: int = 256
+    pending: deque[Prepared] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: str = ""  # why it was closed: "slow", "shutdown", "revoked", "mode", "gone"
+
+    def offer(self, item: Prepared) -> None:
+        if self.closed:
+            return
+        if len(self.pending) >= self.limit:
+            self.close("slow")
+            return
+        self.pending.append(item)
+        self.wake.set()
+
+    def close(self, why: str) -> None:
+        if not self.closed:
+            self.closed = why
+        self.wake.set()
+
+    async def take(self, timeout: float) -> list[Prepared] | None:
+        """What is waiting (maybe nothing, when closed), or None after ``timeout`` idle seconds."""
+        if not self.pending and not self.closed:
+            self.wake.clear()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self.wake.wait()
+            except TimeoutError:
+                return None
+        items = list(self.pending)
+        self.pending.clear()
+        return items
+
+
+@dataclass
+class _Batch:
+    ids: list[int]
+    prepared: list[Prepared]
+    mode: str
+    full: bool
+
+
+def to_live(row: t.EventLog) -> LiveEvent:
+    return LiveEvent(
+        id=int(row.id),
+        type=row.type,
+        data=dict(row.data or {}),
+        audience=row.audience,
+        account_id=row.account_id,
+        created_at=row.created_at,
+    )
+
+
+class LiveHub:
+    """This process's tailer and its open streams (``app.state.live``)."""
+
+    def __init__(self, ctx: Context, snapshots: Snapshots, settings: LiveSettings | None = None) -> None:
+        self.ctx = ctx
+        self.snapshots = snapshots
+        self.settings = settings or LiveSettings()
+        self.streams: set[Stream] = set()
+        self.cursor = 0  # the highest event id delivered
+        self.mode = "teams"
+        self._per_user: Counter[int] = Counter()
+        self._gaps: dict[int, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._restore_signals: Callable[[], None] | None = None
+        self._accepting = False
+        self._checked_at = 0.0
+
+    # --- lifecycle (the app's lifespan) ---------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._accepting and self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._wake = asyncio.Event()
+        # One thread for the tailer's reads: they never wait behind request handlers for a thread.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kizuna-live")
+        self.cursor, self.mode = await loop.run_in_executor(self._executor, self._position)
+        self._unsubscribe = self.ctx.bus.subscribe(self._on_bus)
+        self._task = loop.create_task(self._run(), name="kizuna-live-tailer")
+        self._checked_at = time.monotonic()
+        self._accepting = True
+
+        def stopping() -> None:
+            loop.call_soon_threadsafe(self.shutdown)
+
+        self._restore_signals = _chain_exit_signals(stopping)
+
+    def shutdown(self) -> None:
+        """Refuse new streams and end the open ones (the server is stopping: uvicorn waits for every
+        response to finish, and a stream never would by itself)."""
+        self._accepting = False
+        for stream in list(self.streams):
+            stream.close("shutdown")
+
+    async def stop(self) -> None:
+        if self._restore_signals is not None:
+            self._restore_signals()
+            self._restore_signals = None
+        self.shutdown()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def _position(self) -> tuple[int, str]:
+        with self.ctx.db.read() as s:
+            latest = event_log.latest_id(s)
+        return latest, self.snapshots.state().event.mode
+
+    def _on_bus(self, _event: Any) -> None:
+        # Called in whichever thread published (or the Redis listener): only wake the tailer.
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the process is stopping
+            loop.call_soon_threadsafe(wake.set)
+
+    # --- streams -----------------------------------------------------------------------------------
+
+    def open(
+        self, viewer: Viewer, locales: Sequence[str], principal: Principal | None, via_token: bool = False
+    ) -> Stream:
+        if not self.running or len(self.streams) >= self.settings.max_streams:
+            raise StreamLimit(503)
+        if principal is not None and self._per_user[principal.user_id] >= self.settings.per_account:
+            raise StreamLimit(429)
+        stream = Stream(
+            viewer,
+            tuple(locales) or ("en",),
+            self.mode,
+            principal,
+            via_token,
+            limit=self.settings.queue_limit,
+        )
+        self.streams.add(stream)
+        if principal is not None:
+            self._per_user[principal.user_id] += 1
+        return stream
+
+    def release(self, stream: Stream) -> None:
+        if stream in self.streams:
+            self.streams.discard(stream)
+            if stream.principal is not None:
+                self._per_user[stream.principal.user_id] -= 1
+                if self._per_user[stream.principal.user_id] <= 0:
+                    del self._per_user[stream.principal.user_id]
+
+    async def resume(self, stream: Stream, after_id: int) -> list[Prepared]:
+        """The stored events after ``after_id`` the stream's viewer may see (at most the newest
+        ``resume_limit`` of them), read in a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self._resume, stream.viewer, after_id)
+
+    def _resume(self, viewer: Viewer, after_id: int) -> list[Prepared]:
+        if viewer.can(Action.FEED_VIEW):
+            audiences: set[str] | None = None
+        elif viewer.can(Action.CHALLENGE_VIEW_ALL):
+            audiences = {Audience.PUBLIC, Audience.STAFF}
+        else:
+            audiences = {Audience.PUBLIC}
+        with self.ctx.db.read() as s:
+            rows = event_log.recent_after(
+                s, after_id, self.settings.resume_limit, audiences, viewer.account_id
+            )
+        if not rows:
+            return []
+        prepared, _mode = self.prepare(rows)
+        return [p for p in prepared if visible_to(p.event, viewer, p.world)]
+
+    # --- the tailer --------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.poll_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                more = await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the live stream could not read the event log; retrying")
+                await asyncio.sleep(max(1.0, self.settings.poll_seconds))
+                continue
+            if more:
+                self._wake.set()
+
+    async def tick(self) -> bool:
+        """Read and deliver what is new; True when there may be more to read at once."""
+        loop = asyncio.get_running_loop()
+        batch = await loop.run_in_executor(self._executor, self._read, self.cursor, tuple(self._gaps))
+        self._advance(batch.ids)
+        if batch.prepared:
+            self.mode = batch.mode
+            self._fan_out(batch.prepared, batch.mode)
+        now = time.monotonic()
+        if now - self._checked_at >= self.settings.revalidate_seconds:
+            self._checked_at = now
+            await self._revalidate(loop)
+        return batch.full
+
+    def _read(self, cursor: int, gaps: tuple[int, ...]) -> _Batch:
+        with self.ctx.db.read() as s:
+            rows = event_log.events_after(s, cursor, event_log.BATCH, also=gaps)
+        if not rows:
+            return _Batch([], [], self.mode, False)
+        prepared, mode = self.prepare(rows)
+        return _Batch([int(r.id) for r in rows], prepared, mode, len(rows) >= event_log.BATCH)
+
+    def _advance(self, ids: list[int]) -> None:
+        now = time.monotonic()
+        top = max([self.cursor, *ids])
+        seen = set(ids)
+        for missing in range(max(self.cursor + 1, top - MAX_GAPS), top):
+            if missing not in seen:
+                self._gaps[missing] = now + self.settings.gap_seconds
+        for ident in seen:
+            self._gaps.pop(ident, None)
+        self._gaps = {i: until for i, until in self._gaps.items() if until > now}
+        if len(self._gaps) > MAX_GAPS:
+            self._gaps = dict(sorted(self._gaps.items())[-MAX_GAPS:])
+        self.cursor = top
+
+    def _fan_out(self, prepared: list[Prepared], mode: str) -> None:
+        for stream in list(self.streams):
+            if stream.mode != mode:
+                stream.close("mode")  # its account was worked out for the other mode: reconnect
+        for item in prepared:
+            decided: dict[Viewer, bool] = {}
+            for stream in list(self.streams):
+                if stream.closed:
+                    continue
+                allowed = decided.get(stream.viewer)
+                if allowed is None:
+                    allowed = decided[stream.viewer] = visible_to(item.event, stream.viewer, item.world)
+                if allowed:
+                    stream.offer(item)
+
+    async def _revalidate(self, loop: asyncio.AbstractEventLoop) -> None:
+        users = {s.principal.user_id for s in self.streams if s.principal is not None}
+        if not users:
+            return
+        found = await loop.run_in_executor(self._executor, self._standings, users)
+        for stream in list(self.streams):
+            who = stream.principal
+            if who is None:
+                continue
+            now = found.get(who.user_id)
+            if (
+                now is None
+                or now.banned
+                or now.role != who.role
+                or now.team_id != who.team_id
+                or (not stream.via_token and now.session_version != who.session_version)
+            ):
+                stream.close("revoked")
+
+    def _standings(self, users: Iterable[int]) -> dict[int, event_log.Standing]:
+        with self.ctx.db.read() as s:
+            return event_log.standings(s, list(users))
+
+    # --- preparing a batch -------------------------------------------------------------------------
+
+    def prepare(self, rows: Sequence[t.EventLog]) -> tuple[list[Prepared], str]:
+        """Events with the names, texts and state of the world their readers need, looked up once
+        for all connections: the snapshots' cached challenge list and texts, and one read for the
+        accounts and announcements the events name. Announcements deleted since are left out."""
+        events = [to_live(r) for r in rows]
+        state = self.snapshots.state()
+        ev = state.event
+        clock = clock_of(ev)
+        now = self.ctx.now()
+        order = content_order(ev)
+        challenge_rows = self.snapshots.challenges(True, state).data
+        texts: dict[str, dict[int, dict[str, Any]]] = {}
+        if any(e.challenge_id is not None for e in events):
+            texts = {code: self.snapshots.challenge_texts(True, code, order, state) for code in LOCALES}
+
+        scoring: set[int] = set()
+        users: set[int] = set()
+        teams: set[int] = set()
+        notes: set[int] = set()
+        for e in events:
+            if e.type == "account_hidden":
+                ident = e.data.get("account_id")
+                if isinstance(ident, int):
+                    (users if e.data.get("kind") == "user" else teams).add(ident)
+                continue
+            scoring.update(i for i in (e.subject, e.account_id) if i is not None)
+            user = e.data.get("user_id")
+            if ev.mode == "teams" and e.type in ("solve", "submission") and isinstance(user, int):
+                users.add(user)
+            if e.type == "announcement" and isinstance(e.data.get("notification_id"), int):
+                notes.add(e.data["notification_id"])
+        with self.ctx.db.read() as s:
+            accounts = event_log.account_names(s, ev.mode, scoring)
+            user_names = event_log.account_names(s, "users", users)
+            team_names = event_log.account_names(s, "teams", teams)
+            announcements = event_log.notifications(s, notes)
+
+        world = World(
+            started=clock.phase(now) is not Phase.NOT_STARTED,
+            freeze_cutoff=clock.public_cutoff(now),
+            visible_challenges=frozenset(r["id"] for r in challenge_rows if r["state"] == "visible"),
+            public_accounts=frozenset(i for i, a in accounts.items() if a.ranked),
+        )
+        out: list[Prepared] = []
+        for e in events:
+            names: dict[str, dict[str, str]] = {code: {} for code in LOCALES}
+            if e.challenge_id is not None:
+                for code in LOCALES:
+                    found = texts.get(code, {}).get(e.challenge_id)
+                    if found is not None:
+                        names[code]["challenge"] = str(found["name"])
+            who = None
+            if e.type == "account_hidden":
+                table = user_names if e.data.get("kind") == "user" else team_names
+                who = table.get(e.data.get("account_id"))  # type: ignore[arg-type]
+            elif e.subject is not None:
+                who = accounts.get(e.subject)
+            member = user_names.get(e.data.get("user_id")) if ev.mode == "teams" else None  # type: ignore[arg-type]
+            for code in LOCALES:
+                if who is not None:
+                    names[code]["account"] = who.name
+                if member is not None and e.type in ("solve", "submission"):
+                    names[code]["user"] = member.name
+            item = Prepared(e, world, names)
+            if e.type == "announcement":
+                row = announcements.get(e.data.get("notification_id"))  # type: ignore[arg-type]
+                if row is None:
+                    continue
+                text = localized(row, NOTIFICATION_TEXT)
+                item.announcement = {
+                    code: Announcement(
+                        text.get("title", code, order).text,
+                        text.get("content", code, order).text,
+                        text.get("title", code, order).locale or code,
+                    )
+                    for code in LOCALES
+                }
+                item.announced_at = iso(row.date)
+            out.append(item)
+        return out, ev.mode
+
+
+def _chain_exit_signals(callback: Callable[[], None]) -> Callable[[], None] | None:
+    """Run ``callback`` too when the server is told to stop (SIGINT, SIGTERM), before the handler
+    the server installed (uvicorn's). Only in the main thread, and only over a Python handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous: dict[int, Any] = {}
+
+    def handler(sig: int, frame: FrameType | None) -> None:
+        callback()
+        before = previous.get(sig)
+        if callable(before):
+            before(sig, frame)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(sig)
+        if callable(current):
+            previous[sig] = current
+            signal.signal(sig, handler)
+
+    def restore() -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig, before in previous.items():
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, before)
+
+    return restore
