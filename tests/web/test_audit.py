@@ -362,3 +362,19 @@ def test_page_is_for_admins_only(client, make):
     login(client, "judy")
     assert client.get("/admin/audit").status_code == 403
     assert 'href="/admin/audit"' not in client.get("/admin/awards").text
+
+
+def test_targets_link_to_their_admin_page_while_they_exist():
+    from kizuna.storage.audit_queries import AuditRow
+    from kizuna.web.audit_labels import target_url
+
+    def row(action: str, kind: str, tid: str, after: dict[str, Any] | None = None) -> AuditRow:
+        return AuditRow(1, datetime(2025, 1, 1), 1, "root", "admin", action, kind, tid, None, after, "")
+
+    assert target_url(row("challenge.updated", "challenge", "7")) == "/admin/challenges/7"
+    assert target_url(row("challenge.deleted", "challenge", "7")) == ""
+    assert target_url(row("flag.created", "flag", "3", {"challenge_id": 7})) == "/admin/challenges/7"
+    assert target_url(row("account.hidden", "user", "5")) == "/admin/accounts/5"
+    assert target_url(row("token.created", "token", "9", {"user_id": 5})) == "/admin/accounts/5"
+    assert target_url(row("event.paused", "event", "1")) == "/admin/event/control"
+    assert target_url(row("something.new", "gadget", "1")) == ""

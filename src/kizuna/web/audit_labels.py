@@ -101,6 +101,9 @@ def target_url(row: AuditRow) -> str:
         values = row.after or row.before or {}
         challenge_id = values.get("challenge_id")
         return f"/admin/challenges/{challenge_id}" if isinstance(challenge_id, int) else ""
+    if kind == "token":
+        user_id = (row.after or row.before or {}).get("user_id")
+        return f"/admin/accounts/{user_id}" if isinstance(user_id, int) else ""
     if kind in ("page", "pages") and numeric:
         return f"/admin/pages/{tid}"
     if kind in ("announcement", "notifications"):
