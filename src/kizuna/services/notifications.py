@@ -66,4 +66,4 @@ def get_notification(ctx: Context, notification_id: int) -> t.Notification:
 
 
 def delete_notification(ctx: Context, notification_id: int) -> None:
-    delete_row(ctx, t.Notification, notification_id)
+    delete_row(ctx, t.Notification, notification_id, "announcement")

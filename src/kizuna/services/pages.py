@@ -177,7 +177,7 @@ def _audit_values(page: t.Page) -> dict[str, Any]:
 
 
 def delete_page(ctx: Context, page_id: int) -> None:
-    delete_row(ctx, t.Page, page_id)
+    delete_row(ctx, t.Page, page_id, "page")
 
 
 def get_page(ctx: Context, page_id: int) -> t.Page:
@@ -197,11 +197,12 @@ def listed_pages(ctx: Context) -> list[t.Page]:
         return list(q.order_by(t.Page.route))
 
 
-def page_for_reader(ctx: Context, route: str, is_admin: bool) -> t.Page:
-    """The page at ``route``; NotFound when there is none or it is a draft and the reader no admin.
+def page_for_reader(ctx: Context, route: str, drafts: bool) -> t.Page:
+    """The page at ``route``; NotFound when there is none or it is a draft and ``drafts`` is false
+    (the reader's role may not edit pages: ``Action.PAGE_EDIT``).
     Whether the reader must log in first (``auth_required``) is the caller's to check."""
     with ctx.db.read() as s:
         page = s.query(t.Page).filter(t.Page.route == route).first()
-    if page is None or (page.draft and not is_admin):
+    if page is None or (page.draft and not drafts):
         raise NotFound()
     return page

@@ -18,13 +18,12 @@ def get_row(ctx: Context, table: type[Row], row_id: int) -> Row:
     return row
 
 
-def delete_row(ctx: Context, table: type[object], row_id: int) -> None:
+def delete_row(ctx: Context, table: type[object], row_id: int, kind: str) -> None:
+    """Delete one row, audited as ``<kind>.deleted`` with ``kind`` as the target type."""
     with ctx.write() as uow:
         s = uow.session
         row = s.get(table, row_id)
         if row is None:
             raise NotFound()
-        # Audited as "<table>.deleted" (notifications, pages, flags, tags, hints, tokens …).
-        kind = str(getattr(table, "__tablename__", table.__name__))
         uow.audit(None, f"{kind}.deleted", kind, row_id)
         s.delete(row)

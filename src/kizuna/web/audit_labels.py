@@ -47,10 +47,10 @@ ACTION_LABELS: dict[str, str] = {
     "solution.updated": lazy("Solution changed"),
     "solution.deleted": lazy("Solution deleted"),
     "announcement.created": lazy("Announcement published"),
-    "notifications.deleted": lazy("Announcement deleted"),
+    "announcement.deleted": lazy("Announcement deleted"),
     "page.created": lazy("Custom page created"),
     "page.updated": lazy("Custom page changed"),
-    "pages.deleted": lazy("Custom page deleted"),
+    "page.deleted": lazy("Custom page deleted"),
     "token.created": lazy("Access token created for another account"),
     "token.deleted": lazy("Access token of another account deleted"),
     "event.settings_changed": lazy("Event settings changed"),
@@ -89,7 +89,7 @@ def target_url(row: AuditRow) -> str:
     """The admin page of the entry's target, or "" when it has none."""
     kind, tid = row.target_type, row.target_id
     numeric = tid.isascii() and tid.isdigit()
-    if row.action.endswith(".deleted") and kind in ("user", "team", "challenge", "page", "pages"):
+    if row.action.endswith(".deleted") and kind in ("user", "team", "challenge", "page"):
         return ""  # gone with the entry's action
     if kind == "user" and numeric:
         return f"/admin/accounts/{tid}"
@@ -104,9 +104,9 @@ def target_url(row: AuditRow) -> str:
     if kind == "token":
         user_id = (row.after or row.before or {}).get("user_id")
         return f"/admin/accounts/{user_id}" if isinstance(user_id, int) else ""
-    if kind in ("page", "pages") and numeric:
+    if kind == "page" and numeric:
         return f"/admin/pages/{tid}"
-    if kind in ("announcement", "notifications"):
+    if kind == "announcement":
         return "/admin/announcements"
     if kind == "award":
         return "/admin/awards"
