@@ -7,7 +7,7 @@ role and checks each answer against :data:`ROUTE_RULES` in ``kizuna.web.policy_t
 
 Roles (the glossary's names):
 
-- ``admin`` (管理者): everything, including roles and event settings.
+- ``admin`` (管理者): everything, including roles and event settings — except playing.
 - ``judge`` (審査員): sees every challenge (hidden included) and every submission, reviews
   answers, grants and revokes awards, posts and edits announcements.
 - ``marshal`` (進行係): sees the live activity feed and team rosters, posts announcements, hides an
@@ -16,7 +16,8 @@ Roles (the glossary's names):
   token, so ctfcli works); sees solve counts but never players' submissions.
 - ``player`` (参加者): plays. ``anonymous``: reads what is public.
 
-Staff roles (everyone but players and anonymous) do not score: they are not on the scoreboard.
+Staff roles (everyone but players and anonymous) do not score: they are not on the scoreboard, they
+unlock no hints, and a flag they send is only checked — nothing is stored (``services.submissions``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Action(StrEnum):
     VIEW_PUBLIC = "public.view"
     # Having an account: the account page, own tokens, own team.
     ACCOUNT_SELF = "account.self"
-    # Playing: the challenge board, submitting flags, unlocking hints.
+    # Playing: flags that are recorded and score, hint unlocks paid with points (players only).
     PLAY = "challenge.play"
     # Entering the staff area (/admin) at all; each page there asks for its own action too.
     STAFF_AREA = "staff.area"
@@ -86,8 +87,7 @@ _STAFF = _ACCOUNT | {Action.STAFF_AREA}
 PERMISSIONS: dict[str, frozenset[Action]] = {
     Role.ANONYMOUS: _EVERYONE,
     Role.PLAYER: _ACCOUNT | {Action.PLAY},
-    Role.AUTHOR: _STAFF
-    | {Action.CHALLENGE_VIEW_ALL, Action.CHALLENGE_EDIT, Action.CHALLENGE_SOLVE_COUNTS},
+    Role.AUTHOR: _STAFF | {Action.CHALLENGE_VIEW_ALL, Action.CHALLENGE_EDIT, Action.CHALLENGE_SOLVE_COUNTS},
     Role.MARSHAL: _STAFF
     | {
         Action.FEED_VIEW,
@@ -109,7 +109,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
         Action.ROSTER_VIEW,
         Action.SCOREBOARD_LIVE,
     },
-    Role.ADMIN: frozenset(Action),
+    Role.ADMIN: frozenset(Action) - {Action.PLAY},
 }
 
 
@@ -118,6 +118,11 @@ def can(role: str | None, action: Action | str) -> bool:
     beyond what anonymous may."""
     allowed = PERMISSIONS.get(role or Role.ANONYMOUS, PERMISSIONS[Role.ANONYMOUS])
     return Action(action) in allowed
+
+
+def roles_with(action: Action | str) -> tuple[str, ...]:
+    """The account roles allowed ``action``, most powerful first (for documentation and summaries)."""
+    return tuple(role for role in ACCOUNT_ROLES if Action(action) in PERMISSIONS[role])
 
 
 def is_staff(role: str | None) -> bool:

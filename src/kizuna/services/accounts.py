@@ -41,9 +41,7 @@ class Principal:
     time_zone: str = ""  # the account's chosen zone; "" = the browser's, else the event's
     address: str = ""  # the client's address, for the audit trail (set by the web layer)
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
+    # No ``is_admin``: what a role may do is the policy's to say (``can``), never a role name's.
 
     @property
     def is_staff(self) -> bool:
@@ -296,7 +294,7 @@ def delete_token(ctx: Context, token_id: int, actor: Principal) -> None:
     with ctx.write() as uow:
         s = uow.session
         token = s.get(t.Token, token_id)
-        if token is None or (token.user_id != actor.user_id and not actor.is_admin):
+        if token is None or (token.user_id != actor.user_id and not actor.can(Action.TOKEN_MANAGE)):
             raise NotFound()
         if token.user_id != actor.user_id:
             uow.audit(actor, "token.deleted", "token", token.id, before=_token_values(token))

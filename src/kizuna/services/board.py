@@ -3,11 +3,13 @@ detail, its solvers, and public team and user pages.
 
 Shared by the API and the pages so both apply the same rules:
 
-* Admins see every challenge; players see visible challenges whose prerequisites their account has
+* Staff whose role may view every challenge (``Action.CHALLENGE_VIEW_ALL``: admins, judges,
+  authors) see every challenge; players see visible challenges whose prerequisites their account has
   solved. A challenge with unmet prerequisites is left out, or — when its requirements say
   ``anonymize`` — listed as a locked "???" entry that reveals nothing (not even its category).
-* Nothing is shown to players before the event starts.
-* In team mode a player without a team has no account to play for (``TEAM_REQUIRED``).
+* Nothing is shown to players before the event starts (nor to staff who may not view every challenge).
+* In team mode a player without a team has no account to play for (``TEAM_REQUIRED``); staff need none.
+* Hidden and banned accounts exist only for staff who watch the rosters (``Action.ROSTER_VIEW``).
 * Public views honour the scoreboard freeze: solves after the cutoff are not listed.
 * An account's solves and wrong attempts leave out hidden challenges unless the reader's role may
   view every challenge (``Action.CHALLENGE_VIEW_ALL``), on the pages and in the API alike.
@@ -39,16 +41,16 @@ NO_TEXT = LocalizedText("")
 
 
 def viewer_account(mode: str, who: Principal) -> int | None:
-    """The account ``who`` plays for; admins may have none, players must (team mode: a team)."""
+    """The account ``who`` plays for; staff may have none, players must (team mode: a team)."""
     acct = account_id(mode, who.user_id, who.team_id)
-    if acct is None and not who.is_admin:
+    if acct is None and not who.is_staff:
         raise Forbidden(ErrorCode.TEAM_REQUIRED)
     return acct
 
 
 def ensure_started(ctx: Context, who: Principal, ev: t.Event) -> None:
-    """Players see no challenge before the start; admins always do."""
-    if not who.is_admin and clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
+    """Players see no challenge before the start; staff who may view every challenge always do."""
+    if not who.can(Action.CHALLENGE_VIEW_ALL) and clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
         raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
 
 
@@ -88,15 +90,15 @@ def category_text(category: str, names: dict[str, str]) -> LocalizedText:
     return LocalizedText.of(source, {"name": names[source]}, {c: {"name": n} for c, n in names.items()})
 
 
-def board_entries(rows: list[dict[str, Any]], solved: set[int], is_admin: bool) -> list[BoardEntry]:
+def board_entries(rows: list[dict[str, Any]], solved: set[int], view_all: bool) -> list[BoardEntry]:
     """The entries a viewer sees, from the challenge-list snapshot rows (already in board order)."""
     out: list[BoardEntry] = []
     for r in rows:
-        if r["state"] != "visible" and not is_admin:
+        if r["state"] != "visible" and not view_all:
             continue
         requirements = r["requirements"] or {}
         prereqs = set(requirements.get("prerequisites") or [])
-        if is_admin or prereqs <= solved:
+        if view_all or prereqs <= solved:
             out.append(
                 BoardEntry(
                     id=r["id"],
@@ -168,7 +170,8 @@ class ChallengeView:
 def challenge_view(ctx: Context, who: Principal, challenge_id: int, mode: str) -> ChallengeView:
     """A challenge as ``who`` may see it; NotFound when they may not (never revealing it exists)."""
     acct = viewer_account(mode, who)
-    ch = challenge_service.get_for_player(ctx, challenge_id, acct, who.is_admin)
+    view_all = who.can(Action.CHALLENGE_VIEW_ALL)
+    ch = challenge_service.get_for_player(ctx, challenge_id, acct, view_all)
     with ctx.db.read() as s:
         solved = repo.solved_ids(s, acct) if acct is not None else set()
         attempts = repo.counted_attempts(s, ch.id, acct) if acct is not None else 0
@@ -179,7 +182,7 @@ def challenge_view(ctx: Context, who: Principal, challenge_id: int, mode: str) -
         names = snapshot_queries.category_names(s).get(ch.category, {})
     hint_views = []
     for h in hints:
-        shown = who.is_admin or h.id in unlocked
+        shown = view_all or h.id in unlocked
         needed = set((h.requirements or {}).get("prerequisites") or [])
         hint_views.append(
             HintView(
@@ -408,11 +411,11 @@ class TeamPage:
 
 
 def team_page(ctx: Context, who: Principal | None, team_id: int, cutoff: datetime | None) -> TeamPage:
-    """A team's public page; hidden and banned teams exist only for admins."""
-    is_admin = bool(who and who.is_admin)
+    """A team's public page; hidden and banned teams exist only for staff who watch the rosters."""
+    moderator = bool(who and who.can(Action.ROSTER_VIEW))
     with ctx.db.read() as s:
         team = s.get(t.Team, team_id)
-        if team is None or ((team.hidden or team.banned) and not is_admin):
+        if team is None or ((team.hidden or team.banned) and not moderator):
             raise NotFound()
         members = [MemberView(m.id, m.name, m.id == team.captain_id) for m in team.members]
     return TeamPage(team, members, account_solves(ctx, who, "account", team.id, cutoff))
@@ -427,13 +430,13 @@ class UserPage:
 
 def user_page(ctx: Context, who: Principal | None, user_id: int, cutoff: datetime | None) -> UserPage:
     """A user's public page: their own solves (in team mode, the ones they made for their team)."""
-    is_admin = bool(who and who.is_admin)
+    moderator = bool(who and who.can(Action.ROSTER_VIEW))
     with ctx.db.read() as s:
         user = s.get(t.User, user_id)
-        if user is None or ((user.hidden or user.banned) and not is_admin):
+        if user is None or ((user.hidden or user.banned) and not moderator):
             raise NotFound()
         team = s.get(t.Team, user.team_id) if user.team_id else None
-        if team is not None and (team.hidden or team.banned) and not is_admin:
+        if team is not None and (team.hidden or team.banned) and not moderator:
             team = None
     return UserPage(user, team, account_solves(ctx, who, "user", user.id, cutoff))
 

@@ -285,8 +285,10 @@ class Access:
     listed: bool  # appears in the list (possibly anonymised)
 
 
-def access(ch: t.Challenge, solved: set[int], is_admin: bool) -> Access:
-    if is_admin:
+def access(ch: t.Challenge, solved: set[int], view_all: bool) -> Access:
+    """How a challenge shows to an account that solved ``solved``; ``view_all``: the reader's role
+    may view every challenge (``Action.CHALLENGE_VIEW_ALL``), hidden and locked ones included."""
+    if view_all:
         return Access(True, True)
     if ch.state != "visible":
         return Access(False, False)
@@ -296,11 +298,11 @@ def access(ch: t.Challenge, solved: set[int], is_admin: bool) -> Access:
     return Access(False, bool((ch.requirements or {}).get("anonymize")))
 
 
-def get_for_player(ctx: Context, challenge_id: int, account_id: int | None, is_admin: bool) -> t.Challenge:
+def get_for_player(ctx: Context, challenge_id: int, account_id: int | None, view_all: bool) -> t.Challenge:
     """The challenge if this account may see it; otherwise NotFound (never reveal that it exists)."""
     with ctx.db.read() as s:
         ch = s.get(t.Challenge, challenge_id)
         solved = repo.solved_ids(s, account_id) if account_id is not None else set()
-    if ch is None or not access(ch, solved, is_admin).visible:
+    if ch is None or not access(ch, solved, view_all).visible:
         raise NotFound()
     return ch

@@ -1,6 +1,8 @@
 """Hints: unlocking one costs its ``cost`` in points, recorded as a negative award so the scoreboard
 needs no special case. A hint's ``requirements.prerequisites`` lists hints that must be unlocked first.
 Players never see a hint's content before unlocking it (free hints included: unlocking is one click).
+Staff whose role may view every challenge see every hint; staff unlock nothing (they have no points
+to pay with: ``Action.PLAY`` is the players').
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
+from kizuna.domain.policy import Action
 from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.context import Context
@@ -23,23 +26,24 @@ def _visible_hint(s: object, hint_id: int, acct: int | None, who: Principal) -> 
         raise NotFound()
     ch = s.get(t.Challenge, hint.challenge_id)  # type: ignore[attr-defined]
     solved = repo.solved_ids(s, acct) if acct is not None else set()  # type: ignore[arg-type]
-    if ch is None or not challenge_service.access(ch, solved, who.is_admin).visible:
+    if ch is None or not challenge_service.access(ch, solved, who.can(Action.CHALLENGE_VIEW_ALL)).visible:
         raise NotFound()
     return hint
 
 
 def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
+    if not who.can(Action.PLAY):
+        raise Forbidden()
     with ctx.write() as uow:
         s = uow.session
         ev = repo.event(s)
-        if not who.is_admin:
-            phase = clock_of(ev).phase(ctx.now())
-            if phase is Phase.NOT_STARTED:
-                raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
-            if phase is Phase.ENDED:
-                raise Forbidden(ErrorCode.EVENT_ENDED)
-            if phase is Phase.PAUSED:
-                raise Forbidden(ErrorCode.EVENT_PAUSED)
+        phase = clock_of(ev).phase(ctx.now())
+        if phase is Phase.NOT_STARTED:
+            raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
+        if phase is Phase.ENDED:
+            raise Forbidden(ErrorCode.EVENT_ENDED)
+        if phase is Phase.PAUSED:
+            raise Forbidden(ErrorCode.EVENT_PAUSED)
         user = s.get(t.User, who.user_id)
         if user is None:
             raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
@@ -94,7 +98,8 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
 
 
 def hint_for_player(ctx: Context, who: Principal | None, hint_id: int) -> tuple[t.Hint, bool]:
-    """The hint and whether its content may be shown (unlocked by this account, or viewer is admin)."""
+    """The hint and whether its content may be shown (unlocked by this account, or the viewer's role
+    may view every challenge)."""
     with ctx.db.read() as s:
         ev = repo.event(s)
         if who is None:
@@ -102,7 +107,7 @@ def hint_for_player(ctx: Context, who: Principal | None, hint_id: int) -> tuple[
         user = s.get(t.User, who.user_id)
         acct = account_id(ev.mode, who.user_id, user.team_id if user else None)
         hint = _visible_hint(s, hint_id, acct, who)
-        if who.is_admin:
+        if who.can(Action.CHALLENGE_VIEW_ALL):
             return hint, True
         unlocked = repo.unlocked_hint_ids(s, acct) if acct is not None else set()
         needed = set((hint.requirements or {}).get("prerequisites") or [])

@@ -11,6 +11,10 @@ Order of checks, as a player would expect: event not started / ended (refused, n
 paused (refused), challenge not visible or locked (not found), already solved (told so, with whether
 this answer was right), rate limit (too many wrong answers in the last minute), max attempts, then
 the flags.
+
+Staff do not play (``Action.PLAY`` is the players'): an answer from a judge, marshal, author or admin
+is only checked against the flags of a challenge they may see — at any time, with no limits — and
+nothing is stored, so it never scores, counts as an attempt or reaches the activity feed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.flags import FlagSpec
+from kizuna.domain.policy import Action
 from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.context import Context
@@ -46,22 +51,40 @@ class AttemptResult:
     remaining: int | None = None
 
 
+def check_flag(ctx: Context, who: Principal, challenge_id: int, provided: str) -> AttemptResult:
+    """Whether ``provided`` is right, storing nothing: how staff try a challenge's flags."""
+    with ctx.db.read() as s:
+        ch = s.get(t.Challenge, challenge_id)
+        user = s.get(t.User, who.user_id)
+        acct = account_id(repo.event(s).mode, who.user_id, user.team_id if user else None)
+        solved = repo.solved_ids(s, acct) if acct is not None else set()
+        if ch is None or not challenge_service.access(ch, solved, who.can(Action.CHALLENGE_VIEW_ALL)).visible:
+            raise NotFound(field="challenge_id")
+        flags = [FlagSpec(f.type, f.content, f.data) for f in repo.flags_for(s, ch.id)]
+    correct = ctx.types.get(ch.type).attempt(flags, provided)
+    return AttemptResult("correct" if correct else "incorrect", "correct" if correct else "incorrect")
+
+
 def submit_flag(
     ctx: Context, who: Principal, challenge_id: int, provided: str, ip: str = "", preview: bool = False
 ) -> AttemptResult:
+    """A player's attempt, stored and scored. Staff answers are only checked (``check_flag``): that
+    is what CTFd's admin ``preview`` asks for, so ``preview`` changes nothing (a player's answer is
+    always recorded — a preview must never let a player try flags unrecorded and unlimited)."""
     provided = provided if isinstance(provided, str) else str(provided)
+    if not who.can(Action.PLAY):
+        return check_flag(ctx, who, challenge_id, provided)
     with ctx.write() as uow:
         s = uow.session
         ev = repo.event(s)
         now = ctx.now()
-        if not who.is_admin:
-            phase = clock_of(ev).phase(now)
-            if phase is Phase.NOT_STARTED:
-                raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
-            if phase is Phase.ENDED:
-                raise Forbidden(ErrorCode.EVENT_ENDED)
-            if phase is Phase.PAUSED:
-                return AttemptResult("paused", "paused", 403, {"name": ev.name})
+        phase = clock_of(ev).phase(now)
+        if phase is Phase.NOT_STARTED:
+            raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
+        if phase is Phase.ENDED:
+            raise Forbidden(ErrorCode.EVENT_ENDED)
+        if phase is Phase.PAUSED:
+            return AttemptResult("paused", "paused", 403, {"name": ev.name})
         user = s.get(t.User, who.user_id)
         if user is None:
             raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
@@ -72,13 +95,11 @@ def submit_flag(
             raise Forbidden(ErrorCode.ACCOUNT_BANNED)
         ch = s.get(t.Challenge, challenge_id)
         solved = repo.solved_ids(s, acct)
-        if ch is None or not challenge_service.access(ch, solved, who.is_admin).visible:
+        if ch is None or not challenge_service.access(ch, solved, False).visible:
             raise NotFound(field="challenge_id")
         ctype = ctx.types.get(ch.type)
         flags = [FlagSpec(f.type, f.content, f.data) for f in repo.flags_for(s, ch.id)]
         correct = ctype.attempt(flags, provided)
-        if preview and who.is_admin:
-            return AttemptResult("correct" if correct else "incorrect", "correct" if correct else "incorrect")
 
         def record(kind: str) -> t.Submission:
             sub = t.Submission(
@@ -114,14 +135,14 @@ def submit_flag(
             return AttemptResult(
                 "already_solved", "already_solved_correct" if correct else "already_solved_incorrect"
             )
-        if not who.is_admin and ctx.attempt_rate_limit > 0:
+        if ctx.attempt_rate_limit > 0:
             recent = repo.recent_wrong(s, acct, now - RATE_WINDOW)
             if recent >= ctx.attempt_rate_limit:
                 record("ratelimited")
                 return AttemptResult(
                     "ratelimited", "ratelimited", 429, {"seconds": int(RATE_WINDOW.total_seconds())}
                 )
-        if ch.max_attempts and not who.is_admin:
+        if ch.max_attempts:
             used = repo.counted_attempts(s, ch.id, acct)
             if used >= ch.max_attempts:
                 record("ratelimited")

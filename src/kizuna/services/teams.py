@@ -119,28 +119,31 @@ def leave_team(ctx: Context, user_id: int) -> None:
     remove_member(ctx, team_id, user_id)
 
 
-def new_invite(ctx: Context, team_id: int, actor_id: int, actor_is_admin: bool = False) -> str:
+def new_invite(ctx: Context, team_id: int, actor_id: int, manage_any: bool = False) -> str:
     """Replace the team's invite code (captain or admin); the old code stops working."""
     with ctx.write() as uow:
         s = uow.session
         team = s.get(t.Team, team_id)
         if team is None:
             raise NotFound()
-        if team.captain_id != actor_id and not actor_is_admin:
+        if team.captain_id != actor_id and not manage_any:
             raise Forbidden(ErrorCode.NOT_CAPTAIN)
         team.invite_code = new_invite_code()
         return team.invite_code
 
 
 def update_team(
-    ctx: Context, team_id: int, changes: dict[str, object], actor_id: int, actor_is_admin: bool
+    ctx: Context, team_id: int, changes: dict[str, object], actor_id: int, manage_any: bool
 ) -> t.Team:
+    """Change a team: its captain may rename it and pass the captaincy; ``manage_any`` (the actor's
+    role may manage every account: ``Action.ACCOUNT_MANAGE``) may change any team, hidden and banned
+    included."""
     with ctx.write() as uow:
         s = uow.session
         team = s.get(t.Team, team_id)
         if team is None:
             raise NotFound()
-        if not actor_is_admin and team.captain_id != actor_id:
+        if not manage_any and team.captain_id != actor_id:
             raise Forbidden(ErrorCode.NOT_CAPTAIN)
         before = {key: getattr(team, key) for key in AUDITED_FIELDS}
         if "name" in changes:
@@ -157,7 +160,7 @@ def update_team(
             if new_captain is None or new_captain.team_id != team.id:
                 raise DomainError(ErrorCode.VALUE_INVALID, field="captain_id")
             team.captain_id = new_captain.id
-        if actor_is_admin:
+        if manage_any:
             for flag in ("hidden", "banned"):
                 if flag in changes:
                     setattr(team, flag, bool(changes[flag]))

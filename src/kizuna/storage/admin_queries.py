@@ -152,9 +152,14 @@ def _clamp(page: int, total: int, per_page: int) -> int:
     return min(max(1, page), max(1, -(-total // per_page)))
 
 
-def challenge_rows(s: Session) -> list[ChallengeRow]:
-    """Every challenge in board order, with its number of solves (all accounts, hidden ones too)."""
-    solves = select(t.Solve.challenge_id, func.count().label("n")).group_by(t.Solve.challenge_id).subquery()
+def challenge_rows(s: Session, cutoff: datetime | None = None) -> list[ChallengeRow]:
+    """Every challenge in board order, with its number of solves (all accounts, hidden ones too;
+    with a ``cutoff`` — the scoreboard freeze, for staff who may not see the live board — only
+    the solves before it)."""
+    counted = select(t.Solve.challenge_id, func.count().label("n"))
+    if cutoff is not None:
+        counted = counted.where(t.Solve.date < cutoff)
+    solves = counted.group_by(t.Solve.challenge_id).subquery()
     stmt = (
         select(
             t.Challenge.id,

@@ -108,17 +108,25 @@ def require(action: Action) -> Callable[[Request], Principal]:
     return dependency
 
 
-def require_admin(request: Request) -> Principal:
-    principal = require_user(request)
-    if not principal.is_admin:
-        raise Forbidden()
-    return principal
-
-
 CtxDep = Annotated[Context, Depends(get_ctx)]
 MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
 User = Annotated[Principal, Depends(require_user)]
-Admin = Annotated[Principal, Depends(require_admin)]
+
+# One alias per policy action an API route asks for; ``kizuna.web.policy_table`` says which route
+# asks which, and ``tests/meta/test_policy_matrix.py`` checks every route against it.
+Player = Annotated[Principal, Depends(require(Action.PLAY))]
+ChallengeViewer = Annotated[Principal, Depends(require(Action.CHALLENGE_VIEW_ALL))]
+ChallengeEditor = Annotated[Principal, Depends(require(Action.CHALLENGE_EDIT))]
+SubmissionViewer = Annotated[Principal, Depends(require(Action.SUBMISSION_VIEW))]
+SubmissionEditor = Annotated[Principal, Depends(require(Action.SUBMISSION_EDIT))]
+AwardManager = Annotated[Principal, Depends(require(Action.AWARD_MANAGE))]
+AnnouncementPoster = Annotated[Principal, Depends(require(Action.ANNOUNCEMENT_POST))]
+AnnouncementEditor = Annotated[Principal, Depends(require(Action.ANNOUNCEMENT_EDIT))]
+PageEditor = Annotated[Principal, Depends(require(Action.PAGE_EDIT))]
+FeedViewer = Annotated[Principal, Depends(require(Action.FEED_VIEW))]
+RosterViewer = Annotated[Principal, Depends(require(Action.ROSTER_VIEW))]
+AccountManager = Annotated[Principal, Depends(require(Action.ACCOUNT_MANAGE))]
+EventAdmin = Annotated[Principal, Depends(require(Action.EVENT_SETTINGS))]
 
 
 async def verified_form(request: Request) -> dict[str, object]:

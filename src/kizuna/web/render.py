@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from kizuna.domain.policy import Action
 from kizuna.i18n import (
     BOTH,
     BOTH_SEPARATOR,
@@ -75,6 +76,8 @@ def make_environment() -> Environment:
     # The both-languages switch is labelled in every language, like the language names.
     env.globals["BOTH_LABEL"] = BOTH_SEPARATOR.join(gettext_in(code, BOTH_NAME) for code in LOCALES)
     env.globals["show"] = show
+    # Templates ask the policy too: {% if user.can(Action.ACCOUNT_MANAGE) %}…
+    env.globals["Action"] = Action
     env.globals["plain"] = plain
     site_content.install(env)
     return env

@@ -8,10 +8,11 @@ import re
 from datetime import datetime
 from types import SimpleNamespace
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES, gettext
 from kizuna.services import event
 from kizuna.services.event import clock_of, get_event, time_zones
@@ -22,7 +23,7 @@ from kizuna.web.content import content_order, localized
 from kizuna.web.deps import CtxDep
 from kizuna.web.messages import message_for
 from kizuna.web.pages import admin_columns as columns
-from kizuna.web.pages.admin_common import AdminPost, AdminView, checked, done, field_errors, page, text
+from kizuna.web.pages.admin_common import Gate, checked, done, field_errors, page, post_gate, text, view_gate
 from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
@@ -32,7 +33,7 @@ router = APIRouter()
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def dashboard(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def dashboard(request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.STAFF_AREA))) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:
@@ -121,14 +122,18 @@ def _event_errors(exc: DomainError, values: dict[str, str], texts: columns.Texts
 
 
 @router.get("/admin/event", response_class=HTMLResponse)
-def event_page(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def event_page(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.EVENT_SETTINGS))
+) -> Response:
     if gate.denied:
         return gate.denied
     return _event_page(request, _event_values(get_event(ctx)))
 
 
 @router.post("/admin/event", response_class=HTMLResponse)
-def save_event(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
+def save_event(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.EVENT_SETTINGS))
+) -> Response:
     """Save every setting at once; times typed in the form are UTC. On any error nothing is saved
     and the form comes back with what was typed."""
     if gate.denied:

@@ -1,38 +1,71 @@
-"""Admin pages for people: the account list with search, one account (name, email, role, hidden,
-banned, a new password), the team list and one team (rename, hidden, banned, members, delete)."""
+"""Staff pages for people: the account list with search, one account (name, email, role, hidden,
+banned, a new password), the team list and one team (rename, hidden, banned, members, delete).
+
+Marshals (``Action.ACCOUNT_HIDE``) open these pages to hide an account pending review, and see only
+that control; everything else about an account is for admins (``Action.ACCOUNT_MANAGE``, roles
+``Action.ROLE_CHANGE``). Hiding goes through ``services.moderation`` (audited, and shown on the live
+activity feed); the toggle's ``back=rosters`` brings a marshal back to the rosters."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
 from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
-from kizuna.i18n import gettext
-from kizuna.services import accounts, teams
+from kizuna.domain.policy import ACCOUNT_ROLES, Action
+from kizuna.i18n import gettext, lazy
+from kizuna.services import accounts, moderation, teams
 from kizuna.services.context import Context
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
 from kizuna.web.deps import CtxDep, login_session
+from kizuna.web.messages import message_for
 from kizuna.web.pages.admin_common import (
-    AdminPost,
-    AdminView,
+    Gate,
     done,
     field_errors,
     invalid_form,
     not_found,
     page,
     page_number,
+    post_gate,
     text,
+    view_gate,
 )
 from kizuna.web.pages.player_helpers import FormErrors
+from kizuna.web.render import render_error
 
 router = APIRouter()
 
 TOGGLES = ("hidden", "banned")
-USER_FIELDS = {"name": "name", "email": "email", "type": "role"}
+USER_FIELDS = {"name": "name", "email": "email", "type": "role", "role": "role"}
+ROLE_LABELS = {
+    "admin": lazy("Admin"),
+    "judge": lazy("Judge"),
+    "marshal": lazy("Marshal"),
+    "author": lazy("Author"),
+    "player": lazy("Player"),
+}
+
+
+def role_label(role: str) -> str:
+    """A role's name in the reader's language (an unknown one as stored)."""
+    return gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+def _forbidden(request: Request) -> Response:
+    return render_error(request, 403, message_for(Forbidden()))
+
+
+def _back(form: dict[str, object], own: str) -> str:
+    """Where a hide toggle returns: the rosters when it was used there, else the page it is on."""
+    return "/admin/rosters" if text(form, "back") == "rosters" else own
+
+
+HIDE_NOTICES = {True: "account_hidden", False: "account_shown"}
 
 
 def _toggle(form: dict[str, object]) -> tuple[str, bool] | None:
@@ -48,13 +81,18 @@ def _toggle(form: dict[str, object]) -> tuple[str, bool] | None:
 
 @router.get("/admin/accounts", response_class=HTMLResponse)
 def account_list(
-    request: Request, ctx: CtxDep, gate: AdminView, q: str = "", number: str = Query("", alias="page")
+    request: Request,
+    ctx: CtxDep,
+    gate: Gate = Depends(view_gate(Action.ACCOUNT_HIDE)),
+    q: str = "",
+    number: str = Query("", alias="page"),
 ) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:
         result = admin_queries.users_page(s, q, page_number(number))
-    return page(request, "admin/accounts.html", result=result, q=q)
+    labels = {role: role_label(role) for role in ACCOUNT_ROLES}
+    return page(request, "admin/accounts.html", result=result, q=q, role_labels=labels)
 
 
 def _account_page(
@@ -71,7 +109,6 @@ def _account_page(
         return not_found(request)
     shown: dict[str, Any] = {"name": row.name, "email": row.email or "", "role": row.role}
     shown.update(values or {})
-    role_labels = {"admin": gettext("Admin"), "player": gettext("Player")}
     return page(
         request,
         "admin/account.html",
@@ -79,14 +116,17 @@ def _account_page(
         account=row,
         values=shown,
         errors=errors or {},
-        role_options=[(role, role_labels.get(role, role)) for role in accounts.ROLES],
+        role_options=[(role, role_label(role)) for role in ACCOUNT_ROLES],
+        role_name=role_label(row.role),
         name_max=MAX_NAME_LENGTH,
         password_min=MIN_PASSWORD_LENGTH,
     )
 
 
 @router.get("/admin/accounts/{user_id}", response_class=HTMLResponse)
-def account_page(request: Request, ctx: CtxDep, user_id: int, gate: AdminView) -> Response:
+def account_page(
+    request: Request, ctx: CtxDep, user_id: int, gate: Gate = Depends(view_gate(Action.ACCOUNT_HIDE))
+) -> Response:
     if gate.denied:
         return gate.denied
     return _account_page(request, ctx, user_id)
@@ -97,14 +137,32 @@ def _self_lockout() -> FormErrors:
 
 
 @router.post("/admin/accounts/{user_id}", response_class=HTMLResponse)
-def save_account(request: Request, ctx: CtxDep, user_id: int, gate: AdminPost) -> Response:
+def save_account(
+    request: Request, ctx: CtxDep, user_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
+    """Save the name and email and, when it changed, the role (only admins may: ``ROLE_CHANGE``;
+    audited). A form without a role keeps it. Nothing is saved when the role cannot change."""
     if gate.denied:
         return gate.denied
+    who = gate.staff
     typed = {name: text(gate.form, name).strip() for name in ("name", "email", "role")}
-    if user_id == gate.admin.user_id and typed["role"] != "admin":
-        return _account_page(request, ctx, user_id, 400, {"role": _self_lockout()[""]}, typed)
+    with ctx.db.read() as s:
+        row = admin_queries.user_row(s, user_id)
+    if row is None:
+        return not_found(request)
+    role = typed["role"] or row.role
+    if role != row.role:
+        if not who.can(Action.ROLE_CHANGE):
+            return _forbidden(request)
+        if user_id == who.user_id:
+            return _account_page(request, ctx, user_id, 400, {"role": _self_lockout()[""]}, typed)
+        if role not in ACCOUNT_ROLES:
+            errors = {"role": message_for(DomainError(ErrorCode.VALUE_INVALID))}
+            return _account_page(request, ctx, user_id, 400, errors, typed)
     try:
-        accounts.update_user(ctx, user_id, {**typed, "email": typed["email"] or None})
+        accounts.update_user(ctx, user_id, {"name": typed["name"], "email": typed["email"] or None})
+        if role != row.role:
+            moderation.change_role(ctx, who, user_id, role)
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
@@ -113,24 +171,38 @@ def save_account(request: Request, ctx: CtxDep, user_id: int, gate: AdminPost) -
 
 
 @router.post("/admin/accounts/{user_id}/toggle", response_class=HTMLResponse)
-def toggle_account(request: Request, ctx: CtxDep, user_id: int, gate: AdminPost) -> Response:
+def toggle_account(
+    request: Request, ctx: CtxDep, user_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_HIDE))
+) -> Response:
+    """Hide or show the account (marshals and admins), or ban it or lift the ban (admins only)."""
     if gate.denied:
         return gate.denied
+    who = gate.staff
     change = _toggle(gate.form)
     if change is None:
         return _account_page(request, ctx, user_id, 400, invalid_form())
     name, value = change
-    if user_id == gate.admin.user_id and name == "banned" and value:
-        return _account_page(request, ctx, user_id, 400, _self_lockout())
+    if name == "banned":
+        if not who.can(Action.ACCOUNT_MANAGE):
+            return _forbidden(request)
+        if user_id == who.user_id and value:
+            return _account_page(request, ctx, user_id, 400, _self_lockout())
+        try:
+            accounts.update_user(ctx, user_id, {"banned": value})
+        except DomainError:
+            return not_found(request)
+        return done(request, f"/admin/accounts/{user_id}", "user_saved")
     try:
-        accounts.update_user(ctx, user_id, {name: value})
+        moderation.hide_account(ctx, who, "user", user_id, value)
     except DomainError:
         return not_found(request)
-    return done(request, f"/admin/accounts/{user_id}", "user_saved")
+    return done(request, _back(gate.form, f"/admin/accounts/{user_id}"), HIDE_NOTICES[value])
 
 
 @router.post("/admin/accounts/{user_id}/password", response_class=HTMLResponse)
-def set_password(request: Request, ctx: CtxDep, user_id: int, gate: AdminPost) -> Response:
+def set_password(
+    request: Request, ctx: CtxDep, user_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
     """Set a new password (for someone who lost theirs). Their sessions end; when an admin sets
     their own password this session carries on."""
     if gate.denied:
@@ -145,7 +217,7 @@ def set_password(request: Request, ctx: CtxDep, user_id: int, gate: AdminPost) -
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
         return _account_page(request, ctx, user_id, 400, field_errors(exc, {"password": "password"}))
-    if user_id == gate.admin.user_id:
+    if user_id == gate.staff.user_id:
         login_session(request, user)
     return done(request, f"/admin/accounts/{user_id}", "password_set")
 
@@ -154,7 +226,9 @@ def set_password(request: Request, ctx: CtxDep, user_id: int, gate: AdminPost) -
 
 
 @router.get("/admin/teams", response_class=HTMLResponse)
-def team_list(request: Request, ctx: CtxDep, gate: AdminView, q: str = "") -> Response:
+def team_list(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.ACCOUNT_HIDE)), q: str = ""
+) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:
@@ -190,19 +264,23 @@ def _team_page(
 
 
 @router.get("/admin/teams/{team_id}", response_class=HTMLResponse)
-def team_page(request: Request, ctx: CtxDep, team_id: int, gate: AdminView) -> Response:
+def team_page(
+    request: Request, ctx: CtxDep, team_id: int, gate: Gate = Depends(view_gate(Action.ACCOUNT_HIDE))
+) -> Response:
     if gate.denied:
         return gate.denied
     return _team_page(request, ctx, team_id)
 
 
 @router.post("/admin/teams/{team_id}", response_class=HTMLResponse)
-def rename_team(request: Request, ctx: CtxDep, team_id: int, gate: AdminPost) -> Response:
+def rename_team(
+    request: Request, ctx: CtxDep, team_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
     if gate.denied:
         return gate.denied
     name = text(gate.form, "name").strip()
     try:
-        teams.update_team(ctx, team_id, {"name": name}, gate.admin.user_id, actor_is_admin=True)
+        teams.update_team(ctx, team_id, {"name": name}, gate.staff.user_id, manage_any=True)
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
@@ -211,22 +289,34 @@ def rename_team(request: Request, ctx: CtxDep, team_id: int, gate: AdminPost) ->
 
 
 @router.post("/admin/teams/{team_id}/toggle", response_class=HTMLResponse)
-def toggle_team(request: Request, ctx: CtxDep, team_id: int, gate: AdminPost) -> Response:
-    """Hide a team from, or ban it from, the scoreboard (a banned team also cannot be joined)."""
+def toggle_team(
+    request: Request, ctx: CtxDep, team_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_HIDE))
+) -> Response:
+    """Hide a team pending review (marshals and admins), or ban it from the scoreboard (admins; a
+    banned team also cannot be joined)."""
     if gate.denied:
         return gate.denied
+    who = gate.staff
     change = _toggle(gate.form)
     if change is None:
         return _team_page(request, ctx, team_id, 400, invalid_form())
+    name, value = change
     try:
-        teams.update_team(ctx, team_id, {change[0]: change[1]}, gate.admin.user_id, actor_is_admin=True)
+        if name == "banned":
+            if not who.can(Action.ACCOUNT_MANAGE):
+                return _forbidden(request)
+            teams.update_team(ctx, team_id, {"banned": value}, who.user_id, manage_any=True)
+            return done(request, f"/admin/teams/{team_id}", "team_saved")
+        moderation.hide_account(ctx, who, "team", team_id, value)
     except DomainError:
         return not_found(request)
-    return done(request, f"/admin/teams/{team_id}", "team_saved")
+    return done(request, _back(gate.form, f"/admin/teams/{team_id}"), HIDE_NOTICES[value])
 
 
 @router.get("/admin/teams/{team_id}/delete", response_class=HTMLResponse)
-def confirm_delete_team(request: Request, ctx: CtxDep, team_id: int, gate: AdminView) -> Response:
+def confirm_delete_team(
+    request: Request, ctx: CtxDep, team_id: int, gate: Gate = Depends(view_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:
@@ -248,7 +338,9 @@ def confirm_delete_team(request: Request, ctx: CtxDep, team_id: int, gate: Admin
 
 
 @router.post("/admin/teams/{team_id}/delete", response_class=HTMLResponse)
-def delete_team(request: Request, ctx: CtxDep, team_id: int, gate: AdminPost) -> Response:
+def delete_team(
+    request: Request, ctx: CtxDep, team_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
     if gate.denied:
         return gate.denied
     try:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError
+from kizuna.domain.policy import Action
 from kizuna.domain.text import LocalizedText
 from kizuna.i18n import LOCALES, gettext
 from kizuna.services import notifications
@@ -20,7 +21,7 @@ from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep
 from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages import admin_texts
-from kizuna.web.pages.admin_common import AdminPost, AdminView, done, field_errors, not_found, page
+from kizuna.web.pages.admin_common import Gate, done, field_errors, not_found, page, post_gate, view_gate
 from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
@@ -64,14 +65,18 @@ def _page(
 
 
 @router.get(URL, response_class=HTMLResponse)
-def announcement_list(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def announcement_list(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.ANNOUNCEMENT_POST))
+) -> Response:
     if gate.denied:
         return gate.denied
     return _page(request, ctx)
 
 
 @router.post(URL, response_class=HTMLResponse)
-def create(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
+def create(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.ANNOUNCEMENT_POST))
+) -> Response:
     """Publish the announcement, its own language the event's if written, else the first written."""
     if gate.denied:
         return gate.denied
@@ -92,7 +97,12 @@ def create(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
 
 
 @router.get(URL + "/{notification_id}/delete", response_class=HTMLResponse)
-def confirm_delete(request: Request, ctx: CtxDep, notification_id: int, gate: AdminView) -> Response:
+def confirm_delete(
+    request: Request,
+    ctx: CtxDep,
+    notification_id: int,
+    gate: Gate = Depends(view_gate(Action.ANNOUNCEMENT_EDIT)),
+) -> Response:
     if gate.denied:
         return gate.denied
     try:
@@ -116,7 +126,12 @@ def confirm_delete(request: Request, ctx: CtxDep, notification_id: int, gate: Ad
 
 
 @router.post(URL + "/{notification_id}/delete", response_class=HTMLResponse)
-def delete(request: Request, ctx: CtxDep, notification_id: int, gate: AdminPost) -> Response:
+def delete(
+    request: Request,
+    ctx: CtxDep,
+    notification_id: int,
+    gate: Gate = Depends(post_gate(Action.ANNOUNCEMENT_EDIT)),
+) -> Response:
     if gate.denied:
         return gate.denied
     try:

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.policy import Action
 from kizuna.i18n import gettext
 from kizuna.services import awards
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.storage import admin_queries
 from kizuna.web.deps import CtxDep
-from kizuna.web.pages.admin_common import AdminPost, AdminView, done, field_errors, not_found, page, text
+from kizuna.web.pages.admin_common import (
+    Gate,
+    done,
+    field_errors,
+    not_found,
+    page,
+    post_gate,
+    text,
+    view_gate,
+)
 from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
@@ -64,7 +74,9 @@ def _awards_page(
 
 
 @router.get("/admin/awards", response_class=HTMLResponse)
-def award_list(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def award_list(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.AWARD_MANAGE))
+) -> Response:
     if gate.denied:
         return gate.denied
     return _awards_page(request, ctx)
@@ -94,7 +106,7 @@ def _parse(typed: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
 
 
 @router.post("/admin/awards", response_class=HTMLResponse)
-def grant(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
+def grant(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.AWARD_MANAGE))) -> Response:
     if gate.denied:
         return gate.denied
     typed = {name: text(gate.form, name).strip() for name in FIELDS}
@@ -112,7 +124,9 @@ def grant(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
 
 
 @router.post("/admin/awards/{award_id}/delete", response_class=HTMLResponse)
-def delete(request: Request, ctx: CtxDep, award_id: int, gate: AdminPost) -> Response:
+def delete(
+    request: Request, ctx: CtxDep, award_id: int, gate: Gate = Depends(post_gate(Action.AWARD_MANAGE))
+) -> Response:
     if gate.denied:
         return gate.denied
     try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import CASE_INSENSITIVE, EXACT, FLAG_TYPES
+from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES, gettext, locale_name
 from kizuna.services import challenges as service
 from kizuna.services import content
@@ -27,17 +28,18 @@ from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep
 from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages.admin_common import (
-    AdminPost,
-    AdminView,
     Form,
+    Gate,
     checked,
     done,
     field_errors,
     many,
     not_found,
     page,
+    post_gate,
     text,
     uploads,
+    view_gate,
 )
 from kizuna.web.pages.player_helpers import FormErrors
 
@@ -85,11 +87,15 @@ def _edit_url(challenge_id: int, section: str = "") -> str:
 
 
 @router.get("/admin/challenges", response_class=HTMLResponse)
-def challenge_list(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def challenge_list(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.CHALLENGE_VIEW_ALL))
+) -> Response:
     if gate.denied:
         return gate.denied
+    live = gate.staff.can(Action.SCOREBOARD_LIVE)
+    cutoff = None if live else request.app.state.snapshots.state().cutoff
     with ctx.db.read() as s:
-        rows = admin_queries.challenge_rows(s)
+        rows = admin_queries.challenge_rows(s, cutoff)
     return page(request, "admin/challenges.html", rows=rows)
 
 
@@ -278,14 +284,16 @@ def _default_locale(ctx: Context) -> str:
 
 
 @router.get("/admin/challenges/new", response_class=HTMLResponse)
-def new_page(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def new_page(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     return _new_form(request, ctx, {**NEW_VALUES, "locale": _default_locale(ctx)})
 
 
 @router.post("/admin/challenges/new", response_class=HTMLResponse)
-def create(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
+def create(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))) -> Response:
     if gate.denied:
         return gate.denied
     values, texts = _typed(gate.form, _default_locale(ctx))
@@ -340,14 +348,21 @@ def _edit_page(
 
 
 @router.get("/admin/challenges/{challenge_id}", response_class=HTMLResponse)
-def edit_page(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminView) -> Response:
+def edit_page(
+    request: Request,
+    ctx: CtxDep,
+    challenge_id: int,
+    gate: Gate = Depends(view_gate(Action.CHALLENGE_VIEW_ALL)),
+) -> Response:
     if gate.denied:
         return gate.denied
     return _edit_page(request, ctx, challenge_id)
 
 
 @router.post("/admin/challenges/{challenge_id}", response_class=HTMLResponse)
-def save(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
+def save(
+    request: Request, ctx: CtxDep, challenge_id: int, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:
@@ -395,7 +410,9 @@ def _delete_part(
 
 
 @router.post("/admin/challenges/{challenge_id}/flags", response_class=HTMLResponse)
-def add_flag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
+def add_flag(
+    request: Request, ctx: CtxDep, challenge_id: int, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     form = gate.form
@@ -421,7 +438,13 @@ def add_flag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) 
 
 
 @router.post("/admin/challenges/{challenge_id}/flags/{flag_id}/delete", response_class=HTMLResponse)
-def delete_flag(request: Request, ctx: CtxDep, challenge_id: int, flag_id: int, gate: AdminPost) -> Response:
+def delete_flag(
+    request: Request,
+    ctx: CtxDep,
+    challenge_id: int,
+    flag_id: int,
+    gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT)),
+) -> Response:
     return _delete_part(
         request, ctx, gate, challenge_id, t.Flag, flag_id, content.delete_flag, "flags", "flag_deleted"
     )
@@ -457,7 +480,9 @@ def _hint_failed(
 
 
 @router.post("/admin/challenges/{challenge_id}/hints", response_class=HTMLResponse)
-def add_hint(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
+def add_hint(
+    request: Request, ctx: CtxDep, challenge_id: int, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     """A new hint, in the challenge's original language and any other language typed."""
     if gate.denied:
         return gate.denied
@@ -480,7 +505,13 @@ def add_hint(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) 
 
 
 @router.post("/admin/challenges/{challenge_id}/hints/{hint_id}", response_class=HTMLResponse)
-def save_hint(request: Request, ctx: CtxDep, challenge_id: int, hint_id: int, gate: AdminPost) -> Response:
+def save_hint(
+    request: Request,
+    ctx: CtxDep,
+    challenge_id: int,
+    hint_id: int,
+    gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT)),
+) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:
@@ -499,14 +530,22 @@ def save_hint(request: Request, ctx: CtxDep, challenge_id: int, hint_id: int, ga
 
 
 @router.post("/admin/challenges/{challenge_id}/hints/{hint_id}/delete", response_class=HTMLResponse)
-def delete_hint(request: Request, ctx: CtxDep, challenge_id: int, hint_id: int, gate: AdminPost) -> Response:
+def delete_hint(
+    request: Request,
+    ctx: CtxDep,
+    challenge_id: int,
+    hint_id: int,
+    gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT)),
+) -> Response:
     return _delete_part(
         request, ctx, gate, challenge_id, t.Hint, hint_id, content.delete_hint, "hints", "hint_deleted"
     )
 
 
 @router.post("/admin/challenges/{challenge_id}/tags", response_class=HTMLResponse)
-def add_tag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
+def add_tag(
+    request: Request, ctx: CtxDep, challenge_id: int, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     value = text(gate.form, "tag_value")
@@ -521,14 +560,22 @@ def add_tag(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -
 
 
 @router.post("/admin/challenges/{challenge_id}/tags/{tag_id}/delete", response_class=HTMLResponse)
-def delete_tag(request: Request, ctx: CtxDep, challenge_id: int, tag_id: int, gate: AdminPost) -> Response:
+def delete_tag(
+    request: Request,
+    ctx: CtxDep,
+    challenge_id: int,
+    tag_id: int,
+    gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT)),
+) -> Response:
     return _delete_part(
         request, ctx, gate, challenge_id, t.Tag, tag_id, content.delete_tag, "tags", "tag_deleted"
     )
 
 
 @router.post("/admin/challenges/{challenge_id}/files", response_class=HTMLResponse)
-def upload_files(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
+def upload_files(
+    request: Request, ctx: CtxDep, challenge_id: int, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     """Store each chosen file. Files are read whole because the service hashes and writes them in
     one step; the size limit is checked there."""
     if gate.denied:
@@ -556,7 +603,13 @@ def upload_files(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPo
 
 
 @router.post("/admin/challenges/{challenge_id}/files/{file_id}/delete", response_class=HTMLResponse)
-def delete_file(request: Request, ctx: CtxDep, challenge_id: int, file_id: int, gate: AdminPost) -> Response:
+def delete_file(
+    request: Request,
+    ctx: CtxDep,
+    challenge_id: int,
+    file_id: int,
+    gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT)),
+) -> Response:
     return _delete_part(
         request, ctx, gate, challenge_id, t.File, file_id, content.delete_file, "files", "file_deleted"
     )
@@ -566,7 +619,9 @@ def delete_file(request: Request, ctx: CtxDep, challenge_id: int, file_id: int, 
 
 
 @router.get("/admin/challenges/{challenge_id}/delete", response_class=HTMLResponse)
-def confirm_delete(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminView) -> Response:
+def confirm_delete(
+    request: Request, ctx: CtxDep, challenge_id: int, gate: Gate = Depends(view_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:
@@ -588,7 +643,9 @@ def confirm_delete(request: Request, ctx: CtxDep, challenge_id: int, gate: Admin
 
 
 @router.post("/admin/challenges/{challenge_id}/delete", response_class=HTMLResponse)
-def delete(request: Request, ctx: CtxDep, challenge_id: int, gate: AdminPost) -> Response:
+def delete(
+    request: Request, ctx: CtxDep, challenge_id: int, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     try:

@@ -2,8 +2,8 @@
 placing domain errors next to the field that caused them.
 
 Every staff route takes ``gate: Gate = Depends(view_gate(Action.X))`` (GET) or
-``Depends(post_gate(Action.X))`` (POST), naming the policy action it needs (``AdminView`` and
-``AdminPost`` are the gates of admin-only pages). Anonymous visitors are sent to the login form,
+``Depends(post_gate(Action.X))`` (POST), naming the policy action it needs (the table of which
+route needs what is ``kizuna.web.policy_table``). Anonymous visitors are sent to the login form,
 signed-in accounts whose role may not get a 403 page, and only then is a posted form read and its
 CSRF token checked, so nothing about a form is processed for someone who may not use it.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -58,25 +58,25 @@ NOTICES: dict[str, str] = {
     "page_created": lazy("The page has been created."),
     "page_saved": lazy("The page has been saved."),
     "page_deleted": lazy("The page has been deleted."),
+    "account_hidden": lazy("The account has been hidden pending review."),
+    "account_shown": lazy("The account is shown on the scoreboard again."),
 }
 
 
 @dataclass(frozen=True)
 class Gate:
-    """The outcome of the admin check: either ``denied`` is the response to send, or ``who`` is an
-    admin and ``form`` holds the posted fields (CSRF already checked)."""
+    """The outcome of the policy check: either ``denied`` is the response to send, or ``who`` may
+    take the gate's action and ``form`` holds the posted fields (CSRF already checked)."""
 
     who: Principal | None
     denied: Response | None = None
     form: Form = field(default_factory=dict)
 
     @property
-    def admin(self) -> Principal:
+    def staff(self) -> Principal:
         """The signed-in staff member the gate let through."""
         assert self.who is not None and self.denied is None
         return self.who
-
-    staff = admin
 
 
 def check_gate(request: Request, action: Action) -> Gate:
@@ -110,13 +110,6 @@ def post_gate(action: Action) -> Callable[[Request], Awaitable[Gate]]:
 
     gate.__name__ = f"post_gate_{action.name.lower()}"
     return gate
-
-
-admin_view = view_gate(Action.EVENT_SETTINGS)
-admin_post = post_gate(Action.EVENT_SETTINGS)
-
-AdminView = Annotated[Gate, Depends(admin_view)]
-AdminPost = Annotated[Gate, Depends(admin_post)]
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.policy import Action
 from kizuna.i18n import gettext
 from kizuna.services import pages
 from kizuna.services.context import Context
@@ -20,8 +21,6 @@ from kizuna.web.deps import CtxDep
 from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages import admin_texts
 from kizuna.web.pages.admin_common import (
-    AdminPost,
-    AdminView,
     Form,
     Gate,
     checked,
@@ -29,7 +28,9 @@ from kizuna.web.pages.admin_common import (
     field_errors,
     not_found,
     page,
+    post_gate,
     text,
+    view_gate,
 )
 from kizuna.web.pages.player_helpers import FormErrors
 
@@ -44,7 +45,7 @@ def _edit_url(page_id: int) -> str:
 
 
 @router.get(URL, response_class=HTMLResponse)
-def page_list(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def page_list(request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.PAGE_EDIT))) -> Response:
     if gate.denied:
         return gate.denied
     rows = [
@@ -113,7 +114,7 @@ def _save(
 
 
 @router.get(URL + "/new", response_class=HTMLResponse)
-def new_page(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def new_page(request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.PAGE_EDIT))) -> Response:
     if gate.denied:
         return gate.denied
     values = {"route": "", "format": "markdown", **{name: False for name in pages.FLAGS}}
@@ -121,7 +122,7 @@ def new_page(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
 
 
 @router.post(URL + "/new", response_class=HTMLResponse)
-def create(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
+def create(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.PAGE_EDIT))) -> Response:
     if gate.denied:
         return gate.denied
     values, texts = _typed(gate.form, None)
@@ -142,7 +143,9 @@ def _open(request: Request, ctx: Context, page_id: int, gate: Gate) -> t.Page | 
 
 
 @router.get(URL + "/{page_id}", response_class=HTMLResponse)
-def edit_page(request: Request, ctx: CtxDep, page_id: int, gate: AdminView) -> Response:
+def edit_page(
+    request: Request, ctx: CtxDep, page_id: int, gate: Gate = Depends(view_gate(Action.PAGE_EDIT))
+) -> Response:
     p = _open(request, ctx, page_id, gate)
     if not isinstance(p, t.Page):
         return p
@@ -150,7 +153,9 @@ def edit_page(request: Request, ctx: CtxDep, page_id: int, gate: AdminView) -> R
 
 
 @router.post(URL + "/{page_id}", response_class=HTMLResponse)
-def save(request: Request, ctx: CtxDep, page_id: int, gate: AdminPost) -> Response:
+def save(
+    request: Request, ctx: CtxDep, page_id: int, gate: Gate = Depends(post_gate(Action.PAGE_EDIT))
+) -> Response:
     p = _open(request, ctx, page_id, gate)
     if not isinstance(p, t.Page):
         return p
@@ -168,7 +173,9 @@ def save(request: Request, ctx: CtxDep, page_id: int, gate: AdminPost) -> Respon
 
 
 @router.get(URL + "/{page_id}/delete", response_class=HTMLResponse)
-def confirm_delete(request: Request, ctx: CtxDep, page_id: int, gate: AdminView) -> Response:
+def confirm_delete(
+    request: Request, ctx: CtxDep, page_id: int, gate: Gate = Depends(view_gate(Action.PAGE_EDIT))
+) -> Response:
     p = _open(request, ctx, page_id, gate)
     if not isinstance(p, t.Page):
         return p
@@ -189,7 +196,9 @@ def confirm_delete(request: Request, ctx: CtxDep, page_id: int, gate: AdminView)
 
 
 @router.post(URL + "/{page_id}/delete", response_class=HTMLResponse)
-def delete(request: Request, ctx: CtxDep, page_id: int, gate: AdminPost) -> Response:
+def delete(
+    request: Request, ctx: CtxDep, page_id: int, gate: Gate = Depends(post_gate(Action.PAGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     try:

@@ -3,14 +3,15 @@ team, user and result."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kizuna.domain.policy import Action
 from kizuna.i18n import gettext
 from kizuna.services.event import get_event
 from kizuna.storage import admin_queries
 from kizuna.web.deps import CtxDep
-from kizuna.web.pages.admin_common import AdminView, optional_int, page, page_number
+from kizuna.web.pages.admin_common import Gate, optional_int, page, page_number, view_gate
 
 router = APIRouter()
 
@@ -28,7 +29,7 @@ def result_labels() -> dict[str, str]:
 def submission_list(
     request: Request,
     ctx: CtxDep,
-    gate: AdminView,
+    gate: Gate = Depends(view_gate(Action.SUBMISSION_VIEW)),
     challenge: str = "",
     account: str = "",
     user: str = "",

@@ -8,17 +8,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel.numbers import format_decimal
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES, current_locale, gettext, language_name, lazy, locale_name, ngettext
+from kizuna.services.accounts import Principal
 from kizuna.services.categories import rename_category_display
 from kizuna.services.context import Context
 from kizuna.storage import admin_queries
-from kizuna.web.deps import CtxDep
+from kizuna.web.deps import CtxDep, optional_principal
 from kizuna.web.pages import admin_columns as columns
-from kizuna.web.pages.admin_common import AdminPost, AdminView, done, field_errors, not_found, page, text
+from kizuna.web.pages.admin_common import (
+    Gate,
+    done,
+    field_errors,
+    not_found,
+    page,
+    post_gate,
+    text,
+    view_gate,
+)
 from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
@@ -81,13 +92,25 @@ def _link(gap: admin_queries.TranslationGap, anchors: dict[str, str]) -> str:
     return {"announcement": "/admin/announcements", "event": "/admin/event"}[gap.kind]
 
 
-def _row(gap: admin_queries.TranslationGap, anchors: dict[str, str]) -> Row:
+# Who may open each kind's page: the report links only what the reader may open.
+LINK_ACTIONS = {
+    "challenge": Action.CHALLENGE_EDIT,
+    "hint": Action.CHALLENGE_EDIT,
+    "category": Action.CHALLENGE_EDIT,
+    "page": Action.PAGE_EDIT,
+    "announcement": Action.ANNOUNCEMENT_POST,
+    "event": Action.EVENT_SETTINGS,
+}
+
+
+def _row(gap: admin_queries.TranslationGap, anchors: dict[str, str], who: Principal | None) -> Row:
     label = gap.label or (gettext("Hint %(number)s", number=gap.number) if gap.kind == "hint" else "")
     missing = [
         gettext("%(language)s: %(fields)s", language=locale_name(code), fields=columns.field_list(fields))
         for code, fields in gap.missing.items()
     ]
-    return Row(label or str(gap.key), _link(gap, anchors), missing, gap.challenge_name)
+    link = _link(gap, anchors) if who is not None and who.can(LINK_ACTIONS[gap.kind]) else ""
+    return Row(label or str(gap.key), link, missing, gap.challenge_name)
 
 
 def _report(
@@ -103,7 +126,7 @@ def _report(
     anchors = {form.category.name: form.anchor for form in forms}
     sections = []
     for kind, heading in KINDS.items():
-        rows = [_row(gap, anchors) for gap in gaps if gap.kind == kind]
+        rows = [_row(gap, anchors, optional_principal(request)) for gap in gaps if gap.kind == kind]
         if rows:
             sections.append((kind, gettext(heading), rows))
     counts = []
@@ -131,14 +154,16 @@ def _report(
 
 
 @router.get(URL, response_class=HTMLResponse)
-def report(request: Request, ctx: CtxDep, gate: AdminView) -> Response:
+def report(request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.CHALLENGE_EDIT))) -> Response:
     if gate.denied:
         return gate.denied
     return _report(request, ctx)
 
 
 @router.post(URL + "/categories", response_class=HTMLResponse)
-def save_category_names(request: Request, ctx: CtxDep, gate: AdminPost) -> Response:
+def save_category_names(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.CHALLENGE_EDIT))
+) -> Response:
     if gate.denied:
         return gate.denied
     with ctx.db.read() as s:

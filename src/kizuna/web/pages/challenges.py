@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.policy import Action
 from kizuna.i18n import gettext
 from kizuna.services import board, hints, submissions
 from kizuna.services.accounts import Principal
@@ -42,7 +43,8 @@ def challenge_board(request: Request, ctx: CtxDep) -> Response:
     ev = state.event
     phase = clock_of(ev).phase(ctx.now())
     page: dict[str, Any] = {"groups": [], "not_started": False, "team_required": False}
-    if phase is Phase.NOT_STARTED and not who.is_admin:
+    view_all = who.can(Action.CHALLENGE_VIEW_ALL)
+    if phase is Phase.NOT_STARTED and not view_all:
         page.update(not_started=True, start_times=in_zones(ev.start_at, time_zones(ev)))
         return render(request, "challenges.html", **page)
     try:
@@ -50,8 +52,8 @@ def challenge_board(request: Request, ctx: CtxDep) -> Response:
     except DomainError:
         page.update(team_required=True)
         return render(request, "challenges.html", **page)
-    rows = snaps.challenges(live=who.is_admin, state=state).data
-    entries = board.board_entries(rows, board.solved_ids(ctx, acct), who.is_admin)
+    rows = snaps.challenges(live=who.can(Action.SCOREBOARD_LIVE), state=state).data
+    entries = board.board_entries(rows, board.solved_ids(ctx, acct), view_all)
     page.update(groups=board.by_category(entries), notice=_phase_notice(phase))
     return render(request, "challenges.html", **page)
 
@@ -65,8 +67,9 @@ def _challenge_page(
     ev = state.event
     board.ensure_started(ctx, who, ev)
     view = board.challenge_view(ctx, who, challenge_id, ev.mode)
-    cutoff = None if who.is_admin else state.cutoff
-    counts = {r["id"]: r["solves"] for r in snaps.challenges(live=who.is_admin, state=state).data}
+    live = who.can(Action.SCOREBOARD_LIVE)
+    cutoff = None if live else state.cutoff
+    counts = {r["id"]: r["solves"] for r in snaps.challenges(live=live, state=state).data}
     signer = request.app.state.file_signer
     files = [
         {

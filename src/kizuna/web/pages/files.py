@@ -1,9 +1,9 @@
 """``/files/<location>``: challenge attachments, only for those who may see the challenge.
 
-Allowed: admins; a logged-in player (session or API token) whose account can see the challenge; or
-anyone holding a valid signed link (``?token=``, as the challenge detail hands out), provided the user
-it was signed for can still see the challenge. Everyone else gets 404, so a file's existence leaks
-nothing.
+Allowed: staff whose role may view every challenge (``Action.CHALLENGE_VIEW_ALL``); a logged-in
+player (session or API token) whose account can see the challenge; or anyone holding a valid signed
+link (``?token=``, as the challenge detail hands out), provided the user it was signed for can still
+see the challenge. Everyone else gets 404, so a file's existence leaks nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from kizuna.domain.errors import DomainError, NotFound
+from kizuna.domain.policy import Action, can
 from kizuna.services import challenges, content
 from kizuna.services.accounts import account_id
 from kizuna.services.event import get_event
@@ -28,7 +29,7 @@ def _may_see(ctx: CtxDep, user_id: int, challenge_id: int | None) -> bool:
         ch = s.get(t.Challenge, challenge_id) if challenge_id is not None else None
         if user is None or user.banned:
             return False
-        if user.role == "admin":
+        if can(user.role, Action.CHALLENGE_VIEW_ALL):
             return True
         if ch is None:
             return False

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kizuna.domain.clock import utc
+from kizuna.domain.policy import Action
 from kizuna.web.deps import optional_principal
 from kizuna.web.render import render
 
@@ -137,7 +138,7 @@ def board_context(request: Request, live: bool | None = None) -> dict[str, Any]:
     ctx = request.app.state.ctx
     if live is None:
         who = optional_principal(request)
-        live = bool(who and who.is_admin)
+        live = bool(who and who.can(Action.SCOREBOARD_LIVE))
     snaps = request.app.state.snapshots
     state = snaps.state()
     ev = state.event

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError
+from kizuna.domain.policy import Action
 from kizuna.services import pages
 from kizuna.services.translations import PAGE_TEXT
 from kizuna.web.content import localized
@@ -28,7 +29,7 @@ def announcement_list(request: Request, ctx: CtxDep) -> HTMLResponse:
 def custom_page(request: Request, ctx: CtxDep, route: str) -> Response:
     who = optional_principal(request)
     try:
-        page = pages.page_for_reader(ctx, route, who is not None and who.is_admin)
+        page = pages.page_for_reader(ctx, route, who is not None and who.can(Action.PAGE_EDIT))
     except DomainError as exc:
         return render_error(request, exc.status, message_for(exc))
     if page.auth_required and who is None:

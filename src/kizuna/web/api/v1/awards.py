@@ -8,19 +8,20 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import NotFound
+from kizuna.domain.policy import Action
 from kizuna.services import awards
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.accounts_common import award_shape
-from kizuna.web.api.v1.common import done, int_param, ok
-from kizuna.web.deps import Admin, CtxDep
+from kizuna.web.api.v1.common import done, int_param, ok, roles
+from kizuna.web.deps import AwardManager, CtxDep
 
 router = APIRouter(tags=["awards"])
 Payload = Annotated[dict[str, Any], Body()]
 
 
-@router.get("/awards", summary="Awards, optionally of one user or team (admin)")
+@router.get("/awards", summary=f"Awards, optionally of one user or team {roles(Action.AWARD_MANAGE)}")
 def list_awards(
-    ctx: CtxDep, who: Admin, user_id: int | None = None, team_id: int | None = None
+    ctx: CtxDep, who: AwardManager, user_id: int | None = None, team_id: int | None = None
 ) -> JSONResponse:
     with ctx.db.read() as s:
         q = s.query(t.Award)
@@ -31,8 +32,8 @@ def list_awards(
         return ok([award_shape(a) for a in q.order_by(t.Award.id)])
 
 
-@router.post("/awards", summary="Grant an award or a penalty (negative value) (admin)")
-def create_award(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+@router.post("/awards", summary=f"Grant an award or a penalty (negative value) {roles(Action.AWARD_MANAGE)}")
+def create_award(ctx: CtxDep, who: AwardManager, payload: Payload) -> JSONResponse:
     value = int_param(payload, "value")
     assert value is not None
     award = awards.grant_award(
@@ -48,8 +49,8 @@ def create_award(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
     return ok(award_shape(award))
 
 
-@router.get("/awards/{award_id}", summary="One award (admin)")
-def get_award(ctx: CtxDep, who: Admin, award_id: int) -> JSONResponse:
+@router.get("/awards/{award_id}", summary=f"One award {roles(Action.AWARD_MANAGE)}")
+def get_award(ctx: CtxDep, who: AwardManager, award_id: int) -> JSONResponse:
     with ctx.db.read() as s:
         award = s.get(t.Award, award_id)
     if award is None:
@@ -57,7 +58,7 @@ def get_award(ctx: CtxDep, who: Admin, award_id: int) -> JSONResponse:
     return ok(award_shape(award))
 
 
-@router.delete("/awards/{award_id}", summary="Delete an award (admin)")
-def delete_award(ctx: CtxDep, who: Admin, award_id: int) -> JSONResponse:
+@router.delete("/awards/{award_id}", summary=f"Delete an award {roles(Action.AWARD_MANAGE)}")
+def delete_award(ctx: CtxDep, who: AwardManager, award_id: int) -> JSONResponse:
     awards.delete_award(ctx, award_id)
     return done()

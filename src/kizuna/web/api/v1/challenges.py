@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.policy import Action
 from kizuna.i18n import current_locale
 from kizuna.markdown import render_markdown
 from kizuna.services import board, submissions
@@ -29,28 +30,34 @@ from kizuna.web.api.v1.common import (
     json_request,
     localized_fields,
     ok,
+    roles,
     tag_shape,
     when,
 )
 from kizuna.web.content import content_order, localized, resolve, with_category
-from kizuna.web.deps import Admin, CtxDep, User
+from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep, User
 from kizuna.web.messages import attempt_message
 
 router = APIRouter(tags=["challenges"])
 
 
-@router.get("/challenges", summary="List challenges (players: visible ones; admins: ?view=admin for all)")
+@router.get(
+    "/challenges",
+    summary="List challenges (players: visible ones; "
+    f"?view=admin for all of them {roles(Action.CHALLENGE_VIEW_ALL)})",
+)
 def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") -> Response:
     snaps = request.app.state.snapshots
     state = snaps.state()
-    admin_view = who.is_admin and view == "admin"
-    rows = snaps.challenges(live=who.is_admin, state=state).data
-    if admin_view:
+    view_all = who.can(Action.CHALLENGE_VIEW_ALL)
+    live = who.can(Action.SCOREBOARD_LIVE)
+    rows = snaps.challenges(live=live, state=state).data
+    if view_all and view == "admin":
         return ok([{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows])
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
-    entries = board.board_entries(rows, board.solved_ids(ctx, acct), who.is_admin)
-    texts = snaps.challenge_texts(who.is_admin, current_locale.get(), content_order(state.event), state)
+    entries = board.board_entries(rows, board.solved_ids(ctx, acct), view_all)
+    texts = snaps.challenge_texts(live, current_locale.get(), content_order(state.event), state)
     return ok(
         [
             {
@@ -96,17 +103,17 @@ def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str,
 
 @router.post(
     "/challenges",
-    summary="Create a challenge (admin)",
+    summary=f"Create a challenge {roles(Action.CHALLENGE_EDIT)}",
     openapi_extra=json_request(CHALLENGE_FIELDS, ("name",)),
 )
-async def create_challenge(request: Request, ctx: CtxDep, who: Admin) -> JSONResponse:
+async def create_challenge(request: Request, ctx: CtxDep, who: ChallengeEditor) -> JSONResponse:
     data = await json_body(request)
     ch = await run_in_threadpool(service.create_challenge, ctx, data)
     return ok(challenge_admin_shape(ch))
 
 
-@router.get("/challenges/types", summary="Challenge types (admin)")
-def challenge_types(ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.get("/challenges/types", summary=f"Challenge types {roles(Action.CHALLENGE_EDIT)}")
+def challenge_types(ctx: CtxDep, who: ChallengeEditor) -> JSONResponse:
     return ok(
         {
             name: {"id": name, "name": name, "templates": {}, "scripts": {}, "create": ""}
@@ -148,7 +155,8 @@ def get_challenge(
 ) -> JSONResponse:
     snaps = request.app.state.snapshots
     state = snaps.state()
-    if who.is_admin and view == "admin":
+    view_all = who.can(Action.CHALLENGE_VIEW_ALL)
+    if view_all and view == "admin":
         with ctx.db.read() as s:
             ch = s.get(t.Challenge, challenge_id)
             if ch is None:
@@ -180,10 +188,11 @@ def get_challenge(
     cv = board.challenge_view(ctx, who, challenge_id, state.event.mode)
     ch = cv.challenge
     signer = request.app.state.file_signer
-    counts = {r["id"]: r["solves"] for r in snaps.challenges(live=who.is_admin, state=state).data}
+    live = who.can(Action.SCOREBOARD_LIVE)
+    counts = {r["id"]: r["solves"] for r in snaps.challenges(live=live, state=state).data}
     order = content_order(state.event)
     data = challenge_admin_shape(ch)
-    if not who.is_admin:
+    if not view_all:
         for secret in ("requirements", "next_id"):
             data.pop(secret, None)
     texts = localized_fields(localized(ch, CHALLENGE_TEXT), CHALLENGE_TEXT, order)
@@ -219,17 +228,19 @@ def _player_hint(h: board.HintView, order: list[str]) -> dict[str, Any]:
 
 @router.patch(
     "/challenges/{challenge_id}",
-    summary="Update a challenge (admin)",
+    summary=f"Update a challenge {roles(Action.CHALLENGE_EDIT)}",
     openapi_extra=json_request(CHALLENGE_FIELDS),
 )
-async def update_challenge(request: Request, ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+async def update_challenge(
+    request: Request, ctx: CtxDep, who: ChallengeEditor, challenge_id: int
+) -> JSONResponse:
     data = await json_body(request)
     ch = await run_in_threadpool(service.update_challenge, ctx, challenge_id, data)
     return ok(challenge_admin_shape(ch))
 
 
-@router.delete("/challenges/{challenge_id}", summary="Delete a challenge (admin)")
-def delete_challenge(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+@router.delete("/challenges/{challenge_id}", summary=f"Delete a challenge {roles(Action.CHALLENGE_EDIT)}")
+def delete_challenge(ctx: CtxDep, who: ChallengeEditor, challenge_id: int) -> JSONResponse:
     service.delete_challenge(ctx, challenge_id)
     return done()
 
@@ -239,8 +250,8 @@ def challenge_solves(request: Request, ctx: CtxDep, who: User, challenge_id: int
     state = request.app.state.snapshots.state()
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
-    service.get_for_player(ctx, challenge_id, acct, who.is_admin)
-    cutoff = None if who.is_admin else state.cutoff
+    service.get_for_player(ctx, challenge_id, acct, who.can(Action.CHALLENGE_VIEW_ALL))
+    cutoff = None if who.can(Action.SCOREBOARD_LIVE) else state.cutoff
     kind = "teams" if state.event.mode == "teams" else "users"
     solved = board.solvers(ctx, challenge_id, state.event.mode, cutoff)
     return ok(
@@ -262,23 +273,29 @@ def _admin_challenge(ctx: Any, challenge_id: int) -> None:
             raise NotFound()
 
 
-@router.get("/challenges/{challenge_id}/flags", summary="A challenge's flags (admin)")
-def challenge_flags(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+@router.get(
+    "/challenges/{challenge_id}/flags", summary=f"A challenge's flags {roles(Action.CHALLENGE_VIEW_ALL)}"
+)
+def challenge_flags(ctx: CtxDep, who: ChallengeViewer, challenge_id: int) -> JSONResponse:
     _admin_challenge(ctx, challenge_id)
     with ctx.db.read() as s:
         return ok([flag_shape(f) for f in repo.flags_for(s, challenge_id)])
 
 
-@router.get("/challenges/{challenge_id}/tags", summary="A challenge's tags (admin)")
-def challenge_tags(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+@router.get(
+    "/challenges/{challenge_id}/tags", summary=f"A challenge's tags {roles(Action.CHALLENGE_VIEW_ALL)}"
+)
+def challenge_tags(ctx: CtxDep, who: ChallengeViewer, challenge_id: int) -> JSONResponse:
     _admin_challenge(ctx, challenge_id)
     with ctx.db.read() as s:
         rows = s.query(t.Tag).filter(t.Tag.challenge_id == challenge_id).order_by(t.Tag.id).all()
         return ok([tag_shape(x) for x in rows])
 
 
-@router.get("/challenges/{challenge_id}/topics", summary="A challenge's topics (admin)")
-def challenge_topics(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+@router.get(
+    "/challenges/{challenge_id}/topics", summary=f"A challenge's topics {roles(Action.CHALLENGE_VIEW_ALL)}"
+)
+def challenge_topics(ctx: CtxDep, who: ChallengeViewer, challenge_id: int) -> JSONResponse:
     _admin_challenge(ctx, challenge_id)
     with ctx.db.read() as s:
         rows = (
@@ -295,24 +312,31 @@ def challenge_topics(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse
         )
 
 
-@router.get("/challenges/{challenge_id}/hints", summary="A challenge's hints (admin)")
-def challenge_hints(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+@router.get(
+    "/challenges/{challenge_id}/hints", summary=f"A challenge's hints {roles(Action.CHALLENGE_VIEW_ALL)}"
+)
+def challenge_hints(ctx: CtxDep, who: ChallengeViewer, challenge_id: int) -> JSONResponse:
     _admin_challenge(ctx, challenge_id)
     with ctx.db.read() as s:
         rows = s.query(t.Hint).filter(t.Hint.challenge_id == challenge_id).order_by(t.Hint.id).all()
         return ok([hint_shape(h, True) for h in rows])
 
 
-@router.get("/challenges/{challenge_id}/files", summary="A challenge's files (admin)")
-def challenge_files(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+@router.get(
+    "/challenges/{challenge_id}/files", summary=f"A challenge's files {roles(Action.CHALLENGE_VIEW_ALL)}"
+)
+def challenge_files(ctx: CtxDep, who: ChallengeViewer, challenge_id: int) -> JSONResponse:
     _admin_challenge(ctx, challenge_id)
     with ctx.db.read() as s:
         rows = s.query(t.File).filter(t.File.challenge_id == challenge_id).order_by(t.File.id).all()
         return ok([file_shape(f) for f in rows])
 
 
-@router.get("/challenges/{challenge_id}/requirements", summary="A challenge's prerequisites (admin)")
-def challenge_requirements(ctx: CtxDep, who: Admin, challenge_id: int) -> JSONResponse:
+@router.get(
+    "/challenges/{challenge_id}/requirements",
+    summary=f"A challenge's prerequisites {roles(Action.CHALLENGE_VIEW_ALL)}",
+)
+def challenge_requirements(ctx: CtxDep, who: ChallengeViewer, challenge_id: int) -> JSONResponse:
     with ctx.db.read() as s:
         ch = s.get(t.Challenge, challenge_id)
         if ch is None:

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.policy import Action, roles_with
 from kizuna.domain.text import LocalizedText
 from kizuna.markdown import render_markdown
 from kizuna.services.translations import CHALLENGE_TEXT, HINT_TEXT
@@ -26,6 +27,11 @@ def ok(data: Any = _NO_DATA, status: int = 200, **extra: Any) -> JSONResponse:
         body["data"] = data
     body.update(extra)
     return JSONResponse(body, status_code=status)
+
+
+def roles(action: Action) -> str:
+    """The roles allowed ``action``, for a route's summary: "(admin, judge, author)"."""
+    return "(" + ", ".join(roles_with(action)) + ")"
 
 
 def done() -> JSONResponse:

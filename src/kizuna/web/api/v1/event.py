@@ -11,12 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
+from kizuna.domain.policy import Action
 from kizuna.services import event
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import localized_fields, ok, when
 from kizuna.web.content import content_order, localized
-from kizuna.web.deps import Admin, CtxDep, MaybeUser
+from kizuna.web.deps import CtxDep, EventAdmin, MaybeUser
 
 router = APIRouter(tags=["event"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -45,7 +46,7 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
 
 @router.get("/event", summary="The event's settings and phase (not_started, running, paused, ended)")
 def get_event(ctx: CtxDep, who: MaybeUser) -> JSONResponse:
-    return ok(_shape(ctx, event.get_event(ctx), bool(who and who.is_admin)))
+    return ok(_shape(ctx, event.get_event(ctx), bool(who and who.can(Action.EVENT_SETTINGS))))
 
 
 @router.patch(
@@ -53,5 +54,5 @@ def get_event(ctx: CtxDep, who: MaybeUser) -> JSONResponse:
     summary="Change the event's settings; times are ISO 8601, UTC when no offset; time_zones are IANA "
     "names; translations as for challenges (admin)",
 )
-def update_event(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+def update_event(ctx: CtxDep, who: EventAdmin, payload: Payload) -> JSONResponse:
     return ok(_shape(ctx, event.update_event(ctx, payload), True))

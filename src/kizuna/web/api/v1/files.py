@@ -11,10 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.policy import Action
 from kizuna.services import content
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, file_shape, ok
-from kizuna.web.deps import Admin, CtxDep
+from kizuna.web.api.v1.common import done, file_shape, ok, roles
+from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep
 
 router = APIRouter(tags=["files"])
 
@@ -38,8 +39,10 @@ UPLOAD_BODY = {
 }
 
 
-@router.get("/files", summary="Stored files, optionally of one type (admin)")
-def list_files(ctx: CtxDep, who: Admin, type: str = "", challenge_id: int | None = None) -> JSONResponse:
+@router.get("/files", summary=f"Stored files, optionally of one type {roles(Action.CHALLENGE_VIEW_ALL)}")
+def list_files(
+    ctx: CtxDep, who: ChallengeViewer, type: str = "", challenge_id: int | None = None
+) -> JSONResponse:
     with ctx.db.read() as s:
         q = s.query(t.File)
         if type:
@@ -49,8 +52,12 @@ def list_files(ctx: CtxDep, who: Admin, type: str = "", challenge_id: int | None
         return ok([file_shape(f) for f in q.order_by(t.File.id)])
 
 
-@router.post("/files", summary="Upload one or more files (admin, multipart)", openapi_extra=UPLOAD_BODY)
-async def upload_files(request: Request, ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.post(
+    "/files",
+    summary=f"Upload one or more files, multipart {roles(Action.CHALLENGE_EDIT)}",
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload_files(request: Request, ctx: CtxDep, who: ChallengeEditor) -> JSONResponse:
     form = await request.form()
     uploads = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
     if not uploads:
@@ -71,8 +78,8 @@ async def upload_files(request: Request, ctx: CtxDep, who: Admin) -> JSONRespons
     return ok(saved)
 
 
-@router.get("/files/{file_id}", summary="One stored file's record (admin)")
-def get_file(ctx: CtxDep, who: Admin, file_id: int) -> JSONResponse:
+@router.get("/files/{file_id}", summary=f"One stored file's record {roles(Action.CHALLENGE_VIEW_ALL)}")
+def get_file(ctx: CtxDep, who: ChallengeViewer, file_id: int) -> JSONResponse:
     with ctx.db.read() as s:
         row = s.get(t.File, file_id)
     if row is None:
@@ -80,7 +87,7 @@ def get_file(ctx: CtxDep, who: Admin, file_id: int) -> JSONResponse:
     return ok(file_shape(row))
 
 
-@router.delete("/files/{file_id}", summary="Delete a stored file (admin)")
-def delete_file(ctx: CtxDep, who: Admin, file_id: int) -> JSONResponse:
+@router.delete("/files/{file_id}", summary=f"Delete a stored file {roles(Action.CHALLENGE_EDIT)}")
+def delete_file(ctx: CtxDep, who: ChallengeEditor, file_id: int) -> JSONResponse:
     content.delete_file(ctx, file_id)
     return done()

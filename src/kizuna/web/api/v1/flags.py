@@ -9,23 +9,24 @@ from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import NotFound
 from kizuna.domain.flags import FLAG_TYPES
+from kizuna.domain.policy import Action
 from kizuna.services import content
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, flag_shape, ok
-from kizuna.web.deps import Admin, CtxDep
+from kizuna.web.api.v1.common import done, flag_shape, ok, roles
+from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep
 
 router = APIRouter(tags=["flags"])
 Payload = Annotated[dict[str, Any], Body()]
 
 
-@router.get("/flags", summary="Every flag (admin)")
-def list_flags(ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.get("/flags", summary=f"Every flag {roles(Action.CHALLENGE_VIEW_ALL)}")
+def list_flags(ctx: CtxDep, who: ChallengeViewer) -> JSONResponse:
     with ctx.db.read() as s:
         return ok([flag_shape(f) for f in s.query(t.Flag).order_by(t.Flag.id)])
 
 
-@router.post("/flags", summary="Add a flag to a challenge (admin)")
-def create_flag(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+@router.post("/flags", summary=f"Add a flag to a challenge {roles(Action.CHALLENGE_EDIT)}")
+def create_flag(ctx: CtxDep, who: ChallengeEditor, payload: Payload) -> JSONResponse:
     flag = content.create_flag(
         ctx,
         payload.get("challenge_id", payload.get("challenge")),
@@ -36,13 +37,13 @@ def create_flag(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
     return ok(flag_shape(flag))
 
 
-@router.get("/flags/types", summary="Flag types (admin)")
-def flag_types(who: Admin) -> JSONResponse:
+@router.get("/flags/types", summary=f"Flag types {roles(Action.CHALLENGE_EDIT)}")
+def flag_types(who: ChallengeEditor) -> JSONResponse:
     return ok({name: {"name": name, "templates": {}} for name in FLAG_TYPES})
 
 
-@router.get("/flags/types/{name}", summary="One flag type (admin)")
-def flag_type(who: Admin, name: str) -> JSONResponse:
+@router.get("/flags/types/{name}", summary=f"One flag type {roles(Action.CHALLENGE_EDIT)}")
+def flag_type(who: ChallengeEditor, name: str) -> JSONResponse:
     if name not in FLAG_TYPES:
         raise NotFound()
     return ok({"name": name, "templates": {}})
@@ -56,17 +57,17 @@ def _flag(ctx: Any, flag_id: int) -> t.Flag:
     return flag
 
 
-@router.get("/flags/{flag_id}", summary="One flag (admin)")
-def get_flag(ctx: CtxDep, who: Admin, flag_id: int) -> JSONResponse:
+@router.get("/flags/{flag_id}", summary=f"One flag {roles(Action.CHALLENGE_VIEW_ALL)}")
+def get_flag(ctx: CtxDep, who: ChallengeViewer, flag_id: int) -> JSONResponse:
     return ok(flag_shape(_flag(ctx, flag_id)))
 
 
-@router.patch("/flags/{flag_id}", summary="Change a flag (admin)")
-def update_flag(ctx: CtxDep, who: Admin, flag_id: int, payload: Payload) -> JSONResponse:
+@router.patch("/flags/{flag_id}", summary=f"Change a flag {roles(Action.CHALLENGE_EDIT)}")
+def update_flag(ctx: CtxDep, who: ChallengeEditor, flag_id: int, payload: Payload) -> JSONResponse:
     return ok(flag_shape(content.update_flag(ctx, flag_id, payload)))
 
 
-@router.delete("/flags/{flag_id}", summary="Delete a flag (admin)")
-def delete_flag(ctx: CtxDep, who: Admin, flag_id: int) -> JSONResponse:
+@router.delete("/flags/{flag_id}", summary=f"Delete a flag {roles(Action.CHALLENGE_EDIT)}")
+def delete_flag(ctx: CtxDep, who: ChallengeEditor, flag_id: int) -> JSONResponse:
     content.delete_flag(ctx, flag_id)
     return done()

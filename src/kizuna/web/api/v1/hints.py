@@ -8,12 +8,13 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.policy import Action
 from kizuna.services import content, hints
 from kizuna.services.event import get_event
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, hint_shape, int_param, ok, when
+from kizuna.web.api.v1.common import done, hint_shape, int_param, ok, roles, when
 from kizuna.web.content import content_order
-from kizuna.web.deps import Admin, CtxDep, User
+from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep, Player, SubmissionViewer, User
 
 router = APIRouter(tags=["hints"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -23,14 +24,14 @@ def _full(h: t.Hint) -> dict[str, Any]:
     return hint_shape(h, True)
 
 
-@router.get("/hints", summary="Every hint with its content (admin)")
-def list_hints(ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.get("/hints", summary=f"Every hint with its content {roles(Action.CHALLENGE_VIEW_ALL)}")
+def list_hints(ctx: CtxDep, who: ChallengeViewer) -> JSONResponse:
     with ctx.db.read() as s:
         return ok([_full(h) for h in s.query(t.Hint).order_by(t.Hint.id)])
 
 
-@router.post("/hints", summary="Add a hint to a challenge (admin)")
-def create_hint(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+@router.post("/hints", summary=f"Add a hint to a challenge {roles(Action.CHALLENGE_EDIT)}")
+def create_hint(ctx: CtxDep, who: ChallengeEditor, payload: Payload) -> JSONResponse:
     hint = content.create_hint(
         ctx,
         payload.get("challenge_id", payload.get("challenge")),
@@ -43,19 +44,22 @@ def create_hint(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
     return ok(_full(hint))
 
 
-@router.get("/hints/{hint_id}", summary="One hint; its content only once unlocked (or for admins)")
+@router.get(
+    "/hints/{hint_id}",
+    summary=f"One hint; its content once unlocked, always {roles(Action.CHALLENGE_VIEW_ALL)}",
+)
 def get_hint(ctx: CtxDep, who: User, hint_id: int) -> JSONResponse:
     hint, shown = hints.hint_for_player(ctx, who, hint_id)
     return ok(hint_shape(hint, shown, content_order(get_event(ctx))))
 
 
-@router.patch("/hints/{hint_id}", summary="Change a hint (admin)")
-def update_hint(ctx: CtxDep, who: Admin, hint_id: int, payload: Payload) -> JSONResponse:
+@router.patch("/hints/{hint_id}", summary=f"Change a hint {roles(Action.CHALLENGE_EDIT)}")
+def update_hint(ctx: CtxDep, who: ChallengeEditor, hint_id: int, payload: Payload) -> JSONResponse:
     return ok(_full(content.update_hint(ctx, hint_id, payload)))
 
 
-@router.delete("/hints/{hint_id}", summary="Delete a hint (admin)")
-def delete_hint(ctx: CtxDep, who: Admin, hint_id: int) -> JSONResponse:
+@router.delete("/hints/{hint_id}", summary=f"Delete a hint {roles(Action.CHALLENGE_EDIT)}")
+def delete_hint(ctx: CtxDep, who: ChallengeEditor, hint_id: int) -> JSONResponse:
     content.delete_hint(ctx, hint_id)
     return done()
 
@@ -71,14 +75,14 @@ def _unlock_shape(u: t.Unlock) -> dict[str, Any]:
     }
 
 
-@router.get("/unlocks", summary="Every unlock (admin)")
-def list_unlocks(ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.get("/unlocks", summary=f"Every unlock {roles(Action.SUBMISSION_VIEW)}")
+def list_unlocks(ctx: CtxDep, who: SubmissionViewer) -> JSONResponse:
     with ctx.db.read() as s:
         return ok([_unlock_shape(u) for u in s.query(t.Unlock).order_by(t.Unlock.id)])
 
 
-@router.post("/unlocks", summary="Unlock a hint, paying its cost in points")
-def unlock(ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
+@router.post("/unlocks", summary=f"Unlock a hint, paying its cost in points {roles(Action.PLAY)}")
+def unlock(ctx: CtxDep, who: Player, payload: Payload) -> JSONResponse:
     if (payload.get("type") or "hints") != "hints":
         raise DomainError(ErrorCode.VALUE_INVALID, field="type")
     target = int_param(payload, "target")

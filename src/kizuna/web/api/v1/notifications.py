@@ -10,15 +10,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse, Response
 
+from kizuna.domain.policy import Action
 from kizuna.markdown import render_markdown
 from kizuna.services import notifications
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.services.translations import NOTIFICATION_TEXT
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, localized_fields, ok, when
+from kizuna.web.api.v1.common import done, localized_fields, ok, roles, when
 from kizuna.web.content import content_order, localized
-from kizuna.web.deps import Admin, CtxDep
+from kizuna.web.deps import AnnouncementEditor, AnnouncementPoster, CtxDep
 
 router = APIRouter(tags=["notifications"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -52,8 +53,8 @@ def count_notifications(ctx: CtxDep, since_id: int | None = None) -> Response:
     return Response(headers={"Result-Count": str(len(notifications.latest(ctx, since_id=since_id)))})
 
 
-@router.post("/notifications", summary="Announce something to everyone (admin)")
-def create_notification(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+@router.post("/notifications", summary=f"Announce something to everyone {roles(Action.ANNOUNCEMENT_POST)}")
+def create_notification(ctx: CtxDep, who: AnnouncementPoster, payload: Payload) -> JSONResponse:
     row = notifications.announce(
         ctx,
         str(payload.get("title") or ""),
@@ -68,7 +69,9 @@ def get_notification(ctx: CtxDep, notification_id: int) -> JSONResponse:
     return ok(_shape(notifications.get_notification(ctx, notification_id), _order(ctx)))
 
 
-@router.delete("/notifications/{notification_id}", summary="Delete an announcement (admin)")
-def delete_notification(ctx: CtxDep, who: Admin, notification_id: int) -> JSONResponse:
+@router.delete(
+    "/notifications/{notification_id}", summary=f"Delete an announcement {roles(Action.ANNOUNCEMENT_EDIT)}"
+)
+def delete_notification(ctx: CtxDep, who: AnnouncementEditor, notification_id: int) -> JSONResponse:
     notifications.delete_notification(ctx, notification_id)
     return done()

@@ -12,12 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from kizuna.domain.policy import Action
 from kizuna.services import pages
 from kizuna.services.translations import PAGE_TEXT
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, json_body, json_request, ok, stored_translations
+from kizuna.web.api.v1.common import done, json_body, json_request, ok, roles, stored_translations
 from kizuna.web.content import localized
-from kizuna.web.deps import Admin, CtxDep
+from kizuna.web.deps import CtxDep, PageEditor
 
 router = APIRouter(tags=["pages"])
 
@@ -49,33 +50,37 @@ def page_shape(p: t.Page) -> dict[str, Any]:
     }
 
 
-@router.get("/pages", summary="Every custom page (admin)")
-def list_pages(ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.get("/pages", summary=f"Every custom page {roles(Action.PAGE_EDIT)}")
+def list_pages(ctx: CtxDep, who: PageEditor) -> JSONResponse:
     return ok([page_shape(p) for p in pages.all_pages(ctx)])
 
 
 @router.post(
-    "/pages", summary="Create a custom page (admin)", openapi_extra=json_request(PAGE_FIELDS, ("route",))
+    "/pages",
+    summary=f"Create a custom page {roles(Action.PAGE_EDIT)}",
+    openapi_extra=json_request(PAGE_FIELDS, ("route",)),
 )
-async def create_page(request: Request, ctx: CtxDep, who: Admin) -> JSONResponse:
+async def create_page(request: Request, ctx: CtxDep, who: PageEditor) -> JSONResponse:
     data = await json_body(request)
     return ok(page_shape(await run_in_threadpool(pages.create_page, ctx, data)))
 
 
-@router.get("/pages/{page_id}", summary="One custom page (admin)")
-def get_page(ctx: CtxDep, who: Admin, page_id: int) -> JSONResponse:
+@router.get("/pages/{page_id}", summary=f"One custom page {roles(Action.PAGE_EDIT)}")
+def get_page(ctx: CtxDep, who: PageEditor, page_id: int) -> JSONResponse:
     return ok(page_shape(pages.get_page(ctx, page_id)))
 
 
 @router.patch(
-    "/pages/{page_id}", summary="Change a custom page (admin)", openapi_extra=json_request(PAGE_FIELDS)
+    "/pages/{page_id}",
+    summary=f"Change a custom page {roles(Action.PAGE_EDIT)}",
+    openapi_extra=json_request(PAGE_FIELDS),
 )
-async def update_page(request: Request, ctx: CtxDep, who: Admin, page_id: int) -> JSONResponse:
+async def update_page(request: Request, ctx: CtxDep, who: PageEditor, page_id: int) -> JSONResponse:
     data = await json_body(request)
     return ok(page_shape(await run_in_threadpool(pages.update_page, ctx, page_id, data)))
 
 
-@router.delete("/pages/{page_id}", summary="Delete a custom page (admin)")
-def delete_page(ctx: CtxDep, who: Admin, page_id: int) -> JSONResponse:
+@router.delete("/pages/{page_id}", summary=f"Delete a custom page {roles(Action.PAGE_EDIT)}")
+def delete_page(ctx: CtxDep, who: PageEditor, page_id: int) -> JSONResponse:
     pages.delete_page(ctx, page_id)
     return done()

@@ -1,7 +1,7 @@
 """``/scoreboard``: standings and the top N with their scoring history (the graph's data).
 
-Served from snapshots with an ETag. The public board is frozen at the freeze time; admins (and a
-request with ``?live=1`` from an admin) see the live board.
+Served from snapshots with an ETag. The public board is frozen at the freeze time; roles allowed
+``Action.SCOREBOARD_LIVE`` (admins, judges) see the live board.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kizuna.domain.policy import Action
 from kizuna.web.api.v1.common import cached
 from kizuna.web.deps import MaybeUser
 
@@ -17,12 +18,12 @@ router = APIRouter(tags=["scoreboard"])
 
 @router.get("/scoreboard", summary="Ranked accounts (CTFd shape)")
 def scoreboard(request: Request, who: MaybeUser) -> Response:
-    snap = request.app.state.snapshots.scoreboard(live=bool(who and who.is_admin))
+    snap = request.app.state.snapshots.scoreboard(live=bool(who and who.can(Action.SCOREBOARD_LIVE)))
     return cached(request, snap.body, snap.etag)
 
 
 @router.get("/scoreboard/top/{count}", summary="The top N accounts with every scoring event, for the graph")
 def top(request: Request, who: MaybeUser, count: int) -> Response:
     count = min(max(count, 1), 50)
-    snap = request.app.state.snapshots.top(count, live=bool(who and who.is_admin))
+    snap = request.app.state.snapshots.top(count, live=bool(who and who.can(Action.SCOREBOARD_LIVE)))
     return cached(request, snap.body, snap.etag)

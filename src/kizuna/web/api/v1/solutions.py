@@ -8,13 +8,14 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import NotFound
+from kizuna.domain.policy import Action
 from kizuna.markdown import render_markdown
 from kizuna.services import board, content
 from kizuna.services import challenges as challenge_service
 from kizuna.services.event import get_event
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, ok
-from kizuna.web.deps import Admin, CtxDep, User
+from kizuna.web.api.v1.common import done, ok, roles
+from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep, User
 
 router = APIRouter(tags=["solutions"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -31,14 +32,14 @@ def _shape(row: t.Solution) -> dict[str, Any]:
     }
 
 
-@router.get("/solutions", summary="Every write-up (admin)")
-def list_solutions(ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.get("/solutions", summary=f"Every write-up {roles(Action.CHALLENGE_VIEW_ALL)}")
+def list_solutions(ctx: CtxDep, who: ChallengeViewer) -> JSONResponse:
     with ctx.db.read() as s:
         return ok([_shape(x) for x in s.query(t.Solution).order_by(t.Solution.id)])
 
 
-@router.post("/solutions", summary="Add a challenge's write-up (admin)")
-def create_solution(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+@router.post("/solutions", summary=f"Add a challenge's write-up {roles(Action.CHALLENGE_EDIT)}")
+def create_solution(ctx: CtxDep, who: ChallengeEditor, payload: Payload) -> JSONResponse:
     row = content.create_solution(
         ctx,
         payload.get("challenge_id", payload.get("challenge")),
@@ -54,7 +55,7 @@ def get_solution(ctx: CtxDep, who: User, solution_id: int) -> JSONResponse:
         row = s.get(t.Solution, solution_id)
     if row is None:
         raise NotFound()
-    if not who.is_admin:
+    if not who.can(Action.CHALLENGE_VIEW_ALL):
         acct = board.viewer_account(get_event(ctx).mode, who)
         challenge_service.get_for_player(ctx, row.challenge_id, acct, False)
         solved = row.challenge_id in board.solved_ids(ctx, acct)
@@ -63,12 +64,12 @@ def get_solution(ctx: CtxDep, who: User, solution_id: int) -> JSONResponse:
     return ok(_shape(row))
 
 
-@router.patch("/solutions/{solution_id}", summary="Change a write-up (admin)")
-def update_solution(ctx: CtxDep, who: Admin, solution_id: int, payload: Payload) -> JSONResponse:
+@router.patch("/solutions/{solution_id}", summary=f"Change a write-up {roles(Action.CHALLENGE_EDIT)}")
+def update_solution(ctx: CtxDep, who: ChallengeEditor, solution_id: int, payload: Payload) -> JSONResponse:
     return ok(_shape(content.update_solution(ctx, solution_id, payload)))
 
 
-@router.delete("/solutions/{solution_id}", summary="Delete a write-up (admin)")
-def delete_solution(ctx: CtxDep, who: Admin, solution_id: int) -> JSONResponse:
+@router.delete("/solutions/{solution_id}", summary=f"Delete a write-up {roles(Action.CHALLENGE_EDIT)}")
+def delete_solution(ctx: CtxDep, who: ChallengeEditor, solution_id: int) -> JSONResponse:
     content.delete_solution(ctx, solution_id)
     return done()

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import NotFound
+from kizuna.domain.policy import Action
 from kizuna.services import admin_submissions
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.accounts_common import paginate
-from kizuna.web.api.v1.common import done, ok, when
-from kizuna.web.deps import Admin, CtxDep
+from kizuna.web.api.v1.common import done, ok, roles, when
+from kizuna.web.deps import CtxDep, SubmissionEditor, SubmissionViewer
 
 router = APIRouter(tags=["submissions"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -47,10 +48,12 @@ def _query(s: Any) -> Any:
     )
 
 
-@router.get("/submissions", summary="Attempts, newest first, 50 a page, with filters (admin)")
+@router.get(
+    "/submissions", summary=f"Attempts, newest first, 50 a page, with filters {roles(Action.SUBMISSION_VIEW)}"
+)
 def list_submissions(
     ctx: CtxDep,
-    who: Admin,
+    who: SubmissionViewer,
     page: int = 1,
     challenge_id: int | None = None,
     user_id: int | None = None,
@@ -80,18 +83,24 @@ def _one(ctx: Any, submission_id: int) -> dict[str, Any]:
     return _shape(*row)
 
 
-@router.get("/submissions/{submission_id}", summary="One attempt (admin)")
-def get_submission(ctx: CtxDep, who: Admin, submission_id: int) -> JSONResponse:
+@router.get("/submissions/{submission_id}", summary=f"One attempt {roles(Action.SUBMISSION_VIEW)}")
+def get_submission(ctx: CtxDep, who: SubmissionViewer, submission_id: int) -> JSONResponse:
     return ok(_one(ctx, submission_id))
 
 
-@router.patch("/submissions/{submission_id}", summary="Mark an attempt correct or incorrect (admin)")
-def mark(ctx: CtxDep, who: Admin, submission_id: int, payload: Payload) -> JSONResponse:
+@router.patch(
+    "/submissions/{submission_id}",
+    summary=f"Mark an attempt correct or incorrect {roles(Action.SUBMISSION_EDIT)}",
+)
+def mark(ctx: CtxDep, who: SubmissionEditor, submission_id: int, payload: Payload) -> JSONResponse:
     admin_submissions.mark_submission(ctx, submission_id, str(payload.get("type") or ""))
     return ok(_one(ctx, submission_id))
 
 
-@router.delete("/submissions/{submission_id}", summary="Delete an attempt and any solve it made (admin)")
-def delete(ctx: CtxDep, who: Admin, submission_id: int) -> JSONResponse:
+@router.delete(
+    "/submissions/{submission_id}",
+    summary=f"Delete an attempt and any solve it made {roles(Action.SUBMISSION_EDIT)}",
+)
+def delete(ctx: CtxDep, who: SubmissionEditor, submission_id: int) -> JSONResponse:
     admin_submissions.delete_submission(ctx, submission_id)
     return done()

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.policy import Action
 from kizuna.services import accounts
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, ok, when
+from kizuna.web.api.v1.common import done, ok, roles, when
 from kizuna.web.deps import CtxDep, User
 
 router = APIRouter(tags=["tokens"])
@@ -52,16 +53,22 @@ def create_token(ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
     return ok({**_shape(issued.token), "value": issued.value})
 
 
-@router.get("/tokens/{token_id}", summary="One of your tokens (admins: any)")
+@router.get(
+    "/tokens/{token_id}",
+    summary=f"One of your tokens; any account's {roles(Action.TOKEN_MANAGE)}",
+)
 def get_token(ctx: CtxDep, who: User, token_id: int) -> JSONResponse:
     with ctx.db.read() as s:
         tok = s.get(t.Token, token_id)
-    if tok is None or (tok.user_id != who.user_id and not who.is_admin):
+    if tok is None or (tok.user_id != who.user_id and not who.can(Action.TOKEN_MANAGE)):
         raise NotFound()
     return ok(_shape(tok))
 
 
-@router.delete("/tokens/{token_id}", summary="Delete one of your tokens (admins: any)")
+@router.delete(
+    "/tokens/{token_id}",
+    summary=f"Delete one of your tokens; any account's {roles(Action.TOKEN_MANAGE)}",
+)
 def delete_token(ctx: CtxDep, who: User, token_id: int) -> JSONResponse:
     accounts.delete_token(ctx, token_id, who)
     return done()

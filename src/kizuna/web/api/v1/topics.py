@@ -8,23 +8,27 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.policy import Action
 from kizuna.services import content
 from kizuna.storage import tables as t
-from kizuna.web.api.v1.common import done, ok
-from kizuna.web.deps import Admin, CtxDep
+from kizuna.web.api.v1.common import done, ok, roles
+from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep
 
 router = APIRouter(tags=["topics"])
 Payload = Annotated[dict[str, Any], Body()]
 
 
-@router.get("/topics", summary="Every topic (admin)")
-def list_topics(ctx: CtxDep, who: Admin) -> JSONResponse:
+@router.get("/topics", summary=f"Every topic {roles(Action.CHALLENGE_VIEW_ALL)}")
+def list_topics(ctx: CtxDep, who: ChallengeViewer) -> JSONResponse:
     with ctx.db.read() as s:
         return ok([{"id": x.id, "value": x.value} for x in s.query(t.Topic).order_by(t.Topic.id)])
 
 
-@router.post("/topics", summary="Link a topic to a challenge, creating the topic if new (admin)")
-def create_topic(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
+@router.post(
+    "/topics",
+    summary=f"Link a topic to a challenge, creating the topic if new {roles(Action.CHALLENGE_EDIT)}",
+)
+def create_topic(ctx: CtxDep, who: ChallengeEditor, payload: Payload) -> JSONResponse:
     if (payload.get("type") or "challenge") != "challenge":
         raise DomainError(ErrorCode.VALUE_INVALID, field="type")
     link = content.add_topic(
@@ -43,17 +47,20 @@ def create_topic(ctx: CtxDep, who: Admin, payload: Payload) -> JSONResponse:
 
 
 @router.delete(
-    "/topics", summary="Unlink a topic from a challenge: ?type=challenge&target_id=<link id> (admin)"
+    "/topics",
+    summary=f"Unlink a topic: ?type=challenge&target_id=<link id> {roles(Action.CHALLENGE_EDIT)}",
 )
-def delete_topic_link(ctx: CtxDep, who: Admin, target_id: int, type: str = "challenge") -> JSONResponse:
+def delete_topic_link(
+    ctx: CtxDep, who: ChallengeEditor, target_id: int, type: str = "challenge"
+) -> JSONResponse:
     if type != "challenge":
         raise DomainError(ErrorCode.VALUE_INVALID, field="type")
     content.delete_topic_link(ctx, target_id)
     return done()
 
 
-@router.get("/topics/{topic_id}", summary="One topic (admin)")
-def get_topic(ctx: CtxDep, who: Admin, topic_id: int) -> JSONResponse:
+@router.get("/topics/{topic_id}", summary=f"One topic {roles(Action.CHALLENGE_VIEW_ALL)}")
+def get_topic(ctx: CtxDep, who: ChallengeViewer, topic_id: int) -> JSONResponse:
     with ctx.db.read() as s:
         topic = s.get(t.Topic, topic_id)
     if topic is None:
@@ -61,7 +68,7 @@ def get_topic(ctx: CtxDep, who: Admin, topic_id: int) -> JSONResponse:
     return ok({"id": topic.id, "value": topic.value})
 
 
-@router.delete("/topics/{topic_id}", summary="Delete a topic and its links (admin)")
-def delete_topic(ctx: CtxDep, who: Admin, topic_id: int) -> JSONResponse:
+@router.delete("/topics/{topic_id}", summary=f"Delete a topic and its links {roles(Action.CHALLENGE_EDIT)}")
+def delete_topic(ctx: CtxDep, who: ChallengeEditor, topic_id: int) -> JSONResponse:
     content.delete_topic(ctx, topic_id)
     return done()
