@@ -10,6 +10,11 @@ players (one of the solving team, one of another team), in team and in individua
 response may carry the marker in its body or headers. A route with a path parameter the walk does
 not know fails the test, so a new route cannot slip past it.
 
+The live stream (``GET /events``, which never ends) is read separately with a bounded read: every
+viewer replays the stored log from its start, which holds the fixture's solve, and then receives a
+fresh solve of the hidden challenge; neither the marker nor the challenge's id reaches anyone but
+staff who may view every challenge.
+
 Hidden things must also answer exactly as missing ones do: for every route taking a challenge,
 hint, file, tag, topic, flag or write-up id, the answer for the hidden challenge's row is the answer
 for an id that does not exist.
@@ -18,6 +23,7 @@ for an id that does not exist.
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
@@ -30,7 +36,9 @@ from fastapi.testclient import TestClient
 from kizuna.services import content, event, notifications, pages
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
-from tests.conftest import login
+from kizuna.web.live import LiveSettings
+from tests.conftest import auth, login
+from tests.sse import events_only, read_until
 
 MARKER = "zq7x"
 MISSING = 987654
@@ -232,11 +240,14 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
     return w
 
 
+STREAM = "/events"  # never ends: read with a bounded read (test_the_live_stream_...)
+
+
 def _get_routes(app: Any) -> list[str]:
     paths = []
     for route in iter_route_contexts(app.routes):
         methods = route.methods or set()
-        if "GET" in methods and route.path:
+        if "GET" in methods and route.path and route.path != STREAM:
             paths.append(route.path)
     assert "/api/v1/users/{user_id}/solves" in paths  # the table really was walked
     return sorted(set(paths))
@@ -385,3 +396,54 @@ def test_solve_lists_leave_out_hidden_challenges_but_staff_see_them(app, make, w
                 assert (MARKER in staff.get(url).text.lower()) is sees, (name, url)
             count = staff.get(f"/api/v1/users/{w.solver_id}/fails").json()["meta"]["count"]
             assert count == (1 if sees else 0), name
+
+
+def test_the_live_stream_tells_no_one_about_a_hidden_challenge(app, ctx, make, world):
+    w = world
+    assert any(route.path == STREAM for route in iter_route_contexts(app.routes))
+    app.state.live.settings = LiveSettings(poll_seconds=0.05, heartbeat_seconds=0.2, revalidate_seconds=0.2)
+    with ctx.db.read() as s:
+        users = {u.name: u for u in s.query(t.User)}
+    headers = {"anonymous": {}}
+    for label, name in (*w.players.items(), ("staff", "boss")):
+        headers[label] = auth(make.token(users[name]))
+    with TestClient(app) as live, ExitStack() as open_streams:
+        streams = {
+            label: open_streams.enter_context(live.stream("GET", "/events?last_event_id=0", headers=h))
+            for label, h in headers.items()
+        }
+        for r in streams.values():
+            assert r.status_code == 200
+        # A fresh solve of the hidden challenge (first blood), then a public announcement that marks
+        # the end: once it has arrived, everything before it has been sent.
+        with ctx.write() as uow:
+            uow.emit(
+                "solve",
+                {
+                    "challenge_id": w.hidden_id,
+                    "account_id": w.solver_team_id or w.solver_id,
+                    "user_id": w.solver_id,
+                    "first_blood": 1,
+                    "value": 300,
+                },
+            )
+        sentinel = notifications.announce(ctx, "End of the test", "Nothing more.")
+
+        def arrived(frames: list[Any]) -> bool:
+            return any(
+                f.event == "announcement" and f.json["data"].get("notification_id") == sentinel.id
+                for f in frames
+            )
+
+        got = {label: read_until(r, arrived) for label, r in streams.items()}
+    for label, frames in got.items():
+        about_hidden = [
+            f for f in events_only(frames) if f.json.get("data", {}).get("challenge_id") == w.hidden_id
+        ]
+        text = "\n".join(f.data for f in frames).lower()
+        if label == "staff":
+            # Proof the read was not vacuous: staff who may view every challenge hear of it, by name.
+            assert about_hidden and MARKER in text
+        else:
+            assert not about_hidden, label
+            assert MARKER not in text, label
