@@ -431,7 +431,7 @@ def test_hint_unlock_deducts_points(backend, client, make, ctx):
     page = client.get(f"/challenges/{ch.id}").text
     assert "Look" not in page  # content stays hidden until unlocked
     assert "Unlock this hint for 30 points" in page
-    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {})
+    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {"confirm_cost": "30"})
     assert r.status_code == 200
     assert "Hint unlocked." in r.text
     assert "Look <strong>closer</strong>" in r.text
@@ -439,7 +439,7 @@ def test_hint_unlock_deducts_points(backend, client, make, ctx):
     assert rows[0]["score"] == 70
     board = text_of(client.get("/scoreboard").text)
     assert "Hinters" in board and "70" in board
-    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {})
+    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {"confirm_cost": "30"})
     assert "You have already unlocked this hint." in r.text
     rows = client.get("/api/v1/scoreboard").json()["data"]
     assert rows[0]["score"] == 70
@@ -450,8 +450,8 @@ def test_hint_without_enough_points_is_refused_on_the_page(client, make, ctx):
     ch = make.challenge()
     hint = content.create_hint(ctx, ch.id, "secret", cost=10)
     login(client, "bea")
-    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {})
-    assert r.status_code == 400
+    r = post(client, f"/challenges/{ch.id}/hints/{hint.id}/unlock", {"confirm_cost": "10"})
+    assert r.status_code == 200  # after the redirect to the challenge page
     assert "You do not have enough points to unlock this hint." in r.text
     assert "secret" not in r.text
 

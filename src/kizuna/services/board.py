@@ -209,6 +209,33 @@ def challenge_view(ctx: Context, who: Principal, challenge_id: int, mode: str) -
     )
 
 
+@dataclass(frozen=True)
+class HintOffer:
+    """What unlocking a hint would cost the viewer's account, for the confirmation step."""
+
+    view: ChallengeView
+    hint: HintView
+    score: int  # the account's score now, the cost of unlocked hints already taken off
+
+    @property
+    def enough(self) -> bool:
+        return self.score >= self.hint.cost
+
+
+def hint_offer(ctx: Context, who: Principal, challenge_id: int, hint_id: int, mode: str) -> HintOffer:
+    """A hint of a challenge ``who`` may see, with their account's score; NotFound for a hint that is
+    not this challenge's, like for a challenge they may not see."""
+    view = challenge_view(ctx, who, challenge_id, mode)
+    hint = next((h for h in view.hints if h.id == hint_id), None)
+    if hint is None:
+        raise NotFound()
+    score = 0
+    if view.account_id is not None:
+        with ctx.db.read() as s:
+            score = repo.account_score(s, view.account_id)
+    return HintOffer(view, hint, score)
+
+
 def _hint_text(h: t.Hint, shown: bool) -> LocalizedText:
     """A hint's text in every language; its content in none until it is shown."""
     keep = ("title", "content") if shown else ("title",)

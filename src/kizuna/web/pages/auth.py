@@ -17,6 +17,7 @@ from kizuna.services.event import get_event, time_zones
 from kizuna.storage import tables as t
 from kizuna.web.deps import CtxDep, login_session, logout_session, optional_principal, verified_form
 from kizuna.web.messages import message_for
+from kizuna.web.pages import flash
 from kizuna.web.pages.player_helpers import (
     FormErrors,
     errors_of,
@@ -153,7 +154,8 @@ def account_page(request: Request) -> Response:
     who = optional_principal(request)
     if who is None:
         return login_redirect(request)
-    return _account(request, who)
+    shown = flash.take(request)
+    return _account(request, who, notice=shown.message if shown else "")
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -171,8 +173,8 @@ def change_password(request: Request, ctx: CtxDep, form: Form = Depends(verified
         return _account(request, who, 400, errors=errors_of(exc))
     # Every other session ended with the old password; this one continues under the new version.
     _start_session(request, user)
-    request.state.principal = Principal.of(user)
-    return _account(request, Principal.of(user), notice=gettext("Your password has been changed."))
+    flash.notice(request, "/account", "password_changed")
+    return see_other("/account")
 
 
 @router.post("/account/language", response_class=HTMLResponse)
@@ -184,12 +186,10 @@ def change_language(request: Request, ctx: CtxDep, form: Form = Depends(verified
     if code not in LOCALES:
         error = message_for(DomainError(ErrorCode.VALUE_INVALID))
         return _account(request, who, 400, lang_errors={"locale": error})
-    user = accounts.update_user(ctx, who.user_id, {"locale": code})
-    request.session["lang"] = code
-    current_locale.set(code)  # this response is already in the chosen language
-    principal = Principal.of(user)
-    request.state.principal = principal
-    return _account(request, principal, notice=gettext("Your language preference has been saved."))
+    accounts.update_user(ctx, who.user_id, {"locale": code})
+    request.session["lang"] = code  # the next page is in the chosen language
+    flash.notice(request, "/account", "language_saved")
+    return see_other("/account")
 
 
 @router.post("/account/time-zone", response_class=HTMLResponse)
@@ -199,12 +199,11 @@ def change_time_zone(request: Request, ctx: CtxDep, form: Form = Depends(verifie
     if who is None:
         return login_redirect(request)
     try:
-        user = accounts.update_user(ctx, who.user_id, {"time_zone": text(form, "time_zone").strip()})
+        accounts.update_user(ctx, who.user_id, {"time_zone": text(form, "time_zone").strip()})
     except DomainError as exc:
         return _account(request, who, 400, zone_errors=errors_of(exc, "time_zone"))
-    principal = Principal.of(user)
-    request.state.principal = principal
-    return _account(request, principal, notice=gettext("Your time zone preference has been saved."))
+    flash.notice(request, "/account", "time_zone_saved")
+    return see_other("/account")
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -224,7 +223,13 @@ def create_token(request: Request, ctx: CtxDep, form: Form = Depends(verified_fo
             error = gettext("Enter a whole number of days from 1 to 3650, or leave it empty.")
             return _account(request, who, 400, token_errors={"expires_days": error}, token_values=values)
     issued = accounts.create_token(ctx, who.user_id, description, days)
-    return _account(request, who, new_token=issued.value)
+    # The one page form answered with a page rather than a redirect (Post/Redirect/Get): the new
+    # token is a secret shown once, and the only place it could wait for the next page is the
+    # session, a signed but readable cookie. A reload can only make another token, which the list
+    # shows and which can be deleted; the page is never stored by the browser or a proxy.
+    response = _account(request, who, new_token=issued.value)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/account/tokens/{token_id}/delete", response_class=HTMLResponse)
@@ -235,7 +240,8 @@ def delete_token(
     if who is None:
         return login_redirect(request)
     accounts.delete_token(ctx, token_id, who)
-    return _account(request, who, notice=gettext("The token has been deleted."))
+    flash.notice(request, "/account", "token_deleted")
+    return see_other("/account")
 
 
 # --- language switch -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.clock import Phase
-from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
 from kizuna.i18n import gettext
 from kizuna.services import board, hints, submissions
@@ -18,8 +18,9 @@ from kizuna.services.translations import CHALLENGE_TEXT
 from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import attempt_message, message_for
-from kizuna.web.pages.player_helpers import login_redirect, text
-from kizuna.web.render import render
+from kizuna.web.pages import flash
+from kizuna.web.pages.player_helpers import login_redirect, see_other, text
+from kizuna.web.render import render, render_error
 from kizuna.web.zones import in_zones
 
 router = APIRouter()
@@ -101,54 +102,130 @@ def challenge_page(request: Request, challenge_id: int) -> Response:
     who = optional_principal(request)
     if who is None:
         return login_redirect(request)
-    return _challenge_page(request, who, challenge_id)
+    extra: dict[str, Any] = {}
+    shown = flash.take(request)
+    if shown is not None:
+        # A message about one hint sits next to it; any other in the attempt result area.
+        extra["hint_message" if shown.target else "result"] = shown.result
+    return _challenge_page(request, who, challenge_id, **extra)
+
+
+def _htmx(request: Request) -> bool:
+    """htmx swaps a fragment in place; there is no page to reload, so it gets the fragment."""
+    return request.headers.get("hx-request") == "true"
 
 
 @router.post("/challenges/{challenge_id}/attempt", response_class=HTMLResponse)
 def attempt(
     request: Request, ctx: CtxDep, challenge_id: int, form: Form = Depends(verified_form)
 ) -> Response:
+    """A flag. Without JavaScript the answer is a redirect to the challenge page, which shows the
+    outcome once (the flag itself is never kept or echoed); htmx gets just the result area."""
     who = optional_principal(request)
     if who is None:
         return login_redirect(request)
+    here = f"/challenges/{challenge_id}"
     submission = text(form, "submission")
-    result: dict[str, str]
-    if not submission.strip():
-        result = {"status": "error", "message": message_for(DomainError(ErrorCode.FIELD_REQUIRED))}
-    else:
+    try:
+        if not submission.strip():
+            raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
         ip = request.client.host if request.client else ""
-        try:
-            outcome = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            result = {"status": "error", "message": message_for(exc)}
-        else:
-            message = attempt_message(outcome.message, **outcome.params)
-            result = {"status": outcome.status, "message": message}
-    if request.headers.get("hx-request") == "true":
-        # htmx swaps just the result area; the rest of the page stays as it is.
-        return render(request, "_attempt_result.html", result=result)
-    return _challenge_page(request, who, challenge_id, result=result)
+        outcome = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        if _htmx(request):
+            return render(
+                request, "_attempt_result.html", result={"status": "error", "message": message_for(exc)}
+            )
+        flash.error(request, here, exc)
+        return see_other(f"{here}#attempt-result")
+    if _htmx(request):
+        message = attempt_message(outcome.message, **outcome.params)
+        return render(request, "_attempt_result.html", result={"status": outcome.status, "message": message})
+    flash.attempt(request, here, outcome.status, outcome.message, **outcome.params)
+    return see_other(f"{here}#attempt-result")
+
+
+def _unlock_url(challenge_id: int, hint_id: int) -> str:
+    return f"/challenges/{challenge_id}/hints/{hint_id}/unlock"
+
+
+def _offer(request: Request, who: Principal, challenge_id: int, hint_id: int) -> board.HintOffer:
+    ctx = request.app.state.ctx
+    ev = request.app.state.snapshots.state().event
+    board.ensure_started(ctx, who, ev)
+    return board.hint_offer(ctx, who, challenge_id, hint_id, ev.mode)
+
+
+@router.get("/challenges/{challenge_id}/hints/{hint_id}/unlock", response_class=HTMLResponse)
+def confirm_unlock(request: Request, challenge_id: int, hint_id: int) -> Response:
+    """The confirmation step before points are spent: what the hint costs and what the score becomes.
+    Free hints, hints already shown and viewers without an account have nothing to confirm."""
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if not who.can(Action.PLAY):
+        return render_error(request, 403, message_for(Forbidden()))  # staff unlock nothing
+    offer = _offer(request, who, challenge_id, hint_id)
+    back = f"/challenges/{challenge_id}#hint-{hint_id}"
+    if not offer.hint.cost or offer.hint.unlocked or offer.view.account_id is None:
+        return see_other(back)
+    problem = ""
+    if not offer.hint.available:
+        problem = message_for(DomainError(ErrorCode.HINT_LOCKED))
+    elif not offer.enough:
+        problem = message_for(DomainError(ErrorCode.HINT_NOT_ENOUGH_POINTS))
+    return render(
+        request,
+        "hint_confirm.html",
+        offer=offer,
+        ctext=localized(offer.view.challenge, CHALLENGE_TEXT),
+        hint_number=[h.id for h in offer.view.hints].index(hint_id) + 1,
+        problem=problem,
+        back=back,
+        action=_unlock_url(challenge_id, hint_id),
+    )
 
 
 @router.post("/challenges/{challenge_id}/hints/{hint_id}/unlock", response_class=HTMLResponse)
 def unlock_hint(
     request: Request, ctx: CtxDep, challenge_id: int, hint_id: int, form: Form = Depends(verified_form)
 ) -> Response:
+    """Unlock a hint: a paid one only with the cost confirmed (``confirm_cost``, from the confirmation
+    page or the htmx confirm), else the confirmation is asked for — again if the cost has changed
+    since. The answer is a redirect to the challenge page showing the outcome next to the hint."""
     who = optional_principal(request)
     if who is None:
         return login_redirect(request)
-    state = request.app.state.snapshots.state()
-    view = board.challenge_view(ctx, who, challenge_id, state.event.mode)
-    if hint_id not in {h.id for h in view.hints}:
-        raise NotFound()
-    status = 200
+    if not who.can(Action.PLAY):
+        return render_error(request, 403, message_for(Forbidden()))  # staff unlock nothing
+    offer = _offer(request, who, challenge_id, hint_id)
+    here = f"/challenges/{challenge_id}"
+    if offer.hint.cost and not offer.hint.unlocked and text(form, "confirm_cost") != str(offer.hint.cost):
+        confirm = _unlock_url(challenge_id, hint_id)
+        if _htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": confirm})
+        return see_other(confirm)
     try:
         hints.unlock_hint(ctx, who, hint_id)
     except DomainError as exc:
         message = {"hint_id": str(hint_id), "status": "error", "message": message_for(exc)}
-        status = exc.status
+        if not _htmx(request):
+            flash.error(request, here, exc, target=str(hint_id))
     else:
         message = {"hint_id": str(hint_id), "status": "ok", "message": gettext("Hint unlocked.")}
-    return _challenge_page(request, who, challenge_id, status_code=status, hint_message=message)
+        if not _htmx(request):
+            flash.notice(request, here, "hint_unlocked", target=str(hint_id))
+    if not _htmx(request):
+        return see_other(f"{here}#hint-{hint_id}")
+    offer = _offer(request, who, challenge_id, hint_id)
+    return render(
+        request,
+        "_hint.html",
+        hint=offer.hint,
+        hint_number=[h.id for h in offer.view.hints].index(hint_id) + 1,
+        challenge=offer.view.challenge,
+        view=offer.view,
+        hint_message=message,
+    )

@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH
 from kizuna.domain.policy import Action
-from kizuna.i18n import gettext
 from kizuna.services import board, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
+from kizuna.web.pages import flash
 from kizuna.web.pages.player_helpers import FormErrors, errors_of, login_redirect, see_other, text
 from kizuna.web.render import render
 
@@ -65,7 +65,8 @@ def my_team(request: Request) -> Response:
         return login_redirect(request)
     if not _team_mode(request):
         return _individual(request)
-    return _my_team(request, who)
+    shown = flash.take(request)
+    return _my_team(request, who, notice=shown.message if shown else "")
 
 
 @router.post("/team/invite", response_class=HTMLResponse)
@@ -74,13 +75,13 @@ def new_invite(request: Request, ctx: CtxDep, form: Form = Depends(verified_form
     if who is None:
         return login_redirect(request)
     if who.team_id is None:
-        return _my_team(request, who)
+        return see_other("/team")
     try:
         teams.new_invite(ctx, who.team_id, who.user_id)
     except DomainError as exc:
         return _my_team(request, who, exc.status, errors=errors_of(exc))
-    notice = gettext("A new invite code has been made. The old code no longer works.")
-    return _my_team(request, who, notice=notice)
+    flash.notice(request, "/team", "invite_renewed")
+    return see_other("/team")
 
 
 @router.post("/team/leave", response_class=HTMLResponse)
@@ -92,7 +93,8 @@ def leave(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) ->
         teams.leave_team(ctx, who.user_id)
     except DomainError as exc:
         return _my_team(request, who, exc.status, errors=errors_of(exc))
-    return _my_team(request, who, notice=gettext("You have left the team."))
+    flash.notice(request, "/team", "team_left")
+    return see_other("/team")
 
 
 # --- create / join -------------------------------------------------------------------------------
@@ -133,6 +135,7 @@ def create(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -
         teams.create_team(ctx, name, who.user_id)
     except DomainError as exc:
         return _form_page(request, "team_new.html", exc.status, errors_of(exc), name=name)
+    flash.notice(request, "/team", "team_created")
     return see_other("/team")
 
 
@@ -158,6 +161,7 @@ def join(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> 
         teams.join_team(ctx, who.user_id, code)
     except DomainError as exc:
         return _form_page(request, "team_join.html", exc.status, errors_of(exc, "code"), code=code)
+    flash.notice(request, "/team", "team_joined")
     return see_other("/team")
 
 
