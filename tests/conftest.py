@@ -46,6 +46,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     db = Database(f"sqlite:///{path}")
     prepare_database(db)
+    no_two_factor_requirement(db)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
@@ -92,6 +93,17 @@ def _truncate_pg(db: Database) -> None:
 
         repo.event(s)
         bump(s, SCOREBOARD, CHALLENGES)
+    no_two_factor_requirement(db)
+
+
+def no_two_factor_requirement(db: Database) -> None:
+    """Tests sign staff in with a password only: the event requires two-factor authentication of no
+    role (the default requires it of admins; tests/web/test_two_factor.py covers that default by
+    setting ``two_factor_roles`` back to None)."""
+    from kizuna.storage import repo
+
+    with db.write() as s:
+        repo.event(s).two_factor_roles = []
 
 
 def _settings(tmp_path: Path, url: str, **extra: Any) -> Settings:

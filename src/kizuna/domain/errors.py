@@ -52,6 +52,15 @@ class ErrorCode(StrEnum):
     TIME_ZONE_INVALID = "time_zone_invalid"
     ROUTE_TAKEN = "route_taken"
     ROUTE_INVALID = "route_invalid"
+    TWO_FACTOR_REQUIRED = "two_factor_required"
+    TWO_FACTOR_CODE_WRONG = "two_factor_code_wrong"
+    TWO_FACTOR_CODE_USED = "two_factor_code_used"
+    TWO_FACTOR_LOCKED = "two_factor_locked"
+    TWO_FACTOR_PROOF_WRONG = "two_factor_proof_wrong"
+    TWO_FACTOR_ALREADY_ON = "two_factor_already_on"
+    TWO_FACTOR_OFF = "two_factor_off"
+    TWO_FACTOR_NO_SETUP = "two_factor_no_setup"
+
 
 
 class DomainError(Exception):

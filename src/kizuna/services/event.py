@@ -9,6 +9,7 @@ from kizuna.domain.clock import EventClock, Phase, utc
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.text import MAX_LOCALES, validate_locale
 from kizuna.domain.zones import validate_time_zones, zones_or_default
+from kizuna.services import two_factor
 from kizuna.services.context import Context
 from kizuna.services.translations import EVENT_TEXT, apply_text
 from kizuna.storage import repo
@@ -33,6 +34,7 @@ EDITABLE = (
     "locale",
     "translations",
     "venue_rows",
+    "two_factor_roles",
 )
 TEXT_KEYS = ("locale", "translations")
 
@@ -148,6 +150,9 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
                 ev.team_size_limit = size
             elif key == "venue_rows":
                 ev.venue_rows = _venue_rows(value)
+            elif key == "two_factor_roles":
+                # Which staff roles must use two-factor authentication; None: the default (admins).
+                ev.two_factor_roles = None if value is None else two_factor.validate_roles(value)
             elif key in ("paused", "registration_open", "email_required"):
                 setattr(ev, key, bool(value))
             elif key == "time_zones":

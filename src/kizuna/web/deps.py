@@ -15,9 +15,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
-from kizuna.domain.policy import Action
+from kizuna.domain.policy import Action, Role, can
 from kizuna.security import csrf_ok, new_csrf_nonce
-from kizuna.services import accounts
+from kizuna.services import accounts, two_factor
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
@@ -94,14 +94,35 @@ def require_user(request: Request) -> Principal:
     return principal
 
 
+def two_factor_missing(request: Request, principal: Principal) -> bool:
+    """Is this a session (not an API token) of a staff account whose role the event requires to use
+    two-factor authentication, and which has not turned it on? The staff gates of pages
+    (``admin_common.check_gate``) and of the API (:func:`require`) ask this, and nothing else."""
+    if getattr(request.state, "via_token", False) or not principal.is_staff:
+        return False
+    missing: bool | None = getattr(request.state, "two_factor_missing", None)
+    if missing is None:
+        missing = two_factor.setup_required(get_ctx(request), principal.user_id, principal.role)
+        request.state.two_factor_missing = missing
+    return missing
+
+
+def staff_action(action: Action | str) -> bool:
+    """An action beyond what players may take (the ones two-factor authentication guards)."""
+    return not can(Role.PLAYER, action)
+
+
 def require(action: Action) -> Callable[[Request], Principal]:
     """A dependency: the signed-in principal, who must be allowed ``action`` by the policy
-    (401 without an account, 403 when the role may not)."""
+    (401 without an account, 403 when the role may not, or when a staff action comes from a session
+    of an account that must turn two-factor authentication on first)."""
 
     def dependency(request: Request) -> Principal:
         principal = require_user(request)
         if not principal.can(action):
             raise Forbidden()
+        if staff_action(action) and two_factor_missing(request, principal):
+            raise Forbidden(ErrorCode.TWO_FACTOR_REQUIRED)
         return principal
 
     dependency.__name__ = f"require_{action.name.lower()}"

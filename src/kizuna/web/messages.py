@@ -49,6 +49,18 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ROUTE_INVALID: lazy(
         "Page addresses use lower-case letters, digits, hyphens and slashes, such as rules or info/access."
     ),
+    ErrorCode.TWO_FACTOR_REQUIRED: lazy(
+        "Your role requires two-factor authentication. Turn it on from your account page first."
+    ),
+    ErrorCode.TWO_FACTOR_CODE_WRONG: lazy("That code is not correct."),
+    ErrorCode.TWO_FACTOR_CODE_USED: lazy("That code has already been used. Wait for the next code."),
+    ErrorCode.TWO_FACTOR_LOCKED: lazy("Too many wrong codes. Try again in %(minutes)s minutes."),
+    ErrorCode.TWO_FACTOR_PROOF_WRONG: lazy(
+        "That is neither a current code from your authenticator app nor your password."
+    ),
+    ErrorCode.TWO_FACTOR_ALREADY_ON: lazy("Two-factor authentication is already on."),
+    ErrorCode.TWO_FACTOR_OFF: lazy("Two-factor authentication is not on."),
+    ErrorCode.TWO_FACTOR_NO_SETUP: lazy("Start setting up two-factor authentication first."),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kizuna.web.pages import (
+    account_two_factor,
     admin,
     admin_accounts,
     admin_announcements,
@@ -28,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     home,
     auth,
+    account_two_factor,
     challenges,
     files,
     teams,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,9 +23,9 @@ from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
 from kizuna.domain.policy import Action
 from kizuna.i18n import gettext, lazy
 from kizuna.services.accounts import Principal
-from kizuna.web.deps import optional_principal, verified_form
+from kizuna.web.deps import optional_principal, staff_action, two_factor_missing, verified_form
 from kizuna.web.messages import message_for
-from kizuna.web.pages.player_helpers import FormErrors, login_redirect, see_other
+from kizuna.web.pages.player_helpers import FormErrors, here, login_redirect, see_other
 from kizuna.web.render import render, render_error
 
 Form = dict[str, object]
@@ -86,6 +87,10 @@ def check_gate(request: Request, action: Action) -> Gate:
         return Gate(None, login_redirect(request))
     if not who.can(action):
         return Gate(who, render_error(request, 403, message_for(Forbidden())))
+    if staff_action(action) and two_factor_missing(request, who):
+        # The role must use two-factor authentication (the event's setting): set it up first.
+        target = here(request) if request.method == "GET" else "/admin"
+        return Gate(who, see_other(f"/account/two-factor?next={quote(target, safe='/')}"))
     return Gate(who)
 
 

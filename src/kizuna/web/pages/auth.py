@@ -1,8 +1,10 @@
-"""Registering, logging in and out, the account page (password, API tokens, language, time zone)
-and the language switch."""
+"""Registering, logging in and out (with the code step for accounts that use two-factor
+authentication), the account page (password, API tokens, language, time zone) and the language
+switch. Turning two-factor authentication on and off: ``account_two_factor``."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,12 +12,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
-from kizuna.i18n import BOTH, LOCALES, current_locale, gettext
-from kizuna.services import accounts
+from kizuna.i18n import BOTH, LOCALES, current_locale, gettext, lazy
+from kizuna.services import accounts, two_factor
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event, time_zones
 from kizuna.storage import tables as t
-from kizuna.web.deps import CtxDep, login_session, logout_session, optional_principal, verified_form
+from kizuna.web.deps import (
+    CtxDep,
+    client_address,
+    login_session,
+    logout_session,
+    optional_principal,
+    verified_form,
+)
 from kizuna.web.messages import message_for
 from kizuna.web.pages import flash
 from kizuna.web.pages.player_helpers import (
@@ -33,6 +42,22 @@ router = APIRouter()
 
 Form = dict[str, object]
 LANG_COOKIE_AGE = 365 * 24 * 3600
+
+# The code step of a login: the session holds only who passed the password step, until when, and
+# how many wrong codes they typed — never a logged-in account. (The account also counts wrong codes
+# itself, in the database, so a replayed older cookie gains nothing: services.two_factor.)
+PENDING_KEY = "two_factor_login"
+PENDING_SECONDS = 5 * 60
+MAX_WRONG_CODES = 5
+LOGIN_NOTICE_KEY = "login_notice"
+# One-time messages on the login form after the code step sent the reader back (ids in the session).
+LOGIN_NOTICES: dict[str, str] = {
+    "code_expired": lazy("The time to enter the code ran out. Log in again."),
+    "too_many_codes": lazy("Too many wrong codes. Log in again."),
+    "log_in_again": lazy("Please log in again."),
+}
+# After a login with a recovery code, the two-factor page says how many are left.
+TWO_FACTOR_NOTICE_KEY = "two_factor_notice"
 
 
 def _start_session(request: Request, user: t.User) -> None:
@@ -94,7 +119,15 @@ def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form))
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "") -> Response:
-    return render(request, "login.html", errors={}, values={}, next=safe_next(next, ""))
+    notice = LOGIN_NOTICES.get(str(request.session.pop(LOGIN_NOTICE_KEY, "")))
+    return render(
+        request,
+        "login.html",
+        errors={},
+        values={},
+        next=safe_next(next, ""),
+        notice=gettext(notice) if notice else "",
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -112,7 +145,88 @@ def login(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) ->
             values={"name": name},
             next=target,
         )
+    if user.totp_secret is not None:
+        # Not logged in yet: the second step asks for a code from the account's authenticator app.
+        kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
+        request.session.clear()
+        request.session.update(kept)
+        request.session[PENDING_KEY] = {
+            "uid": user.id,
+            "sv": user.session_version,
+            "until": _unix(ctx) + PENDING_SECONDS,
+            "wrong": 0,
+            "next": target,
+        }
+        return see_other("/login/code")
     _start_session(request, user)
+    return see_other(target or _after_login(request, user))
+
+
+def _unix(ctx: Any) -> int:
+    return int(ctx.now().replace(tzinfo=UTC).timestamp())
+
+
+def _pending_login(request: Request, ctx: Any) -> dict[str, Any] | None:
+    """The login waiting for its code, if there is one and its time has not run out."""
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get("uid"), int):
+        return None
+    if not isinstance(pending.get("until"), int) or pending["until"] < _unix(ctx):
+        return None
+    return pending
+
+
+def _back_to_login(request: Request, notice: str) -> Response:
+    """End the code step and return to the password step with a one-time message."""
+    request.session.pop(PENDING_KEY, None)
+    request.session[LOGIN_NOTICE_KEY] = notice
+    return see_other("/login")
+
+
+def _code_page(request: Request, status_code: int = 200, errors: FormErrors | None = None) -> HTMLResponse:
+    response = render(request, "login_code.html", status_code=status_code, errors=errors or {})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/login/code", response_class=HTMLResponse)
+def login_code_page(request: Request, ctx: CtxDep) -> Response:
+    if _pending_login(request, ctx) is None:
+        if PENDING_KEY in request.session:
+            return _back_to_login(request, "code_expired")
+        return see_other("/login")
+    return _code_page(request)
+
+
+@router.post("/login/code", response_class=HTMLResponse)
+def login_code(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    """The second step: a code from the authenticator app, or a recovery code (used up)."""
+    pending = _pending_login(request, ctx)
+    if pending is None:
+        return _back_to_login(request, "code_expired")
+    try:
+        checked = two_factor.verify_login(ctx, pending["uid"], text(form, "code"), client_address(request))
+    except DomainError as exc:
+        if exc.code is ErrorCode.TWO_FACTOR_LOCKED:
+            request.session.pop(PENDING_KEY, None)
+            return render(
+                request, "login.html", status_code=exc.status, errors=errors_of(exc), values={}, next=""
+            )
+        if exc.code not in (ErrorCode.TWO_FACTOR_CODE_WRONG, ErrorCode.TWO_FACTOR_CODE_USED):
+            return _back_to_login(request, "log_in_again")  # the account is gone or no longer uses it
+        wrong = int(pending.get("wrong", 0)) + 1
+        if wrong >= MAX_WRONG_CODES:
+            return _back_to_login(request, "too_many_codes")
+        request.session[PENDING_KEY] = {**pending, "wrong": wrong}
+        return _code_page(request, exc.status, errors_of(exc, "code"))
+    user = checked.user
+    if user.banned or user.session_version != pending.get("sv"):
+        return _back_to_login(request, "log_in_again")  # banned, or the password changed meanwhile
+    target = safe_next(pending.get("next"), "")
+    _start_session(request, user)
+    if checked.recovery:
+        request.session[TWO_FACTOR_NOTICE_KEY] = {"recovery_left": checked.recovery_left}
+        return see_other("/account/two-factor")
     return see_other(target or _after_login(request, user))
 
 
@@ -144,6 +258,7 @@ def _account(request: Request, who: Principal, status_code: int = 200, **extra: 
         "new_token": None,
         "token_values": {},
         "account_locale": who.locale or current_locale.get(),
+        "two_factor": two_factor.status(ctx, who),
     }
     context.update(extra)
     return render(request, "account.html", status_code=status_code, **context)

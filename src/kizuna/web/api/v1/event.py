@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.policy import Action
-from kizuna.services import event
+from kizuna.services import event, two_factor
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import localized_fields, ok, when
@@ -41,6 +41,8 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
     }
     if admin:
         out["email_required"] = ev.email_required
+        # The staff roles that must use two-factor authentication (PATCH null: the default, admins).
+        out["two_factor_roles"] = two_factor.required_roles(ev)
     return out
 
 
