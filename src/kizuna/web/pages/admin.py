@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.policy import Action
-from kizuna.i18n import LOCALES, gettext
-from kizuna.services import event
+from kizuna.i18n import LOCALES, gettext, lazy
+from kizuna.services import event, two_factor
 from kizuna.services.event import clock_of, get_event, time_zones
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import admin_queries
@@ -55,6 +55,15 @@ SETTING_FIELDS = (
     "content_locales",
 )
 BOOL_FIELDS = ("paused", "registration_open", "email_required")
+# One checkbox per staff role that may be required to use two-factor authentication.
+TWO_FACTOR_FIELDS = {f"two_factor_{role}": role for role in two_factor.SETTABLE_ROLES}
+TWO_FACTOR_LABELS = {
+    "admin": lazy("Admins"),
+    "judge": lazy("Judges"),
+    "marshal": lazy("Marshals"),
+    "author": lazy("Authors"),
+}
+TWO_FACTOR_CHOICES = [(key, TWO_FACTOR_LABELS[role]) for key, role in TWO_FACTOR_FIELDS.items()]
 
 
 def _local(value: datetime | None) -> str:
@@ -80,6 +89,7 @@ def _event_values(ev: t.Event) -> dict[str, object]:
         "paused": bool(ev.paused),
         "registration_open": bool(ev.registration_open),
         "email_required": bool(ev.email_required),
+        **{key: role in two_factor.required_roles(ev) for key, role in TWO_FACTOR_FIELDS.items()},
     }
 
 
@@ -98,6 +108,7 @@ def _event_page(
         languages=columns.columns(texts, EVENT_TEXT, source),
         # The order readers get when none is declared (the field's help shows it).
         default_order=", ".join(content_order(SimpleNamespace(default_locale=ev.default_locale))),
+        two_factor_choices=[(key, gettext(label)) for key, label in TWO_FACTOR_CHOICES],
     )
 
 
@@ -139,7 +150,7 @@ def save_event(
     if gate.denied:
         return gate.denied
     typed = {name: text(gate.form, name).strip() for name in SETTING_FIELDS}
-    ticks = {name: checked(gate.form, name) for name in BOOL_FIELDS}
+    ticks = {name: checked(gate.form, name) for name in (*BOOL_FIELDS, *TWO_FACTOR_FIELDS)}
     source = get_event(ctx).locale or "en"
     texts = columns.typed(gate.form, EVENT_TEXT, [*LOCALES, source])
     shown = {**typed, **ticks, **columns.values(texts)}
@@ -156,6 +167,10 @@ def save_event(
             # description); an empty text removes that language's translation.
             "translations": {code: dict(fields) for code, fields in texts.items()},
         }
+        for key in TWO_FACTOR_FIELDS:
+            del changes[key]
+        if "two_factor_shown" in gate.form:  # (unticked boxes are not sent; this field always is)
+            changes["two_factor_roles"] = [role for key, role in TWO_FACTOR_FIELDS.items() if ticks[key]]
         try:
             event.update_event(ctx, changes)
         except DomainError as exc:
