@@ -18,6 +18,11 @@ from kizuna.web.messages import message_for
 
 app = typer.Typer(help="Kizuna (絆): a bilingual Capture-the-Flag platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+# The demo keeps the default setting: admins must use two-factor authentication for the staff pages.
+TWO_FACTOR_NOTE = (
+    "The admin is asked to turn on two-factor authentication (an authenticator app such as Google "
+    "Authenticator) at the first staff page; `kizuna admin reset-two-factor admin` turns it off again."
+)
 admin_app = typer.Typer(help="Admin accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 challenges_app = typer.Typer(
@@ -110,6 +115,7 @@ def demo(
             typer.echo("The database already has data; the demo was not loaded again.")
             if admin_file.is_file():
                 typer.echo(admin_file.read_text().strip())
+                typer.echo(TWO_FACTOR_NOTE)
             return
         typer.echo("error: the database is not empty; the demo loads only into an empty database.", err=True)
         raise typer.Exit(1)
@@ -125,6 +131,7 @@ def demo(
     admin_file.chmod(0o600)
     typer.echo(f"Demo event loaded: {summary}.")
     typer.echo(login)
+    typer.echo(TWO_FACTOR_NOTE)
 
 
 @admin_app.command("create")
@@ -144,6 +151,27 @@ def admin_create(
         _fail(exc)
         return
     typer.echo(f"Admin {user.name} created (id {user.id}).")
+
+
+@admin_app.command("reset-two-factor")
+def admin_reset_two_factor(name: str) -> None:
+    """Turn two-factor authentication off for the account NAME (a lost phone and no recovery code
+    left). Its sessions end; if its role requires it, it sets it up again at its next staff page."""
+    from kizuna.domain.names import name_key
+    from kizuna.services import two_factor
+    from kizuna.storage import repo
+
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    with ctx.db.read() as s:
+        user = repo.user_by_name_key(s, name_key(name))
+    if user is None:
+        typer.echo(f"error: no account named {name!r}", err=True)
+        raise typer.Exit(1)
+    if two_factor.reset(ctx, user.id):
+        typer.echo(f"Two-factor authentication is now off for {user.name}.")
+    else:
+        typer.echo(f"{user.name} did not use two-factor authentication; nothing changed.")
 
 
 @token_app.command("create")
