@@ -22,8 +22,6 @@ from kizuna.web.render import render
 router = APIRouter()
 
 GRAPH_TOP = 10
-WIDTH, HEIGHT = 800, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
 # Okabe–Ito colours (distinguishable with common colour-vision deficiencies) plus two darker tones;
 # each line also has its own dash pattern so colour is never the only cue.
 COLOURS = (
@@ -38,7 +36,42 @@ COLOURS = (
     "#8C510A",
     "#5E3C99",
 )
+# The text colour that reads on each of COLOURS (for labels drawn on the colour itself).
+_W, _B = "#ffffff", "#000000"
+INKS = (_W, _B, _B, _B, _B, _B, _W, _W, _W, _W)
 DASHES = ("", "8 3", "2 3", "8 3 2 3", "12 4", "4 4", "1 2", "10 2 2 2", "6 6", "3 6")
+
+
+@dataclass(frozen=True)
+class TeamStyle:
+    colour: str
+    ink: str  # text on the colour
+    dash: str
+
+
+def team_style(account_id: int) -> TeamStyle:
+    """An account's colour and dash pattern, from its id alone: a team keeps them when ranks change,
+    on every page and screen. Consecutive ids get different colours; ids sharing a colour (ten
+    apart) get different dash patterns, so two lines never look the same among 100 consecutive ids."""
+    n = len(COLOURS)
+    i = account_id % n
+    return TeamStyle(COLOURS[i], INKS[i], DASHES[(account_id // n) % len(DASHES)])
+
+
+@dataclass(frozen=True)
+class GraphLayout:
+    """The graph's drawing box (SVG user units) and the margins kept for the axes' labels."""
+
+    width: int = 800
+    height: int = 320
+    left: int = 64
+    right: int = 16
+    top: int = 16
+    bottom: int = 40
+    label_gap: float = 0.0  # > 0: end-of-line labels, at least this far apart vertically
+
+
+PAGE_GRAPH = GraphLayout()
 
 
 @dataclass(frozen=True)
@@ -51,6 +84,10 @@ class Series:
     colour: str
     dash: str
     points: str  # the SVG polyline's "x,y x,y ..."
+    ink: str = "#ffffff"
+    end_x: float = 0.0  # where the line ends (its current score)
+    end_y: float = 0.0
+    label_y: float = 0.0  # the end-of-line label's height, moved apart from its neighbours
 
 
 @dataclass(frozen=True)
@@ -76,11 +113,31 @@ def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def score_graph(top: dict[str, Any], start: datetime | None, end: datetime) -> Graph | None:
+def _spread(wanted: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Heights as close to ``wanted`` as possible, at least ``gap`` apart, within [low, high]."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed: list[float] = []
+    for i in order:
+        placed.append(max(wanted[i], placed[-1] + gap) if placed else max(wanted[i], low))
+    overflow = placed[-1] - high if placed else 0.0
+    if overflow > 0:  # pushed below the bottom: move the stack up as a whole, then keep the gaps
+        placed = [max(low, v - overflow) for v in placed]
+        for k in range(1, len(placed)):
+            placed[k] = max(placed[k], placed[k - 1] + gap)
+    out = [0.0] * len(wanted)
+    for k, i in enumerate(order):
+        out[i] = round(placed[k], 1)
+    return out
+
+
+def score_graph(
+    top: dict[str, Any], start: datetime | None, end: datetime, layout: GraphLayout = PAGE_GRAPH
+) -> Graph | None:
     """Step lines of each account's cumulative score from ``start`` (default: first score) to ``end``.
 
     ``top`` is the snapshot of the top accounts keyed by place, each with its scoring events in time
-    order. Returns None when nobody has scored yet (there is nothing to draw)."""
+    order. Each account is drawn in its own colour and dash (``team_style``). Returns None when nobody
+    has scored yet (there is nothing to draw)."""
     histories: list[tuple[int, dict[str, Any], list[tuple[datetime, int]]]] = []
     for pos, entry in ((int(k), v) for k, v in sorted(top.items(), key=lambda kv: int(kv[0]))):
         total, steps = 0, []
@@ -98,23 +155,30 @@ def score_graph(top: dict[str, Any], start: datetime | None, end: datetime) -> G
         t1 = t0 + timedelta(minutes=1)
     totals = [total for _pos, _entry, steps in histories for _when, total in steps]
     low, high = min(0, *totals), max(1, *totals)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    g = layout
+    plot_w, plot_h = g.width - g.left - g.right, g.height - g.top - g.bottom
     span = (t1 - t0).total_seconds()
 
     def x(when: datetime) -> float:
-        return round(LEFT + plot_w * (when - t0).total_seconds() / span, 1)
+        return round(g.left + plot_w * (when - t0).total_seconds() / span, 1)
 
     def y(value: int) -> float:
-        return round(TOP + plot_h * (high - value) / (high - low), 1)
+        return round(g.top + plot_h * (high - value) / (high - low), 1)
 
-    series = []
-    for i, (pos, entry, steps) in enumerate(histories):
+    drawn = []
+    for pos, entry, steps in histories:
         coords = [(x(t0), y(0))]
         previous = 0
         for when, total in steps:
             coords += [(x(when), y(previous)), (x(when), y(total))]
             previous = total
         coords.append((x(t1), y(previous)))
+        drawn.append((pos, entry, coords))
+    ends = [coords[-1][1] for _pos, _entry, coords in drawn]
+    labels = _spread(ends, g.label_gap, g.top, g.height - g.bottom) if g.label_gap > 0 else ends
+    series = []
+    for (pos, entry, coords), label_y in zip(drawn, labels, strict=True):
+        style = team_style(int(entry["id"]))
         series.append(
             Series(
                 pos=pos,
@@ -122,18 +186,24 @@ def score_graph(top: dict[str, Any], start: datetime | None, end: datetime) -> G
                 name=str(entry["name"]),
                 url=str(entry["account_url"]),
                 score=int(entry["score"]),
-                colour=COLOURS[i % len(COLOURS)],
-                dash=DASHES[i % len(DASHES)],
+                colour=style.colour,
+                dash=style.dash,
                 points=" ".join(f"{a},{b}" for a, b in coords),
+                ink=style.ink,
+                end_x=coords[-1][0],
+                end_y=coords[-1][1],
+                label_y=label_y,
             )
         )
     y_values = sorted({low, 0, (low + high) // 2, high})
     y_ticks = [Tick(y(v), v) for v in y_values]
     x_ticks = [Tick(x(t0), t0), Tick(x(t1), t1)]
-    return Graph(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, series, y_ticks, x_ticks)
+    return Graph(g.width, g.height, g.left, g.right, g.top, g.bottom, series, y_ticks, x_ticks)
 
 
-def board_context(request: Request, live: bool | None = None) -> dict[str, Any]:
+def board_context(
+    request: Request, live: bool | None = None, graph_top: int = GRAPH_TOP, layout: GraphLayout = PAGE_GRAPH
+) -> dict[str, Any]:
     """Rows, graph and freeze state of the board; ``live`` defaults to "the reader is an admin"."""
     ctx = request.app.state.ctx
     if live is None:
@@ -147,7 +217,7 @@ def board_context(request: Request, live: bool | None = None) -> dict[str, Any]:
     end = min(d for d in (utc(ev.end_at), cutoff, now) if d is not None)
     return {
         "rows": snaps.scoreboard(live=live, state=state).data,
-        "graph": score_graph(snaps.top(GRAPH_TOP, live=live, state=state).data, ev.start_at, end),
+        "graph": score_graph(snaps.top(graph_top, live=live, state=state).data, ev.start_at, end, layout),
         "team_mode": ev.mode == "teams",
         "frozen_at": ev.freeze_at if state.cutoff is not None else None,
         "live": live,
