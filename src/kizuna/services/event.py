@@ -86,8 +86,12 @@ def _venue_rows(value: Any) -> int:
     """How many rows of the scoreboard the venue screen shows: a whole number within VENUE_ROWS."""
     if isinstance(value, bool):
         raise DomainError(ErrorCode.VALUE_INVALID, field="venue_rows")
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):  # int() would also take "٣" or "1_0"
+            raise DomainError(ErrorCode.VALUE_INVALID, field="venue_rows")
     try:
-        rows = int(str(value).strip()) if isinstance(value, str) else int(value)
+        rows = int(value)
     except (TypeError, ValueError):
         raise DomainError(ErrorCode.VALUE_INVALID, field="venue_rows") from None
     if isinstance(value, float) and value != rows:

@@ -53,6 +53,7 @@ SETTING_FIELDS = (
     "default_locale",
     "time_zones",
     "content_locales",
+    "venue_rows",
 )
 BOOL_FIELDS = ("paused", "registration_open", "email_required")
 # One checkbox per staff role that may be required to use two-factor authentication.
@@ -86,6 +87,7 @@ def _event_values(ev: t.Event) -> dict[str, object]:
         "default_locale": ev.default_locale or "en",
         "time_zones": "\n".join(time_zones(ev)),
         "content_locales": ", ".join(ev.content_locales or []),
+        "venue_rows": str(ev.venue_rows or event.VENUE_ROWS_DEFAULT),
         "paused": bool(ev.paused),
         "registration_open": bool(ev.registration_open),
         "email_required": bool(ev.email_required),
@@ -108,6 +110,7 @@ def _event_page(
         languages=columns.columns(texts, EVENT_TEXT, source),
         # The order readers get when none is declared (the field's help shows it).
         default_order=", ".join(content_order(SimpleNamespace(default_locale=ev.default_locale))),
+        venue_rows_range=event.VENUE_ROWS,
         two_factor_choices=[(key, gettext(label)) for key, label in TWO_FACTOR_CHOICES],
     )
 
@@ -129,6 +132,9 @@ def _event_errors(exc: DomainError, values: dict[str, str], texts: columns.Texts
         errors = {"end_at": gettext("The end must be later than the start.")}
     if exc.code is ErrorCode.VALUE_INVALID and exc.field == "time_zones":
         errors = {"time_zones": gettext("Enter one to four time zones.")}
+    if exc.code is ErrorCode.VALUE_INVALID and exc.field == "venue_rows":
+        low, high = event.VENUE_ROWS
+        errors = {"venue_rows": gettext("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)}
     return errors
 
 
@@ -167,6 +173,8 @@ def save_event(
             # description); an empty text removes that language's translation.
             "translations": {code: dict(fields) for code, fields in texts.items()},
         }
+        if "venue_rows" not in gate.form:
+            del changes["venue_rows"]  # a form from before the setting existed keeps the current value
         for key in TWO_FACTOR_FIELDS:
             del changes[key]
         if "two_factor_shown" in gate.form:  # (unticked boxes are not sent; this field always is)

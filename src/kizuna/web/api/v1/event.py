@@ -38,6 +38,7 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
         "default_locale": ev.default_locale,
         "content_locales": order,
         "time_zones": event.time_zones(ev),
+        "venue_rows": ev.venue_rows or event.VENUE_ROWS_DEFAULT,
     }
     if admin:
         out["email_required"] = ev.email_required
