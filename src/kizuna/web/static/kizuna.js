@@ -3,7 +3,9 @@
  * - Remembers the browser's time zone in the "tz" cookie, so the server can show times in the
  *   reader's zone (a zone chosen on the account page still wins; the server checks the name).
  * - Makes countdowns tick. Their sentences come from the page (data-short, data-one, data-other,
- *   data-done, written by the server from the translation catalogs), never from this file.
+ *   data-done, written by the server from the translation catalogs), never from this file. A
+ *   countdown in content swapped in later (htmx, or kizuna-live.js's "kizuna:swapped") ticks too, and
+ *   one whose end changed ("kizuna:countdown", after an extension) starts again from its new end.
  */
 (function () {
   "use strict";
@@ -36,10 +38,13 @@
   /* Seconds left are counted from what the server said when it rendered the page, so a wrong clock
      on the reader's computer does not change the countdown. */
   function startCountdown(el) {
+    var run = (el.kizunaRun || 0) + 1;
+    el.kizunaRun = run; // a restarted countdown stops the loop it replaces
     var left = parseInt(el.getAttribute("data-left"), 10);
     var end = isNaN(left) ? Date.parse(el.getAttribute("data-countdown")) : Date.now() + left * 1000;
     if (isNaN(end)) return;
     function tick() {
+      if (el.kizunaRun !== run) return;
       var seconds = Math.max(0, Math.round((end - Date.now()) / 1000));
       if (seconds === 0) {
         el.textContent = el.getAttribute("data-done");
@@ -55,11 +60,27 @@
     tick();
   }
 
-  function start() {
-    rememberZone();
-    var timers = document.querySelectorAll("[data-countdown]");
+  function startWithin(root) {
+    if (!root || !root.querySelectorAll) return;
+    if (root.hasAttribute && root.hasAttribute("data-countdown")) startCountdown(root);
+    var timers = root.querySelectorAll("[data-countdown]");
     for (var i = 0; i < timers.length; i++) startCountdown(timers[i]);
   }
+
+  function start() {
+    rememberZone();
+    startWithin(document);
+  }
+
+  document.addEventListener("kizuna:swapped", function (e) {
+    startWithin(e.target);
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    startWithin((e.detail && e.detail.target) || e.target);
+  });
+  document.addEventListener("kizuna:countdown", function (e) {
+    if (e.target && e.target.hasAttribute && e.target.hasAttribute("data-countdown")) startCountdown(e.target);
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
