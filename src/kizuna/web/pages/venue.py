@@ -1,51 +1,181 @@
-"""The venue screen (会場表示モード): the big screen at the venue shows the event, the time left, the
-public top of the scoreboard with its graph, and the latest announcements, large and in both
-languages by default (``?display=single`` shows the viewer's language only). htmx refreshes it every
-15 seconds; without JavaScript a meta refresh does. Everything comes from the scoreboard snapshots,
-so a room full of screens costs no more than one.
+"""The venue screen (会場表示モード): the big screen at the venue, made for a 1920×1080 projector that
+nobody touches. It never scrolls: the event's name and clock, the top ``event.venue_rows`` rows of
+the public scoreboard in type readable from the back of a room, the score graph with labels to match,
+and tickers of the latest first bloods and announcements. Both languages by default
+(``?display=single`` shows the viewer's language only; the screen's own switch keeps the choice in
+the address).
+
+It is live: ``static/kizuna-live.js`` listens to ``GET /events`` (reconnecting by itself) and
+re-fetches the parts an event changes — ``/venue/board`` on a scoreboard change, ``/venue/status``
+on a pause, resume, extension or freeze, ``/venue/news`` on an announcement — and adds each first
+blood's sentence to its ticker at once. htmx re-reads the whole screen every minute as a safety net;
+without JavaScript a meta refresh does. Everything comes from the scoreboard snapshots and honours
+the freeze (an admin's browser sees the public board here too), so a room full of screens costs
+little more than one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_time
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from kizuna.i18n import BOTH, current_display
-from kizuna.web.pages.scoreboard import board_context
+from kizuna.i18n import BOTH, current_display, current_locale, display_locales
+from kizuna.services import venue as venue_service
+from kizuna.services.event import VENUE_ROWS_DEFAULT, clock_of
+from kizuna.web import live_render
+from kizuna.web.content import content_order, show
+from kizuna.web.event_banner import REASON, paused_now, reason_text
+from kizuna.web.pages.scoreboard import Graph, GraphLayout, board_context, team_style
 from kizuna.web.render import render
 from kizuna.web.site_content import announcements
-from kizuna.web.zones import countdown
+from kizuna.web.zones import countdown, format_in_zone, utc_iso, viewer_zone, zone_abbreviation
 
 router = APIRouter()
 
-TOP = 10
+GRAPH_TOP = 10  # more lines than this cannot be told apart from across a room
 ANNOUNCEMENTS = 3
-REFRESH_SECONDS = 15
+FIRST_BLOODS = 4
+REFRESH_SECONDS = 15  # the meta refresh without JavaScript
+POLL_SECONDS = 60  # htmx's safety net when the stream is down
+# The graph's drawing box matches the space it gets at 1920×1080 (about 800×420 px), so the labels'
+# font size in SVG units is their size on the screen. End-of-line labels stay 34 units apart.
+VENUE_GRAPH = GraphLayout(width=800, height=420, left=112, right=56, top=24, bottom=52, label_gap=34)
 
 
-def _context(request: Request) -> dict[str, Any]:
+def _display(request: Request) -> str:
+    """One language or both: the screen is for readers of either language, so both by default."""
     if "display" not in request.query_params:
-        current_display.set(BOTH)  # this request only: the screen is for readers of either language
-    ctx = request.app.state.ctx
-    board = board_context(request, live=False)  # the screen is public: it honours the freeze
+        current_display.set(BOTH)  # this request only
+    return "both" if current_display.get() == BOTH else "single"
+
+
+def _query(request: Request) -> str:
+    """What every address the screen uses carries, so its parts stay in the chosen languages
+    whatever the kiosk browser's cookies say."""
+    return f"display={_display(request)}&lang={current_locale.get()}"
+
+
+def _time_labels(graph: Graph | None, zone: str) -> list[str]:
+    """The graph's time axis, short enough to read from the room: the time of day in the screen's
+    zone, named ("10:24 JST"), with the date only when the graph spans more than one day there."""
+    if graph is None:
+        return []
+    locale = current_locale.get()
+    local = [_aware(tick.value).astimezone(ZoneInfo(zone)) for tick in graph.x_ticks]
+    if len({d.date() for d in local}) > 1:
+        return [format_in_zone(tick.value, zone, "short", locale) for tick in graph.x_ticks]
+    return [f"{format_time(d, 'short', locale=locale)} {zone_abbreviation(d, zone, locale)}" for d in local]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _board(request: Request) -> dict[str, Any]:
+    board = board_context(request, live=False, graph_top=GRAPH_TOP, layout=VENUE_GRAPH)
+    ev = board["event"]
+    rows = board["rows"][: ev.venue_rows or VENUE_ROWS_DEFAULT]
     return {
         **board,
-        "rows": board["rows"][:TOP],
+        "time_labels": _time_labels(board["graph"], viewer_zone(request, ev)),
+        "rows": rows,
+        "row_count": ev.venue_rows or VENUE_ROWS_DEFAULT,
+        "styles": {row["account_id"]: team_style(int(row["account_id"])) for row in rows},
+    }
+
+
+def _status(request: Request) -> dict[str, Any]:
+    ctx = request.app.state.ctx
+    snaps = request.app.state.snapshots
+    state = snaps.state()
+    ev, now = state.event, ctx.now()
+    paused = paused_now(ev, now)
+    reason = reason_text(ev.pause_reason) if paused else None
+    return {
+        "countdown": countdown(ev, now),
+        "phase": clock_of(ev).phase(now).value,
+        "paused": paused,
+        # The organisers' reason in the screen's language(s), each marked with its language.
+        "reasons": [r for r in show(reason, REASON, content_order(ev)) if r.text] if reason else [],
+        "frozen_at": ev.freeze_at if state.cutoff is not None else None,
+    }
+
+
+@dataclass(frozen=True)
+class TickerLine:
+    messages: list[dict[str, str]]  # [{"locale", "text"}], as the stream sends them
+
+
+def _blood_line(blood: venue_service.FirstBlood, locales: list[str], order: list[str]) -> TickerLine:
+    """A first blood in the screen's languages: the very sentences the stream sends for it."""
+    names = {
+        code: {"challenge": blood.challenge.get("name", code, order).text, "account": blood.account}
+        for code in locales
+    }
+    return TickerLine(live_render.messages(live_render.Prepared(blood.event, blood.world, names), locales))
+
+
+def _news(request: Request) -> dict[str, Any]:
+    ctx = request.app.state.ctx
+    locales, order = display_locales(), content_order(request.app.state.snapshots.state().event)
+    bloods = [_blood_line(b, locales, order) for b in venue_service.first_bloods(ctx, FIRST_BLOODS)]
+    return {
         "announcements": announcements(ctx, ANNOUNCEMENTS),
-        "countdown": countdown(board["event"], ctx.now()),
-        "display_param": "both" if current_display.get() == BOTH else "single",
+        "announcements_max": ANNOUNCEMENTS,
+        "first_bloods": [line for line in bloods if line.messages],
+        "first_bloods_max": FIRST_BLOODS,
+    }
+
+
+def _screen(request: Request) -> dict[str, Any]:
+    q = _query(request)
+    status = _status(request)
+    return {
+        **_board(request),
+        **status,
+        **_news(request),
+        "q": q,
+        "display_param": _display(request),
         "refresh": REFRESH_SECONDS,
+        "poll": POLL_SECONDS,
+        "frozen_iso": utc_iso(status["frozen_at"]) if status["frozen_at"] else "",
     }
 
 
 @router.get("/venue", response_class=HTMLResponse)
 def venue(request: Request) -> HTMLResponse:
-    return render(request, "venue.html", **_context(request))
+    ctx = request.app.state.ctx
+    return render(request, "venue.html", last_event_id=venue_service.last_event_id(ctx), **_screen(request))
 
 
 @router.get("/venue/fragment", response_class=HTMLResponse)
 def venue_fragment(request: Request) -> HTMLResponse:
-    """The screen's body alone, for htmx's periodic refresh."""
-    return render(request, "_venue_body.html", **_context(request))
+    """The whole screen below the language switch, for htmx's periodic refresh."""
+    return render(request, "_venue_body.html", **_screen(request))
+
+
+@router.get("/venue/board", response_class=HTMLResponse)
+def venue_board(request: Request) -> HTMLResponse:
+    """The ranked rows and the graph, re-read by the live script on a scoreboard change."""
+    _display(request)
+    return render(request, "_venue_board.html", **_board(request))
+
+
+@router.get("/venue/status", response_class=HTMLResponse)
+def venue_status(request: Request) -> HTMLResponse:
+    """The clock and the paused and frozen states, re-read on an ``event_state`` event."""
+    _display(request)
+    return render(request, "_venue_status.html", **_status(request))
+
+
+@router.get("/venue/news", response_class=HTMLResponse)
+def venue_news(request: Request) -> HTMLResponse:
+    """The first-blood and announcement tickers, re-read on an announcement."""
+    _display(request)
+    return render(request, "_venue_news.html", **_news(request))
