@@ -49,6 +49,18 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ROUTE_INVALID: lazy(
         "Page addresses use lower-case letters, digits, hyphens and slashes, such as rules or info/access."
     ),
+    ErrorCode.EVENT_ALREADY_STARTED: lazy("The event has already started."),
+    ErrorCode.EVENT_ALREADY_PAUSED: lazy("The event is already paused."),
+    ErrorCode.EVENT_NOT_PAUSED: lazy("The event is not paused."),
+    ErrorCode.EVENT_NO_END: lazy("The event has no end time to extend. Set one in the event settings."),
+    ErrorCode.END_TOO_EARLY: lazy("The new end must be later than both now and the current end."),
+    ErrorCode.EXTEND_ONE_OF: lazy("Give either a new end time or a number of minutes, not both."),
+    ErrorCode.MINUTES_INVALID: lazy("Enter a whole number of minutes from 1 to %(max)s."),
+    ErrorCode.SCOREBOARD_ALREADY_FROZEN: lazy("The scoreboard is already frozen."),
+    ErrorCode.SCOREBOARD_NOT_FROZEN: lazy("The scoreboard is not frozen."),
+    ErrorCode.REASON_REQUIRED: lazy("Give the reason for the pause in at least one language."),
+    ErrorCode.REASON_TOO_LONG: lazy("The reason may be at most %(max)s characters long."),
+    ErrorCode.REASON_INVALID: lazy("The reason must be plain text, without control characters."),
     ErrorCode.TWO_FACTOR_REQUIRED: lazy(
         "Your role requires two-factor authentication. Turn it on from your account page first."
     ),
