@@ -19,6 +19,7 @@ from kizuna import __version__
 from kizuna.bus import make_bus
 from kizuna.challenge_types import ChallengeTypeRegistry
 from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiate
+from kizuna.jobs.event_clock import ClockWatch
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.settings import Settings
@@ -144,10 +145,14 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Announces the start, freeze and end as the clock reaches them (once across processes).
+        clock_watch = ClockWatch(ctx)
+        clock_watch.start()
         # The live stream's tailer: one per process (kizuna.web.live).
         await _app.state.live.start()
         yield
         await _app.state.live.stop()
+        await clock_watch.stop()
         bus.close()
 
     app = FastAPI(
