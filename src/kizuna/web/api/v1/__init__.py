@@ -9,6 +9,7 @@ from kizuna.web.api.v1 import (
     awards,
     challenges,
     event,
+    event_control,
     files,
     flags,
     hints,
@@ -42,6 +43,7 @@ for module in (
     notifications,
     pages,
     event,
+    event_control,
     audit,
 ):
     router.include_router(module.router)

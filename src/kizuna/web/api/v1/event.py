@@ -33,6 +33,8 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
         "end_at": when(ev.end_at),
         "freeze_at": when(ev.freeze_at),
         "paused": ev.paused,
+        # Why it is paused, per language ({"en": …, "ja": …}); {} while it is not.
+        "pause_reason": dict(ev.pause_reason or {}) if ev.paused else {},
         "phase": event.clock_of(ev).phase(ctx.now()).value,
         "registration_open": ev.registration_open,
         "default_locale": ev.default_locale,
