@@ -28,7 +28,7 @@ from kizuna.i18n import (
 )
 from kizuna.markdown import render_markdown
 from kizuna.services.translations import EVENT_TEXT
-from kizuna.web import live_labels, site_content
+from kizuna.web import event_banner, live_labels, site_content
 from kizuna.web.content import content_order, localized, plain, show
 from kizuna.web.zones import format_in_zone, viewer_zone
 
@@ -80,6 +80,7 @@ def make_environment() -> Environment:
     env.globals["Action"] = Action
     env.globals["plain"] = plain
     site_content.install(env)
+    event_banner.install(env)
     live_labels.install(env)
     return env
 

@@ -12,6 +12,7 @@ from kizuna.web.pages import (
     admin_audit,
     admin_awards,
     admin_challenges,
+    admin_event_control,
     admin_pages,
     admin_submissions,
     admin_translations,
@@ -43,6 +44,7 @@ for module in (
     admin_translations,
     admin_announcements,
     admin_pages,
+    admin_event_control,
     admin_audit,
     site_pages,
 ):

@@ -61,6 +61,12 @@ NOTICES: dict[str, str] = {
     "page_deleted": lazy("The page has been deleted."),
     "account_hidden": lazy("The account has been hidden pending review."),
     "account_shown": lazy("The account is shown on the scoreboard again."),
+    "event_started": lazy("The event has been started."),
+    "event_paused": lazy("The event has been paused. Every page now says so, with your reason."),
+    "event_resumed": lazy("The event has been resumed."),
+    "event_extended": lazy("The end of the event has been moved."),
+    "scoreboard_frozen": lazy("The scoreboard has been frozen."),
+    "scoreboard_unfrozen": lazy("The scoreboard has been unfrozen."),
 }
 
 
