@@ -8,6 +8,7 @@ from kizuna.web.pages import (
     account_two_factor,
     admin,
     admin_accounts,
+    admin_activity,
     admin_announcements,
     admin_audit,
     admin_awards,
@@ -46,6 +47,7 @@ for module in (
     admin_pages,
     admin_event_control,
     admin_audit,
+    admin_activity,
     site_pages,
 ):
     router.include_router(module.router)

@@ -10,6 +10,7 @@ from kizuna.web.api.v1 import (
     challenges,
     event,
     event_control,
+    feed,
     files,
     flags,
     hints,
@@ -45,5 +46,6 @@ for module in (
     event,
     event_control,
     audit,
+    feed,
 ):
     router.include_router(module.router)
