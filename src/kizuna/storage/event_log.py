@@ -2,8 +2,8 @@
 
 The unit of work appends; this module only reads: the events after an id in bounded batches (what a
 process's tailer does a few times a second), the most recent events after an id (a stream resuming
-with ``Last-Event-ID``), and the few rows those events name (accounts, announcements) looked up once
-per batch for every connection of the process.
+with ``Last-Event-ID``), and the few rows those events name (challenges, accounts, announcements),
+looked up by primary key once per batch for every connection of the process.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from kizuna.domain.text import LocalizedText
 from kizuna.storage import tables as t
 
 BATCH = 500
@@ -82,6 +83,27 @@ def account_names(s: Session, mode: str, ids: Collection[int]) -> dict[int, Acco
     for ident, name, hidden, banned, role in s.execute(users):
         out[int(ident)] = AccountName(name, not hidden and not banned and role == "player")
     return out
+
+
+@dataclass(frozen=True)
+class ChallengeName:
+    visible: bool  # players can see it (state "visible")
+    text: LocalizedText  # its name in every language it has
+
+
+def challenge_names(s: Session, ids: Collection[int]) -> dict[int, ChallengeName]:
+    """State and names of the challenges ``ids`` that still exist (one primary-key read)."""
+    if not ids:
+        return {}
+    stmt = select(
+        t.Challenge.id, t.Challenge.state, t.Challenge.name, t.Challenge.locale, t.Challenge.translations
+    ).where(t.Challenge.id.in_(sorted(ids)))
+    return {
+        int(ident): ChallengeName(
+            state == "visible", LocalizedText.of(locale or "en", {"name": name}, translations)
+        )
+        for ident, state, name, locale, translations in s.execute(stmt)
+    }
 
 
 def notifications(s: Session, ids: Collection[int]) -> dict[int, t.Notification]:

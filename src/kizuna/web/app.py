@@ -168,7 +168,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
-    app.state.live = LiveHub(ctx, app.state.snapshots)
+    app.state.live = LiveHub(ctx)
     from kizuna.security import FileSigner
 
     app.state.file_signer = FileSigner(settings.secret_key)

@@ -9,8 +9,10 @@ events out to this process's open streams.
 * On PostgreSQL ids are handed out before the transactions that carry them commit, so a smaller id
   can appear after a larger one. Ids skipped over are remembered for ``gap_seconds`` and read again
   with each batch, so such an event is still delivered (late, after the larger one).
-* Each batch is prepared once for every connection (:func:`LiveHub.prepare`): the state of the event
-  and of the challenges (from the snapshots), the names and announcements it refers to (one query).
+* Each batch is prepared once for every connection (:func:`LiveHub.prepare`): the event's state, and
+  the challenges, accounts and announcements it names, each looked up by primary key in the same
+  read. Reads are at least ``batch_seconds`` apart, so events that come close together go out in one
+  write per stream: the work per stream is bounded however fast events come.
   Each connection has a bounded queue; a connection whose queue is full is closed (the browser
   reconnects and resumes with ``Last-Event-ID``) and never holds the others up.
 * Signed-in streams are checked again every ``revalidate_seconds`` with one query for all of them: a
@@ -39,18 +41,21 @@ from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
-from kizuna.services.event import clock_of
+from kizuna.services.event import clock_of, get_event
 from kizuna.services.translations import NOTIFICATION_TEXT
 from kizuna.storage import event_log
 from kizuna.storage import tables as t
 from kizuna.web.content import content_order, localized
 from kizuna.web.live_render import Announcement, Prepared
-from kizuna.web.snapshots import Snapshots, iso
+from kizuna.web.snapshots import iso
 
 log = logging.getLogger(__name__)
 
 # Ids below the cursor remembered as possibly committing late, at most this many.
 MAX_GAPS = 1000
+# Streams handed an event (or a keep-alive) per turn of the event loop: between two slices the loop
+# serves other requests, so writing to thousands of streams never stalls them all at once.
+SLICE = 100
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class LiveSettings:
     """The stream's knobs (``app.state.live.settings``; tests shorten the intervals)."""
 
     poll_seconds: float = 0.25  # how often the tailer reads the log when nothing wakes it
+    # The shortest time between two reads: events closer together go out in one write per stream,
+    # so the work per stream is bounded however fast events come.
+    batch_seconds: float = 0.1
     heartbeat_seconds: float = 15.0  # idle time before a ``: keep-alive`` comment
     queue_limit: int = 256  # events waiting for one connection before it is closed as too slow
     send_timeout: float = 10.0  # seconds one write may take before the connection is dropped
@@ -89,6 +97,8 @@ class Stream:
     pending: deque[Prepared] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closed: str = ""  # why it was closed: "slow", "shutdown", "revoked", "mode", "gone"
+    keep_alive: bool = False  # the hub's ticker found it idle for a heartbeat interval
+    written_at: float = 0.0  # loop time of the last write
 
     def offer(self, item: Prepared) -> None:
         if self.closed:
@@ -104,18 +114,18 @@ class Stream:
             self.closed = why
         self.wake.set()
 
-    async def take(self, timeout: float) -> list[Prepared] | None:
-        """What is waiting (maybe nothing, when closed), or None after ``timeout`` idle seconds."""
-        if not self.pending and not self.closed:
+    async def take(self) -> list[Prepared] | None:
+        """What is waiting (nothing once closed), or None when a keep-alive is due. No timer per
+        stream: the hub's one ticker wakes idle streams (:meth:`LiveHub._beat`)."""
+        while not (self.pending or self.closed or self.keep_alive):
             self.wake.clear()
-            try:
-                async with asyncio.timeout(timeout):
-                    await self.wake.wait()
-            except TimeoutError:
-                return None
-        items = list(self.pending)
-        self.pending.clear()
-        return items
+            await self.wake.wait()
+        self.keep_alive = False
+        if self.pending or self.closed:
+            items = list(self.pending)
+            self.pending.clear()
+            return items
+        return None
 
 
 @dataclass
@@ -140,9 +150,8 @@ def to_live(row: t.EventLog) -> LiveEvent:
 class LiveHub:
     """This process's tailer and its open streams (``app.state.live``)."""
 
-    def __init__(self, ctx: Context, snapshots: Snapshots, settings: LiveSettings | None = None) -> None:
+    def __init__(self, ctx: Context, settings: LiveSettings | None = None) -> None:
         self.ctx = ctx
-        self.snapshots = snapshots
         self.settings = settings or LiveSettings()
         self.streams: set[Stream] = set()
         self.cursor = 0  # the highest event id delivered
@@ -152,6 +161,7 @@ class LiveHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._restore_signals: Callable[[], None] | None = None
@@ -173,6 +183,7 @@ class LiveHub:
         self.cursor, self.mode = await loop.run_in_executor(self._executor, self._position)
         self._unsubscribe = self.ctx.bus.subscribe(self._on_bus)
         self._task = loop.create_task(self._run(), name="kizuna-live-tailer")
+        self._ticker = loop.create_task(self._beat(), name="kizuna-live-heartbeat")
         self._checked_at = time.monotonic()
         self._accepting = True
 
@@ -196,19 +207,22 @@ class LiveHub:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._ticker = None
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
     def _position(self) -> tuple[int, str]:
         with self.ctx.db.read() as s:
-            latest = event_log.latest_id(s)
-        return latest, self.snapshots.state().event.mode
+            return event_log.latest_id(s), self._event(s).mode
+
+    def _event(self, s: Any) -> t.Event:
+        return s.get(t.Event, 1) or get_event(self.ctx)
 
     def _on_bus(self, _event: Any) -> None:
         # Called in whichever thread published (or the Redis listener): only wake the tailer.
@@ -265,20 +279,25 @@ class LiveHub:
             rows = event_log.recent_after(
                 s, after_id, self.settings.resume_limit, audiences, viewer.account_id
             )
-        if not rows:
-            return []
-        prepared, _mode = self.prepare(rows)
+            prepared, _mode = self.prepare(s, rows) if rows else ([], "")
         return [p for p in prepared if visible_to(p.event, viewer, p.world)]
 
     # --- the tailer --------------------------------------------------------------------------------
 
     async def _run(self) -> None:
         assert self._wake is not None
+        loop = asyncio.get_running_loop()
+        last = 0.0
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.settings.poll_seconds):
                     await self._wake.wait()
+            # Let events that come close together gather into one read (and one write per stream).
+            pause = self.settings.batch_seconds - (loop.time() - last)
+            if pause > 0:
+                await asyncio.sleep(pause)
             self._wake.clear()
+            last = loop.time()
             try:
                 more = await self.tick()
             except asyncio.CancelledError:
@@ -297,7 +316,7 @@ class LiveHub:
         self._advance(batch.ids)
         if batch.prepared:
             self.mode = batch.mode
-            self._fan_out(batch.prepared, batch.mode)
+            await self._fan_out(batch.prepared, batch.mode)
         now = time.monotonic()
         if now - self._checked_at >= self.settings.revalidate_seconds:
             self._checked_at = now
@@ -307,9 +326,9 @@ class LiveHub:
     def _read(self, cursor: int, gaps: tuple[int, ...]) -> _Batch:
         with self.ctx.db.read() as s:
             rows = event_log.events_after(s, cursor, event_log.BATCH, also=gaps)
-        if not rows:
-            return _Batch([], [], self.mode, False)
-        prepared, mode = self.prepare(rows)
+            if not rows:
+                return _Batch([], [], self.mode, False)
+            prepared, mode = self.prepare(s, rows)
         return _Batch([int(r.id) for r in rows], prepared, mode, len(rows) >= event_log.BATCH)
 
     def _advance(self, ids: list[int]) -> None:
@@ -326,20 +345,39 @@ class LiveHub:
             self._gaps = dict(sorted(self._gaps.items())[-MAX_GAPS:])
         self.cursor = top
 
-    def _fan_out(self, prepared: list[Prepared], mode: str) -> None:
-        for stream in list(self.streams):
+    async def _fan_out(self, prepared: list[Prepared], mode: str) -> None:
+        """Offer each event to every stream whose viewer may see it (decided once per kind of
+        viewer), ``SLICE`` streams per turn of the loop."""
+        decided: dict[Viewer, list[Prepared]] = {}
+        for n, stream in enumerate(list(self.streams), 1):
             if stream.mode != mode:
                 stream.close("mode")  # its account was worked out for the other mode: reconnect
-        for item in prepared:
-            decided: dict[Viewer, bool] = {}
-            for stream in list(self.streams):
-                if stream.closed:
-                    continue
-                allowed = decided.get(stream.viewer)
-                if allowed is None:
-                    allowed = decided[stream.viewer] = visible_to(item.event, stream.viewer, item.world)
-                if allowed:
-                    stream.offer(item)
+            if stream.closed:
+                continue
+            allowed = decided.get(stream.viewer)
+            if allowed is None:
+                allowed = decided[stream.viewer] = [
+                    p for p in prepared if visible_to(p.event, stream.viewer, p.world)
+                ]
+            for item in allowed:
+                stream.offer(item)
+            if n % SLICE == 0:
+                await asyncio.sleep(0)
+
+    async def _beat(self) -> None:
+        """Wake the streams that wrote nothing for a heartbeat interval, so they send a keep-alive:
+        one timer for the process instead of one per stream."""
+        loop = asyncio.get_running_loop()
+        while True:
+            every = self.settings.heartbeat_seconds
+            await asyncio.sleep(min(1.0, every / 2))
+            now = loop.time()
+            for n, stream in enumerate(list(self.streams), 1):
+                if not stream.closed and now - stream.written_at >= every:
+                    stream.keep_alive = True
+                    stream.wake.set()
+                if n % SLICE == 0:
+                    await asyncio.sleep(0)
 
     async def _revalidate(self, loop: asyncio.AbstractEventLoop) -> None:
         users = {s.principal.user_id for s in self.streams if s.principal is not None}
@@ -366,26 +404,25 @@ class LiveHub:
 
     # --- preparing a batch -------------------------------------------------------------------------
 
-    def prepare(self, rows: Sequence[t.EventLog]) -> tuple[list[Prepared], str]:
+    def prepare(self, s: Any, rows: Sequence[t.EventLog]) -> tuple[list[Prepared], str]:
         """Events with the names, texts and state of the world their readers need, looked up once
-        for all connections: the snapshots' cached challenge list and texts, and one read for the
-        accounts and announcements the events name. Announcements deleted since are left out."""
+        for all connections, in the caller's read (``s``): the event row, and the challenges,
+        accounts and announcements the events name, each by primary key. Announcements deleted
+        since are left out."""
         events = [to_live(r) for r in rows]
-        state = self.snapshots.state()
-        ev = state.event
+        ev = self._event(s)
         clock = clock_of(ev)
         now = self.ctx.now()
         order = content_order(ev)
-        challenge_rows = self.snapshots.challenges(True, state).data
-        texts: dict[str, dict[int, dict[str, Any]]] = {}
-        if any(e.challenge_id is not None for e in events):
-            texts = {code: self.snapshots.challenge_texts(True, code, order, state) for code in LOCALES}
 
+        challenge_ids: set[int] = set()
         scoring: set[int] = set()
         users: set[int] = set()
         teams: set[int] = set()
         notes: set[int] = set()
         for e in events:
+            if e.challenge_id is not None:
+                challenge_ids.add(e.challenge_id)
             if e.type == "account_hidden":
                 ident = e.data.get("account_id")
                 if isinstance(ident, int):
@@ -397,26 +434,25 @@ class LiveHub:
                 users.add(user)
             if e.type == "announcement" and isinstance(e.data.get("notification_id"), int):
                 notes.add(e.data["notification_id"])
-        with self.ctx.db.read() as s:
-            accounts = event_log.account_names(s, ev.mode, scoring)
-            user_names = event_log.account_names(s, "users", users)
-            team_names = event_log.account_names(s, "teams", teams)
-            announcements = event_log.notifications(s, notes)
+        challenges = event_log.challenge_names(s, challenge_ids)
+        accounts = event_log.account_names(s, ev.mode, scoring)
+        user_names = event_log.account_names(s, "users", users)
+        team_names = event_log.account_names(s, "teams", teams)
+        announcements = event_log.notifications(s, notes)
 
         world = World(
             started=clock.phase(now) is not Phase.NOT_STARTED,
             freeze_cutoff=clock.public_cutoff(now),
-            visible_challenges=frozenset(r["id"] for r in challenge_rows if r["state"] == "visible"),
+            visible_challenges=frozenset(i for i, c in challenges.items() if c.visible),
             public_accounts=frozenset(i for i, a in accounts.items() if a.ranked),
         )
         out: list[Prepared] = []
         for e in events:
             names: dict[str, dict[str, str]] = {code: {} for code in LOCALES}
-            if e.challenge_id is not None:
+            challenge = challenges.get(e.challenge_id) if e.challenge_id is not None else None
+            if challenge is not None:
                 for code in LOCALES:
-                    found = texts.get(code, {}).get(e.challenge_id)
-                    if found is not None:
-                        names[code]["challenge"] = str(found["name"])
+                    names[code]["challenge"] = challenge.text.get("name", code, order).text
             who = None
             if e.type == "account_hidden":
                 table = user_names if e.data.get("kind") == "user" else team_names

@@ -91,7 +91,7 @@ class EventStreamResponse(Response):
         self.init_headers({"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        stream, settings = self.stream, self.hub.settings
+        stream = self.stream
         watcher = asyncio.get_running_loop().create_task(self._watch(receive))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
@@ -104,7 +104,7 @@ class EventStreamResponse(Response):
                 if resumed and not await self._write(send, self._chunk(resumed)):
                     return
             while not stream.closed:
-                items = await stream.take(settings.heartbeat_seconds)
+                items = await stream.take()
                 if stream.closed:
                     break
                 if items is None:
@@ -139,6 +139,7 @@ class EventStreamResponse(Response):
         except TimeoutError:
             self.stream.close("slow")
             return False
+        self.stream.written_at = asyncio.get_running_loop().time()
         return True
 
     async def _watch(self, receive: Receive) -> None:
