@@ -69,7 +69,7 @@ def test_both_languages_mode_shows_content_and_labels_side_by_side(client, make,
     assert "Cookie Jar" in board and "クッキー瓶" in board
     assert "web" in board and "ウェブ" in board
     assert "Challenges / 問題" in board  # interface text too, reader's language first
-    assert '<body class="both">' in board
+    assert '<body class="both" ' in board
     page = client.get(f"/challenges/{ch.id}").text
     assert "Find the cookie." in page and "クッキーを探せ。" in page
     assert 'class="lt-blocks pair"' in page
