@@ -300,3 +300,22 @@ def test_the_app_runs_the_clock_watch(client: Any, ctx: Context) -> None:
     assert (
         state.key == f"event_state:started:{(now - timedelta(seconds=1)).replace(microsecond=0).isoformat()}"
     )
+
+
+def test_the_settings_form_pausing_resuming_and_moving_the_end_is_heard_live(
+    backend: str, ctx: Context, clock: dict[str, datetime], admin: Principal
+) -> None:
+    event.update_event(ctx, {"start_at": T0 - timedelta(hours=1), "end_at": T0 + timedelta(hours=1)})
+    event_control.pause(ctx, admin, {"en": "Network down", "ja": "ネットワーク障害"})
+    event.update_event(ctx, {"paused": False})
+    # Resuming from the settings form clears the reason, so a later pause there shows no stale one.
+    assert event.get_event(ctx).pause_reason is None
+    event.update_event(ctx, {"paused": True})
+    event.update_event(ctx, {"end_at": T0 + timedelta(hours=3)})
+    states = [(e.data["state"], e.data["reason"]) for e in events(ctx, "event_state")]
+    assert states[-3:] == [("resumed", {}), ("paused", {}), ("extended", {})]
+    assert events(ctx, "event_state")[-1].data["end_at"] == "2026-11-28T15:00:00Z"
+    # Settings that are not about the clock say nothing of the event's state.
+    before = len(events(ctx, "event_state"))
+    event.update_event(ctx, {"registration_open": False})
+    assert len(events(ctx, "event_state")) == before

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from kizuna.domain.clock import EventClock, Phase, utc
+from kizuna.domain.event_state import iso_utc
+from kizuna.domain.events import EventState
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.text import MAX_LOCALES, validate_locale
 from kizuna.domain.zones import validate_time_zones, zones_or_default
@@ -179,6 +181,18 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
         uow.emit("event_changed", {})
         after = {key: getattr(ev, key) for key in before}
         changed = [key for key in before if before[key] != after[key]]
+        # The settings form can pause, resume and move the end too: live pages hear of it as they
+        # do from the event control page (a pause set here has no reason; resuming clears one).
+        if "paused" in changed:
+            if not ev.paused:
+                ev.pause_reason = None
+            state = EventState.PAUSED if ev.paused else EventState.RESUMED
+            uow.emit("event_state", {"state": state.value, "reason": {}, "end_at": iso_utc(ev.end_at)})
+        if "end_at" in changed and ev.end_at is not None:
+            uow.emit(
+                "event_state",
+                {"state": EventState.EXTENDED.value, "reason": {}, "end_at": iso_utc(ev.end_at)},
+            )
         if changed:
             uow.audit(
                 None,
