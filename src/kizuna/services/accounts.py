@@ -157,7 +157,9 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.Use
 
 
 def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.User:
-    """Admin edit of a user: name, email, password, role, hidden, banned, affiliation, country."""
+    """Admin edit of a user: name, email, password, hidden, banned, affiliation, country. A role is
+    changed only through ``services.moderation.change_role`` (admins, audited as a role change), so
+    ``role`` and CTFd's ``type`` are refused here."""
     new_hash = None
     if changes.get("password"):
         validate_password(str(changes["password"]))
@@ -184,13 +186,9 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
         if new_hash is not None:
             user.password_hash = new_hash
             user.session_version += 1
-        if "role" in changes or "type" in changes:
-            role = str(changes.get("role", changes.get("type")))
-            if role == "user":
-                role = "player"
-            if role not in ROLES:
-                raise DomainError(ErrorCode.VALUE_INVALID, field="type")
-            user.role = role
+        for key in ("role", "type"):
+            if key in changes:
+                raise DomainError(ErrorCode.VALUE_INVALID, field=key)
         for flag in ("hidden", "banned"):
             if flag in changes:
                 setattr(user, flag, bool(changes[flag]))

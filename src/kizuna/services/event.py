@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from kizuna.domain.clock import EventClock, Phase, utc
+from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.event_state import iso_utc
 from kizuna.domain.events import EventState
-from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.text import MAX_LOCALES, validate_locale
 from kizuna.domain.zones import validate_time_zones, zones_or_default
 from kizuna.services import two_factor
