@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kizuna.services import event, submissions
+from kizuna.domain.errors import DomainError
+from kizuna.services import accounts, event, submissions
 from kizuna.services.accounts import Principal
 from kizuna.storage import tables as t
 from tests.conftest import _csrf_from, auth, login
@@ -106,6 +107,10 @@ def test_only_admins_change_roles(client, make, ctx, staff):
     admin = staff["admin"]
     r = client.patch(f"/api/v1/users/{admin.id}", json={"role": "player"}, headers=auth(make.token(admin)))
     assert r.status_code == 400
+    # The generic account edit never changes a role: only moderation.change_role does (audited).
+    for key in ("role", "type"):
+        with pytest.raises(DomainError):
+            accounts.update_user(ctx, player.id, {key: "admin"})
     with ctx.db.read() as s:
         assert s.get(t.User, player.id).role == "player"
         assert s.get(t.User, admin.id).role == "admin"
