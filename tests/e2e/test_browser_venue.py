@@ -22,7 +22,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from kizuna.bootstrap import prepare_database
 from kizuna.services import accounts, challenges, content, event, notifications, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
+from kizuna.storage import tables as t
 from kizuna.storage.db import Database
 from kizuna.web.app import build_context
 from tests.conftest import PASSWORD
@@ -66,6 +67,7 @@ class Server:
     admin_token: str
     # (team id, team name, a member's API token), strongest first
     teams: list[tuple[int, str, str]]
+    database_url: str
 
 
 def _seed(env: dict[str, str]) -> tuple[list[int], str, list[tuple[int, str, str]]]:
@@ -171,8 +173,9 @@ def server(
 ) -> Iterator[Server]:
     template, ids, admin_token, made = seeded
     shutil.copy(template, tmp_path / "kizuna.db")
-    with running_server(_env(tmp_path), tmp_path / "server.log") as url:
-        yield Server(url, ids, admin_token, made)
+    env = _env(tmp_path)
+    with running_server(env, tmp_path / "server.log") as url:
+        yield Server(url, ids, admin_token, made, env["KIZUNA_DATABASE_URL"])
 
 
 def _shots(tmp_path: Path) -> Path:
@@ -225,7 +228,7 @@ MEASURE = """() => {
     scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth),
     innerHeight, innerWidth, rows, labels,
     tableBottom: box.bottom,
-    headVisible: inside('.venue-name') && inside('.venue-status .countdown'),
+    headVisible: inside('.venue-name') && inside('.venue-clock .countdown') && inside('.venue-state'),
     tickersVisible: inside('.ticker h2') && inside('.venue-foot .lang a'),
   };
 }"""
@@ -238,14 +241,42 @@ MODES = {
 }
 
 
-@pytest.mark.parametrize(("mode", "rows"), [("en", 10), ("ja", 10), ("both", 10), ("both", 20), ("ja", 20)])
+def _pause_and_freeze(server: Server) -> None:
+    """The longest header: paused with a long reason in each language, and the scoreboard frozen."""
+    db = Database(server.database_url)
+    try:
+        with db.write() as s:
+            ev = s.get(t.Event, 1)
+            ev.paused = True
+            ev.pause_reason = {
+                "en": "The network is being repaired; flags are not accepted until it is back. " * 3,
+                "ja": "ネットワークを修理中です。復旧するまでフラグは受け付けません。" * 3,
+            }
+            ev.freeze_at = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("mode", "rows", "states"),
+    [
+        ("en", 10, False),
+        ("ja", 10, False),
+        ("both", 10, False),
+        ("both", 20, False),
+        ("ja", 20, True),
+        ("both", 20, True),
+    ],
+)
 def test_venue_fits_a_1080p_projector(
-    server: Server, browser: Browser, tmp_path: Path, mode: str, rows: int
+    server: Server, browser: Browser, tmp_path: Path, mode: str, rows: int, states: bool
 ) -> None:
     from playwright.sync_api import expect
 
     if rows != 10:
         _api(server, "PATCH", "/api/v1/event", server.admin_token, {"venue_rows": rows})
+    if states:
+        _pause_and_freeze(server)
     address, bloods, team = MODES[mode]
     context = browser.new_context(base_url=server.url, viewport=SCREEN)
     try:
@@ -254,8 +285,11 @@ def test_venue_fits_a_1080p_projector(
         page.goto(address)
         expect(page.locator(".venue-table tbody tr").first).to_be_visible()
         expect(page.get_by_role("heading", name=re.compile(re.escape(bloods)))).to_be_visible()
+        if states:
+            expect(page.locator(".venue-paused")).to_be_visible()
+            expect(page.locator(".venue-frozen")).to_be_visible()
         m: Any = page.evaluate(MEASURE)
-        page.screenshot(path=str(_shots(tmp_path) / f"venue-{mode}-{rows}.png"))
+        page.screenshot(path=str(_shots(tmp_path) / f"venue-{mode}-{rows}{'-paused' if states else ''}.png"))
     finally:
         context.close()
     assert m["scrollHeight"] <= m["innerHeight"], m
@@ -327,6 +361,7 @@ def test_a_solve_through_the_api_reaches_the_venue_within_two_seconds(
         page.screenshot(path=str(_shots(tmp_path) / f"venue-live-{lang}.png"))
     finally:
         context.close()
+    print(f"venue screen ({lang}): the solve appeared {delay:.0f} ms after the API answered")
     assert delay <= 2000, f"the solve reached the venue screen after {delay:.0f} ms"
 
 

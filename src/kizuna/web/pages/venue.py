@@ -25,18 +25,19 @@ from babel.dates import format_time
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from kizuna.i18n import BOTH, current_display, current_locale, display_locales
+from kizuna.i18n import BOTH, current_display, current_locale, display_locales, gettext_in, lazy
 from kizuna.services import venue as venue_service
 from kizuna.services.event import VENUE_ROWS_DEFAULT, clock_of
 from kizuna.web import live_render
-from kizuna.web.content import content_order, show
+from kizuna.web.content import Shown, content_order, show
 from kizuna.web.event_banner import REASON, paused_now, reason_text
-from kizuna.web.pages.scoreboard import Graph, GraphLayout, board_context, team_style
+from kizuna.web.pages.scoreboard import GraphLayout, board_context, team_style
 from kizuna.web.render import render
 from kizuna.web.site_content import announcements
 from kizuna.web.zones import countdown, format_in_zone, utc_iso, viewer_zone, zone_abbreviation
 
 router = APIRouter()
+FROZEN_AT = lazy("Scoreboard frozen at %(time)s")
 
 GRAPH_TOP = 10  # more lines than this cannot be told apart from across a room
 ANNOUNCEMENTS = 3
@@ -61,15 +62,13 @@ def _query(request: Request) -> str:
     return f"display={_display(request)}&lang={current_locale.get()}"
 
 
-def _time_labels(graph: Graph | None, zone: str) -> list[str]:
-    """The graph's time axis, short enough to read from the room: the time of day in the screen's
-    zone, named ("10:24 JST"), with the date only when the graph spans more than one day there."""
-    if graph is None:
-        return []
-    locale = current_locale.get()
-    local = [_aware(tick.value).astimezone(ZoneInfo(zone)) for tick in graph.x_ticks]
+def _time_labels(times: list[datetime], zone: str, locale: str | None = None) -> list[str]:
+    """Times short enough to read from the room: the time of day in the screen's zone, named
+    ("10:24 JST"), with the date only when the times fall on different days there."""
+    locale = locale or current_locale.get()
+    local = [_aware(when).astimezone(ZoneInfo(zone)) for when in times]
     if len({d.date() for d in local}) > 1:
-        return [format_in_zone(tick.value, zone, "short", locale) for tick in graph.x_ticks]
+        return [format_in_zone(when, zone, "short", locale) for when in times]
     return [f"{format_time(d, 'short', locale=locale)} {zone_abbreviation(d, zone, locale)}" for d in local]
 
 
@@ -83,7 +82,9 @@ def _board(request: Request) -> dict[str, Any]:
     rows = board["rows"][: ev.venue_rows or VENUE_ROWS_DEFAULT]
     return {
         **board,
-        "time_labels": _time_labels(board["graph"], viewer_zone(request, ev)),
+        "time_labels": _time_labels([t.value for t in board["graph"].x_ticks], viewer_zone(request, ev))
+        if board["graph"]
+        else [],
         "rows": rows,
         "row_count": ev.venue_rows or VENUE_ROWS_DEFAULT,
         "styles": {row["account_id"]: team_style(int(row["account_id"])) for row in rows},
@@ -104,7 +105,20 @@ def _status(request: Request) -> dict[str, Any]:
         # The organisers' reason in the screen's language(s), each marked with its language.
         "reasons": [r for r in show(reason, REASON, content_order(ev)) if r.text] if reason else [],
         "frozen_at": ev.freeze_at if state.cutoff is not None else None,
+        "frozen_lines": _frozen_lines(ev.freeze_at, now, viewer_zone(request, ev))
+        if state.cutoff is not None and ev.freeze_at is not None
+        else [],
     }
+
+
+def _frozen_lines(freeze_at: datetime, now: datetime, zone: str) -> list[Shown]:
+    """The freeze as "Scoreboard frozen at 10:00 GMT", one line per language the screen shows (each is
+    cut on its own rather than wrapped), with the time of day (and the date when not today) in the
+    screen's zone."""
+    return [
+        Shown(gettext_in(code, FROZEN_AT, time=_time_labels([now, freeze_at], zone, code)[1]), code, "")
+        for code in display_locales()
+    ]
 
 
 @dataclass(frozen=True)
