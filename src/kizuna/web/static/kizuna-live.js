@@ -21,6 +21,9 @@
  * - [data-live-ticker="<event types>"] with data-max: a list that takes each event's sentence at the top.
  * - [data-live-countdown="end"]: a countdown (static/kizuna.js) that follows an extension.
  *
+ * Every event is also dispatched on the document as "kizuna:event" ({type, event} in its detail), so
+ * another script of the page can follow the stream without opening a second connection.
+ *
  * Reconnecting: EventSource reconnects by itself and sends Last-Event-ID, so the server resumes from
  * its stored log. When the stream keeps failing (or the browser gives up), this script closes it and
  * opens a new one after a growing, jittered delay (1 s doubling up to 60 s), passing the last id.
@@ -372,6 +375,19 @@
       ticker(type, messages);
     }
     refresh(type);
+    announce(type, ev);
+  }
+
+  /* Other scripts of the page can follow the same stream instead of opening one of their own:
+     document.addEventListener("kizuna:event", (e) => e.detail.type, e.detail.event). */
+  function announce(type, ev) {
+    var event;
+    try {
+      event = new CustomEvent("kizuna:event", { detail: { type: type, event: ev } });
+    } catch (e) {
+      return;
+    }
+    document.dispatchEvent(event);
   }
 
   function address() {
