@@ -344,6 +344,8 @@ class EventLog(Base):
     phase reached by time): its unique index lets only one of them succeed."""
 
     __tablename__ = "events"
+    # Readers of one kind of event (first-blood ticker, activity feed) walk back by type.
+    __table_args__ = (Index("ix_events_type_id", "type", "id"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
