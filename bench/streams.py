@@ -3,12 +3,14 @@
 Starts Kizuna (one uvicorn worker by default) on a free port of 127.0.0.1 over a temporary SQLite
 database and seeds a small event through the API (``bench/load.py``'s seeding), then:
 
-1. measures ``POST /api/v1/challenges/attempt`` (90 % wrong, 10 % first solves) with no stream open;
+1. measures ``POST /api/v1/challenges/attempt`` with no stream open, twice: 90 % wrong and 10 % first
+   solves (as ``bench/load.py``), then all wrong;
 2. opens ``--streams`` anonymous streams (default 2,000), ``--batch`` at a time, in a process of
    their own that reads every byte as a browser would (so that reading them never delays the
    attempt measurements' event loop);
-3. measures the attempts again with every stream open — each correct answer makes a public ``solve``
-   and a ``scoreboard`` event that the server fans out to every stream;
+3. measures both again with every stream open — each correct answer makes a public ``solve`` and a
+   ``scoreboard`` event that the server writes to every stream; wrong answers make only a staff
+   ``submission`` event that no anonymous stream receives;
 4. posts announcements and times how long each takes to reach every stream (from the announcement's
    creation to its arrival in the holder process), and checks that no stream was dropped;
 5. closes the streams, stops the server by its PID and removes the temporary directory.
@@ -211,8 +213,19 @@ async def announce_and_time(base: str, admin_token: str, conn: Any, rounds: int)
     return delays, missed
 
 
-def attempt_only(seeded: load.Seeded, rng: random.Random) -> Any:
-    return next(make for name, make in load.scenarios(seeded, rng) if name.startswith("POST"))
+def attempt_kinds(seeded: load.Seeded, rng: random.Random) -> list[tuple[str, Any]]:
+    """The attempt mixes measured: load.py's (90 % wrong, 10 % first solves: each solve is a public
+    event every stream receives) and all wrong (no event any anonymous stream receives)."""
+    mixed = next(make for name, make in load.scenarios(seeded, rng) if name.startswith("POST"))
+    players = list(seeded.tokens)
+
+    def wrong(r: random.Random) -> load.Request:
+        uid, cid = r.choice(players), r.choice(seeded.challenge_ids)
+        body = json.dumps({"challenge_id": cid, "submission": f"kizuna{{wrong_{r.getrandbits(32):08x}}}"})
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {seeded.tokens[uid]}"}
+        return ("POST", "/api/v1/challenges/attempt", headers, body.encode())
+
+    return [("90% wrong", mixed), ("all wrong", wrong)]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -222,23 +235,23 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
+async def measure_attempts(
+    args: argparse.Namespace, server: load.Server, kinds: list[tuple[str, Any]], where: str, seed: int
+) -> list[load.Result]:
+    results = []
+    for n, (kind, make) in enumerate(kinds):
+        name = f"POST /api/v1/challenges/attempt ({kind}), {where}"
+        print(f"Measuring {name} for {args.seconds:g} s at concurrency {args.concurrency} ...", flush=True)
+        results.append(await load.measure(name, server.port, make, args.seconds, args.concurrency, seed + n))
+    return results
+
+
 async def run(
     args: argparse.Namespace, server: load.Server, seeded: load.Seeded, rng: random.Random
 ) -> dict[str, Any]:
-    attempt = attempt_only(seeded, rng)
+    kinds = attempt_kinds(seeded, rng)
     out: dict[str, Any] = {"rss_mb": {"idle": round(rss_mb(server.proc.pid), 1)}}
-    print(
-        f"Measuring attempts for {args.seconds:g} s at concurrency {args.concurrency}, no stream open ...",
-        flush=True,
-    )
-    before = await load.measure(
-        "POST /api/v1/challenges/attempt, no stream",
-        server.port,
-        attempt,
-        args.seconds,
-        args.concurrency,
-        args.seed,
-    )
+    before = await measure_attempts(args, server, kinds, "no stream", args.seed)
     print(f"Opening {args.streams} streams, {args.batch} at a time, in a holder process ...", flush=True)
     loop = asyncio.get_running_loop()
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
@@ -251,16 +264,8 @@ async def run(
         out["streams"] = {"asked": args.streams, **opened}
         await asyncio.sleep(1.0)
         out["rss_mb"]["with_streams"] = round(rss_mb(server.proc.pid), 1)
-        print(
-            f"Measuring attempts for {args.seconds:g} s with {opened['opened']} streams open ...", flush=True
-        )
-        during = await load.measure(
-            f"POST /api/v1/challenges/attempt, {opened['opened']} streams open",
-            server.port,
-            attempt,
-            args.seconds,
-            args.concurrency,
-            args.seed + 1,
+        during = await measure_attempts(
+            args, server, kinds, f"{opened['opened']} streams open", args.seed + len(kinds)
         )
         print(f"Timing {ANNOUNCEMENTS} announcements to every stream ...", flush=True)
         delays, missed = await announce_and_time(server.base, seeded.admin_token, ours, ANNOUNCEMENTS)
@@ -282,7 +287,7 @@ async def run(
         if holder.is_alive():
             holder.terminate()
             holder.join(timeout=10)
-    out["results"] = [asdict(before), asdict(during)]
+    out["results"] = [asdict(r) for r in before + during]
     return out
 
 

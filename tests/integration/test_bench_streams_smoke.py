@@ -44,9 +44,11 @@ def test_quick_streams_benchmark_holds_every_stream(tmp_path: Path) -> None:
     assert announcements["missed"] == 0 and announcements["deliveries"] == 50 * announcements["count"]
     names = [r["name"] for r in report["results"]]
     assert names == [
-        "POST /api/v1/challenges/attempt, no stream",
-        "POST /api/v1/challenges/attempt, 50 streams open",
+        "POST /api/v1/challenges/attempt (90% wrong), no stream",
+        "POST /api/v1/challenges/attempt (all wrong), no stream",
+        "POST /api/v1/challenges/attempt (90% wrong), 50 streams open",
+        "POST /api/v1/challenges/attempt (all wrong), 50 streams open",
     ]
     assert all(r["errors"] == 0 and r["requests"] > 0 for r in report["results"])
-    assert "| POST /api/v1/challenges/attempt, 50 streams open |" in done.stdout
+    assert "| POST /api/v1/challenges/attempt (90% wrong), 50 streams open |" in done.stdout
     assert "kzn_" not in done.stdout + done.stderr  # tokens never printed

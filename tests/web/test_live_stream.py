@@ -20,7 +20,7 @@ from kizuna.i18n import gettext_in
 from kizuna.services import accounts, challenges
 from kizuna.services import event as event_service
 from kizuna.services.context import Context
-from kizuna.web.live import LiveSettings
+from kizuna.web.live import LiveHub, LiveSettings
 from tests.conftest import Factory, auth
 from tests.sse import Frame, events_only, has_event, read_until
 
@@ -472,3 +472,14 @@ def test_the_stream_is_in_the_api_docs() -> None:
     text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     for needle in ("GET /events", "Last-Event-ID", "event: notification", ": keep-alive", "retry: 3000"):
         assert needle in text, needle
+
+
+def test_reads_spread_out_as_streams_grow(ctx: Context) -> None:
+    """Each read can mean one write per stream: with thousands open the reads are further apart
+    (fan-out stays near ``writes_per_second``), never more than ``batch_max_seconds``."""
+    hub = LiveHub(ctx, LiveSettings(batch_seconds=0.1, batch_max_seconds=0.5, writes_per_second=5000))
+    assert hub.batch_gap() == 0.1
+    hub.streams = {object() for _ in range(2000)}  # type: ignore[misc]
+    assert hub.batch_gap() == pytest.approx(0.4)
+    hub.streams = {object() for _ in range(10_000)}  # type: ignore[misc]
+    assert hub.batch_gap() == 0.5

@@ -11,8 +11,9 @@ events out to this process's open streams.
   with each batch, so such an event is still delivered (late, after the larger one).
 * Each batch is prepared once for every connection (:func:`LiveHub.prepare`): the event's state, and
   the challenges, accounts and announcements it names, each looked up by primary key in the same
-  read. Reads are at least ``batch_seconds`` apart, so events that come close together go out in one
-  write per stream: the work per stream is bounded however fast events come.
+  read. Reads are at least ``batch_seconds`` apart (more with thousands of streams open, see
+  :meth:`LiveHub.batch_gap`), so events that come close together go out in one write per stream:
+  the work is bounded however fast events come.
   Each connection has a bounded queue; a connection whose queue is full is closed (the browser
   reconnects and resumes with ``Last-Event-ID``) and never holds the others up.
 * Signed-in streams are checked again every ``revalidate_seconds`` with one query for all of them: a
@@ -64,8 +65,11 @@ class LiveSettings:
 
     poll_seconds: float = 0.25  # how often the tailer reads the log when nothing wakes it
     # The shortest time between two reads: events closer together go out in one write per stream,
-    # so the work per stream is bounded however fast events come.
+    # so the work per stream is bounded however fast events come. With many streams open the gap
+    # grows (up to ``batch_max_seconds``) to keep fan-out under ``writes_per_second`` stream writes.
     batch_seconds: float = 0.1
+    batch_max_seconds: float = 0.5
+    writes_per_second: int = 5000
     heartbeat_seconds: float = 15.0  # idle time before a ``: keep-alive`` comment
     queue_limit: int = 256  # events waiting for one connection before it is closed as too slow
     send_timeout: float = 10.0  # seconds one write may take before the connection is dropped
@@ -293,7 +297,7 @@ class LiveHub:
                 async with asyncio.timeout(self.settings.poll_seconds):
                     await self._wake.wait()
             # Let events that come close together gather into one read (and one write per stream).
-            pause = self.settings.batch_seconds - (loop.time() - last)
+            pause = self.batch_gap() - (loop.time() - last)
             if pause > 0:
                 await asyncio.sleep(pause)
             self._wake.clear()
@@ -308,6 +312,12 @@ class LiveHub:
                 continue
             if more:
                 self._wake.set()
+
+    def batch_gap(self) -> float:
+        """Seconds between two reads: ``batch_seconds``, more with many streams open (each read
+        can mean one write per stream), at most ``batch_max_seconds``."""
+        s = self.settings
+        return max(s.batch_seconds, min(s.batch_max_seconds, len(self.streams) / max(s.writes_per_second, 1)))
 
     async def tick(self) -> bool:
         """Read and deliver what is new; True when there may be more to read at once."""
