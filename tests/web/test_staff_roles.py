@@ -276,6 +276,8 @@ def test_a_judge_sees_hidden_challenges_and_submissions_but_changes_no_challenge
         == 403
     )
     login(client, staff["judge"].name)
+    listed = client.get("/admin/submissions").text
+    assert "wrong guess" in listed and 'href="/admin/accounts/' not in listed  # judges manage no accounts
     page = client.get(f"/admin/challenges/{hidden.id}").text
     assert "Vault" in page and " inert" in page
     assert "Save the challenge" not in page and "Add the flag" not in page
