@@ -24,6 +24,7 @@ from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.settings import Settings
 from kizuna.storage.db import Database
+from kizuna.storage.uow import ActingAs, acting
 from kizuna.web import errors
 from kizuna.web.live import LiveHub
 from kizuna.web.render import make_environment
@@ -54,9 +55,12 @@ class AccessLogMiddleware:
                 status["code"] = message["status"]
             await send(message)
 
+        # Each request acts as nobody until the principal is known (kizuna.web.deps fills the box).
+        box_token = acting.set(ActingAs())
         try:
             await self.app(scope, receive, _send)
         finally:
+            acting.reset(box_token)
             access_log.info(
                 "%s %s %s %.1fms",
                 scope.get("method"),

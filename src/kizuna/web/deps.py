@@ -21,6 +21,7 @@ from kizuna.services import accounts, two_factor
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
+from kizuna.storage.uow import acting
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -55,6 +56,9 @@ def _load_principal(request: Request) -> Principal | None:
                 request.session.pop("sv", None)
     if principal is not None:
         principal = replace(principal, address=client_address(request))
+        box = acting.get()
+        if box is not None:
+            box.actor = principal
     request.state.principal = principal
     return principal
 
