@@ -483,3 +483,48 @@ def test_reads_spread_out_as_streams_grow(ctx: Context) -> None:
     assert hub.batch_gap() == pytest.approx(0.4)
     hub.streams = {object() for _ in range(10_000)}  # type: ignore[misc]
     assert hub.batch_gap() == 0.5
+
+
+@pytest.fixture
+def served(app: Any) -> Iterator[str]:
+    """The app under a real uvicorn server in a thread (its lifespan runs the tailer there)."""
+    import time
+
+    import uvicorn
+
+    from tests.live_server import free_port
+
+    app.state.live.settings = FAST
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def test_a_client_that_goes_away_is_forgotten_at_once(served: str, app: Any, ctx: Context) -> None:
+    """uvicorn does not fail a write to a closed connection: the stream notices the disconnect
+    itself and releases its place (and stops being written to)."""
+    import time
+
+    from tests.sse import StreamReader
+
+    reader = StreamReader(f"{served}/events")
+    try:
+        ident = emit(ctx, "scoreboard", revision=7)
+        reader.wait_for(lambda frames: any(f.id == str(ident) for f in frames))
+        assert len(app.state.live.streams) == 1
+    finally:
+        reader.close()
+    deadline = time.monotonic() + 10
+    while app.state.live.streams:
+        assert time.monotonic() < deadline, "the stream was not released after the client left"
+        time.sleep(0.05)
