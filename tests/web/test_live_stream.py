@@ -528,3 +528,14 @@ def test_a_client_that_goes_away_is_forgotten_at_once(served: str, app: Any, ctx
     while app.state.live.streams:
         assert time.monotonic() < deadline, "the stream was not released after the client left"
         time.sleep(0.05)
+
+
+def test_a_reader_that_stops_reading_is_dropped_after_the_send_timeout(live: TestClient, app: Any) -> None:
+    import time
+
+    app.state.live.settings = LiveSettings(**{**FAST.__dict__, "send_timeout": 0.3})
+    with live.stream("GET", "/events"):  # opened, never read: the first write cannot complete
+        deadline = time.monotonic() + 15
+        while app.state.live.streams:
+            assert time.monotonic() < deadline, "a reader that never reads kept its stream"
+            time.sleep(0.05)
