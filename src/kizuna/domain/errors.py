@@ -75,7 +75,6 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_NO_SETUP = "two_factor_no_setup"
 
 
-
 class DomainError(Exception):
     """A rule was broken. ``field`` names the input at fault, when there is one."""
 
