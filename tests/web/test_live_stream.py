@@ -21,7 +21,7 @@ from kizuna.services import accounts, challenges
 from kizuna.services import event as event_service
 from kizuna.services.context import Context
 from kizuna.web.live import LiveHub, LiveSettings
-from tests.conftest import Factory, auth
+from tests.conftest import Factory, auth, login
 from tests.sse import Frame, events_only, has_event, read_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -539,3 +539,36 @@ def test_a_reader_that_stops_reading_is_dropped_after_the_send_timeout(live: Tes
         while app.state.live.streams:
             assert time.monotonic() < deadline, "a reader that never reads kept its stream"
             time.sleep(0.05)
+
+
+def test_public_true_hears_only_what_a_visitor_hears_even_signed_in_as_staff(
+    live: TestClient, ctx: Context, make: Factory
+) -> None:
+    # A venue screen's kiosk left signed in as an admin still shows only public news.
+    headers = {"Authorization": f"Token {make.token(make.admin())}"}
+    with live.stream("GET", "/events?public=true", headers=headers) as r:
+        staff_only = emit(ctx, "submission", audience="staff", result="incorrect", address="198.51.100.7")
+        public = emit(ctx, "challenge_released", challenge_id=make.challenge(name="Released").id)
+        frames = read_until(r, until_id(public))
+    assert public in ids_of(frames)
+    assert staff_only not in ids_of(frames)
+    assert "198.51.100.7" not in "".join(f.data for f in frames)
+
+
+def test_a_staff_session_without_required_two_factor_hears_no_staff_news(
+    live: TestClient, ctx: Context, make: Factory
+) -> None:
+    make.user("judy", role="judge")
+    event_service.update_event(ctx, {"two_factor_roles": ["judge"]})
+    login(live, "judy")
+    with live.stream("GET", "/events") as r:
+        staff_only = emit(ctx, "submission", audience="staff", result="incorrect", address="198.51.100.8")
+        public = emit(ctx, "challenge_released", challenge_id=make.challenge(name="Open").id)
+        frames = read_until(r, until_id(public))
+    assert staff_only not in ids_of(frames)
+    # Once the requirement is lifted, the same session hears the feed again.
+    event_service.update_event(ctx, {"two_factor_roles": []})
+    with live.stream("GET", "/events") as r:
+        staff_only = emit(ctx, "submission", audience="staff", result="incorrect", address="198.51.100.9")
+        frames = read_until(r, until_id(staff_only))
+    assert staff_only in ids_of(frames)

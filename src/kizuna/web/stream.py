@@ -23,7 +23,7 @@ from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.live import Viewer, speaks_to
 from kizuna.i18n import display_locales, gettext, lazy
 from kizuna.services.accounts import account_id
-from kizuna.web.deps import optional_principal
+from kizuna.web.deps import optional_principal, two_factor_missing
 from kizuna.web.errors import error_json
 from kizuna.web.live import LiveHub, Stream, StreamLimit
 from kizuna.web.live_render import KEEP_ALIVE, RETRY, Prepared
@@ -176,22 +176,31 @@ async def events(
         str | None,
         Header(alias="Last-Event-ID", description="Sent by browsers when they reconnect."),
     ] = None,
+    public: Annotated[
+        bool,
+        Query(
+            description="Only what anyone may see, whoever is signed in: for a venue screen or a kiosk "
+            "left signed in as staff."
+        ),
+    ] = False,
 ) -> Response:
     try:
         after = _resume_point(last_event_id_header if last_event_id_header else last_event_id)
     except ValueError:
         return error_json(400, message_for(DomainError(ErrorCode.VALUE_INVALID)), "last_event_id")
     try:
-        who = await run_in_threadpool(optional_principal, request)
+        who = None if public else await run_in_threadpool(optional_principal, request)
     except DomainError as exc:
         return error_json(exc.status, message_for(exc), exc.field)
     hub: LiveHub | None = getattr(request.app.state, "live", None)
     if hub is None or not hub.running:
         return error_json(503, gettext(UNAVAILABLE))
-    viewer = Viewer(
-        who.role if who is not None else None,
-        account_id(hub.mode, who.user_id, who.team_id) if who is not None else None,
-    )
+    role = who.role if who is not None else None
+    # A staff session that the event requires to use two-factor authentication, and that has not
+    # turned it on, holds no staff rights here either: it hears what a visitor hears.
+    if who is not None and await run_in_threadpool(two_factor_missing, request, who):
+        role = None
+    viewer = Viewer(role, account_id(hub.mode, who.user_id, who.team_id) if who is not None else None)
     try:
         stream = hub.open(
             viewer, display_locales(), who, via_token=bool(getattr(request.state, "via_token", False))

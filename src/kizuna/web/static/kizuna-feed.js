@@ -11,10 +11,11 @@
  * - #kz-feed-notices: a list that takes the sentence of each account_hidden event at the top;
  * - #kz-feed-empty: the "no submissions" note, hidden once a row arrives.
  *
- * On a submission, solve or account_hidden event it fetches the rows after the newest one shown (at
- * most once per second) and puts them on top, keeping the list to MAX_ROWS rows. EventSource
- * reconnects by itself and the server resumes from its stored log; after a reconnection the rows
- * are fetched again anyway, so nothing that arrived meanwhile is missed.
+ * It follows the page's one stream, opened by kizuna-live.js ("kizuna:event" and "kizuna:open" on
+ * the document), rather than a connection of its own. On a submission, solve or account_hidden event
+ * it fetches the rows after the newest one shown (at most once per second) and puts them on top,
+ * keeping the list to MAX_ROWS rows. The stream resumes from the server's stored log after a
+ * reconnection, and the rows are fetched again anyway, so nothing that arrived meanwhile is missed.
  */
 (function () {
   "use strict";
@@ -26,7 +27,7 @@
   var rows = document.getElementById("kz-feed-rows");
   var rowsUrl = rows && rows.getAttribute("data-rows-url");
   var streamUrl = document.body && document.body.getAttribute("data-events-url");
-  if (!rowsUrl || !streamUrl || !window.EventSource || !window.fetch) return;
+  if (!rowsUrl || !streamUrl || !window.fetch) return;
 
   var notices = document.getElementById("kz-feed-notices");
   var timer = null;
@@ -88,13 +89,7 @@
     timer = setTimeout(load, Math.max(0, last + MIN_GAP - Date.now()));
   }
 
-  function hidden(e) {
-    var ev;
-    try {
-      ev = JSON.parse(e.data);
-    } catch (err) {
-      return;
-    }
+  function hidden(ev) {
     if (!notices || !ev || seen[ev.id]) return;
     seen[ev.id] = true;
     var messages = Array.isArray(ev.messages) ? ev.messages : [];
@@ -111,15 +106,11 @@
     while (notices.children.length > MAX_NOTICES) notices.removeChild(notices.lastChild);
   }
 
-  var source = new EventSource(streamUrl);
-  source.addEventListener("submission", soon);
-  source.addEventListener("solve", soon);
-  source.addEventListener("account_hidden", function (e) {
-    hidden(e);
-    soon();
+  document.addEventListener("kizuna:event", function (e) {
+    var type = e.detail && e.detail.type;
+    if (type === "account_hidden") hidden(e.detail.event);
+    if (type === "submission" || type === "solve" || type === "account_hidden") soon();
   });
-  source.onopen = soon; // after a reconnection, catch up with what arrived meanwhile
-  window.addEventListener("pagehide", function () {
-    source.close();
-  });
+  document.addEventListener("kizuna:open", soon); // after a reconnection, catch up
+
 })();

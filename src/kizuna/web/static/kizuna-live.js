@@ -39,7 +39,8 @@
   var UNREAD_KEY = "kizuna.unread";
   var TYPES = [
     "solve", "announcement", "scoreboard", "event_state", "challenge_released", "hint_added",
-    "award", "unlock", "account_hidden", "challenge_changed", "account_changed", "event_changed"
+    "award", "unlock", "account_hidden", "challenge_changed", "account_changed", "event_changed",
+    "submission"
   ];
   var TOASTED = { solve: 1, announcement: 1, event_state: 1, challenge_released: 1, hint_added: 1, award: 1 };
 
@@ -330,6 +331,9 @@
       if (state === "frozen") body.setAttribute("data-frozen-at", ev.at || "");
       if (state === "unfrozen") body.setAttribute("data-frozen-at", "");
     }
+    // Scoreboard events are held back from players during a freeze: read the board again when it
+    // starts or ends, whatever was missed.
+    if (state === "frozen" || state === "unfrozen") refresh("scoreboard");
     banner(ev, messages);
   }
 
@@ -378,8 +382,9 @@
     announce(type, ev);
   }
 
-  /* Other scripts of the page can follow the same stream instead of opening one of their own:
-     document.addEventListener("kizuna:event", (e) => e.detail.type, e.detail.event). */
+  /* Other scripts of the page follow the same stream instead of opening one of their own:
+     document.addEventListener("kizuna:event", (e) => e.detail.type, e.detail.event), and
+     "kizuna:open" each time the stream (re)opens. */
   function announce(type, ev) {
     var event;
     try {
@@ -402,6 +407,9 @@
       failures = 0;
       delay = FIRST_DELAY;
       body.setAttribute("data-live-state", "open");
+      try {
+        document.dispatchEvent(new CustomEvent("kizuna:open"));
+      } catch (err) { /* very old browsers: other scripts catch up on their next event */ }
       // After an outage, read every part again in case the log could not fill the gap.
       if (reopened) refresh("*");
       reopened = false;
