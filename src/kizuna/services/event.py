@@ -188,7 +188,8 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
                 ev.pause_reason = None
             state = EventState.PAUSED if ev.paused else EventState.RESUMED
             uow.emit("event_state", {"state": state.value, "reason": {}, "end_at": iso_utc(ev.end_at)})
-        if "end_at" in changed and ev.end_at is not None:
+        # A moved end (not a first one) is news for live countdowns.
+        if "end_at" in changed and before["end_at"] is not None and ev.end_at is not None:
             uow.emit(
                 "event_state",
                 {"state": EventState.EXTENDED.value, "reason": {}, "end_at": iso_utc(ev.end_at)},
