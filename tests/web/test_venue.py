@@ -59,7 +59,7 @@ def test_venue_shows_top_and_announcements_in_both_languages(client, make, ctx):
     assert 'hx-get="/venue/fragment?display=both&amp;lang=en"' in page.text
     assert 'href="/venue?display=single&amp;lang=ja"' in page.text  # the screen's language switch
     # Live: the stream in the screen's languages, and the parts the script re-reads.
-    assert 'data-live="1" data-events-url="/events?display=both&amp;lang=en"' in page.text
+    assert 'data-live="1" data-events-url="/events?public=true&amp;display=both&amp;lang=en"' in page.text
     assert re.search(r'data-last-event-id="[1-9][0-9]*"', page.text)  # listens from after this page
     assert (
         'data-live-refresh="/venue/board?display=both&amp;lang=en" data-live-on="scoreboard event_state"'
@@ -76,7 +76,7 @@ def test_venue_shows_top_and_announcements_in_both_languages(client, make, ctx):
     assert "ようこそ" in single.text and "Welcome" not in single.text
     assert "ファーストブラッド" in single.text and "First blood!" not in single.text
     assert 'hx-get="/venue/fragment?display=single&amp;lang=ja"' in single.text
-    assert 'data-events-url="/events?display=single&amp;lang=ja"' in single.text
+    assert 'data-events-url="/events?public=true&amp;display=single&amp;lang=ja"' in single.text
     fragment = client.get("/venue/fragment?display=both")
     assert "<html" not in fragment.text and "広島チーム" in fragment.text
 
