@@ -47,7 +47,7 @@ run: install
 	$(BIN)/kizuna serve --host 127.0.0.1 --port 8000
 
 test: install $(CTFCLI_VENV)/.installed system-packages
-	KIZUNA_CTFCLI=$(CURDIR)/$(CTFCLI_VENV)/bin/ctf $(BIN)/pytest -p no:cacheprovider
+	KIZUNA_CTFCLI=$(CURDIR)/$(CTFCLI_VENV)/bin/ctf $(BIN)/pytest -p no:cacheprovider -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check src tests bench
