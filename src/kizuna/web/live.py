@@ -229,9 +229,10 @@ class LiveHub:
         return s.get(t.Event, 1) or get_event(self.ctx)
 
     def _on_bus(self, _event: Any) -> None:
-        # Called in whichever thread published (or the Redis listener): only wake the tailer.
+        # Called in whichever thread published (or the Redis listener): only wake the tailer, and
+        # only when someone here listens (with no stream open, the poll keeps the cursor current).
         loop, wake = self._loop, self._wake
-        if loop is None or wake is None:
+        if loop is None or wake is None or not self.streams:
             return
         with contextlib.suppress(RuntimeError):  # the loop has closed: the process is stopping
             loop.call_soon_threadsafe(wake.set)
@@ -322,6 +323,12 @@ class LiveHub:
     async def tick(self) -> bool:
         """Read and deliver what is new; True when there may be more to read at once."""
         loop = asyncio.get_running_loop()
+        if not self.streams:
+            # Nobody to deliver to: move the cursor to the head of the log and prepare nothing, so a
+            # process without open streams spends one indexed read per poll on the log.
+            self.cursor = max(self.cursor, await loop.run_in_executor(self._executor, self._head))
+            self._gaps.clear()
+            return False
         batch = await loop.run_in_executor(self._executor, self._read, self.cursor, tuple(self._gaps))
         self._advance(batch.ids)
         if batch.prepared:
@@ -332,6 +339,10 @@ class LiveHub:
             self._checked_at = now
             await self._revalidate(loop)
         return batch.full
+
+    def _head(self) -> int:
+        with self.ctx.db.read() as s:
+            return event_log.latest_id(s)
 
     def _read(self, cursor: int, gaps: tuple[int, ...]) -> _Batch:
         with self.ctx.db.read() as s:
