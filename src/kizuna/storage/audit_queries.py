@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.storage import tables as t
+from kizuna.storage.admin_queries import Page
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -75,26 +76,6 @@ class AuditRow:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     address: str
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    rows: list[AuditRow]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _iso_utc(value: datetime) -> str:
@@ -239,7 +220,7 @@ def _row(e: t.AuditEntry) -> AuditRow:
     )
 
 
-def audit_page(s: Session, f: AuditFilter, page: int = 1, limit: int = DEFAULT_LIMIT) -> AuditPage:
+def audit_page(s: Session, f: AuditFilter, page: int = 1, limit: int = DEFAULT_LIMIT) -> Page[AuditRow]:
     """One page of matching entries, newest first (``limit`` a page, at most :data:`MAX_LIMIT`);
     a page past the last one is clamped to the last."""
     limit = min(max(limit, 1), MAX_LIMIT)
@@ -248,7 +229,7 @@ def audit_page(s: Session, f: AuditFilter, page: int = 1, limit: int = DEFAULT_L
     page = min(max(page, 1), pages)
     query = _filtered(select(t.AuditEntry), f).order_by(t.AuditEntry.id.desc())
     rows = s.scalars(query.offset((page - 1) * limit).limit(limit)).all()
-    return AuditPage([_row(e) for e in rows], page, limit, total)
+    return Page([_row(e) for e in rows], page, limit, total)
 
 
 def iter_entries(read: Any, f: AuditFilter, batch: int = BATCH) -> Iterator[AuditRow]:
