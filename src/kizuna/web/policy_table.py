@@ -233,6 +233,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/accounts/{user_id}"): Action.ACCOUNT_MANAGE.value,  # the role: role.change
     ("POST", "/admin/accounts/{user_id}/toggle"): Action.ACCOUNT_HIDE.value,  # ban: account.manage
     ("POST", "/admin/accounts/{user_id}/password"): Action.ACCOUNT_MANAGE.value,
+    ("POST", "/admin/accounts/{user_id}/two-factor/reset"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/admin/teams"): Action.ACCOUNT_HIDE.value,
     ("GET", "/admin/teams/{team_id}"): Action.ACCOUNT_HIDE.value,
     ("POST", "/admin/teams/{team_id}"): Action.ACCOUNT_MANAGE.value,

@@ -17,7 +17,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
 from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from kizuna.domain.policy import ACCOUNT_ROLES, Action
 from kizuna.i18n import gettext, lazy
-from kizuna.services import accounts, moderation, teams
+from kizuna.services import accounts, moderation, teams, two_factor
 from kizuna.services.context import Context
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
@@ -105,6 +105,8 @@ def _account_page(
 ) -> HTMLResponse:
     with ctx.db.read() as s:
         row = admin_queries.user_row(s, user_id)
+        user = s.get(t.User, user_id)
+        two_factor_on = user is not None and user.totp_secret is not None
     if row is None:
         return not_found(request)
     shown: dict[str, Any] = {"name": row.name, "email": row.email or "", "role": row.role}
@@ -120,6 +122,7 @@ def _account_page(
         role_name=role_label(row.role),
         name_max=MAX_NAME_LENGTH,
         password_min=MIN_PASSWORD_LENGTH,
+        two_factor_on=two_factor_on,
     )
 
 
@@ -220,6 +223,24 @@ def set_password(
     if user_id == gate.staff.user_id:
         login_session(request, user)
     return done(request, f"/admin/accounts/{user_id}", "password_set")
+
+
+@router.post("/admin/accounts/{user_id}/two-factor/reset", response_class=HTMLResponse)
+def reset_two_factor(
+    request: Request, ctx: CtxDep, user_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
+    """Turn an account's two-factor authentication off (a lost device and no recovery code left),
+    as ``kizuna admin reset-two-factor`` does: its sessions end, and it sets it up again at its next
+    staff page if its role requires it. Audited."""
+    if gate.denied:
+        return gate.denied
+    try:
+        two_factor.reset(ctx, user_id, gate.staff)
+    except DomainError as exc:
+        if exc.code is ErrorCode.NOT_FOUND:
+            return not_found(request)
+        raise
+    return done(request, f"/admin/accounts/{user_id}", "two_factor_reset")
 
 
 # --- teams ----------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ NOTICES: dict[str, str] = {
     "file_deleted": lazy("The file has been deleted."),
     "user_saved": lazy("The account has been saved."),
     "password_set": lazy("The new password has been set. The account's other sessions have ended."),
+    "two_factor_reset": lazy("Two-factor authentication is off for this account. Its sessions have ended."),
     "team_saved": lazy("The team has been saved."),
     "team_deleted": lazy("The team has been deleted. Its members are no longer in a team."),
     "award_granted": lazy("The award has been granted."),
