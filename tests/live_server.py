@@ -1,5 +1,6 @@
 """A real Kizuna server in a subprocess on a free loopback port, for tests that need one (the
-browser test, the ctfcli test). It is always stopped by its PID when the block ends."""
+browser tests, the ctfcli test, the live stream across processes). It is always stopped by its PID
+when the block ends."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -22,10 +26,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class LiveServer:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+
 @contextmanager
-def running_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> Iterator[str]:
-    """Start ``uvicorn --factory kizuna.web.asgi:create`` with ``env`` added; yield its base URL."""
+def live_server(
+    env: dict[str, str], log: Path, timeout: float = 30.0, factory: str = "kizuna.web.asgi:create"
+) -> Iterator[LiveServer]:
+    """Start ``uvicorn --factory FACTORY`` with ``env`` added to this environment (less any
+    ``KIZUNA_`` variable of our own, so only ``env`` configures it); yield it once it answers."""
     port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -33,7 +48,7 @@ def running_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> Ite
                 "-m",
                 "uvicorn",
                 "--factory",
-                "kizuna.web.asgi:create",
+                factory,
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -41,7 +56,8 @@ def running_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> Ite
                 "--log-level",
                 "warning",
             ],
-            env={**os.environ, **env},
+            env={**inherited, **env},
+            cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -62,11 +78,19 @@ def running_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> Ite
                     f"the server did not start within {timeout:.0f}s:\n{log.read_text(errors='replace')}"
                 )
             time.sleep(0.2)
-        yield url
+        yield LiveServer(url, proc, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+@contextmanager
+def running_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> Iterator[str]:
+    """:func:`live_server`, yielding only its base URL."""
+    with live_server(env, log, timeout) as server:
+        yield server.url

@@ -8,17 +8,12 @@ to the moment the frame arrived here, on the same machine's clock."""
 
 from __future__ import annotations
 
-import os
 import signal
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -30,70 +25,18 @@ from kizuna.settings import Settings
 from kizuna.storage.db import Database
 from kizuna.web.app import build_context
 from tests.conftest import PASSWORD, _settings, auth, make_sqlite_ctx
-from tests.live_server import free_port
+from tests.live_server import LiveServer, live_server
 from tests.sse import Frame, StreamReader
 
-ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 5  # announcements made per test; the median delay must be under a second
 DEADLINE = 20.0  # overall patience per event (a loaded machine); the delay itself is asserted apart
 
 
-@dataclass
-class Server:
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
 @contextmanager
-def server(env: dict[str, str], log: Path, factory: str = "kizuna.web.asgi:create") -> Iterator[Server]:
+def server(env: dict[str, str], log: Path, factory: str = "kizuna.web.asgi:create") -> Iterator[LiveServer]:
     """One uvicorn process on a free loopback port, stopped by its own PID at the end."""
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                factory,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env={**clean, **env},
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310 - local
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield Server(url, proc, log)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    with live_server(env, log, timeout=60, factory=factory) as running:
+        yield running
 
 
 def server_env(settings: Settings, **extra: str) -> dict[str, str]:
