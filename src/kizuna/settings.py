@@ -58,6 +58,56 @@ class Settings:
         default=False, metadata={"doc": "Mark the session cookie Secure (set this behind HTTPS)."}
     )
     log_level: str = field(default="info", metadata={"doc": "Log level for the server."})
+    public_url: str = field(
+        default="",
+        metadata={
+            "doc": "The address players use, e.g. `https://ctf.example.org`. Links in e-mails are built "
+            "only from it (never from the request's Host header); when it starts with `https://`, "
+            "cookies are Secure with a `__Host-` name and HSTS is sent."
+        },
+    )
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "doc": "Comma-separated addresses or networks of reverse proxies whose `X-Forwarded-For` "
+            "is believed (empty: the header is ignored and the peer address is the client's)."
+        },
+    )
+    max_body_bytes: int = field(
+        default=1_048_576,
+        metadata={"doc": "Largest request body accepted on JSON and form routes, in bytes (413 beyond)."},
+    )
+    max_upload_bytes: int = field(
+        default=100 * 1_048_576,
+        metadata={"doc": "Largest file upload or challenge archive accepted, in bytes (413 beyond)."},
+    )
+    smtp_host: str = field(
+        default="",
+        metadata={"doc": "SMTP server for password-reset and verification mail (empty: mail is off)."},
+    )
+    smtp_port: int = field(default=25, metadata={"doc": "SMTP server port (25, 465 or 587 usually)."})
+    smtp_username: str = field(default="", metadata={"doc": "SMTP log-in name (empty: no log-in)."})
+    smtp_password: str = field(default="", metadata={"doc": "SMTP log-in password; never logged."})
+    smtp_security: str = field(
+        default="none",
+        metadata={"doc": "`none`, `starttls` or `tls` (implicit TLS, usually port 465)."},
+    )
+    mail_from: str = field(
+        default="",
+        metadata={"doc": "Sender address of Kizuna's mail, e.g. `Kizuna <ctf@example.org>`."},
+    )
+    start_timeout: int = field(
+        default=120,
+        metadata={
+            "doc": "Seconds `kizuna serve --workers N` waits for a worker to start before giving up "
+            "on it (raise it on a slow or busy machine)."
+        },
+    )
+
+    @property
+    def https(self) -> bool:
+        """Served over HTTPS (the public URL says so, or the Secure-cookie setting is on)."""
+        return self.public_url.lower().startswith("https://") or self.session_https_only
 
     @property
     def resolved_database_url(self) -> str:

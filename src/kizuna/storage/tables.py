@@ -65,6 +65,10 @@ class Event(Base):
     content_locales: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # The event's home time zones, shown side by side for start, end and countdown.
     time_zones: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Registration: addresses must be verified by a mailed link before the account may play, and
+    # (when set) must belong to one of these domains, e.g. ["example.ac.jp", "cyberwales.org"].
+    email_verification: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_domains: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class Revision(Base):
@@ -124,6 +128,8 @@ class User(Base):
     totp_pending: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_failures: Mapped[int] = mapped_column(Integer, default=0)
     totp_failed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # When the account proved it reads its e-mail (a verification link); None = not yet.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     team: Mapped[Team | None] = relationship(back_populates="members")
 
@@ -231,6 +237,8 @@ class Submission(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     provided: Mapped[str] = mapped_column(Text)
     type: Mapped[str] = mapped_column(String(32))  # correct | incorrect | already_solved | ratelimited
+    # Sent after the event ended: recorded as every attempt is, never scored or counted.
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (
         Index("ix_submissions_account_date", "account_id", "date"),
@@ -371,3 +379,45 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class WebSession(Base):
+    """A signed-in browser. The session cookie carries a random id; only its SHA-256 is stored here,
+    so logging out (or an admin ending someone's sessions) deletes the row and a copied cookie stops
+    working at once."""
+
+    __tablename__ = "web_sessions"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AccountToken(Base):
+    """A single-use, short-lived token mailed to an account: ``purpose`` is ``reset`` (password
+    reset) or ``verify`` (e-mail verification). Only a SHA-256 of the token is stored; ``email`` is
+    the address it was sent to, so changing the address voids it."""
+
+    __tablename__ = "account_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RateBucket(Base):
+    """A fixed-window counter shared by every process (log-in and registration throttling):
+    ``key`` names what is counted (e.g. ``login:addr:203.0.113.5``), ``hits`` how many times since
+    ``window_start``."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
