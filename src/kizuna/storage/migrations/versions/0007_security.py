@@ -21,7 +21,9 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("email_verified_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("event") as batch:
-        batch.add_column(sa.Column("email_verification", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(
+            sa.Column("email_verification", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch.add_column(sa.Column("email_domains", sa.JSON(), nullable=True))
     with op.batch_alter_table("submissions") as batch:
         batch.add_column(sa.Column("late", sa.Boolean(), nullable=False, server_default=sa.false()))
