@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage.db import CHALLENGES, SCOREBOARD, Database, bump
@@ -12,11 +14,19 @@ def prepare_database(db: Database) -> bool:
     """Migrate to the newest schema when needed; returns whether anything was migrated."""
     migrated = False
     if needs_upgrade(db):
-        upgrade(db)
-        migrated = True
-    with db.write() as s:
-        repo.event(s)
-        bump(s, SCOREBOARD, CHALLENGES)
+        # Under a lock (storage.migrate.upgrade): False when another process migrated meanwhile.
+        migrated = upgrade(db)
+    for attempt in range(2):
+        try:
+            with db.write() as s:
+                repo.event(s)
+                bump(s, SCOREBOARD, CHALLENGES)
+            break
+        except IntegrityError:
+            # Another replica starting at the same moment created the event row (or a revision
+            # counter) first; the second attempt finds it.
+            if attempt:
+                raise
     return migrated
 
 

@@ -10,11 +10,32 @@ from typing import Any
 
 import typer
 
-from kizuna.bootstrap import is_empty, prepare_database
 from kizuna.domain.errors import DomainError
 from kizuna.settings import SettingsError, load_settings
-from kizuna.web.app import build_context
-from kizuna.web.messages import message_for
+
+# The web application, the database layer and the migrations are imported inside the commands, not
+# here: ``kizuna serve --workers N`` starts its workers with multiprocessing's "spawn", which imports
+# this module again in every worker before the worker can answer the supervisor's health check, so
+# this module stays light (``python -X importtime -c "import kizuna.cli.main"``).
+
+
+def prepare_database(db: Any) -> bool:
+    from kizuna.bootstrap import prepare_database as prepare
+
+    return prepare(db)
+
+
+def is_empty(ctx: Any) -> bool:
+    from kizuna.bootstrap import is_empty as empty
+
+    return empty(ctx)
+
+
+def message_for(exc: Any) -> str:
+    from kizuna.web.messages import message_for as message
+
+    return message(exc)
+
 
 app = typer.Typer(help="Kizuna (絆): a bilingual Capture-the-Flag platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
@@ -41,6 +62,8 @@ def _ctx():  # type: ignore[no-untyped-def]
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    from kizuna.web.app import build_context
+
     return settings, build_context(settings)
 
 
@@ -62,6 +85,7 @@ def serve(
     if prepare_database(ctx.db):
         typer.echo("Database migrated to the newest schema.")
     ctx.db.dispose()
+    ctx.bus.close()
     typer.echo(f"Kizuna is at http://{host}:{port}/")
     uvicorn.run(
         "kizuna.web.asgi:create",
@@ -73,6 +97,10 @@ def serve(
         proxy_headers=True,
         access_log=False,
         log_config=_log_config(settings.log_level),
+        # With several workers uvicorn's supervisor pings each worker and kills one that does not
+        # answer within this many seconds, starting ones included: a busy machine needs longer than
+        # uvicorn's 5 s default (KIZUNA_START_TIMEOUT).
+        timeout_worker_healthcheck=max(settings.start_timeout, 5),
     )
 
 
@@ -96,7 +124,8 @@ def _log_config(level: str) -> dict[str, object]:
 def db_upgrade() -> None:
     """Apply Alembic migrations up to the newest schema."""
     _settings, ctx = _ctx()
-    prepare_database(ctx.db)
+    if prepare_database(ctx.db):
+        typer.echo("Database migrated to the newest schema.")
     typer.echo("Database is at the newest schema.")
 
 

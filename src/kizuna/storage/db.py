@@ -20,6 +20,13 @@ from kizuna.storage.tables import Revision
 
 _IMMEDIATE = "kizuna_immediate"
 
+# Failing fast (see docs/operations.md "When something fails"): a request that cannot get the database
+# within these bounds is answered 503 with Retry-After instead of holding a worker thread.
+SQLITE_BUSY_SECONDS = 10  # how long a writer queues on SQLite's lock before "database is locked"
+POOL_TIMEOUT_SECONDS = 10  # how long a request waits for a free pooled connection
+PG_CONNECT_TIMEOUT_SECONDS = 5  # a PostgreSQL server that does not answer a new connection in time
+PG_LOCK_TIMEOUT_MS = 15_000  # a statement waiting longer than this on a row or table lock fails
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -28,9 +35,10 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
             pool_size=20,
             max_overflow=20,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
         )
 
         @event.listens_for(engine, "connect")
@@ -41,7 +49,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -50,7 +58,25 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        connect_args = {
+            "connect_timeout": PG_CONNECT_TIMEOUT_SECONDS,
+            # A dead peer is noticed by TCP keep-alives instead of a read that never returns.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
+        }
+    return create_engine(
+        url,
+        pool_size=20,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args=connect_args,
+    )
 
 
 class Database:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect, text
 
-from kizuna.storage.db import Database
+from kizuna.storage.db import _IMMEDIATE, Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,11 +20,46 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    with db.engine.begin() as conn:
-        cfg = alembic_config(db.url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+# The key of the PostgreSQL advisory lock held while migrating ("kizuna" in ASCII); any number works
+# as long as every replica uses the same one.
+ADVISORY_LOCK_KEY = 0x6B697A756E61
+
+
+def upgrade(db: Database, revision: str = "head") -> bool:
+    """Migrate to ``revision``, once even when several processes or replicas start together.
+
+    PostgreSQL: a session-level advisory lock is held around the upgrade, so a second replica waits
+    for the first and then finds the schema current (Alembic reads the version after the lock).
+    SQLite: the upgrade runs in a ``BEGIN IMMEDIATE`` transaction, which takes the database's write
+    lock before reading the version, with the same effect for processes sharing the file."""
+    cfg = alembic_config(db.url)
+    if db.is_sqlite:
+        with db.engine.connect().execution_options(**{_IMMEDIATE: True}) as conn, conn.begin():
+            return _upgrade_on(conn, cfg, revision)
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # Waiting for another replica's migration is expected: no lock timeout for this wait.
+            conn.exec_driver_sql("SET lock_timeout = 0")
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            conn.commit()
+        try:
+            with conn.begin():
+                return _upgrade_on(conn, cfg, revision)
+        finally:
+            if conn.dialect.name == "postgresql":
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                conn.exec_driver_sql("RESET lock_timeout")
+                conn.commit()
+
+
+def _upgrade_on(conn: Connection, cfg: Config, revision: str) -> bool:
+    from alembic.runtime.migration import MigrationContext
+
+    before = set(MigrationContext.configure(conn).get_current_heads())
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
+    return set(MigrationContext.configure(conn).get_current_heads()) != before
 
 
 def needs_upgrade(db: Database) -> bool:
