@@ -92,7 +92,7 @@ def test_fragments_are_the_parts_of_the_screen(client, make, ctx):
     board = client.get("/venue/board?display=single&lang=en")
     assert board.status_code == 200 and "<html" not in board.text and "<body" not in board.text
     assert _rows(board.text) == ["Fragment Team"] and ">150</td>" in board.text
-    assert "--rows: 10" in board.text and "<svg" in board.text
+    assert "venue-table rows-10" in board.text and "<svg" in board.text
     assert "Announcements" not in board.text  # only its own part
 
     status = client.get("/venue/status?display=single&lang=ja")
@@ -116,20 +116,18 @@ def test_each_team_keeps_its_colour_in_the_table_and_the_graph(client, make, ctx
     _solve(ctx, first, first_team, ch1)
     before = client.get("/venue/board").text
     assert _rows(before) == ["Early", "Late"]
-    colour = re.search(rf'<tr data-account="{first_team.id}" style="--team: (#[0-9A-Fa-f]+);', before)
+    colour = re.search(rf'<tr data-account="{first_team.id}" class="team-c(\d+)">', before)
     assert colour is not None
     _solve(ctx, second, second_team, ch2)  # "Late" overtakes "Early"
     html = client.get("/venue/board").text
     assert _rows(html) == ["Late", "Early"]
     for team in (first_team, second_team):
         style = team_style(team.id)
-        assert (
-            f'<tr data-account="{team.id}" style="--team: {style.colour}; --team-ink: {style.ink}">' in html
-        )
+        assert f'<tr data-account="{team.id}" class="{style.css_class}">' in html
         assert re.search(
             rf'<g class="series" data-account="{team.id}"[^>]*>\s*<polyline[^>]*stroke="{style.colour}"', html
         )
-    assert team_style(first_team.id).colour == colour.group(1)  # the same whatever the rank
+    assert team_style(first_team.id).colour == COLOURS[int(colour.group(1))]  # the same whatever the rank
 
 
 def test_team_styles_are_stable_and_tell_neighbours_apart():
@@ -161,7 +159,7 @@ def test_the_rows_setting_through_the_api(client, make, ctx):
     assert r.status_code == 200 and r.json()["data"]["venue_rows"] == 3
     assert client.get("/api/v1/event").json()["data"]["venue_rows"] == 3
     page = client.get("/venue").text
-    assert _rows(page) == ["Row 0", "Row 1", "Row 2"] and "--rows: 3" in page
+    assert _rows(page) == ["Row 0", "Row 1", "Row 2"] and "venue-table rows-3" in page
     assert len(_rows(client.get("/venue/board").text)) == 3
 
 

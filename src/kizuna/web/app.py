@@ -198,6 +198,11 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         max_age=14 * 24 * 3600,
     )
 
+    # Outermost, around Starlette's server-error handler too: every answer carries the headers.
+    from kizuna.web import headers
+
+    headers.install(app, https=settings.https)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

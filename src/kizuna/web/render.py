@@ -102,6 +102,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "both": current_display.get() == BOTH,
         "path": request.url.path,
         "query": request.url.query,
+        # This response's Content-Security-Policy nonce (kizuna.web.headers): every inline <script>
+        # or <style> a template writes carries nonce="{{ csp_nonce }}", or the browser refuses it.
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
     }
     base["time_zone"] = viewer_zone(request, base["event"])
     base["order"] = content_order(base["event"])

@@ -48,6 +48,12 @@ class TeamStyle:
     ink: str  # text on the colour
     dash: str
 
+    @property
+    def css_class(self) -> str:
+        """The class that sets ``--team``/``--team-ink`` to this colour (venue.css): the page's
+        Content-Security-Policy refuses inline ``style`` attributes."""
+        return f"team-c{COLOURS.index(self.colour)}"
+
 
 def team_style(account_id: int) -> TeamStyle:
     """An account's colour and dash pattern, from its id alone: a team keeps them when ranks change,
