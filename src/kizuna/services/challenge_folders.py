@@ -36,14 +36,26 @@ from kizuna.domain.events import Audience
 from kizuna.domain.flags import validate_flag
 from kizuna.domain.text import MAX_LOCALES, LocalizedText, validate_locale
 from kizuna.services import challenges
-from kizuna.services.content import MAX_FILE_BYTES, file_path, safe_filename, store_file
+from kizuna.services.content import file_path, safe_filename, store_file
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
+from kizuna.services.safe_tree import (
+    YML_NAMES,
+    FolderTree,
+    Limits,
+    Refused,
+    Source,
+    Tree,
+    archive_tree,
+    open_tree,
+    relative_parts,
+    safe_dir,
+    safe_write,
+)
 from kizuna.services.translations import CHALLENGE_TEXT, HINT_TEXT, apply_text, set_category_names
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 
-YML_NAMES = ("challenge.yml", "challenge.yaml")
 SPEC_VERSION = "0.1"
 FILES_DIR = "files"
 KEY_ORDER = (
@@ -189,7 +201,7 @@ class Folder:
 
     path: Path
     data: dict[str, Any]
-    files: dict[str, Path]  # canonical path ("files/x.txt") → the file to read
+    files: dict[str, Source]  # canonical path ("files/x.txt") → the checked file to read
     has_locale: bool  # extra.locale given (otherwise an update keeps the stored language)
     has_translations: bool  # extra.translations given (otherwise an update keeps the stored ones)
 
@@ -204,16 +216,27 @@ def canonical(
 ) -> dict[str, Any]:
     """The canonical form of a ``challenge.yml``'s data; ``FolderError`` lists what is wrong.
 
-    With ``base`` (the folder of the file) listed files must exist there."""
+    With ``base`` (the folder of the file) listed files must exist there, inside it."""
     check = _Check(path)
-    folder = _read(check, raw, types, default_locale, base)
+    if base is None:
+        folder = _read(check, raw, types, default_locale, None)
+    else:
+        try:
+            tree = FolderTree(base, Limits())
+        except Refused as exc:
+            raise FolderError([Problem(str(base), "", exc.message)]) from None
+        folder = _read(check, raw, types, default_locale, (tree, ""))
     if check.problems:
         raise FolderError(check.problems)
     return folder.data
 
 
+# Where a challenge.yml's listed files are looked for: its tree and its folder's path in it.
+Place = tuple[Tree, str]
+
+
 def _read(
-    check: _Check, raw: Any, types: ChallengeTypeRegistry, default_locale: str, base: Path | None
+    check: _Check, raw: Any, types: ChallengeTypeRegistry, default_locale: str, base: Place | None
 ) -> Folder:
     where = Path(check.path)
     if not isinstance(raw, Mapping):
@@ -405,27 +428,30 @@ def _hints(check: _Check, raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _files(check: _Check, raw: Any, base: Path | None) -> tuple[list[str], dict[str, Path]]:
+def _files(check: _Check, raw: Any, base: Place | None) -> tuple[list[str], dict[str, Source]]:
     """Attachments as ``files/<name>`` (``files/<n>/<name>`` for the n-th file of the same name),
-    sorted by name, with the file each one is read from."""
-    found: list[tuple[str, Path]] = []
+    sorted by name, with the file each one is read from. A path must stay inside the folder's tree:
+    absolute paths, ``..``, links, devices and the like are refused (``safe_tree``)."""
+    found: list[tuple[str, Source | None]] = []
     for index, item in enumerate(check.items(raw, "files")):
         where = f"files[{index}]"
         given = check.text(item, where, required=True)
         if not given.strip():
             continue
-        source = (base / given) if base is not None else Path(given)
-        if base is not None:
-            if not source.is_file():
-                check.fail(where, f"no file at {given}")
-                continue
-            if source.stat().st_size > MAX_FILE_BYTES:
-                check.fail(where, f"{given} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-                continue
-        found.append((safe_filename(PurePosixPath(given.replace("\\", "/")).name), source))
+        try:
+            parts = relative_parts(given)
+            source = None
+            if base is not None:
+                tree, folder = base
+                source = tree.source("/".join([*([folder] if folder else []), *parts]), tree.limits.max_bytes)
+        except Refused as exc:
+            check.fail(where, exc.message)
+            continue
+        found.append((safe_filename(parts[-1]), source))
     paths = _file_paths([name for name, _ in found])
     ordered = sorted(range(len(found)), key=lambda i: (found[i][0], i))
-    return [paths[i] for i in ordered], {paths[i]: found[i][1] for i in range(len(found))}
+    sources = {paths[i]: source for i, (_name, source) in enumerate(found) if source is not None}
+    return [paths[i] for i in ordered], sources
 
 
 def _file_paths(names: list[str]) -> list[str]:
@@ -561,35 +587,37 @@ def load_yml(text: str) -> Any:
 
 
 def find_ymls(root: Path) -> list[Path]:
-    """Every challenge.yml under ``root`` (or ``root`` itself), skipping hidden folders."""
-    if root.is_file():
-        return [root]
-    found = []
-    for name in YML_NAMES:
-        for path in root.rglob(name):
-            if not any(part.startswith(".") for part in path.relative_to(root).parts[:-1]):
-                found.append(path)
-    return sorted(found)
+    """Every challenge.yml under ``root`` (or ``root`` itself), skipping hidden folders and links."""
+    tree = FolderTree(root, Limits())
+    return [tree.dir / rel for rel in tree.ymls()[0]]
 
 
 def read_folders(
-    root: Path, types: ChallengeTypeRegistry, default_locale: str
+    tree: Tree, types: ChallengeTypeRegistry, default_locale: str
 ) -> tuple[list[Folder], list[Problem]]:
-    """Every folder under ``root``, checked; ``FolderError`` lists the problems of all of them."""
-    problems: list[Problem] = []
+    """Every folder in ``tree``, checked; ``FolderError`` lists the problems of all of them."""
+    problems: list[Problem] = [Problem(tree.label(""), "", p.message) for p in getattr(tree, "problems", [])]
+    if problems:  # an archive with a hostile entry is not read at all
+        raise FolderError(problems)
     warnings: list[Problem] = []
     folders: list[Folder] = []
-    ymls = find_ymls(root)
+    try:
+        ymls, skipped = tree.ymls()
+    except Refused as exc:
+        raise FolderError([Problem(tree.label(""), "", exc.message)]) from None
+    warnings += [Problem(tree.label(""), "", p.message) for p in skipped]
     if not ymls:
-        raise FolderError([Problem(str(root), "", "no challenge.yml here or in any folder below")])
-    for path in ymls:
-        check = _Check(str(path))
+        raise FolderError([Problem(tree.label(""), "", "no challenge.yml here or in any folder below")])
+    for rel in ymls:
+        check = _Check(tree.label(rel))
         try:
-            raw = load_yml(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raw = load_yml(tree.read(rel, tree.limits.max_yml_bytes).decode("utf-8"))
+        except Refused as exc:
+            check.fail("", exc.message)
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
             check.fail("", f"cannot be read as YAML: {_yaml_error(exc)}")
         else:
-            folder = _read(check, raw, types, default_locale, path.parent)
+            folder = _read(check, raw, types, default_locale, (tree, _parent(rel)))
             if not check.problems:
                 folders.append(folder)
         problems += check.problems
@@ -603,6 +631,11 @@ def read_folders(
     if problems:
         raise FolderError(problems)
     return folders, warnings
+
+
+def _parent(rel: str) -> str:
+    parent = str(PurePosixPath(rel).parent)
+    return "" if parent == "." else parent
 
 
 def _yaml_error(exc: BaseException) -> str:
@@ -622,15 +655,40 @@ class ImportReport:
     warnings: list[Problem]
 
 
-def import_challenges(ctx: Context, root: Path, dry_run: bool = False) -> ImportReport:
-    """Create or update (by exact name) the challenges of every ``challenge.yml`` under ``root``.
+def import_challenges(
+    ctx: Context, root: Path, dry_run: bool = False, limits: Limits | None = None
+) -> ImportReport:
+    """Create or update (by exact name) the challenges of every ``challenge.yml`` under ``root`` (a
+    folder, one challenge.yml, or a ``.zip`` archive of them).
 
     All files are checked first and written in one transaction: on any problem ``FolderError`` lists
     them all and nothing changes. An update makes the challenge what the file says (flags, tags,
     topics, files, hints, prerequisites and next replaced; hints kept in place by position, so
     unlocks survive), except that without ``extra.locale`` / ``extra.translations`` the stored
-    language and translations are kept."""
-    folders, warnings = read_folders(root, ctx.types, get_event(ctx).default_locale or "en")
+    language and translations are kept.
+
+    Nothing outside ``root`` is ever read: see ``safe_tree`` for the paths, links, sizes and counts
+    refused (``limits``: ``Settings.max_upload_bytes`` as ``max_bytes``)."""
+    try:
+        with open_tree(root, limits or Limits()) as tree:
+            return _import(ctx, tree, dry_run)
+    except Refused as exc:
+        raise FolderError([Problem(exc.entry, "", exc.message)]) from None
+
+
+def import_archive(
+    ctx: Context, data: bytes, name: str, dry_run: bool = False, limits: Limits | None = None
+) -> ImportReport:
+    """``import_challenges`` for a zip archive held in memory (an upload)."""
+    try:
+        with archive_tree(data, name, limits or Limits()) as tree:
+            return _import(ctx, tree, dry_run)
+    except Refused as exc:
+        raise FolderError([Problem(exc.entry, "", exc.message)]) from None
+
+
+def _import(ctx: Context, tree: Tree, dry_run: bool) -> ImportReport:
+    folders, warnings = read_folders(tree, ctx.types, get_event(ctx).default_locale or "en")
     with ctx.db.read() as s:
         stored: dict[str, list[int]] = {}
         for row in s.query(t.Challenge).order_by(t.Challenge.id):
@@ -853,7 +911,7 @@ def _write_files(
     for row in s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id):
         stored.setdefault((PurePosixPath(row.location).name, row.sha1sum), []).append(row)
     for path in folder.data.get("files", []):
-        content = folder.files[path].read_bytes()
+        content = folder.files[path].read()
         name = PurePosixPath(path).name
         same = stored.get((name, hashlib.sha1(content, usedforsecurity=False).hexdigest()))
         if same:
@@ -880,19 +938,32 @@ class ExportReport:
 
 def export_challenges(ctx: Context, root: Path) -> ExportReport:
     """Write every challenge to ``root/<category>/<slug>/challenge.yml`` with its files under
-    ``files/``; a folder written before is replaced."""
+    ``files/``; a folder written before is replaced.
+
+    Nothing is written outside ``root``: an existing link or non-folder below it is refused
+    (``FolderError``), never followed."""
+    try:
+        return _export(ctx, root)
+    except Refused as exc:
+        raise FolderError([Problem(str(root), exc.entry, exc.message)]) from None
+
+
+def _export(ctx: Context, root: Path) -> ExportReport:
     report = ExportReport([], [])
-    used: set[Path] = set()
+    used: set[PurePosixPath] = set()
     with ctx.db.read() as s:
         rows = s.query(t.Challenge).order_by(t.Challenge.id).all()
         names = {row.id: row.name for row in rows}
         categories = {row.name: row for row in s.query(t.Category)}
         found = [(ch, *_export_one(s, ch, names, categories.get(ch.category))) for ch in rows]
     for ch, data, files in found:
-        folder = _unique(
-            root / (_slug(ch.category) or "uncategorised") / (_slug(ch.name) or f"challenge-{ch.id}"), used
+        rel = _unique(
+            PurePosixPath(_slug(ch.category) or "uncategorised") / (_slug(ch.name) or f"challenge-{ch.id}"),
+            used,
         )
-        shutil.rmtree(folder / FILES_DIR, ignore_errors=True)
+        folder = safe_dir(root, list(rel.parts))
+        old_files = safe_dir(root, [*rel.parts, FILES_DIR])
+        shutil.rmtree(old_files)  # a real folder (checked above); rmtree never follows links inside it
         kept = []
         for path, location in zip(data.get("files", []), files, strict=True):
             source = file_path(ctx, location)
@@ -901,15 +972,13 @@ def export_challenges(ctx: Context, root: Path) -> ExportReport:
                     Problem(str(folder / "challenge.yml"), path, "the stored file is missing")
                 )
                 continue
-            (folder / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, folder / path)
+            safe_write(root, f"{rel}/{path}", source.read_bytes())
             kept.append(path)
         if kept:
             data["files"] = kept
         else:
             data.pop("files", None)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / YML_NAMES[0]).write_text(dump_yml(data), encoding="utf-8")
+        safe_write(root, f"{rel}/{YML_NAMES[0]}", dump_yml(data).encode("utf-8"))
         report.folders.append((ch.name, folder))
     return report
 
@@ -942,7 +1011,7 @@ def _export_one(
     req = ch.requirements or {}
     prereqs = [names[i] for i in req.get("prerequisites") or [] if i in names]
     ordered = sorted(files, key=lambda f: (PurePosixPath(f.location).name, f.id))
-    paths = _file_paths([PurePosixPath(f.location).name for f in ordered])
+    paths = _file_paths([safe_filename(PurePosixPath(f.location).name) for f in ordered])
     full = {
         "name": ch.name,
         "category": ch.category,
@@ -1023,7 +1092,7 @@ def _slug(text: str) -> str:
     return _SLUG.sub("-", unicodedata.normalize("NFKC", text).casefold()).strip("-_")[:60]
 
 
-def _unique(folder: Path, used: set[Path]) -> Path:
+def _unique(folder: PurePosixPath, used: set[PurePosixPath]) -> PurePosixPath:
     candidate, n = folder, 1
     while candidate in used:
         n += 1
