@@ -73,6 +73,8 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_ALREADY_ON = "two_factor_already_on"
     TWO_FACTOR_OFF = "two_factor_off"
     TWO_FACTOR_NO_SETUP = "two_factor_no_setup"
+    # The database is locked or unreachable (kizuna.web.failures): 503, try again shortly.
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 class DomainError(Exception):

@@ -84,7 +84,11 @@ class LocaleMiddleware:
         # The default language is read at most every few seconds; it changes rarely and is harmless stale.
         value, at = self._default
         if time.monotonic() - at > 5:
-            value = get_event(self.ctx).default_locale or "en"
+            try:
+                value = get_event(self.ctx).default_locale or "en"
+            except Exception:
+                # The database is locked or down: keep the last value; the route answers 503 itself.
+                return value
             self._default = (value, time.monotonic())
         return value
 
@@ -208,3 +212,9 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+    # Database failures (locked, unreachable) answer 503 + Retry-After, from routes and from the
+    # middlewares above alike; also serves /readyz (kizuna.web.failures).
+    from kizuna.web import failures
+
+    failures.install(app)
+

@@ -73,6 +73,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TWO_FACTOR_ALREADY_ON: lazy("Two-factor authentication is already on."),
     ErrorCode.TWO_FACTOR_OFF: lazy("Two-factor authentication is not on."),
     ErrorCode.TWO_FACTOR_NO_SETUP: lazy("Start setting up two-factor authentication first."),
+    ErrorCode.SERVICE_UNAVAILABLE: lazy(
+        "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
+    ),
 }
 
 
