@@ -202,6 +202,12 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         max_age=14 * 24 * 3600,
     )
 
+    # Database failures (locked, unreachable) answer 503 + Retry-After, from routes and from the
+    # middlewares above alike; also serves /readyz (kizuna.web.failures).
+    from kizuna.web import failures
+
+    failures.install(app)
+
     # Outermost, around Starlette's server-error handler too: every answer carries the headers.
     from kizuna.web import headers
 
@@ -212,9 +218,3 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
-    # Database failures (locked, unreachable) answer 503 + Retry-After, from routes and from the
-    # middlewares above alike; also serves /readyz (kizuna.web.failures).
-    from kizuna.web import failures
-
-    failures.install(app)
-
