@@ -136,12 +136,15 @@ class SecurityHeadersMiddleware:
         if path in self.docs_paths:
             await self._docs(scope, receive, send)
             return
-        csp = DOWNLOAD_CSP if path.startswith(DOWNLOAD_PREFIX) else page_csp(nonce)
-        extra = [*self._common(), (b"content-security-policy", csp.encode())]
+        common = self._common()
+        download = path.startswith(DOWNLOAD_PREFIX)
 
         async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self._set(message, extra)
+                # A file itself gets the download policy; a refusal or error there is one of our pages.
+                file_body = download and message["status"] < 400
+                csp = DOWNLOAD_CSP if file_body else page_csp(nonce)
+                self._set(message, [*common, (b"content-security-policy", csp.encode())])
             await send(message)
 
         await self.app(scope, receive, _send)
