@@ -97,7 +97,9 @@ def test_a_flag_attempt_on_a_locked_database_is_503_never_incorrect(
         assert r.headers["retry-after"] == "5"
         assert r.json() == {"success": False, "errors": {"": [JA_MESSAGE]}, "message": JA_MESSAGE}
         assert "incorrect" not in r.text
-        r = client.post("/api/v1/challenges/attempt", json={**body, "submission": "flag{test}"}, headers=headers)
+        r = client.post(
+            "/api/v1/challenges/attempt", json={**body, "submission": "flag{test}"}, headers=headers
+        )
         assert r.status_code == 503 and r.json()["message"] == EN_MESSAGE
     assert _attempts(ctx) == 0
     # The lock is gone: the next attempt is answered and recorded, with nothing restarted.
@@ -193,7 +195,13 @@ def test_a_database_failure_raised_by_a_middleware_is_a_503_too() -> None:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b""}
 
-    scope = {"type": "http", "method": "GET", "path": "/api/v1/challenges", "headers": [], "query_string": b""}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/v1/challenges",
+        "headers": [],
+        "query_string": b"",
+    }
     asyncio.run(UnavailableMiddleware(failing)(scope, receive, send))
     assert sent[0]["status"] == 503
     assert (b"retry-after", b"5") in sent[0]["headers"]

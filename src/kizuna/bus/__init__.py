@@ -31,6 +31,10 @@ class Bus(Protocol):
     def close(self) -> None: ...
 
 
+# A bus may also offer ``ping() -> bool`` (``RedisBus``: whether Redis answers), which ``/readyz``
+# reports; ``MemoryBus`` has nothing to reach, so it has none.
+
+
 def make_bus(redis_url: str) -> Bus:
     if redis_url:
         from kizuna.bus.redis import RedisBus

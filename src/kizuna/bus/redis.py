@@ -9,6 +9,11 @@ Publishing happens after a use case has committed, so it never raises into the c
 cannot be sent (Redis down, a value that is not JSON) is logged and dropped. Nothing depends on the
 bus for correctness — shared state lives in the database — it only makes other replicas react sooner.
 If Redis is unreachable the listener keeps retrying in the background and resumes when it returns.
+
+While Redis is down this process falls back to in-process delivery: an event it publishes is handed
+straight to its own subscribers (as ``MemoryBus`` would), so its streams, toasts and caches keep
+working; other replicas still catch up from the stored event log, which their streams poll. ``ping``
+tells ``/readyz`` whether Redis answers.
 """
 
 from __future__ import annotations
@@ -59,10 +64,34 @@ class RedisBus:
         kind = event.get("type") if isinstance(event, dict) else None
         try:
             payload = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-            self._redis.publish(self.channel, payload)
         except Exception as exc:
             # Only the event type is logged: values stay out of logs whatever they are.
             log.error("could not publish a %s event: %s", kind, type(exc).__name__)
+            return
+        if self._pubsub is None:
+            # Our listener is not subscribed (Redis down or reconnecting), so the event would not
+            # come back to this process through Redis: deliver it here, as MemoryBus does.
+            self._dispatch(event)
+            return
+        try:
+            self._redis.publish(self.channel, payload)
+        except Exception as exc:
+            log.warning(
+                "could not publish a %s event through Redis (%s); delivered locally", kind, type(exc).__name__
+            )
+            self._dispatch(event)
+
+    def ping(self) -> bool:
+        """Whether Redis answers now (for ``/readyz``); never raises."""
+        try:
+            return bool(self._redis.ping())
+        except Exception:
+            return False
+
+    @property
+    def connected(self) -> bool:
+        """Whether the listener is subscribed (events travel through Redis) right now."""
+        return self._pubsub is not None
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         with self._lock:
@@ -150,6 +179,9 @@ class RedisBus:
         if not isinstance(event, dict):
             log.warning("ignored a malformed event on %s", self.channel)
             return
+        self._dispatch(event)
+
+    def _dispatch(self, event: Event) -> None:
         with self._lock:
             handlers = list(self._handlers)
         for handler in handlers:

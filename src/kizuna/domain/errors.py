@@ -73,6 +73,13 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_ALREADY_ON = "two_factor_already_on"
     TWO_FACTOR_OFF = "two_factor_off"
     TWO_FACTOR_NO_SETUP = "two_factor_no_setup"
+    # Mail: e-mail verification and its domain allow-list (kizuna.services.recovery).
+    EMAIL_DOMAIN_INVALID = "email_domain_invalid"
+    EMAIL_DOMAIN_NOT_ALLOWED = "email_domain_not_allowed"
+    EMAIL_UNVERIFIED = "email_unverified"
+    MAIL_UNAVAILABLE = "mail_unavailable"
+    LINK_INVALID = "link_invalid"
+    MAIL_TOO_MANY = "mail_too_many"
     # The database is locked or unreachable (kizuna.web.failures): 503, try again shortly.
     SERVICE_UNAVAILABLE = "service_unavailable"
 

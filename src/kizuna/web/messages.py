@@ -73,6 +73,19 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TWO_FACTOR_ALREADY_ON: lazy("Two-factor authentication is already on."),
     ErrorCode.TWO_FACTOR_OFF: lazy("Two-factor authentication is not on."),
     ErrorCode.TWO_FACTOR_NO_SETUP: lazy("Start setting up two-factor authentication first."),
+    ErrorCode.EMAIL_DOMAIN_INVALID: lazy("%(domain)s is not a valid e-mail domain."),
+    ErrorCode.EMAIL_DOMAIN_NOT_ALLOWED: lazy(
+        "This event accepts e-mail addresses from these domains only: %(domains)s."
+    ),
+    ErrorCode.EMAIL_UNVERIFIED: lazy(
+        "Verify your e-mail address first: open the link we sent you, or ask for a new one on your account page."
+    ),
+    ErrorCode.MAIL_UNAVAILABLE: lazy("This site cannot send e-mail. Ask an organiser for help."),
+    ErrorCode.MAIL_TOO_MANY: lazy("Too many messages were asked for. Try again in an hour."),
+    ErrorCode.LINK_INVALID: lazy(
+        "This link does not work any more: it was already used, it expired, or a newer one was sent. "
+        "Ask for a new link."
+    ),
     ErrorCode.SERVICE_UNAVAILABLE: lazy(
         "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
     ),
