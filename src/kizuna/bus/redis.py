@@ -71,6 +71,7 @@ class RedisBus:
         if self._pubsub is None:
             # Our listener is not subscribed (Redis down or reconnecting), so the event would not
             # come back to this process through Redis: deliver it here, as MemoryBus does.
+            log.warning("could not publish a %s event through Redis (not connected); delivered locally", kind)
             self._dispatch(event)
             return
         try:

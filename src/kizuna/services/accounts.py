@@ -13,7 +13,7 @@ from kizuna.domain.policy import ACCOUNT_ROLES, Action, can, is_staff
 from kizuna.domain.zones import validate_time_zone
 from kizuna.security import hash_password, new_token, token_digest, verify_password
 from kizuna.services.context import Context
-from kizuna.storage import repo
+from kizuna.storage import mail_tokens, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 from kizuna.storage.uow import current_actor
@@ -40,6 +40,9 @@ class Principal:
     locale: str = ""
     time_zone: str = ""  # the account's chosen zone; "" = the browser's, else the event's
     address: str = ""  # the client's address, for the audit trail (set by the web layer)
+    # Whether the account proved it reads its e-mail (a verification link). Only events with
+    # ``email_verification`` on ask for it before playing (``ensure_may_play``).
+    email_verified: bool = True
 
     # No ``is_admin``: what a role may do is the policy's to say (``can``), never a role name's.
 
@@ -61,7 +64,22 @@ class Principal:
             user.session_version,
             user.locale,
             user.time_zone or "",
+            email_verified=user.email_verified_at is not None,
         )
+
+
+def must_verify(ev: t.Event, user: t.User | Principal) -> bool:
+    """Must this account verify its e-mail address before playing? Only when the event asks
+    (``Event.email_verification``) and only players: staff do not play."""
+    verified = user.email_verified if isinstance(user, Principal) else user.email_verified_at is not None
+    return bool(ev.email_verification) and not verified and user.role == "player"
+
+
+def ensure_may_play(ev: t.Event, user: t.User | Principal) -> None:
+    """Playing (flags, hints, joining or making a team) waits for a verified address when the event
+    asks for one: 403 ``EMAIL_UNVERIFIED`` (the pages and the API say "verify your e-mail")."""
+    if must_verify(ev, user):
+        raise Forbidden(ErrorCode.EMAIL_UNVERIFIED)
 
 
 def account_id(mode: str, user_id: int, team_id: int | None) -> int | None:
@@ -105,6 +123,9 @@ def register_user(
             role=role,
             affiliation=affiliation[:128],
             country=country[:8],
+            # An account an admin (or the command line) makes is vouched for, with or without an
+            # address; a player's own registration waits for its link when the event asks.
+            email_verified_at=ctx.now() if by_admin else None,
         )
         s.add(user)
         try:
@@ -182,6 +203,10 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
             other = repo.user_by_email(s, mail) if mail else None
             if other is not None and other.id != user.id:
                 raise DomainError(ErrorCode.EMAIL_TAKEN, field="email")
+            if (mail or "").casefold() != (user.email or "").casefold():
+                # A new address must be verified again; links mailed to the old one stop working.
+                user.email_verified_at = None
+                mail_tokens.void_tokens(s, user.id, "verify", ctx.now())
             user.email = mail
         if new_hash is not None:
             user.password_hash = new_hash
