@@ -38,6 +38,8 @@ class ErrorCode(StrEnum):
     HINT_LOCKED = "hint_locked"
     REGEX_INVALID = "regex_invalid"
     REGEX_DANGEROUS = "regex_dangerous"
+    REGEX_SLOW = "regex_slow"
+    SUBMISSION_TOO_LONG = "submission_too_long"
     FLAG_TYPE_UNKNOWN = "flag_type_unknown"
     CHALLENGE_TYPE_UNKNOWN = "challenge_type_unknown"
     DECAY_PARAMS_REQUIRED = "decay_params_required"

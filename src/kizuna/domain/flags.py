@@ -7,8 +7,14 @@ space U+3000. Kinds of flag:
 * ``static``: exact match, compared in constant time so response timing reveals nothing about the flag;
   ``data == "case_insensitive"`` compares case-folded text.
 * ``regex``: the whole submission must match (``fullmatch``); ``case_insensitive`` sets IGNORECASE.
-  Patterns that can backtrack catastrophically (a repeat nested inside another unbounded repeat, or a
-  back-reference) are refused when the flag is created.
+  Patterns are written in Python ``re`` syntax (what CTFd authors expect) and matched with the
+  ``regex`` engine, which is ``re``-compatible, releases the GIL while matching and stops after
+  :data:`MATCH_TIMEOUT` seconds: a guess that takes longer counts as wrong (logged without the guess
+  or the pattern), so no pattern can hold a worker. When the flag is saved, patterns that can
+  backtrack catastrophically (a repeat nested inside another unbounded repeat, or a back-reference)
+  are refused, and so is any pattern that takes longer than :data:`PROBE_TIMEOUT` on one of a set of
+  generated worst-case guesses (long runs of one character between the pattern's own prefix and a
+  character that makes the match fail), with an example of such a guess in the error.
 
 ``data == "exact"`` (Kizuna's own, for flags where width or surrounding space is the point) turns the
 normalising off: a static flag must then be byte-for-byte the submission, still compared in constant
@@ -18,12 +24,20 @@ time, and a regex is matched against the raw submission.
 from __future__ import annotations
 
 import hmac
+import logging
 import re
+import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import regex
+
 from kizuna.domain.errors import DomainError, ErrorCode
+
+log = logging.getLogger(__name__)
 
 FLAG_TYPES = ("static", "regex")
 CASE_INSENSITIVE = "case_insensitive"
@@ -31,6 +45,13 @@ EXACT = "exact"
 FLAG_DATA = ("", CASE_INSENSITIVE, EXACT)
 MAX_REGEX_LENGTH = 1000
 MAX_SUBMISSION_LENGTH = 4096
+# Seconds one regex flag may take on one guess. Generous: a flag that passed the save-time probe
+# matches in milliseconds, and a right answer must never time out on a busy machine.
+MATCH_TIMEOUT = 0.5
+# Save time: seconds a generated worst-case guess may take (the slowest accepted patterns take a
+# fraction of a millisecond on them), and the most time spent probing one pattern.
+PROBE_TIMEOUT = 0.02
+PROBE_BUDGET = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,12 +81,26 @@ def flag_matches(flag: FlagSpec, submission: str) -> bool:
             return _eq(expected.casefold(), provided.casefold())
         return _eq(expected, provided)
     if flag.type == "regex" and len(provided) <= MAX_SUBMISSION_LENGTH:
-        flags = re.IGNORECASE if insensitive else 0
         try:
-            return re.fullmatch(flag.content, provided, flags) is not None
-        except re.error:
+            pattern = _compiled(flag.content, insensitive)
+        except (regex.error, re.error, RecursionError, ValueError):
+            return False
+        try:
+            return pattern.fullmatch(provided, concurrent=True, timeout=MATCH_TIMEOUT) is not None
+        except TimeoutError:
+            # Neither the guess nor the pattern is logged: either could be the flag.
+            log.warning(
+                "A regex flag took over %.1f s to match a guess of %d characters; counted as wrong.",
+                MATCH_TIMEOUT,
+                len(provided),
+            )
             return False
     return False
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str, insensitive: bool) -> Any:
+    return regex.compile(pattern, regex.IGNORECASE if insensitive else 0)
 
 
 def any_flag_matches(flags: list[FlagSpec], submission: str) -> bool:
@@ -85,12 +120,13 @@ def validate_flag(type_: str, content: str, data: str | None) -> FlagSpec:
     if data not in FLAG_DATA:
         raise DomainError(ErrorCode.VALUE_INVALID, field="data")
     if type_ == "regex":
-        check_regex_safe(content)
+        check_regex_safe(content, insensitive=data == CASE_INSENSITIVE)
     return FlagSpec(type=type_, content=content, data=data)
 
 
-def check_regex_safe(pattern: str) -> None:
-    """Refuse patterns that do not compile or could take exponential time to match."""
+def check_regex_safe(pattern: str, insensitive: bool = False) -> None:
+    """Refuse patterns that do not compile, could take exponential time to match (by their
+    structure), or are slow on a generated worst-case guess (by trying them)."""
     if len(pattern) > MAX_REGEX_LENGTH:
         raise DomainError(ErrorCode.REGEX_DANGEROUS, field="content")
     try:
@@ -99,10 +135,169 @@ def check_regex_safe(pattern: str) -> None:
         from re import _parser  # type: ignore[attr-defined]
 
         tree = _parser.parse(pattern)
-    except (re.error, RecursionError) as exc:
+        compiled = regex.compile(pattern, regex.IGNORECASE if insensitive else 0)
+    except (re.error, regex.error, RecursionError, ValueError) as exc:
         raise DomainError(ErrorCode.REGEX_INVALID, field="content", reason=str(exc)) from exc
     if _dangerous(tree, inside_unbounded=False):
         raise DomainError(ErrorCode.REGEX_DANGEROUS, field="content")
+    slow = slow_guess(compiled, tree)
+    if slow is not None:
+        raise DomainError(ErrorCode.REGEX_SLOW, field="content", example=_shorten(slow), length=len(slow))
+
+
+# --- the save-time probe -----------------------------------------------------------------------------
+
+_FILLERS = "a0_ -.A"  # characters most classes (and \w, \d, \s, .) accept
+_TAILS = ("!", "\n", "")  # what ends a guess: a character most patterns refuse, a newline, nothing
+_CATEGORY_SAMPLES = {
+    "CATEGORY_DIGIT": "0",
+    "CATEGORY_NOT_DIGIT": "a",
+    "CATEGORY_WORD": "a",
+    "CATEGORY_NOT_WORD": "-",
+    "CATEGORY_SPACE": " ",
+    "CATEGORY_NOT_SPACE": "a",
+}
+_MAX_PUMPS = 24
+_MAX_PREFIXES = 6
+
+
+def slow_guess(compiled: Any, tree: Any) -> str | None:
+    """A guess of at most :data:`MAX_SUBMISSION_LENGTH` characters on which ``compiled`` takes
+    longer than :data:`PROBE_TIMEOUT` (three tries, so one pause of a busy machine is forgiven),
+    or None. Guesses are the pattern's prefixes up to each of its top-level repeats, then one
+    character (or one repeat body) repeated to the length limit, then a tail that fails the match."""
+    deadline = time.monotonic() + PROBE_BUDGET
+    for guess in _guesses(tree):
+        if time.monotonic() > deadline:
+            return None  # what could be tried in the budget was fast
+        if all(_slow(compiled, guess) for _ in range(3)):
+            return guess
+    return None
+
+
+def _slow(compiled: Any, guess: str) -> bool:
+    started = time.perf_counter()
+    try:
+        compiled.fullmatch(guess, concurrent=True, timeout=PROBE_TIMEOUT)
+    except TimeoutError:
+        return True
+    return time.perf_counter() - started > PROBE_TIMEOUT
+
+
+def _guesses(tree: Any) -> Iterator[str]:
+    chars: list[str] = []
+    bodies: list[str] = []
+    _collect(tree, chars, bodies)
+    pumps = list(dict.fromkeys([*chars, *_FILLERS, *(b for b in bodies if len(b) > 1)]))[:_MAX_PUMPS]
+    prefixes = list(dict.fromkeys(_prefixes(tree)))[:_MAX_PREFIXES]
+    seen: set[str] = set()
+    for prefix in prefixes:
+        for pump in pumps:
+            for tail in _TAILS:
+                room = MAX_SUBMISSION_LENGTH - len(prefix) - len(tail)
+                guess = prefix + pump * max(room // len(pump), 1) + tail
+                if guess not in seen:
+                    seen.add(guess)
+                    yield guess
+
+
+def _prefixes(items: Any) -> Iterator[str]:
+    """The shortest text matching the pattern up to each top-level repeat (and the whole)."""
+    done = ""
+    yield done
+    for item in items:
+        if str(item[0]) in _REPEATS:
+            yield done
+        done += _witness([item])
+    yield done
+
+
+def _witness(items: Any) -> str:
+    """A short text matching ``items`` (good enough to reach the part after it)."""
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("a" if arg != ord("a") else "b")
+        elif name == "ANY":
+            out.append("a")
+        elif name == "IN":
+            out.append(_class_sample(arg))
+        elif name in _REPEATS:
+            low, _high, body = arg
+            out.append(_witness(body) * min(low, 64))
+        elif name == "SUBPATTERN":
+            out.append(_witness(arg[-1]))
+        elif name == "BRANCH":
+            out.append(_witness(arg[1][0]) if arg[1] else "")
+        elif name in ("ASSERT", "ASSERT_NOT", "AT"):
+            continue
+        elif name == "ATOMIC_GROUP":
+            out.append(_witness(arg))
+    return "".join(out)
+
+
+def _class_sample(items: Any) -> str:
+    if items and str(items[0][0]) == "NEGATE":
+        return next((c for c in _FILLERS if not _in_class(c, items[1:])), "~")
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            return chr(arg)
+        if name == "RANGE":
+            return chr(arg[0])
+        if name == "CATEGORY":
+            return _CATEGORY_SAMPLES.get(str(arg), "a")
+    return "a"
+
+
+def _in_class(c: str, items: Any) -> bool:
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL" and ord(c) == arg:
+            return True
+        if name == "RANGE" and arg[0] <= ord(c) <= arg[1]:
+            return True
+        if name == "CATEGORY":
+            return True  # unsure: try another character
+    return False
+
+
+def _collect(items: Any, chars: list[str], bodies: list[str]) -> None:
+    """Every character the pattern names (literals, samples of its classes) and its repeat bodies."""
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            chars.append(chr(arg))
+        elif name == "IN":
+            for sub_op, sub_arg in arg:
+                sub = str(sub_op)
+                if sub == "LITERAL":
+                    chars.append(chr(sub_arg))
+                elif sub == "RANGE":
+                    chars.extend((chr(sub_arg[0]), chr(sub_arg[1])))
+                elif sub == "CATEGORY":
+                    chars.append(_CATEGORY_SAMPLES.get(str(sub_arg), "a"))
+        elif name in _REPEATS:
+            bodies.append(_witness(arg[2]))
+            _collect(arg[2], chars, bodies)
+        elif name == "SUBPATTERN":
+            _collect(arg[-1], chars, bodies)
+        elif name == "BRANCH":
+            for branch in arg[1]:
+                _collect(branch, chars, bodies)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            _collect(arg[1], chars, bodies)
+        elif name == "ATOMIC_GROUP":
+            _collect(arg, chars, bodies)
+
+
+def _shorten(guess: str) -> str:
+    """The slow guess as the author is shown it: its start, an ellipsis, its end."""
+    shown = guess if len(guess) <= 24 else f"{guess[:16]}…{guess[-4:]}"
+    return shown.replace("\n", "\\n")
 
 
 _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}

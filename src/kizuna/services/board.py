@@ -378,7 +378,9 @@ def account_fails(ctx: Context, who: Principal | None, owner: Owner, ident: int,
     may not see are not counted either."""
     with ctx.db.read() as s:
         q = s.query(t.Submission).filter(
-            _owner_column(t.Submission, owner) == ident, t.Submission.type == "incorrect"
+            _owner_column(t.Submission, owner) == ident,
+            t.Submission.type == "incorrect",
+            t.Submission.late.is_(False),  # attempts after the end are recorded, never counted
         )
         if not sees_every_challenge(who):
             q = q.join(t.Challenge, t.Challenge.id == t.Submission.challenge_id).filter(

@@ -2,7 +2,9 @@
 needs no special case. A hint's ``requirements.prerequisites`` lists hints that must be unlocked first.
 Players never see a hint's content before unlocking it (free hints included: unlocking is one click).
 Staff whose role may view every challenge see every hint; staff unlock nothing (they have no points
-to pay with: ``Action.PLAY`` is the players').
+to pay with: ``Action.PLAY`` is the players'). An unlock locks the account's row first
+(``repo.lock_account``), so parallel unlocks are checked against the score one after another and a
+score never goes below zero by unlocking.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
             raise Forbidden(ErrorCode.TEAM_REQUIRED)
         if user.banned or (ev.mode == "teams" and user.team is not None and user.team.banned):
             raise Forbidden(ErrorCode.ACCOUNT_BANNED)
+        # Unlocks of one account wait for each other here, so each sees the score the previous one
+        # left: parallel unlocks can never spend points the account does not have (PostgreSQL; on
+        # SQLite the write transaction already serialises them).
+        repo.lock_account(s, ev.mode, acct)
         hint = _visible_hint(s, hint_id, acct, who)
         unlocked = repo.unlocked_hint_ids(s, acct)
         if hint.id in unlocked:

@@ -1,16 +1,34 @@
 """Flag submission — the hot write path.
 
-Everything happens in one short write transaction (on SQLite it begins IMMEDIATE, so concurrent
-submissions queue on the lock; on PostgreSQL the solves table's unique key on (challenge, account)
-arbitrates). Every attempt is stored, right or wrong. A correct answer inserts the solve inside a
-savepoint: if another request of the same team got there first the unique key refuses the row and
-this attempt is reported as already solved — so a solve, and its points, are recorded exactly once.
-Events go out only after the commit.
+An attempt goes in three steps, so that no flag is ever evaluated while a write lock is held:
 
-Order of checks, as a player would expect: event not started / ended (refused, nothing stored),
-paused (refused), challenge not visible or locked (not found), already solved (told so, with whether
-this answer was right), rate limit (too many wrong answers in the last minute), max attempts, then
-the flags.
+1. **Read** (no lock): the event's phase, the player, the challenge and its flags, whether the
+   account has solved it, and the limits. An attempt over a limit is recorded as ``ratelimited`` and
+   answered without evaluating anything.
+2. **Evaluate** the flags, outside any transaction (a regex flag has a time bound:
+   ``kizuna.domain.flags.MATCH_TIMEOUT``).
+3. **Write**: one short transaction that first locks the account's row (the team's in team mode,
+   the user's otherwise; on SQLite the transaction already begins IMMEDIATE), then re-checks
+   "already solved" and the limits — now exactly, since every attempt of the account waits for that
+   lock — and records the attempt. A correct answer inserts the solve inside a savepoint; the
+   solves table's unique key on (challenge, account) still guarantees a solve, and its points, are
+   recorded exactly once. Events go out only after the commit.
+
+Limits, over a sliding minute (:data:`RATE_WINDOW`), counting wrong answers that were evaluated
+(``incorrect``; attempts refused as rate limited and late ones do not count):
+
+* per **user**: ``attempt_rate_limit`` wrong answers a minute, across challenges;
+* per **team and challenge**: twice that (:data:`TEAM_CHALLENGE_FACTOR`), so one member flooding a
+  challenge neither locks the team out of other challenges nor uses up its budget on that one.
+
+Over a limit the answer is 429 with the seconds until the window frees (``retry_after``, sent as
+``Retry-After``). A challenge's maximum number of attempts counts its wrong answers, exactly.
+
+Order of checks, as a player would expect: event not started (refused, nothing stored), paused
+(refused), challenge not visible or locked (not found), event ended (recorded as a *late* attempt —
+evaluated for the record, never scored or counted — and refused as CTFd does, without saying whether
+it was right), already solved (told so, with whether this answer was right), rate limits, max
+attempts, then the flags.
 
 Staff do not play (``Action.PLAY`` is the players'): an answer from a judge, marshal, author or admin
 is only checked against the flags of a challenge they may see — at any time, with no limits — and
@@ -19,24 +37,27 @@ nothing is stored, so it never scores, counts as an attempt or reaches the activ
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
-from kizuna.domain.flags import FlagSpec
+from kizuna.domain.flags import MAX_SUBMISSION_LENGTH, FlagSpec
 from kizuna.domain.policy import Action
 from kizuna.services import challenges as challenge_service
-from kizuna.services.accounts import Principal, account_id, ensure_may_play
+from kizuna.services.accounts import Principal, account_id
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
+from kizuna.storage.uow import UnitOfWork
 
 RATE_WINDOW = timedelta(seconds=60)
+TEAM_CHALLENGE_FACTOR = 2  # a team's wrong answers a minute on one challenge, per user's allowance
 FIRST_BLOODS = 3  # the first three solves of a challenge are announced (first, second, third blood)
 
 
@@ -49,6 +70,7 @@ class AttemptResult:
     http_status: int = 200
     params: dict[str, Any] = field(default_factory=dict)
     remaining: int | None = None
+    retry_after: int | None = None  # seconds until a rate limit frees (429 answers)
 
 
 def check_flag(ctx: Context, who: Principal, challenge_id: int, provided: str) -> AttemptResult:
@@ -65,6 +87,58 @@ def check_flag(ctx: Context, who: Principal, challenge_id: int, provided: str) -
     return AttemptResult("correct" if correct else "incorrect", "correct" if correct else "incorrect")
 
 
+def check_guess(provided: str) -> None:
+    """Refuse, before anything else, a guess no flag can be: longer than the limit (it is not worth
+    evaluating), or text that cannot be stored (NUL, lone surrogates)."""
+    if len(provided) > MAX_SUBMISSION_LENGTH:
+        raise DomainError(
+            ErrorCode.SUBMISSION_TOO_LONG, field="submission", status=400, max=MAX_SUBMISSION_LENGTH
+        )
+    if "\x00" in provided:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="submission")
+    try:
+        provided.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="submission") from None
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What the read step learnt, for the write step."""
+
+    user_id: int
+    team_id: int | None
+    account: int
+    mode: str
+    challenge_id: int
+    max_attempts: int
+    now: datetime
+    late: bool
+
+
+def _limit(ctx: Context, s: Any, a: _Attempt) -> AttemptResult | None:
+    """The answer to an attempt over a limit, or None."""
+    per_user = ctx.attempt_rate_limit
+    if per_user > 0:
+        since = a.now - RATE_WINDOW
+        waits = []
+        for limit, only in (
+            (per_user, {"user_id": a.user_id}),
+            (per_user * TEAM_CHALLENGE_FACTOR, {"challenge_id": a.challenge_id}),
+        ):
+            times = repo.recent_wrong_times(s, a.account, since, limit, **only)
+            if len(times) >= limit:
+                # The window frees when the oldest of the newest ``limit`` wrong answers leaves it.
+                frees = times[-1] + RATE_WINDOW - a.now
+                waits.append(max(1, math.ceil(frees.total_seconds())))
+        if waits:
+            wait = max(waits)
+            return AttemptResult("ratelimited", "ratelimited", 429, {"seconds": wait}, retry_after=wait)
+    if a.max_attempts and repo.counted_attempts(s, a.challenge_id, a.account) >= a.max_attempts:
+        return AttemptResult("ratelimited", "no_attempts_left", 403, remaining=0)
+    return None
+
+
 def submit_flag(
     ctx: Context, who: Principal, challenge_id: int, provided: str, ip: str = "", preview: bool = False
 ) -> AttemptResult:
@@ -72,23 +146,21 @@ def submit_flag(
     is what CTFd's admin ``preview`` asks for, so ``preview`` changes nothing (a player's answer is
     always recorded — a preview must never let a player try flags unrecorded and unlimited)."""
     provided = provided if isinstance(provided, str) else str(provided)
+    check_guess(provided)
     if not who.can(Action.PLAY):
         return check_flag(ctx, who, challenge_id, provided)
-    with ctx.write() as uow:
-        s = uow.session
+    # 1. Read: who, what, and whether this attempt is evaluated at all.
+    with ctx.db.read() as s:
         ev = repo.event(s)
         now = ctx.now()
         phase = clock_of(ev).phase(now)
         if phase is Phase.NOT_STARTED:
             raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
-        if phase is Phase.ENDED:
-            raise Forbidden(ErrorCode.EVENT_ENDED)
         if phase is Phase.PAUSED:
             return AttemptResult("paused", "paused", 403, {"name": ev.name})
         user = s.get(t.User, who.user_id)
         if user is None:
             raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
-        ensure_may_play(ev, user)  # a verified address first, when the event asks
         acct = account_id(ev.mode, user.id, user.team_id)
         if acct is None:
             raise Forbidden(ErrorCode.TEAM_REQUIRED)
@@ -98,99 +170,125 @@ def submit_flag(
         solved = repo.solved_ids(s, acct)
         if ch is None or not challenge_service.access(ch, solved, False).visible:
             raise NotFound(field="challenge_id")
-        ctype = ctx.types.get(ch.type)
+        attempt = _Attempt(
+            user.id, user.team_id, acct, ev.mode, ch.id, ch.max_attempts or 0, now, phase is Phase.ENDED
+        )
         flags = [FlagSpec(f.type, f.content, f.data) for f in repo.flags_for(s, ch.id)]
-        correct = ctype.attempt(flags, provided)
-
-        def record(kind: str) -> t.Submission:
-            sub = t.Submission(
-                challenge_id=ch.id,
-                user_id=user.id,
-                team_id=user.team_id,
-                account_id=acct,
-                ip=ip[:64],
-                provided=provided[:4096],
-                type=kind,
-                date=now,
+        ctype = ctx.types.get(ch.type)
+        refused = None if attempt.late or ch.id in solved else _limit(ctx, s, attempt)
+    if refused is not None:
+        with ctx.write() as uow:
+            _record(uow, attempt, ip, provided, "ratelimited")
+        return refused
+    # 2. Evaluate, holding no transaction.
+    correct = ctype.attempt(flags, provided)
+    # 3. Write, under the account's lock.
+    with ctx.write() as uow:
+        s = uow.session
+        repo.lock_account(s, attempt.mode, acct)
+        if attempt.late:
+            kind = (
+                "already_solved"
+                if repo.has_solved(s, ch.id, acct)
+                else ("correct" if correct else "incorrect")
             )
-            s.add(sub)
-            s.flush()
-            # The activity feed's line: staff only (it carries the address).
-            uow.emit(
-                "submission",
-                {
-                    "submission_id": sub.id,
-                    "challenge_id": ch.id,
-                    "account_id": acct,
-                    "user_id": user.id,
-                    "result": kind,
-                    "address": sub.ip,
-                },
-                audience=Audience.STAFF,
-                account_id=acct,
-            )
-            return sub
-
-        if ch.id in solved:
-            record("already_solved")
+            _record(uow, attempt, ip, provided, kind)
+        elif repo.has_solved(s, ch.id, acct):
+            _record(uow, attempt, ip, provided, "already_solved")
             return AttemptResult(
                 "already_solved", "already_solved_correct" if correct else "already_solved_incorrect"
             )
-        if ctx.attempt_rate_limit > 0:
-            recent = repo.recent_wrong(s, acct, now - RATE_WINDOW)
-            if recent >= ctx.attempt_rate_limit:
-                record("ratelimited")
-                return AttemptResult(
-                    "ratelimited", "ratelimited", 429, {"seconds": int(RATE_WINDOW.total_seconds())}
-                )
-        if ch.max_attempts:
-            used = repo.counted_attempts(s, ch.id, acct)
-            if used >= ch.max_attempts:
-                record("ratelimited")
-                return AttemptResult("ratelimited", "no_attempts_left", 403, remaining=0)
-        if not correct:
-            record("incorrect")
-            if ch.max_attempts:
-                remaining = max(ch.max_attempts - repo.counted_attempts(s, ch.id, acct), 0)
-                return AttemptResult(
-                    "incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining
-                )
-            return AttemptResult("incorrect", "incorrect")
-        sub = record("correct")
-        # Lock the challenge row (PostgreSQL; SQLite's write lock already serialises) so concurrent
-        # solves count each other's rows: the decayed value and first blood are then exact. NO KEY
-        # UPDATE, because the submission's foreign key already holds a KEY SHARE lock on the row.
-        s.refresh(ch, with_for_update={"key_share": True})
-        try:
-            with s.begin_nested():
-                s.add(
-                    t.Solve(
-                        submission_id=sub.id,
-                        challenge_id=ch.id,
-                        user_id=user.id,
-                        team_id=user.team_id,
-                        account_id=acct,
-                        date=now,
+        else:
+            refused = _limit(ctx, s, attempt)
+            if refused is not None:
+                _record(uow, attempt, ip, provided, "ratelimited")
+                return refused
+            if not correct:
+                _record(uow, attempt, ip, provided, "incorrect")
+                if attempt.max_attempts:
+                    remaining = max(attempt.max_attempts - repo.counted_attempts(s, ch.id, acct), 0)
+                    return AttemptResult(
+                        "incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining
                     )
-                )
-        except repo.IntegrityError:
-            # A concurrent request from the same account recorded the solve first.
-            sub.type = "already_solved"
-            return AttemptResult("already_solved", "already_solved_correct")
-        rank = repo.solve_count(s, ch.id)
-        challenge_service.recompute_value(ctx, s, ch.id)
-        uow.bump(SCOREBOARD, CHALLENGES)
+                return AttemptResult("incorrect", "incorrect")
+            return _solve(ctx, uow, attempt, _record(uow, attempt, ip, provided, "correct"))
+    # Recorded (committed above) and refused as CTFd refuses it, without telling whether it was right.
+    raise Forbidden(ErrorCode.EVENT_ENDED)
+
+
+def _record(uow: UnitOfWork, a: _Attempt, ip: str, provided: str, kind: str) -> t.Submission:
+    s = uow.session
+    sub = t.Submission(
+        challenge_id=a.challenge_id,
+        user_id=a.user_id,
+        team_id=a.team_id,
+        account_id=a.account,
+        ip=ip[:64],
+        provided=provided[:MAX_SUBMISSION_LENGTH],
+        type=kind,
+        late=a.late,
+        date=a.now,
+    )
+    s.add(sub)
+    s.flush()
+    if not a.late:
+        # The activity feed's line: staff only (it carries the address). Late attempts stay out of
+        # it (the feed is the game's); the admin submission list shows them, marked late.
         uow.emit(
-            "solve",
+            "submission",
             {
-                "challenge_id": ch.id,
-                "account_id": acct,
-                "user_id": user.id,
-                "first_blood": rank if rank <= FIRST_BLOODS else 0,
-                "value": ch.value,
+                "submission_id": sub.id,
+                "challenge_id": a.challenge_id,
+                "account_id": a.account,
+                "user_id": a.user_id,
+                "result": kind,
+                "address": sub.ip,
             },
-            # A solve of a challenge players cannot see (an admin's preview of a hidden one) is staff news.
-            audience=Audience.PUBLIC if ch.state == "visible" else Audience.STAFF,
-            account_id=acct,
+            audience=Audience.STAFF,
+            account_id=a.account,
         )
+    return sub
+
+
+def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, sub: t.Submission) -> AttemptResult:
+    s = uow.session
+    ch = s.get(t.Challenge, a.challenge_id)
+    if ch is None:
+        raise NotFound(field="challenge_id")
+    # Lock the challenge row (PostgreSQL; SQLite's write lock already serialises) so concurrent
+    # solves count each other's rows: the decayed value and first blood are then exact. NO KEY
+    # UPDATE, because the submission's foreign key already holds a KEY SHARE lock on the row.
+    s.refresh(ch, with_for_update={"key_share": True})
+    try:
+        with s.begin_nested():
+            s.add(
+                t.Solve(
+                    submission_id=sub.id,
+                    challenge_id=ch.id,
+                    user_id=a.user_id,
+                    team_id=a.team_id,
+                    account_id=a.account,
+                    date=a.now,
+                )
+            )
+    except repo.IntegrityError:
+        # Another request of the same account recorded the solve first.
+        sub.type = "already_solved"
+        return AttemptResult("already_solved", "already_solved_correct")
+    rank = repo.solve_count(s, ch.id)
+    challenge_service.recompute_value(ctx, s, ch.id)
+    uow.bump(SCOREBOARD, CHALLENGES)
+    uow.emit(
+        "solve",
+        {
+            "challenge_id": ch.id,
+            "account_id": a.account,
+            "user_id": a.user_id,
+            "first_blood": rank if rank <= FIRST_BLOODS else 0,
+            "value": ch.value,
+        },
+        # A solve of a challenge players cannot see (an admin's preview of a hidden one) is staff news.
+        audience=Audience.PUBLIC if ch.state == "visible" else Audience.STAFF,
+        account_id=a.account,
+    )
     return AttemptResult("correct", "correct")

@@ -125,6 +125,7 @@ class SubmissionRow:
     provided: str
     type: str
     ip: str
+    late: bool = False  # sent after the event ended: recorded, never scored
 
 
 def _rows(s: Session, stmt: Any) -> list[Any]:
@@ -299,6 +300,7 @@ def submissions_page(
             t.Submission.provided,
             t.Submission.type,
             t.Submission.ip,
+            t.Submission.late,
         )
         .join(t.User, t.User.id == t.Submission.user_id)
         .join(t.Challenge, t.Challenge.id == t.Submission.challenge_id)

@@ -98,6 +98,7 @@ def solved_ids(session: Session, account_id: int) -> set[int]:
 
 
 def counted_attempts(session: Session, challenge_id: int, account_id: int) -> int:
+    """Wrong answers that count toward a challenge's maximum: late ones (after the end) never do."""
     return (
         session.scalar(
             select(func.count())
@@ -106,25 +107,44 @@ def counted_attempts(session: Session, challenge_id: int, account_id: int) -> in
                 t.Submission.challenge_id == challenge_id,
                 t.Submission.account_id == account_id,
                 t.Submission.type == "incorrect",
+                t.Submission.late.is_(False),
             )
         )
         or 0
     )
 
 
-def recent_wrong(session: Session, account_id: int, since: datetime) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(t.Submission)
-            .where(
-                t.Submission.account_id == account_id,
-                t.Submission.date >= since,
-                t.Submission.type.in_(("incorrect", "ratelimited")),
-            )
-        )
-        or 0
+def recent_wrong_times(
+    session: Session,
+    account_id: int,
+    since: datetime,
+    limit: int,
+    user_id: int | None = None,
+    challenge_id: int | None = None,
+) -> list[datetime]:
+    """When the account's newest ``limit`` wrong answers after ``since`` were made, newest first —
+    only one user's, or only on one challenge, when given. Answers refused unevaluated (rate
+    limited) and late ones do not count. Uses the (account, date) index."""
+    stmt = select(t.Submission.date).where(
+        t.Submission.account_id == account_id,
+        t.Submission.date > since,
+        t.Submission.type == "incorrect",
+        t.Submission.late.is_(False),
     )
+    if user_id is not None:
+        stmt = stmt.where(t.Submission.user_id == user_id)
+    if challenge_id is not None:
+        stmt = stmt.where(t.Submission.challenge_id == challenge_id)
+    return list(session.scalars(stmt.order_by(t.Submission.date.desc()).limit(limit)))
+
+
+def lock_account(session: Session, mode: str, account_id: int) -> None:
+    """Serialise an account's writes that check-then-act on its own rows (attempts against a
+    maximum, hint unlocks against its score): the team's row in team mode, the user's otherwise, is
+    locked until the transaction ends. ``FOR NO KEY UPDATE`` so rows referring to it can still be
+    inserted by others. On SQLite the write transaction already holds the database lock."""
+    table = t.Team if mode == "teams" else t.User
+    session.execute(select(table.id).where(table.id == account_id).with_for_update(key_share=True))
 
 
 def account_score(session: Session, account_id: int) -> int:
@@ -133,7 +153,8 @@ def account_score(session: Session, account_id: int) -> int:
             select(func.coalesce(func.sum(t.Challenge.value), 0))
             .select_from(t.Solve)
             .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-            .where(t.Solve.account_id == account_id)
+            # As on the scoreboard: hidden challenges' solves do not score.
+            .where(t.Solve.account_id == account_id, t.Challenge.state == "visible")
         )
         or 0
     )

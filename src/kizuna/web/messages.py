@@ -33,6 +33,12 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.HINT_LOCKED: lazy("Unlock the earlier hints first."),
     ErrorCode.REGEX_INVALID: lazy("The regular expression is not valid."),
     ErrorCode.REGEX_DANGEROUS: lazy("The regular expression could take too long to match; simplify it."),
+    ErrorCode.REGEX_SLOW: lazy(
+        "The regular expression takes too long to match some answers, such as “%(example)s” "
+        "(%(length)s characters). Make its repeated parts unable to match the same text, "
+        "for example [^_]+ instead of .+ before an underscore."
+    ),
+    ErrorCode.SUBMISSION_TOO_LONG: lazy("An answer may be at most %(max)s characters long."),
     ErrorCode.FLAG_TYPE_UNKNOWN: lazy("Unknown flag type."),
     ErrorCode.CHALLENGE_TYPE_UNKNOWN: lazy("Unknown challenge type."),
     ErrorCode.DECAY_PARAMS_REQUIRED: lazy("Decaying challenges need initial, minimum and decay values."),

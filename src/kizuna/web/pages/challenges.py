@@ -142,9 +142,17 @@ def attempt(
         return see_other(f"{here}#attempt-result")
     if _htmx(request):
         message = attempt_message(outcome.message, **outcome.params)
-        return render(request, "_attempt_result.html", result={"status": outcome.status, "message": message})
-    flash.attempt(request, here, outcome.status, outcome.message, **outcome.params)
-    return see_other(f"{here}#attempt-result")
+        answer = render(
+            request, "_attempt_result.html", result={"status": outcome.status, "message": message}
+        )
+    else:
+        flash.attempt(request, here, outcome.status, outcome.message, **outcome.params)
+        answer = see_other(f"{here}#attempt-result")
+    if outcome.retry_after is not None:
+        # Rate limited: the page says so in words (htmx swaps only 2xx answers, and a form is
+        # redirected), and Retry-After says when the window frees, as the API's 429 does.
+        answer.headers["Retry-After"] = str(outcome.retry_after)
+    return answer
 
 
 def _unlock_url(challenge_id: int, hint_id: int) -> str:

@@ -146,7 +146,9 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
     }
     if result.remaining is not None:
         payload["attempts_remaining"] = result.remaining
-    return JSONResponse({"success": True, "data": payload}, status_code=result.http_status)
+    # A rate-limited attempt (429) says when the window frees.
+    headers = {"Retry-After": str(result.retry_after)} if result.retry_after is not None else None
+    return JSONResponse({"success": True, "data": payload}, status_code=result.http_status, headers=headers)
 
 
 @router.get("/challenges/{challenge_id}", summary="A challenge in detail")

@@ -36,6 +36,8 @@ def _shape(
         "provided": sub.provided,
         "type": sub.type,
         "date": when(sub.date),
+        # Kizuna's addition: sent after the event ended (recorded, never scored or counted).
+        "late": bool(sub.late),
     }
 
 
