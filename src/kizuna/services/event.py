@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from kizuna.domain.clock import EventClock, Phase, utc
+from kizuna.domain.email_domains import normalise_domains
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.event_state import iso_utc
 from kizuna.domain.events import EventState
@@ -37,6 +38,8 @@ EDITABLE = (
     "translations",
     "venue_rows",
     "two_factor_roles",
+    "email_verification",
+    "email_domains",
 )
 TEXT_KEYS = ("locale", "translations")
 
@@ -127,11 +130,14 @@ def _naive_utc(value: Any, field: str) -> datetime | None:
     return out.replace(tzinfo=None)
 
 
-def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
+def update_event(ctx: Context, changes: dict[str, Any], mail_ready: bool = True) -> t.Event:
     """Change event settings. Times are ISO 8601; without an offset they are taken as UTC.
 
     ``name`` and ``description`` are in the event's own ``locale``; ``locale`` and ``translations``
-    (``{"ja": {"name": …, "description": …}}``) set the other languages, as for challenges."""
+    (``{"ja": {"name": …, "description": …}}``) set the other languages, as for challenges.
+
+    ``email_domains`` is normalised (lower case, IDNA; ``domain.email_domains``); turning
+    ``email_verification`` on needs mail that can carry links (``mail_ready``, the web layer knows)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(ErrorCode.VALUE_INVALID, field=sorted(unknown)[0])
@@ -161,6 +167,12 @@ def update_event(ctx: Context, changes: dict[str, Any]) -> t.Event:
                 ev.two_factor_roles = None if value is None else two_factor.validate_roles(value)
             elif key in ("paused", "registration_open", "email_required"):
                 setattr(ev, key, bool(value))
+            elif key == "email_verification":
+                if value and not ev.email_verification and not mail_ready:
+                    raise DomainError(ErrorCode.MAIL_UNAVAILABLE, field="email_verification")
+                ev.email_verification = bool(value)
+            elif key == "email_domains":
+                ev.email_domains = normalise_domains(value)
             elif key == "time_zones":
                 ev.time_zones = None if value is None else validate_time_zones(value)
             elif key == "content_locales":

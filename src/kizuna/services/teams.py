@@ -6,6 +6,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.names import name_key, validate_name
 from kizuna.security import new_invite_code
+from kizuna.services.accounts import ensure_may_play
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
@@ -30,6 +31,7 @@ def create_team(
             user = s.get(t.User, captain_id)
             if user is None:
                 raise NotFound()
+            ensure_may_play(ev, user)  # a verified address first, when the event asks
             if user.team_id is not None:
                 raise DomainError(ErrorCode.ALREADY_IN_TEAM)
         if repo.team_by_name_key(s, name_key(clean)):
@@ -63,6 +65,7 @@ def join_team(ctx: Context, user_id: int, invite_code: str) -> t.Team:
         user = s.get(t.User, user_id)
         if user is None:
             raise NotFound()
+        ensure_may_play(ev, user)  # a verified address first, when the event asks
         if user.team_id is not None:
             raise DomainError(ErrorCode.ALREADY_IN_TEAM)
         team = repo.team_by_invite(s, invite_code.strip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kizuna.web.pages import (
+    account_mail,
     account_two_factor,
     admin,
     admin_accounts,
@@ -32,6 +33,7 @@ for module in (
     home,
     auth,
     account_two_factor,
+    account_mail,
     challenges,
     files,
     teams,

@@ -16,6 +16,7 @@ from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES, gettext, lazy
 from kizuna.services import event, two_factor
 from kizuna.services.event import clock_of, get_event, time_zones
+from kizuna.services.mail import MailConfig
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
@@ -54,8 +55,9 @@ SETTING_FIELDS = (
     "time_zones",
     "content_locales",
     "venue_rows",
+    "email_domains",
 )
-BOOL_FIELDS = ("paused", "registration_open", "email_required")
+BOOL_FIELDS = ("paused", "registration_open", "email_required", "email_verification")
 # One checkbox per staff role that may be required to use two-factor authentication.
 TWO_FACTOR_FIELDS = {f"two_factor_{role}": role for role in two_factor.SETTABLE_ROLES}
 TWO_FACTOR_LABELS = {
@@ -91,6 +93,8 @@ def _event_values(ev: t.Event) -> dict[str, object]:
         "paused": bool(ev.paused),
         "registration_open": bool(ev.registration_open),
         "email_required": bool(ev.email_required),
+        "email_verification": bool(ev.email_verification),
+        "email_domains": "\n".join(ev.email_domains or []),
         **{key: role in two_factor.required_roles(ev) for key, role in TWO_FACTOR_FIELDS.items()},
     }
 
@@ -112,6 +116,7 @@ def _event_page(
         default_order=", ".join(content_order(SimpleNamespace(default_locale=ev.default_locale))),
         venue_rows_range=event.VENUE_ROWS,
         two_factor_choices=[(key, gettext(label)) for key, label in TWO_FACTOR_CHOICES],
+        mail_ready=MailConfig.from_settings(request.app.state.settings).links,
     )
 
 
@@ -180,7 +185,8 @@ def save_event(
         if "two_factor_shown" in gate.form:  # (unticked boxes are not sent; this field always is)
             changes["two_factor_roles"] = [role for key, role in TWO_FACTOR_FIELDS.items() if ticks[key]]
         try:
-            event.update_event(ctx, changes)
+            mail_ready = MailConfig.from_settings(request.app.state.settings).links
+            event.update_event(ctx, changes, mail_ready=mail_ready)
         except DomainError as exc:
             errors = _event_errors(exc, typed, texts, source)
         else:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from kizuna.i18n import BOTH, LOCALES, current_locale, gettext, lazy
-from kizuna.services import accounts, two_factor
+from kizuna.services import accounts, recovery, two_factor
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event, time_zones
 from kizuna.storage import tables as t
@@ -26,7 +26,7 @@ from kizuna.web.deps import (
     verified_form,
 )
 from kizuna.web.messages import message_for
-from kizuna.web.pages import flash
+from kizuna.web.pages import account_mail, flash
 from kizuna.web.pages.player_helpers import (
     FormErrors,
     errors_of,
@@ -55,6 +55,13 @@ LOGIN_NOTICES: dict[str, str] = {
     "code_expired": lazy("The time to enter the code ran out. Log in again."),
     "too_many_codes": lazy("Too many wrong codes. Log in again."),
     "log_in_again": lazy("Please log in again."),
+    # After a mailed link (web/pages/account_mail.py) or a registration that waits for one.
+    "password_reset": lazy("Your password has been changed. Log in with the new password."),
+    "email_verified": lazy("Your e-mail address is verified. Log in to play."),
+    "check_mail": lazy(
+        "Check your e-mail: we have sent a link to confirm your address. You can log in now, "
+        "and play once your address is confirmed."
+    ),
 }
 # After a login with a recovery code, the two-factor page says how many are left.
 TWO_FACTOR_NOTICE_KEY = "two_factor_notice"
@@ -104,11 +111,18 @@ def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form))
     if password != confirm:
         errors["confirm"] = gettext("The two passwords do not match.")
     else:
+        cfg = account_mail.mail_config(request)
         try:
-            user = accounts.register_user(ctx, values["name"], password, email=values["email"] or None)
+            done = recovery.register_player(ctx, cfg, values["name"], password, values["email"] or None)
         except DomainError as exc:
             errors = errors_of(exc)
         else:
+            if done.user is None:
+                # E-mail verification: the same answer whether the address was new or already in use
+                # (services.recovery); the mail goes after the answer.
+                request.session[LOGIN_NOTICE_KEY] = "check_mail"
+                return account_mail.send_later(see_other("/login"), cfg, done.mails)
+            user = done.user
             _start_session(request, user)
             return see_other(_after_login(request, user))
     return _register(request, 400, errors, values)

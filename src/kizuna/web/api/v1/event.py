@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.policy import Action
 from kizuna.services import event, two_factor
+from kizuna.services.mail import MailConfig
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import localized_fields, ok, when
@@ -44,6 +45,9 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
     }
     if admin:
         out["email_required"] = ev.email_required
+        # Registration: addresses verified by a mailed link; domains allowed (empty: any).
+        out["email_verification"] = ev.email_verification
+        out["email_domains"] = list(ev.email_domains or [])
         # The staff roles that must use two-factor authentication (PATCH null: the default, admins).
         out["two_factor_roles"] = two_factor.required_roles(ev)
     return out
@@ -59,5 +63,6 @@ def get_event(ctx: CtxDep, who: MaybeUser) -> JSONResponse:
     summary="Change the event's settings; times are ISO 8601, UTC when no offset; time_zones are IANA "
     "names; translations as for challenges (admin)",
 )
-def update_event(ctx: CtxDep, who: EventAdmin, payload: Payload) -> JSONResponse:
-    return ok(_shape(ctx, event.update_event(ctx, payload), True))
+def update_event(request: Request, ctx: CtxDep, who: EventAdmin, payload: Payload) -> JSONResponse:
+    mail_ready = MailConfig.from_settings(request.app.state.settings).links
+    return ok(_shape(ctx, event.update_event(ctx, payload, mail_ready=mail_ready), True))
