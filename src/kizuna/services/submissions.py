@@ -48,7 +48,7 @@ from kizuna.domain.events import Audience
 from kizuna.domain.flags import MAX_SUBMISSION_LENGTH, FlagSpec
 from kizuna.domain.policy import Action
 from kizuna.services import challenges as challenge_service
-from kizuna.services.accounts import Principal, account_id
+from kizuna.services.accounts import Principal, account_id, ensure_may_play
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.storage import repo
@@ -161,6 +161,7 @@ def submit_flag(
         user = s.get(t.User, who.user_id)
         if user is None:
             raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
+        ensure_may_play(ev, user)  # a verified address first, when the event asks
         acct = account_id(ev.mode, user.id, user.team_id)
         if acct is None:
             raise Forbidden(ErrorCode.TEAM_REQUIRED)
