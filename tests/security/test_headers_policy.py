@@ -73,7 +73,9 @@ def test_pages_with_a_head_keep_htmx_within_the_policy() -> None:
 def test_our_scripts_need_neither_eval_nor_inline_styles() -> None:
     scripts = sorted(STATIC.glob("*.js"))
     assert scripts
-    banned = re.compile(r"\beval\s*\(|new\s+Function\s*\(|setTimeout\s*\(\s*[\"']|setAttribute\s*\(\s*[\"']style")
+    banned = re.compile(
+        r"\beval\s*\(|new\s+Function\s*\(|setTimeout\s*\(\s*[\"']|setAttribute\s*\(\s*[\"']style"
+    )
     problems = [f"{p.name}: {m.group(0)}" for p in scripts for m in banned.finditer(p.read_text("utf-8"))]
     assert not problems, problems
 
@@ -152,7 +154,10 @@ def test_hsts_only_when_the_public_url_is_https(tmp_path: Path, sqlite_template:
         tmp_path / "secure", sqlite_template, public_url="https://ctf.example.org"
     )
     assert not plain_settings.https and secure_settings.https
-    plain, secure = TestClient(create_app(plain_settings, plain_ctx)), TestClient(create_app(secure_settings, secure_ctx))
+    plain, secure = (
+        TestClient(create_app(plain_settings, plain_ctx)),
+        TestClient(create_app(secure_settings, secure_ctx)),
+    )
     for path in ("/", "/api/v1/challenges", "/static/kizuna.css", "/no-such-page"):
         assert "strict-transport-security" not in plain.get(path).headers
         hsts = secure.get(path).headers.get("strict-transport-security", "")
