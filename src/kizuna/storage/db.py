@@ -84,6 +84,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Texts longer than their limits are refused at flush, whatever wrote them.
+        from kizuna.storage import text_limits
+
+        text_limits.install(self._sessions)
 
     @property
     def is_sqlite(self) -> bool:

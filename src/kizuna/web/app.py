@@ -191,6 +191,12 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    # Inside the locale middleware, so a 413 or a refused JSON body is answered in the caller's language.
+    from kizuna.web.limits import BodyLimitMiddleware
+
+    app.add_middleware(
+        BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+    )
     app.add_middleware(LocaleMiddleware, ctx=ctx)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(

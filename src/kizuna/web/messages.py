@@ -95,6 +95,14 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.SERVICE_UNAVAILABLE: lazy(
         "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
     ),
+    ErrorCode.INPUT_INVALID: lazy(
+        "The request could not be read: send well-formed JSON or form data, without NUL characters, "
+        "unpaired surrogates, NaN or Infinity, nested at most %(depth)s levels."
+    ),
+    ErrorCode.BODY_TOO_LARGE: lazy("The request is too large: at most %(limit)s bytes are accepted here."),
+    ErrorCode.TEXT_TOO_LONG: lazy("“%(name)s” is too long: at most %(max)s characters (this has %(size)s)."),
+    ErrorCode.METHOD_NOT_ALLOWED: lazy("This address does not accept that method."),
+    ErrorCode.SERVER_ERROR: lazy("Something went wrong on our side. Please try again in a moment."),
 }
 
 
