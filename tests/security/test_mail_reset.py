@@ -60,7 +60,9 @@ def mailer_app(settings_and_ctx: Any, smtp: Any) -> Any:
     return mail_app(settings_and_ctx, port)
 
 
-def test_reset_end_to_end_in_the_readers_language(backend: str, ctx: Any, make: Any, mailer_app: Any, smtp: Any) -> None:
+def test_reset_end_to_end_in_the_readers_language(
+    backend: str, ctx: Any, make: Any, mailer_app: Any, smtp: Any
+) -> None:
     inbox, _port = smtp
     user = make.user("hanako", email="hanako@example.jp")
     accounts.update_user(ctx, user.id, {"locale": "ja"})
@@ -69,7 +71,9 @@ def test_reset_end_to_end_in_the_readers_language(backend: str, ctx: Any, make: 
         assert old.get("/account", follow_redirects=False).status_code == 200
 
         # The request names a hostile Host (and a forwarded one): the link ignores both.
-        answer = ask_reset(browser, "hanako@example.jp", host="evil.example", **{"x-forwarded-host": "evil.example"})
+        answer = ask_reset(
+            browser, "hanako@example.jp", host="evil.example", **{"x-forwarded-host": "evil.example"}
+        )
         assert answer.status_code == 303
         [mail] = inbox.wait_for("hanako@example.jp")
         assert "パスワード再設定" in mail["Subject"]  # the account reads Japanese
@@ -202,7 +206,7 @@ def test_an_unreachable_smtp_server_changes_nothing_for_the_reader(
     text = caplog.text
     assert "not sent" in text
     assert "token=" not in text and "down@example.org" not in text
-    settings, ctx = settings_and_ctx
+    _settings, ctx = settings_and_ctx
     with ctx.db.read() as s:
         assert s.query(t.AccountToken).count() == 1  # made (committed) before the send failed
 
