@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from kizuna.storage.private import private_dir, write_private
+
 PREFIX = "KIZUNA_"
 _PLACEHOLDER_SECRETS = {"", "changeme", "secret", "change-me"}
 
@@ -167,16 +169,14 @@ def _with_secret(settings: Settings) -> Settings:
         if settings.environment == "production" and settings.secret_key.lower() in _PLACEHOLDER_SECRETS:
             raise SettingsError("KIZUNA_SECRET_KEY is a placeholder; set a real secret in production")
         return settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     key_file = settings.data_dir / "secret_key"
     if key_file.is_file():
         key = key_file.read_text().strip()
     else:
         key = secrets.token_urlsafe(48)
-        # Written with owner-only permissions: the key signs every session.
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key)
+        # Written with owner-only permissions (whatever the umask): the key signs every session.
+        write_private(key_file, key.encode())
     return dataclasses.replace(settings, secret_key=key)
 
 

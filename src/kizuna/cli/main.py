@@ -232,6 +232,22 @@ def _problem(problem: Any) -> str:
     return ": ".join(part for part in (problem.path, problem.field, text) if part)
 
 
+def _speak_terminal_language(settings: Any) -> None:
+    """Messages in the terminal's language (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``ja…`` or
+    ``en…``), else the configured default language (``KIZUNA_DEFAULT_LOCALE``)."""
+    import os
+
+    from kizuna.i18n import LOCALES, current_locale
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        code = os.environ.get(name, "")[:2].lower()
+        if code in LOCALES:
+            current_locale.set(code)
+            return
+    if settings.default_locale in LOCALES:
+        current_locale.set(settings.default_locale)
+
+
 @challenges_app.command("export")
 def challenges_export(
     directory: Path = typer.Argument(..., help="Folder to write into (created when missing)."),
@@ -239,9 +255,15 @@ def challenges_export(
     """Write every challenge to DIRECTORY/<category>/<name>/challenge.yml, attachments in files/."""
     from kizuna.services import challenge_folders
 
-    _settings, ctx = _ctx()
+    settings, ctx = _ctx()
+    _speak_terminal_language(settings)
     prepare_database(ctx.db)
-    report = challenge_folders.export_challenges(ctx, directory)
+    try:
+        report = challenge_folders.export_challenges(ctx, directory)
+    except challenge_folders.FolderError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {_problem(problem)}", err=True)
+        raise typer.Exit(1) from exc
     for warning in report.warnings:
         typer.echo(f"warning: {_problem(warning)}", err=True)
     typer.echo(f"Exported {len(report.folders)} challenge(s) to {directory}.")
@@ -249,18 +271,23 @@ def challenges_export(
 
 @challenges_app.command("import")
 def challenges_import(
-    directory: Path = typer.Argument(..., help="A challenge folder, or a folder of them (searched below)."),
+    directory: Path = typer.Argument(
+        ..., help="A challenge folder, a folder of them (searched below), or a .zip archive of them."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the folders and report; change nothing."),
 ) -> None:
     """Create or update (by exact name) the challenges of every challenge.yml in DIRECTORY.
 
     Every file is checked first; on any problem all are listed and nothing is changed."""
     from kizuna.services import challenge_folders
+    from kizuna.services.safe_tree import Limits
 
-    _settings, ctx = _ctx()
+    settings, ctx = _ctx()
+    _speak_terminal_language(settings)
     prepare_database(ctx.db)
+    limits = Limits(max_bytes=settings.max_upload_bytes)
     try:
-        report = challenge_folders.import_challenges(ctx, directory, dry_run=dry_run)
+        report = challenge_folders.import_challenges(ctx, directory, dry_run=dry_run, limits=limits)
     except challenge_folders.FolderError as exc:
         for problem in exc.problems:
             typer.echo(f"error: {_problem(problem)}", err=True)

@@ -24,6 +24,7 @@ from kizuna.services.translations import HINT_TEXT, apply_text, take_pending_hin
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
+from kizuna.storage.private import private_dir, write_private
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -329,8 +330,9 @@ def store_file(ctx: Context, filename: str, content: bytes, type_: str = "challe
         raise DomainError(ErrorCode.VALUE_INVALID, field="file")
     location = f"{secrets.token_hex(16)}/{safe_filename(filename)}"
     path = Path(ctx.upload_dir) / location
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    private_dir(path.parent.parent)  # the upload directory, owner-only (0700) when created here
+    private_dir(path.parent)
+    write_private(path, content)
     return t.File(
         type=type_ or "challenge",
         location=location,

@@ -548,7 +548,7 @@ def safe_write(root: Path, rel: str, data: bytes) -> Path:
     except FileNotFoundError:
         pass
     else:  # replaced, never written through (it may be a link, or a hard link to another file)
-        if not stat.S_ISREG(st.st_mode):
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
             raise Refused(rel, refused)
         target.unlink()
     try:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from kizuna.storage.private import private_dir, private_file
 from kizuna.storage.tables import Revision
 
 _IMMEDIATE = "kizuna_immediate"
@@ -31,8 +32,10 @@ PG_LOCK_TIMEOUT_MS = 15_000  # a statement waiting longer than this on a row or 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if "///" in url and path and path != ":memory:" and not path.startswith("file:"):
+            # Owner-only whatever the umask: SQLite gives the -wal and -shm files the database's mode.
+            private_dir(Path(path).parent)
+            private_file(Path(path.split("?", 1)[0]))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
