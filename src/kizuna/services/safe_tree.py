@@ -203,7 +203,7 @@ class FolderTree:
                 )
             here = PurePosixPath(Path(top).relative_to(self.dir).as_posix())
             for name in list(dirs):
-                if os.path.islink(os.path.join(top, name)):
+                if not name.startswith(".") and os.path.islink(os.path.join(top, name)):
                     rel = str(here / name) if str(here) != "." else name
                     skipped.append(
                         Refused(rel, _("“%(entry)s” is a symbolic link: not followed.", entry=show(rel)))
