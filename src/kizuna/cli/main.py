@@ -129,6 +129,59 @@ def db_upgrade() -> None:
     typer.echo("Database is at the newest schema.")
 
 
+def _cli_locale(lang: str | None) -> str:
+    """``--lang``, else the terminal's language (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English."""
+    import os
+
+    if lang:
+        return lang
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+@app.command()
+def doctor(
+    lang: str = typer.Option(
+        None, "--lang", help="Language of the report: en or ja (default: the terminal's)."
+    ),
+) -> None:
+    """Check the database (schema, orphan rows, missing files, solves, scores, hint charges, dynamic
+    values, revision counters) and report; changes nothing. Exit code 0: healthy, 1: problems."""
+    from kizuna.cli import doctor_messages as say
+    from kizuna.i18n import LOCALES, current_locale, gettext
+
+    locale = _cli_locale(lang)
+    if locale not in LOCALES:
+        typer.echo(f"error: --lang must be one of {', '.join(LOCALES)}", err=True)
+        raise typer.Exit(2)
+    token = current_locale.set(locale)
+    try:
+        _doctor_report(say, gettext)
+    finally:
+        current_locale.reset(token)
+
+
+def _doctor_report(say: Any, gettext: Any) -> None:
+    from kizuna.services import doctor as doctor_service
+
+    _settings, ctx = _ctx()
+    try:
+        report = doctor_service.examine(ctx)
+    finally:
+        ctx.db.dispose()
+        ctx.bus.close()
+    for problem in report.problems:
+        typer.echo(f"- {say.sentence(problem)}")
+    if report.healthy:
+        typer.echo(gettext(say.HEALTHY))
+        return
+    typer.echo(gettext(say.PROBLEMS, count=len(report.problems)))
+    raise typer.Exit(1)
+
+
 @app.command()
 def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the database has data."),
