@@ -30,8 +30,9 @@ def test_negotiation_order_account_then_cookie_then_header_then_event(app, make,
         assert '<html lang="ja">' in c.get("/", headers={"Accept-Language": "en"}).text  # cookie > header
         assert '<html lang="en">' in c.get("/?lang=en").text  # an explicit ?lang= wins for one request
     with TestClient(app) as c:
-        login(c, "aki")
-        c.get("/lang/en?next=/")  # the account's choice, saved while logged in ...
+        csrf = login(c, "aki")
+        # the account's choice, saved on the account page ...
+        c.post("/account/language", data={"locale": "en", "csrf_token": csrf})
     with TestClient(app) as c:
         c.cookies.set("lang", "ja")
         login(c, "aki")  # ... wins over the cookie and the header on a new device
@@ -76,7 +77,11 @@ def test_both_languages_mode_shows_content_and_labels_side_by_side(client, make,
     assert "Where" in page and "場所" in page
     assert "原文" not in page and "original" not in page  # nothing is a fallback here
     with ctx.db.read() as s:
-        assert s.get(t.User, user.id).display == "both"  # kept with the account
+        assert s.get(t.User, user.id).display == ""  # a GET changes this browser only ...
+    csrf = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/account/language", data={"locale": "both", "csrf_token": csrf})
+    with ctx.db.read() as s:
+        assert s.get(t.User, user.id).display == "both"  # ... the account page keeps it with the account
     client.get("/lang/ja?next=/")  # choosing one language leaves both-languages mode
     board = client.get("/challenges").text
     assert "クッキー瓶" in board and "Cookie Jar" not in board

@@ -223,12 +223,15 @@ def test_language_switch_returns_to_the_same_page(client, make):
     assert '<html lang="en">' in client.get("/").text
 
 
-def test_language_switch_saves_the_logged_in_users_choice(client, make, ctx):
+def test_language_switch_is_for_this_browser_only(client, make, ctx):
+    """A GET never writes: the switch changes this browser's language, not the account's; the
+    account page's form (a POST with its CSRF token) stores it."""
     user = make.user("mona")
     login(client, "mona")
     client.get("/lang/ja?next=/account")
+    assert '<html lang="ja">' in client.get("/account").text
     with ctx.db.read() as s:
-        assert s.get(t.User, user.id).locale == "ja"
+        assert s.get(t.User, user.id).locale == ""
 
 
 # --- teams ---------------------------------------------------------------------------------------

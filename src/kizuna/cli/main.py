@@ -94,7 +94,10 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
-        proxy_headers=True,
+        # X-Forwarded-For/-Proto are believed only from KIZUNA_TRUSTED_PROXIES (never uvicorn's
+        # default of 127.0.0.1): kizuna.web.client applies the same list to the client's address.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         access_log=False,
         log_config=_log_config(settings.log_level),
         # With several workers uvicorn's supervisor pings each worker and kills one that does not

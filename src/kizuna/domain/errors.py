@@ -75,6 +75,13 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_ALREADY_ON = "two_factor_already_on"
     TWO_FACTOR_OFF = "two_factor_off"
     TWO_FACTOR_NO_SETUP = "two_factor_no_setup"
+    # Sessions, log-in throttling and look-alike names (kizuna.services.throttle, domain.names).
+    TOO_MANY_LOGINS = "too_many_logins"
+    TOO_MANY_REGISTRATIONS = "too_many_registrations"
+    PASSWORD_TOO_LONG = "password_too_long"  # noqa: S105 - a message id, not a secret
+    NAME_CONTROL_CHARACTER = "name_control_character"
+    NAME_MIXED_SCRIPT = "name_mixed_script"
+    NAME_LOOKS_LIKE = "name_looks_like"
     # Mail: e-mail verification and its domain allow-list (kizuna.services.recovery).
     EMAIL_DOMAIN_INVALID = "email_domain_invalid"
     EMAIL_DOMAIN_NOT_ALLOWED = "email_domain_not_allowed"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from operator import attrgetter
 from typing import TypeVar
 
@@ -81,13 +82,154 @@ def by_name(items: Iterable[T], query: str = "", name: Callable[[T], str] = attr
 
 
 def validate_name(name: str, field: str = "name") -> str:
-    """Return the cleaned name, or raise when it is empty, too long or made of control characters."""
+    """Return the cleaned name, or raise when it is empty or too long, holds control or invisible
+    formatting characters (refused with a message, never silently removed: ``control_characters``),
+    or mixes alphabets with letters that look alike (``mixed_script_confusables``)."""
+    bad = control_characters(name.strip())
+    if bad:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:5])
+        raise DomainError(ErrorCode.NAME_CONTROL_CHARACTER, field=field, chars=shown)
     cleaned = clean_name(name)
     if not cleaned or len(cleaned) > MAX_NAME_LENGTH:
         raise DomainError(ErrorCode.NAME_INVALID, field=field, max=MAX_NAME_LENGTH)
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in cleaned):
         raise DomainError(ErrorCode.NAME_INVALID, field=field, max=MAX_NAME_LENGTH)
+    confusing = mixed_script_confusables(cleaned)
+    if confusing:
+        raise DomainError(ErrorCode.NAME_MIXED_SCRIPT, field=field, chars=" ".join(confusing[:5]))
     return cleaned
+
+
+# --- control characters and look-alike names ------------------------------------------------------
+
+# Categories refused in a name: control (C0, C1, DEL), format (bidirectional overrides and isolates,
+# zero-width characters, soft hyphen), surrogate, private use, unassigned, line and paragraph
+# separators. Zero-width (non-)joiners are the one exception, where a script or an emoji sequence
+# needs them (``_joiner_needed``).
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+_JOINERS = {"\u200c", "\u200d"}
+# Scripts that never need a joiner between their letters.
+_NO_JOINER_SCRIPTS = {"LATIN", "COMMON", "HAN", "HIRAGANA", "KATAKANA", "INHERITED"}
+
+
+def _joiner_needed(before: str) -> bool:
+    if not before:
+        return False
+    if (
+        unicodedata.category(before) == "So"
+        or "\ufe00" <= before <= "\ufe0f"
+        or 0x1F3FB <= ord(before) <= 0x1F3FF
+    ):
+        return True  # emoji sequences (👩‍💻)
+    if unicodedata.category(before)[0] not in "LM":
+        return False
+    from confusable_homoglyphs import categories
+
+    return categories.alias(before) not in _NO_JOINER_SCRIPTS  # Indic, Arabic, Persian…
+
+
+def control_characters(text: str) -> list[str]:
+    """The characters of ``text`` a name may not hold (see ``_REFUSED_CATEGORIES``), in order."""
+    found: list[str] = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) not in _REFUSED_CATEGORIES:
+            continue
+        if ch in _JOINERS and _joiner_needed(text[i - 1] if i else ""):
+            continue
+        if ch not in found:
+            found.append(ch)
+    return found
+
+
+# Scripts that are written together: Japanese mixes kanji, hiragana, katakana and Latin letters
+# (広島サイバー, Cyber広島, CTFチーム), Chinese and Korean likewise with Latin (Unicode TS #39's
+# "highly restrictive" level). Common characters (digits, punctuation, the prolonged sound mark)
+# and combining marks belong to every script.
+_SCRIPT_SETS = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
+)
+_ANY_SCRIPT = {"COMMON", "INHERITED"}
+
+
+def _scripts(text: str) -> set[str]:
+    from confusable_homoglyphs import categories
+
+    return {categories.alias(ch) for ch in text} - _ANY_SCRIPT
+
+
+def mixed_script_confusables(name: str) -> list[str]:
+    """The letters that make ``name`` a mixed-script look-alike ("Cybеr" with a Cyrillic е among
+    Latin letters), using Unicode's confusables data (``confusable_homoglyphs``): letters outside
+    the name's main script that look like letters of it. [] when the name keeps to one script, or to
+    scripts written together (Japanese: kanji, kana and Latin)."""
+    scripts = _scripts(name)
+    if len(scripts) <= 1 or any(scripts <= allowed for allowed in _SCRIPT_SETS):
+        return []
+    from collections import Counter
+
+    from confusable_homoglyphs import categories, confusables
+
+    counts = Counter(categories.alias(ch) for ch in name if categories.alias(ch) not in _ANY_SCRIPT)
+    main = max(sorted(counts), key=lambda script: counts[script])
+    hits = confusables.is_confusable(name, greedy=True, preferred_aliases=[main, *_ANY_SCRIPT])
+    return [hit["character"] for hit in hits or []]
+
+
+@lru_cache(maxsize=1)
+def _prototypes() -> dict[str, str]:
+    """Each confusable character to one representative of the characters it looks like (an ASCII
+    one when there is one), from Unicode's confusables data: classes joined transitively."""
+    from confusable_homoglyphs import confusables
+
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    for char, glyphs in confusables.confusables_data.items():
+        char = char.replace("\u200e", "")
+        if len(char) != 1:
+            continue
+        for glyph in glyphs:
+            other = glyph["c"].replace("\u200e", "")
+            if len(other) == 1:
+                a, b = find(char), find(other)
+                if a != b:
+                    parent[a] = b
+    members: dict[str, list[str]] = {}
+    for char in list(parent):
+        members.setdefault(find(char), []).append(char)
+    table: dict[str, str] = {}
+    for group in members.values():
+        best = min(group, key=lambda c: (not c.isascii(), not c.isalnum(), ord(c)))
+        for char in group:
+            table[char] = best
+    return table
+
+
+@lru_cache(maxsize=65536)
+def skeleton(name: str) -> str:
+    """The look-alike key of a name: its name key (NFKC, case folded, no invisible characters) with
+    every character replaced by the representative of the characters it can be confused with, so
+    "Cybеr Wales" (Cyrillic е) and "Cyber Wales", or チーム and チ一ム (kanji 一), share a key."""
+    table = _prototypes()
+    key = unicodedata.normalize("NFD", name_key(name))
+    mapped = "".join(table.get(ch, ch) for ch in key)
+    return unicodedata.normalize("NFC", mapped).casefold()
+
+
+def look_alike(name: str, others: Iterable[str]) -> str | None:
+    """The first of ``others`` that looks like ``name`` (same skeleton, different name key)."""
+    mine, key = skeleton(name), name_key(name)
+    for other in others:
+        if skeleton(other) == mine and name_key(other) != key:
+            return other
+    return None
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -101,8 +243,14 @@ def validate_email(email: str) -> str:
 
 
 MIN_PASSWORD_LENGTH = 8
+# Checked before hashing: a password is never longer than this (argon2 would hash a megabyte).
+MAX_PASSWORD_LENGTH = 256
 
 
 def validate_password(password: str, field: str = "password") -> None:
+    """Registration, a password change and a reset: at least ``MIN_PASSWORD_LENGTH`` characters and
+    at most ``MAX_PASSWORD_LENGTH``."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(ErrorCode.PASSWORD_TOO_SHORT, field=field, min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise DomainError(ErrorCode.PASSWORD_TOO_LONG, field=field, max=MAX_PASSWORD_LENGTH)

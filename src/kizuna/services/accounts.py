@@ -8,12 +8,20 @@ from datetime import datetime, timedelta
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
-from kizuna.domain.names import name_key, validate_email, validate_name, validate_password
+from kizuna.domain.names import (
+    MAX_PASSWORD_LENGTH,
+    look_alike,
+    name_key,
+    validate_email,
+    validate_name,
+    validate_password,
+)
 from kizuna.domain.policy import ACCOUNT_ROLES, Action, can, is_staff
 from kizuna.domain.zones import validate_time_zone
 from kizuna.security import hash_password, new_token, token_digest, verify_password
+from kizuna.services import sessions
 from kizuna.services.context import Context
-from kizuna.storage import mail_tokens, repo
+from kizuna.storage import mail_tokens, name_queries, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 from kizuna.storage.uow import current_actor
@@ -113,6 +121,7 @@ def register_user(
             raise DomainError(ErrorCode.EMAIL_REQUIRED, field="email")
         if repo.user_by_name_key(s, name_key(clean)):
             raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+        refuse_look_alike(clean, name_queries.user_names(s))
         if mail and repo.user_by_email(s, mail):
             raise DomainError(ErrorCode.EMAIL_TAKEN, field="email")
         user = t.User(
@@ -141,10 +150,21 @@ def register_user(
     return user
 
 
+def refuse_look_alike(name: str, others: list[str], field: str = "name") -> None:
+    """Refuse a name that looks the same as one of ``others`` (same confusables skeleton,
+    ``domain.names.look_alike``): "Cybеr Wales" with a Cyrillic е next to "Cyber Wales". The
+    message does not say which name it looks like (it may be a hidden account's)."""
+    if look_alike(name, others) is not None:
+        raise DomainError(ErrorCode.NAME_LOOKS_LIKE, field=field)
+
+
 def authenticate(ctx: Context, name_or_email: str, password: str) -> t.User:
     """The user whose name (or email) and password match; the same error whichever part is wrong."""
     with ctx.db.read() as s:
         ident = name_or_email.strip()
+        if len(password) > MAX_PASSWORD_LENGTH or len(ident) > 320:
+            # No password is that long: answered without hashing a megabyte.
+            raise DomainError(ErrorCode.INVALID_CREDENTIALS, field="password", status=401)
         user = repo.user_by_email(s, ident) if "@" in ident else None
         user = user or repo.user_by_name_key(s, name_key(ident))
         # verify_password checks a dummy hash when there is no user, so timing does not leak names.
@@ -172,8 +192,8 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.Use
         if user is None:
             raise NotFound()
         user.password_hash = new_hash
-        # Every other session of this user ends; the caller re-issues its own.
-        user.session_version += 1
+        # Every session of this user ends (copies of its cookies too); the caller re-issues its own.
+        sessions.end_all(uow, user)
         return user
 
 
@@ -196,6 +216,7 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
             other = repo.user_by_name_key(s, name_key(clean))
             if other is not None and other.id != user.id:
                 raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+            refuse_look_alike(clean, name_queries.user_names(s, except_id=user.id))
             user.name, user.name_key = clean, name_key(clean)
         if "email" in changes:
             raw = changes["email"]
@@ -210,7 +231,7 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
             user.email = mail
         if new_hash is not None:
             user.password_hash = new_hash
-            user.session_version += 1
+            sessions.end_all(uow, user)
         for key in ("role", "type"):
             if key in changes:
                 raise DomainError(ErrorCode.VALUE_INVALID, field=key)
@@ -218,7 +239,7 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
             if flag in changes:
                 setattr(user, flag, bool(changes[flag]))
         if changes.get("banned"):
-            user.session_version += 1  # a ban ends the user's sessions at once
+            sessions.end_all(uow, user)  # a ban ends the user's sessions at once
         for text in ("affiliation", "country", "locale"):
             if text in changes:
                 setattr(user, text, str(changes[text] or "")[:128])

@@ -162,12 +162,17 @@ def reader_locales(locale: str | None, display: str | None, default: str) -> lis
 
 def compose(template: Template, to: str, locales: Sequence[str], **values: object) -> Mail:
     """The message in each of ``locales``; with two, the subject joins both and the body has one
-    block per language, the reader's own first."""
+    block per language, the reader's own first. A value may be a dict by language code."""
     subjects, bodies = [], []
     for code in locales:
         catalog = translations(code)
-        subjects.append(catalog.gettext(template.subject) % values)
-        paragraphs = [(catalog.gettext(p) if p != "%(link)s" else p) % values for p in template.paragraphs]
+        # A value given per language ({"en": …, "ja": …}, such as the event's name) in this language.
+        here = {
+            k: (v.get(code, next(iter(v.values()), "")) if isinstance(v, dict) else v)
+            for k, v in values.items()
+        }
+        subjects.append(catalog.gettext(template.subject) % here)
+        paragraphs = [(catalog.gettext(p) if p != "%(link)s" else p) % here for p in template.paragraphs]
         bodies.append("\n\n".join(paragraphs))
     subject = " / ".join(dict.fromkeys(subjects))
     return Mail(to=to, subject=subject, text=SEPARATOR.join(bodies) + "\n", locale=locales[0])

@@ -18,6 +18,7 @@ from typing import Literal
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.policy import Action, validate_role
+from kizuna.services import sessions
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
@@ -79,6 +80,7 @@ def change_role(ctx: Context, who: Principal, user_id: int, role: object) -> boo
         if user.id == who.user_id:
             raise DomainError(ErrorCode.VALUE_INVALID, field="role")
         user.role = new
+        sessions.end_all(uow, user)  # a new role starts with a new log-in
         uow.bump(SCOREBOARD)
         uow.emit("account_changed", {"account_id": user.id}, audience=Audience.STAFF)
         uow.audit(who, "account.role_changed", "user", user.id, before={"role": old}, after={"role": new})

@@ -6,9 +6,9 @@ from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.names import name_key, validate_name
 from kizuna.security import new_invite_code
-from kizuna.services.accounts import ensure_may_play
+from kizuna.services.accounts import ensure_may_play, refuse_look_alike
 from kizuna.services.context import Context
-from kizuna.storage import repo
+from kizuna.storage import name_queries, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 
@@ -47,6 +47,7 @@ def create_team(
         s.add(team)
         try:
             s.flush()
+        refuse_look_alike(clean, name_queries.team_names(s))
         except repo.IntegrityError:
             raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
         if user is not None:
@@ -167,6 +168,7 @@ def update_team(
             for flag in ("hidden", "banned"):
                 if flag in changes:
                     setattr(team, flag, bool(changes[flag]))
+            refuse_look_alike(clean, name_queries.team_names(s, except_id=team.id))
         uow.bump(SCOREBOARD)
         uow.emit("account_changed", {"account_id": team_id}, audience=Audience.STAFF)
         changed = {k: v for k, v in before.items() if getattr(team, k) != v}

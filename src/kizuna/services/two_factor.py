@@ -23,6 +23,7 @@ from kizuna.domain import totp
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.domain.policy import Role, is_staff
 from kizuna.security import hash_password, verify_password
+from kizuna.services import sessions
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import repo
@@ -352,7 +353,7 @@ def reset(ctx: Context, user_id: int, actor: Principal | None = None) -> bool:
         user.totp_recovery = None
         user.totp_failures, user.totp_failed_at = 0, None
         if was_on:
-            user.session_version += 1  # sessions opened with the lost device end
+            sessions.end_all(uow, user)  # sessions opened with the lost device end
             uow.audit(
                 actor,
                 "two_factor.reset",

@@ -71,15 +71,19 @@ def bucket_hit(s: Session, key: str, now: datetime, window_start_before: datetim
     count and the window's start."""
     table = t.RateBucket.__table__
     insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(key=key, window_start=now, hits=1)
     expired = table.c.window_start <= window_start_before
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.key],
-        set_={
-            "hits": case((expired, 1), else_=table.c.hits + 1),
-            "window_start": case((expired, now), else_=table.c.window_start),
-        },
-    ).returning(table.c.hits, table.c.window_start)
+    stmt = (
+        insert(t.RateBucket)
+        .values(key=key, window_start=now, hits=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "hits": case((expired, 1), else_=table.c.hits + 1),
+                "window_start": case((expired, now), else_=table.c.window_start),
+            },
+        )
+        .returning(table.c.hits, table.c.window_start)
+    )
     hits, start = s.execute(stmt).one()
     return int(hits), start
 

@@ -137,6 +137,11 @@ class LocaleMiddleware:
         return BOTH if "display" in cookie and cookie["display"].value == BOTH else ""
 
 
+def session_cookie_name(settings: Settings) -> str:
+    """``__Host-kizuna_session`` when served over HTTPS, else ``kizuna_session``."""
+    return "__Host-kizuna_session" if settings.https else "kizuna_session"
+
+
 def build_context(settings: Settings, db: Database | None = None) -> Context:
     return Context(
         db=db or Database(settings.resolved_database_url),
@@ -202,9 +207,11 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
-        session_cookie="kizuna_session",
+        # Over HTTPS the cookie is Secure and ``__Host-``-prefixed (Path=/, no Domain), so neither a
+        # plain-HTTP page nor a sibling subdomain can set or overwrite it.
+        session_cookie=session_cookie_name(settings),
         same_site="lax",
-        https_only=settings.session_https_only,
+        https_only=settings.https,
         max_age=14 * 24 * 3600,
     )
 

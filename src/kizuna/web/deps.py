@@ -17,11 +17,12 @@ from fastapi import Depends, Request
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
 from kizuna.domain.policy import Action, Role, can
 from kizuna.security import csrf_ok, new_csrf_nonce
-from kizuna.services import accounts, two_factor
+from kizuna.services import accounts, sessions, throttle, two_factor
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
 from kizuna.storage.uow import acting
+from kizuna.web.client import client_address as client_address  # pages import it from here
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -44,16 +45,17 @@ def _load_principal(request: Request) -> Principal | None:
         user = accounts.resolve_token(ctx, value or _scheme)
         principal = Principal.of(user)
         request.state.via_token = True
-    else:
-        uid = request.session.get("uid")
-        if isinstance(uid, int):
-            with ctx.db.read() as s:
-                row = s.get(t.User, uid)
-            if row is not None and not row.banned and row.session_version == request.session.get("sv"):
-                principal = Principal.of(row)
-            else:
-                request.session.pop("uid", None)
-                request.session.pop("sv", None)
+    elif "uid" in request.session:
+        # A server-side session (services.sessions): the row must exist, be this account's, not have
+        # expired, and the account's session version must match — one primary-key query.
+        row = sessions.resolve(
+            ctx, request.session.get("sid"), request.session.get("uid"), request.session.get("sv")
+        )
+        if row is not None:
+            principal = Principal.of(row)
+        else:
+            for key in ("uid", "sv", "sid"):
+                request.session.pop(key, None)
     if principal is not None:
         principal = replace(principal, address=client_address(request))
         box = acting.get()
@@ -61,11 +63,6 @@ def _load_principal(request: Request) -> Principal | None:
             box.actor = principal
     request.state.principal = principal
     return principal
-
-
-def client_address(request: Request) -> str:
-    """The peer's address as the server sees it (uvicorn applies ``--forwarded-allow-ips``)."""
-    return request.client.host if request.client else ""
 
 
 def optional_principal(request: Request) -> Principal | None:
@@ -169,10 +166,15 @@ async def verified_form(request: Request) -> dict[str, object]:
 
 
 def login_session(request: Request, user: t.User) -> None:
-    """Start a session for ``user``: a fresh CSRF nonce, and the account's language if it chose one."""
+    """Start a session for ``user``: a new server-side session (its id in the cookie), a fresh CSRF
+    nonce, and the account's language if it chose one. A session this browser had ends."""
+    ctx = get_ctx(request)
+    sessions.end(ctx, request.session.get("sid"))
+    session_id = sessions.start(ctx, user.id, client_address(request), request.headers.get("user-agent", ""))
     request.session.clear()
     request.session["uid"] = user.id
     request.session["sv"] = user.session_version
+    request.session["sid"] = session_id
     request.session["csrf"] = new_csrf_nonce()
     if user.locale:
         request.session["lang"] = user.locale
@@ -180,7 +182,35 @@ def login_session(request: Request, user: t.User) -> None:
         request.session["display"] = user.display
 
 
+def renew_session(request: Request, user: t.User) -> None:
+    """After this browser's own password change (which ended every session of the account): a new
+    server-side session for it, keeping its CSRF nonce so open pages and scripts go on working."""
+    csrf = request.session.get("csrf")
+    kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
+    login_session(request, user)
+    request.session.update(kept)
+    if isinstance(csrf, str):
+        request.session["csrf"] = csrf
+
+
 def logout_session(request: Request) -> None:
+    """Log out: the server-side session ends (a copy of the cookie stops working too)."""
+    sessions.end(get_ctx(request), request.session.get("sid"))
     kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
     request.session.clear()
     request.session.update(kept)
+
+
+def get_throttle(request: Request) -> throttle.Throttle:
+    """The process's log-in and registration throttle (Redis when configured, else the database)."""
+    found: throttle.Throttle | None = getattr(request.app.state, "throttle", None)
+    if found is None:
+        settings = getattr(request.app.state, "settings", None)
+        counter = None
+        if settings is not None and settings.redis_url:
+            from kizuna.storage.rate_redis import RedisCounter
+
+            counter = RedisCounter(settings.redis_url)
+        found = throttle.Throttle(get_ctx(request), counter)
+        request.app.state.throttle = found
+    return found

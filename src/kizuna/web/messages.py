@@ -79,6 +79,24 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TWO_FACTOR_ALREADY_ON: lazy("Two-factor authentication is already on."),
     ErrorCode.TWO_FACTOR_OFF: lazy("Two-factor authentication is not on."),
     ErrorCode.TWO_FACTOR_NO_SETUP: lazy("Start setting up two-factor authentication first."),
+    ErrorCode.TOO_MANY_LOGINS: lazy(
+        "Too many failed log-ins. Wait %(minutes)s minutes and try again."
+    ),
+    ErrorCode.TOO_MANY_REGISTRATIONS: lazy(
+        "Too many accounts were registered from your network. Wait %(minutes)s minutes and try again."
+    ),
+    ErrorCode.PASSWORD_TOO_LONG: lazy("A password can have at most %(max)s characters."),
+    ErrorCode.NAME_CONTROL_CHARACTER: lazy(
+        "Names cannot contain control or invisible formatting characters (%(chars)s)."
+    ),
+    ErrorCode.NAME_MIXED_SCRIPT: lazy(
+        "This name mixes letters from different alphabets that look alike (%(chars)s). "
+        "Type it in one alphabet."
+    ),
+    ErrorCode.NAME_LOOKS_LIKE: lazy(
+        "This name looks the same as a name already taken (some letters only look alike). "
+        "Choose another."
+    ),
     ErrorCode.EMAIL_DOMAIN_INVALID: lazy("%(domain)s is not a valid e-mail domain."),
     ErrorCode.EMAIL_DOMAIN_NOT_ALLOWED: lazy(
         "This event accepts e-mail addresses from these domains only: %(domains)s."

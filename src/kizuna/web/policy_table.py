@@ -188,6 +188,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/account"): ACCOUNT,
     ("POST", "/account/password"): ACCOUNT,
     ("POST", "/account/language"): ACCOUNT,
+    ("POST", "/account/sessions/end-others"): ACCOUNT,
     ("POST", "/account/time-zone"): ACCOUNT,
     ("POST", "/account/tokens"): ACCOUNT,
     ("POST", "/account/tokens/{token_id}/delete"): ACCOUNT,

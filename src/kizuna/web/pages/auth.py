@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from kizuna.i18n import BOTH, LOCALES, current_locale, gettext, lazy
-from kizuna.services import accounts, recovery, two_factor
+from kizuna.services import accounts, recovery, sessions, throttle, two_factor
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event, time_zones
 from kizuna.storage import tables as t
 from kizuna.web.deps import (
     CtxDep,
     client_address,
+    get_throttle,
     login_session,
     logout_session,
     optional_principal,
@@ -111,10 +112,16 @@ def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form))
     if password != confirm:
         errors["confirm"] = gettext("The two passwords do not match.")
     else:
+        gate = get_throttle(request)
+        try:
+            hit = gate.registration(client_address(request))
+        except throttle.Throttled as exc:
+            return _throttled(_register(request, 429, errors_of(exc), values), exc)
         cfg = account_mail.mail_config(request)
         try:
             done = recovery.register_player(ctx, cfg, values["name"], password, values["email"] or None)
         except DomainError as exc:
+            gate.refund(hit)  # only accounts made count against the address
             errors = errors_of(exc)
         else:
             if done.user is None:
@@ -126,6 +133,11 @@ def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form))
             _start_session(request, user)
             return see_other(_after_login(request, user))
     return _register(request, 400, errors, values)
+
+
+def _throttled(response: HTMLResponse, exc: throttle.Throttled) -> HTMLResponse:
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # --- log in / out --------------------------------------------------------------------------------
@@ -147,11 +159,14 @@ def login_page(request: Request, next: str = "") -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
     name, target = text(form, "name"), safe_next(text(form, "next"), "")
+    gate = get_throttle(request)
     try:
+        # Counted before the password is checked, so parallel guesses get no more than the limit.
+        hits = gate.login(name, client_address(request))
         user = accounts.authenticate(ctx, name, text(form, "password"))
     except DomainError as exc:
         errors = errors_of(exc)
-        return render(
+        response = render(
             request,
             "login.html",
             status_code=exc.status,
@@ -159,11 +174,15 @@ def login(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) ->
             values={"name": name},
             next=target,
         )
+        if isinstance(exc, throttle.Throttled):
+            response = _throttled(response, exc)
+        return response
+    for hit in hits:
+        gate.refund(hit)  # the limits count failed log-ins only
     if user.totp_secret is not None:
         # Not logged in yet: the second step asks for a code from the account's authenticator app.
-        kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
-        request.session.clear()
-        request.session.update(kept)
+        # No server-side session exists until the code is right (a session this browser had ends).
+        logout_session(request)
         request.session[PENDING_KEY] = {
             "uid": user.id,
             "sv": user.session_version,
@@ -272,10 +291,18 @@ def _account(request: Request, who: Principal, status_code: int = 200, **extra: 
         "new_token": None,
         "token_values": {},
         "account_locale": who.locale or current_locale.get(),
+        "account_display": _stored_display(ctx, who.user_id),
+        "browsers": sessions.browsers(ctx, who.user_id, request.session.get("sid")),
         "two_factor": two_factor.status(ctx, who),
     }
     context.update(extra)
     return render(request, "account.html", status_code=status_code, **context)
+
+
+def _stored_display(ctx: Any, user_id: int) -> str:
+    with ctx.db.read() as s:
+        user = s.get(t.User, user_id)
+    return user.display if user is not None else ""
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -306,17 +333,32 @@ def change_password(request: Request, ctx: CtxDep, form: Form = Depends(verified
     return see_other("/account")
 
 
+@router.post("/account/sessions/end-others", response_class=HTMLResponse)
+def end_other_sessions(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    """Sign out everywhere else: every other browser's session ends (and their open live streams)."""
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    request.session["sv"] = sessions.end_others(ctx, who.user_id, str(request.session.get("sid") or ""))
+    flash.notice(request, "/account", "sessions_ended")
+    return see_other("/account")
+
+
 @router.post("/account/language", response_class=HTMLResponse)
 def change_language(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
     who = optional_principal(request)
     if who is None:
         return login_redirect(request)
     code = text(form, "locale")
-    if code not in LOCALES:
+    if code not in (*LOCALES, BOTH):
         error = message_for(DomainError(ErrorCode.VALUE_INVALID))
         return _account(request, who, 400, lang_errors={"locale": error})
-    accounts.update_user(ctx, who.user_id, {"locale": code})
-    request.session["lang"] = code  # the next page is in the chosen language
+    # One language (which leaves both-languages mode), or both side by side.
+    changes = {"display": BOTH} if code == BOTH else {"locale": code, "display": ""}
+    accounts.update_user(ctx, who.user_id, changes)
+    if code != BOTH:
+        request.session["lang"] = code  # the next page is in the chosen language
+    request.session["display"] = changes["display"]
     flash.notice(request, "/account", "language_saved")
     return see_other("/account")
 
@@ -377,22 +419,29 @@ def delete_token(
 
 
 @router.get("/lang/{code}")
-def switch_language(request: Request, ctx: CtxDep, code: str, next: str = "/") -> Response:
-    """Remember the reader's language, or ``both`` for both languages side by side (cookie, session,
-    and account when logged in), then return to the page they were reading. Choosing one language
-    leaves both-languages mode."""
+def switch_language(request: Request, code: str, next: str = "/") -> Response:
+    """Show this browser the site in a language, or ``both`` for both languages side by side (its
+    cookie and session only), then return to the page it was reading. Choosing one language leaves
+    both-languages mode. A GET never writes: the account's stored language is changed on the account
+    page (``POST /account/language``)."""
     target = safe_next(next)
     response = RedirectResponse(target, status_code=303)
     if code not in (*LOCALES, BOTH):
         return response
-    changes: dict[str, str] = {"display": BOTH if code == BOTH else ""}
+    secure = _https(request)
+    display = BOTH if code == BOTH else ""
     if code != BOTH:
-        changes["locale"] = code
         request.session["lang"] = code
-        response.set_cookie("lang", code, max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True)
-    request.session["display"] = changes["display"]
-    response.set_cookie("display", changes["display"], max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True)
-    who = optional_principal(request)
-    if who is not None:
-        accounts.update_user(ctx, who.user_id, changes)
+        response.set_cookie(
+            "lang", code, max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True, secure=secure
+        )
+    request.session["display"] = display
+    response.set_cookie(
+        "display", display, max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True, secure=secure
+    )
     return response
+
+
+def _https(request: Request) -> bool:
+    settings = getattr(request.app.state, "settings", None)
+    return bool(getattr(settings, "https", False))

@@ -16,7 +16,7 @@ from kizuna.services.accounts import Principal
 from kizuna.services.event import clock_of, time_zones
 from kizuna.services.translations import CHALLENGE_TEXT
 from kizuna.web.content import localized
-from kizuna.web.deps import CtxDep, optional_principal, verified_form
+from kizuna.web.deps import CtxDep, client_address, optional_principal, verified_form
 from kizuna.web.messages import attempt_message, message_for
 from kizuna.web.pages import flash
 from kizuna.web.pages.player_helpers import login_redirect, see_other, text
@@ -129,7 +129,7 @@ def attempt(
     try:
         if not submission.strip():
             raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
-        ip = request.client.host if request.client else ""
+        ip = client_address(request)
         outcome = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip)
     except NotFound:
         raise

@@ -36,6 +36,7 @@ NOTICES: dict[str, str] = {
     "language_saved": lazy("Your language preference has been saved."),
     "time_zone_saved": lazy("Your time zone preference has been saved."),
     "token_deleted": lazy("The token has been deleted."),
+    "sessions_ended": lazy("You are signed out everywhere else."),
 }
 
 Value = str | int

@@ -35,7 +35,7 @@ from kizuna.web.api.v1.common import (
     when,
 )
 from kizuna.web.content import content_order, localized, resolve, with_category
-from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep, User
+from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep, User, client_address
 from kizuna.web.messages import attempt_message
 
 router = APIRouter(tags=["challenges"])
@@ -136,7 +136,7 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
     submission = data.get("submission")
     if not isinstance(submission, str):
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
-    ip = request.client.host if request.client else ""
+    ip = client_address(request)
     result = await run_in_threadpool(
         submissions.submit_flag, ctx, who, challenge_id, submission, ip=ip, preview=preview
     )

@@ -21,7 +21,7 @@ from kizuna.services.accounts import Principal
 from kizuna.storage import tables as t
 from kizuna.web.api.v1 import accounts_common as common
 from kizuna.web.api.v1.common import done, ok, roles, when
-from kizuna.web.deps import AccountManager, CtxDep, MaybeUser, User
+from kizuna.web.deps import AccountManager, CtxDep, MaybeUser, User, renew_session
 
 router = APIRouter(tags=["users"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -158,9 +158,9 @@ async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) 
         changes["locale"] = locale
     user = await run_in_threadpool(accounts.update_user, ctx, who.user_id, changes) if changes else None
     if payload.get("password") and not request.headers.get("authorization"):
-        # Keep this browser's session valid after its own password change.
-        request.session["sv"] = _visible_user(ctx, who.user_id, who).session_version
-    return ok(_shape(request, user or _visible_user(ctx, who.user_id, who), True))
+        # Every session of the account ended with the old password; this browser gets a new one.
+        await run_in_threadpool(renew_session, request, _visible_user(ctx, who.user_id, who, own=True))
+    return ok(_shape(request, user or _visible_user(ctx, who.user_id, who, own=True), True))
 
 
 def _cutoff(request: Request, who: Principal | None, own: bool) -> Any:
