@@ -54,7 +54,11 @@ class Settings:
     default_locale: str = field(default="en", metadata={"doc": "Language used when nothing else decides it."})
     attempt_rate_limit: int = field(
         default=10,
-        metadata={"doc": "Wrong flag attempts an account may make per minute before it is rate limited."},
+        metadata={
+            "doc": "Wrong flag answers a user may make in any minute, across challenges, before "
+            "further attempts are refused (429 with Retry-After); a team may make twice as many on "
+            "one challenge. `0` turns both limits off."
+        },
     )
     session_https_only: bool = field(
         default=False, metadata={"doc": "Mark the session cookie Secure (set this behind HTTPS)."}
