@@ -73,3 +73,11 @@ def test_wrong_and_unknown_tokens_are_refused_alike(ctx: Any, make: Any) -> None
             assert exc.code is ErrorCode.LINK_INVALID
         else:
             raise AssertionError("accepted")
+
+
+def test_an_unknown_security_setting_never_sends_in_clear_text(smtp: Any) -> None:
+    inbox, port = smtp
+    config = MailConfig(host="127.0.0.1", port=port, security="startls", public_url=PUBLIC_URL)
+    mail = Mail(to="someone@example.org", subject="s", text="t")
+    assert Mailer(config).send_all([mail]) == 0
+    assert inbox.messages == []

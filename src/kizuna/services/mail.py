@@ -208,6 +208,8 @@ class Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
+        if cfg.security not in SECURITY:  # never fall back to clear text on a typo
+            raise smtplib.SMTPException(f"unknown smtp_security {cfg.security!r}")
         if cfg.security == "tls":
             return smtplib.SMTP_SSL(
                 cfg.host, cfg.port, timeout=cfg.timeout, context=ssl.create_default_context()
