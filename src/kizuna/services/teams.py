@@ -36,6 +36,7 @@ def create_team(
                 raise DomainError(ErrorCode.ALREADY_IN_TEAM)
         if repo.team_by_name_key(s, name_key(clean)):
             raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+        refuse_look_alike(clean, name_queries.team_names(s))
         team = t.Team(
             name=clean,
             name_key=name_key(clean),
@@ -47,7 +48,6 @@ def create_team(
         s.add(team)
         try:
             s.flush()
-        refuse_look_alike(clean, name_queries.team_names(s))
         except repo.IntegrityError:
             raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
         if user is not None:
@@ -155,6 +155,7 @@ def update_team(
             other = repo.team_by_name_key(s, name_key(clean))
             if other is not None and other.id != team.id:
                 raise DomainError(ErrorCode.NAME_TAKEN, field="name")
+            refuse_look_alike(clean, name_queries.team_names(s, except_id=team.id))
             team.name, team.name_key = clean, name_key(clean)
         for text in ("affiliation", "country"):
             if text in changes:
@@ -168,7 +169,6 @@ def update_team(
             for flag in ("hidden", "banned"):
                 if flag in changes:
                     setattr(team, flag, bool(changes[flag]))
-            refuse_look_alike(clean, name_queries.team_names(s, except_id=team.id))
         uow.bump(SCOREBOARD)
         uow.emit("account_changed", {"account_id": team_id}, audience=Audience.STAFF)
         changed = {k: v for k, v in before.items() if getattr(team, k) != v}
