@@ -184,7 +184,7 @@ def _visit(page: Page, path: str) -> Any:
 
 def _settle(page: Page) -> None:
     """Let the page's deferred scripts and stream start, so their refusals (if any) are reported."""
-    page.wait_for_function("document.readyState === 'complete'")
+    page.wait_for_function("() => document.readyState === 'complete'")
     page.wait_for_timeout(300)
 
 
@@ -233,7 +233,9 @@ def test_main_pages_raise_no_policy_violation(seeded: Seeded, browser: Browser) 
 
         # The venue screen and its live stream (connect-src 'self').
         _visit(page, "/venue")
-        page.wait_for_function("document.body.getAttribute('data-live-state') === 'open'", timeout=15_000)
+        # A function, not an expression: polling an expression needs eval, which the policy refuses.
+        live = "() => document.body.getAttribute('data-live-state') === 'open'"
+        page.wait_for_function(live, timeout=15_000)
         assert page.locator(".venue-table tbody tr").count() >= 2
         colour = page.evaluate(
             "getComputedStyle(document.querySelector('.venue-table tbody tr'))"
