@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 _hasher = PasswordHasher()
 # Verified when a login names no existing account, so the response takes as long as a real check
@@ -50,25 +50,39 @@ def csrf_ok(expected: str | None, provided: str | None) -> bool:
     return bool(expected) and bool(provided) and hmac.compare_digest(str(expected), str(provided))
 
 
+# How long a signed file link works. Links are bound to the viewer they were made for and every
+# download checks again that this viewer may see the file's challenge now, so the lifetime only
+# bounds how long a copied link stays useful to that same viewer. An hour covers a page left open
+# and tools such as ctfcli, which read a challenge (with its links) and download straight away with
+# the same API token.
+FILE_LINK_SECONDS = 3600
+# The viewer id a link for a visitor (no account) carries.
+ANONYMOUS_VIEWER = 0
+
+
 class FileSigner:
-    """Signed, expiring download links for challenge files (``/files/<location>?token=…``)."""
+    """Signed, expiring download links for challenge files (``/files/<location>?token=…``), each
+    bound to the viewer it was made for (a user id, or :data:`ANONYMOUS_VIEWER` for a visitor)."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, max_age: int = FILE_LINK_SECONDS) -> None:
         self._s = URLSafeTimedSerializer(secret, salt="kizuna-file")
+        self.max_age = max_age
 
-    def sign(self, location: str, user_id: int) -> str:
-        return self._s.dumps({"l": location, "u": user_id})
+    def sign(self, location: str, user_id: int | None) -> str:
+        return self._s.dumps({"l": location, "u": user_id or ANONYMOUS_VIEWER})
 
-    def url(self, location: str, user_id: int) -> str:
+    def url(self, location: str, user_id: int | None) -> str:
         """The download link for a stored file, as CTFd shapes it: ``/files/<location>?token=…``."""
         return f"/files/{quote(location)}?token={quote(self.sign(location, user_id))}"
 
-    def verify(self, token: str, location: str, max_age: int = 6 * 3600) -> int | None:
+    def verify(self, token: str, location: str, max_age: int | None = None) -> int | None:
+        """The viewer the link was made for (:data:`ANONYMOUS_VIEWER` for a visitor), or None when
+        the token is not ours, is for another file, or is older than ``max_age`` seconds."""
         try:
-            data = self._s.loads(token, max_age=max_age)
-        except BadSignature:
+            data = self._s.loads(token, max_age=self.max_age if max_age is None else max_age)
+        except BadData:  # a bad signature, an expired one, or a malformed token
             return None
         if not isinstance(data, dict) or data.get("l") != location:
             return None
         user = data.get("u")
-        return user if isinstance(user, int) else None
+        return user if isinstance(user, int) and not isinstance(user, bool) else None

@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     INVITE_INVALID = "invite_invalid"
     NOT_CAPTAIN = "not_captain"
     NOT_TEAM_MODE = "not_team_mode"
+    STAFF_NO_TEAM = "staff_no_team"
     CHALLENGE_LOCKED = "challenge_locked"
     EVENT_NOT_STARTED = "event_not_started"
     EVENT_ENDED = "event_ended"

@@ -8,6 +8,10 @@ and the stream only supplies what is true now (:class:`World`) and who is watchi
 * ``account`` events go to that account and to ``FEED_VIEW``; an ``unlock`` is always the account's own.
 * An event naming a challenge that players cannot see now (hidden, deleted, or the event has not
   started) goes only to ``CHALLENGE_VIEW_ALL``.
+* An event naming a challenge still locked for the viewer (prerequisites their account has not all
+  solved: for a visitor, any challenge with prerequisites) goes to them only if they may read the
+  activity feed (``FEED_VIEW``) or view every challenge, or it is their own account's, so a locked
+  challenge's name is not news.
 * An event about an account that is not on the public board (hidden, banned, staff, deleted) goes only
   to that account and to ``FEED_VIEW``; a scoring event without an account only to ``FEED_VIEW``.
 * While the scoreboard is frozen, public ``solve``, ``award`` and ``scoreboard`` events made at or
@@ -19,7 +23,7 @@ Every rule fails closed: a challenge or account the stream did not look up count
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -104,6 +108,15 @@ class World:
     freeze_cutoff: datetime | None = None  # the freeze instant while the scoreboard is frozen
     visible_challenges: frozenset[int] = frozenset()  # challenges players can see now
     public_accounts: frozenset[int] = frozenset()  # accounts on the public board (of those looked up)
+    # Challenges with prerequisites (of those looked up) -> the accounts that solved them all, for
+    # whom the challenge is unlocked. A challenge not in here has no prerequisites.
+    unlocked: Mapping[int, frozenset[int]] = field(default_factory=dict)
+
+    def locked_for(self, challenge: int, account: int | None) -> bool:
+        """Is ``challenge`` still locked for ``account`` (None: a visitor, for whom every challenge
+        with prerequisites is)?"""
+        opened = self.unlocked.get(challenge)
+        return opened is not None and (account is None or account not in opened)
 
     def frozen_out(self, event: LiveEvent) -> bool:
         """Is ``event`` a public scoring event the freeze holds back?"""
@@ -140,6 +153,8 @@ def visible_to(event: LiveEvent, viewer: Viewer, world: World) -> bool:
     challenge = event.challenge_id
     if challenge is not None and not view_all:
         if not world.started or challenge not in world.visible_challenges:
+            return False
+        if not (feed or own) and world.locked_for(challenge, viewer.account_id):
             return False
     subject = event.subject
     if subject is None and event.type in SCORING and not feed:

@@ -12,7 +12,13 @@ Shared by the API and the pages so both apply the same rules:
 * Hidden and banned accounts exist only for staff who watch the rosters (``Action.ROSTER_VIEW``).
 * Public views honour the scoreboard freeze: solves after the cutoff are not listed.
 * An account's solves and wrong attempts leave out hidden challenges unless the reader's role may
-  view every challenge (``Action.CHALLENGE_VIEW_ALL``), on the pages and in the API alike.
+  view every challenge (``Action.CHALLENGE_VIEW_ALL``), on the pages and in the API alike; and
+  challenges still locked for the reader (prerequisites their own account has not solved; for a
+  visitor, every challenge with prerequisites), so a locked challenge's name reaches no one who
+  cannot open it.
+* A team's members are listed without its hidden and banned users, except to roster staff; a
+  member of a hidden or banned team is as hidden as the team; a solve a hidden member made for a
+  visible team stays on the team's list, without the member's name.
 """
 
 from __future__ import annotations
@@ -290,6 +296,28 @@ def sees_every_challenge(who: Principal | None) -> bool:
     return who is not None and who.can(Action.CHALLENGE_VIEW_ALL)
 
 
+def locked_ids(s: Any, who: Principal | None) -> set[int]:
+    """The challenges with prerequisites that ``who``'s account has not all solved: locked for them,
+    so not named to them anywhere (a visitor has solved nothing). Empty for readers who may view
+    every challenge. One small read of the challenges that have requirements."""
+    if sees_every_challenge(who):
+        return set()
+    gated: dict[int, set[int]] = {}
+    for ident, requirements in s.query(t.Challenge.id, t.Challenge.requirements).filter(
+        t.Challenge.requirements.is_not(None)
+    ):
+        needed = set((requirements or {}).get("prerequisites") or [])
+        if needed:
+            gated[int(ident)] = needed
+    if not gated:
+        return set()
+    solved: set[int] = set()
+    if who is not None:
+        acct = account_id(repo.event(s).mode, who.user_id, who.team_id)
+        solved = repo.solved_ids(s, acct) if acct is not None else set()
+    return {ident for ident, needed in gated.items() if not needed <= solved}
+
+
 def _owner_column(table: Any, owner: Owner) -> Any:
     return {"user": table.user_id, "team": table.team_id, "account": table.account_id}[owner]
 
@@ -315,6 +343,7 @@ def account_solves(
     """The solves of user, team or account ``ident`` as ``who`` may see them, earliest first; with a
     ``cutoff`` (the scoreboard freeze), only those before it."""
     show_hidden = sees_every_challenge(who)
+    moderator = bool(who and who.can(Action.ROSTER_VIEW))
     with ctx.db.read() as s:
         q = (
             s.query(t.Solve, t.Challenge, t.User)
@@ -324,6 +353,9 @@ def account_solves(
         )
         if not show_hidden:
             q = q.filter(t.Challenge.state == "visible")
+            locked = locked_ids(s, who)
+            if locked:
+                q = q.filter(t.Solve.challenge_id.not_in(sorted(locked)))
         if cutoff is not None:
             q = q.filter(t.Solve.date < cutoff)
         rows = q.order_by(t.Solve.date, t.Solve.id).all()
@@ -337,13 +369,21 @@ def account_solves(
                 ch.value,
                 sv.date,
                 u.id,
-                u.name,
+                u.name if _named(u, sv.team_id, who, moderator) else "",
                 sv.team_id,
                 _name_text(ch),
                 category_text(ch.category, names.get(ch.category, {})),
             )
             for sv, ch, u in rows
         ]
+
+
+def _named(u: t.User, team_id: int | None, who: Principal | None, moderator: bool) -> bool:
+    """May ``who`` read the name of ``u``, who made a solve for ``team_id``? Not a hidden or banned
+    user's, except for roster staff and the user's own teammates."""
+    if moderator or not (u.hidden or u.banned):
+        return True
+    return who is not None and (who.user_id == u.id or (team_id is not None and who.team_id == team_id))
 
 
 def _name_text(ch: t.Challenge) -> LocalizedText:
@@ -386,6 +426,9 @@ def account_fails(ctx: Context, who: Principal | None, owner: Owner, ident: int,
             q = q.join(t.Challenge, t.Challenge.id == t.Submission.challenge_id).filter(
                 t.Challenge.state == "visible"
             )
+            locked = locked_ids(s, who)
+            if locked:
+                q = q.filter(t.Submission.challenge_id.not_in(sorted(locked)))
         count = q.count()
         if not full:
             return Fails(count, [])
@@ -446,7 +489,11 @@ def team_page(ctx: Context, who: Principal | None, team_id: int, cutoff: datetim
         team = s.get(t.Team, team_id)
         if team is None or ((team.hidden or team.banned) and not moderator):
             raise NotFound()
-        members = [MemberView(m.id, m.name, m.id == team.captain_id) for m in team.members]
+        members = [
+            MemberView(m.id, m.name, m.id == team.captain_id)
+            for m in team.members
+            if moderator or not (m.hidden or m.banned)
+        ]
     return TeamPage(team, members, account_solves(ctx, who, "account", team.id, cutoff))
 
 
@@ -466,7 +513,7 @@ def user_page(ctx: Context, who: Principal | None, user_id: int, cutoff: datetim
             raise NotFound()
         team = s.get(t.Team, user.team_id) if user.team_id else None
         if team is not None and (team.hidden or team.banned) and not moderator:
-            team = None
+            raise NotFound()  # a hidden team's members are as hidden as the team
     return UserPage(user, team, account_solves(ctx, who, "user", user.id, cutoff))
 
 
@@ -497,9 +544,16 @@ def public_teams(ctx: Context, query: str = "") -> list[TeamListEntry]:
 
 
 def public_users(ctx: Context, query: str = "") -> list[UserListEntry]:
-    """Every user who is neither hidden nor banned and whose name contains ``query``, by name."""
+    """Every user who is neither hidden nor banned nor in a hidden or banned team, and whose name
+    contains ``query``, by name."""
     with ctx.db.read() as s:
-        users = s.query(t.User).filter(t.User.hidden.is_(False), t.User.banned.is_(False)).order_by(t.User.id)
+        unlisted = s.query(t.Team.id).filter(t.Team.hidden.is_(True) | t.Team.banned.is_(True))
+        users = s.query(t.User).filter(
+            t.User.hidden.is_(False),
+            t.User.banned.is_(False),
+            t.User.team_id.is_(None) | t.User.team_id.not_in(unlisted.scalar_subquery()),
+        )
+        users = users.order_by(t.User.id)
         return by_name((UserListEntry(x.id, x.name, x.affiliation) for x in users), query)
 
 

@@ -1,10 +1,14 @@
-"""Use cases for teams: create (the creator becomes captain), join by invite code, leave, admin edits."""
+"""Use cases for teams: create (the creator becomes captain), join by invite code, leave, admin edits.
+
+Staff do not play (``domain.policy``): a staff account may not create a team for itself, join one,
+or be put in one by an admin (``STAFF_NO_TEAM``, 403)."""
 
 from __future__ import annotations
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.names import name_key, validate_name
+from kizuna.domain.policy import is_staff
 from kizuna.security import new_invite_code
 from kizuna.services.accounts import ensure_may_play, refuse_look_alike
 from kizuna.services.context import Context
@@ -14,6 +18,12 @@ from kizuna.storage.db import SCOREBOARD
 
 # What the audit trail records of a team edit.
 AUDITED_FIELDS = ("name", "affiliation", "country", "captain_id", "hidden", "banned")
+
+
+def _refuse_staff(user: t.User, field: str = "") -> None:
+    """Staff do not play, so they have no team to play for."""
+    if is_staff(user.role):
+        raise Forbidden(ErrorCode.STAFF_NO_TEAM, field=field)
 
 
 def create_team(
@@ -31,6 +41,7 @@ def create_team(
             user = s.get(t.User, captain_id)
             if user is None:
                 raise NotFound()
+            _refuse_staff(user)
             ensure_may_play(ev, user)  # a verified address first, when the event asks
             if user.team_id is not None:
                 raise DomainError(ErrorCode.ALREADY_IN_TEAM)
@@ -66,6 +77,7 @@ def join_team(ctx: Context, user_id: int, invite_code: str) -> t.Team:
         user = s.get(t.User, user_id)
         if user is None:
             raise NotFound()
+        _refuse_staff(user)
         ensure_may_play(ev, user)  # a verified address first, when the event asks
         if user.team_id is not None:
             raise DomainError(ErrorCode.ALREADY_IN_TEAM)
@@ -89,6 +101,7 @@ def add_member(ctx: Context, team_id: int, user_id: int) -> t.Team:
         team, user = s.get(t.Team, team_id), s.get(t.User, user_id)
         if team is None or user is None:
             raise NotFound()
+        _refuse_staff(user, field="user_id")
         if user.team_id is not None and user.team_id != team.id:
             raise DomainError(ErrorCode.ALREADY_IN_TEAM, field="user_id")
         user.team_id = team.id

@@ -1,10 +1,10 @@
 """What the venue screen shows besides the board: the latest first bloods, as the public sees them.
 
 The screen is public, so its ticker follows the stream's rules for an anonymous viewer
-(``domain.live.visible_to``): a first blood on a challenge players cannot see now, or by an account not
-on the public board, is left out, and while the scoreboard is frozen only first bloods made before the
-freeze are shown. The sentences themselves are written by the web layer in the screen's languages,
-the same way the stream writes them.
+(``domain.live.visible_to``): a first blood on a challenge players cannot see now or that has
+prerequisites (locked for a visitor), or by an account not on the public board, is left out, and while
+the scoreboard is frozen only first bloods made before the freeze are shown. The sentences themselves
+are written by the web layer in the screen's languages, the same way the stream writes them.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def first_bloods(ctx: Context, limit: int) -> list[FirstBlood]:
         freeze_cutoff=cutoff,
         visible_challenges=frozenset(cid for cid, c in challenges.items() if c.visible),
         public_accounts=frozenset(aid for aid, a in accounts.items() if a.ranked),
+        # A challenge with prerequisites is locked for the screen's anonymous viewer: not named.
+        unlocked={cid: frozenset() for cid, c in challenges.items() if c.locked},
     )
     out: list[FirstBlood] = []
     for e in events:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -89,21 +90,53 @@ def account_names(s: Session, mode: str, ids: Collection[int]) -> dict[int, Acco
 class ChallengeName:
     visible: bool  # players can see it (state "visible")
     text: LocalizedText  # its name in every language it has
+    prerequisites: frozenset[int] = frozenset()  # challenges to solve before it unlocks
+
+
+def prerequisites_of(requirements: Any) -> frozenset[int]:
+    """The prerequisite challenge ids in a challenge's ``requirements``."""
+    found = (requirements or {}).get("prerequisites") if isinstance(requirements, dict) else None
+    return frozenset(int(x) for x in found or () if isinstance(x, int) and not isinstance(x, bool))
 
 
 def challenge_names(s: Session, ids: Collection[int]) -> dict[int, ChallengeName]:
-    """State and names of the challenges ``ids`` that still exist (one primary-key read)."""
+    """State, names and prerequisites of the challenges ``ids`` that still exist (one primary-key
+    read)."""
     if not ids:
         return {}
     stmt = select(
-        t.Challenge.id, t.Challenge.state, t.Challenge.name, t.Challenge.locale, t.Challenge.translations
+        t.Challenge.id,
+        t.Challenge.state,
+        t.Challenge.name,
+        t.Challenge.locale,
+        t.Challenge.translations,
+        t.Challenge.requirements,
     ).where(t.Challenge.id.in_(sorted(ids)))
     return {
         int(ident): ChallengeName(
-            state == "visible", LocalizedText.of(locale or "en", {"name": name}, translations)
+            state == "visible",
+            LocalizedText.of(locale or "en", {"name": name}, translations),
+            prerequisites_of(requirements),
         )
-        for ident, state, name, locale, translations in s.execute(stmt)
+        for ident, state, name, locale, translations, requirements in s.execute(stmt)
     }
+
+
+def unlocked_by(s: Session, needs: dict[int, frozenset[int]]) -> dict[int, frozenset[int]]:
+    """For each challenge of ``needs`` (challenge -> its prerequisites), the accounts that solved
+    every prerequisite: one read of the solves of those prerequisites, only when there are any."""
+    wanted = sorted(set().union(*needs.values())) if needs else []
+    if not wanted:
+        return {challenge: frozenset() for challenge in needs}
+    solvers: dict[int, set[int]] = {}
+    stmt = select(t.Solve.challenge_id, t.Solve.account_id).where(t.Solve.challenge_id.in_(wanted))
+    for challenge, account in s.execute(stmt):
+        solvers.setdefault(int(challenge), set()).add(int(account))
+    out: dict[int, frozenset[int]] = {}
+    for challenge, prereqs in needs.items():
+        sets = [solvers.get(p, set()) for p in prereqs]
+        out[challenge] = frozenset(set.intersection(*sets)) if sets else frozenset()
+    return out
 
 
 def notifications(s: Session, ids: Collection[int]) -> dict[int, t.Notification]:
@@ -121,16 +154,26 @@ class Standing:
     team_id: int | None
     session_version: int
     banned: bool
+    hidden: bool = False
 
 
 def standings(s: Session, user_ids: Collection[int]) -> dict[int, Standing]:
-    """The stored role, team, session version and ban of each of ``user_ids`` that still exists."""
+    """The stored role, team, session version, ban and hiding of each of ``user_ids`` that still
+    exists."""
     if not user_ids:
         return {}
-    stmt = select(t.User.id, t.User.role, t.User.team_id, t.User.session_version, t.User.banned).where(
-        t.User.id.in_(sorted(user_ids))
-    )
+    stmt = select(
+        t.User.id, t.User.role, t.User.team_id, t.User.session_version, t.User.banned, t.User.hidden
+    ).where(t.User.id.in_(sorted(user_ids)))
     return {
-        int(i): Standing(role, team_id, int(version or 0), bool(banned))
-        for i, role, team_id, version, banned in s.execute(stmt)
+        int(i): Standing(role, team_id, int(version or 0), bool(banned), bool(hidden))
+        for i, role, team_id, version, banned, hidden in s.execute(stmt)
     }
+
+
+def live_tokens(s: Session, digests: Collection[str], now: datetime) -> set[str]:
+    """Those of the API token ``digests`` that still exist and have not expired at ``now``."""
+    if not digests:
+        return set()
+    stmt = select(t.Token.digest, t.Token.expires_at).where(t.Token.digest.in_(sorted(digests)))
+    return {str(d) for d, expires in s.execute(stmt) if expires is None or expires >= now}

@@ -1,5 +1,11 @@
 """Aggregate queries behind the scoreboard: a handful of GROUP BYs, never a scan per request
-(their results are cached in snapshots until something scores)."""
+(their results are cached in snapshots until something scores).
+
+Only solves of visible challenges score, as on CTFd: a hidden challenge's points (and, in the graph's
+data, its id) are on no board, so the scoreboard never tells that a hidden challenge exists or that
+someone solved it. Hiding or showing a challenge bumps the scoreboard revision, so boards follow.
+Members listed under a team are the ones the public may see: hidden and banned users are left out
+(their solves still count for the team: they were scored for it)."""
 
 from __future__ import annotations
 
@@ -25,10 +31,15 @@ def ranked_accounts(s: Session, mode: str) -> dict[int, str]:
     return {i: n for i, n in s.execute(stmt)}
 
 
+# Solves of challenges in this state score; others (hidden) are on no board.
+SCORING_STATE = "visible"
+
+
 def solve_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
     stmt = (
         select(t.Solve.account_id, func.sum(t.Challenge.value), func.max(t.Solve.date))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .where(t.Challenge.state == SCORING_STATE)
         .group_by(t.Solve.account_id)
     )
     if cutoff is not None:
@@ -49,6 +60,7 @@ def user_scores(s: Session, cutoff: datetime | None) -> dict[int, int]:
     solves = (
         select(t.Solve.user_id, func.sum(t.Challenge.value))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .where(t.Challenge.state == SCORING_STATE)
         .group_by(t.Solve.user_id)
     )
     awards = select(t.Award.user_id, func.sum(t.Award.value)).group_by(t.Award.user_id)
@@ -65,8 +77,11 @@ def user_scores(s: Session, cutoff: datetime | None) -> dict[int, int]:
 
 
 def team_members(s: Session) -> list[tuple[int, str, int]]:
+    """(user id, name, team id) of every team member the public may see: neither hidden nor banned."""
     stmt = (
-        select(t.User.id, t.User.name, t.User.team_id).where(t.User.team_id.is_not(None)).order_by(t.User.id)
+        select(t.User.id, t.User.name, t.User.team_id)
+        .where(t.User.team_id.is_not(None), t.User.hidden.is_(False), t.User.banned.is_(False))
+        .order_by(t.User.id)
     )
     return [(i, n, tid) for i, n, tid in s.execute(stmt) if tid is not None]
 
@@ -82,7 +97,7 @@ def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) 
             t.Solve.date,
         )
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Solve.account_id.in_(account_ids))
+        .where(t.Solve.account_id.in_(account_ids), t.Challenge.state == SCORING_STATE)
     )
     awards = select(t.Award.account_id, t.Award.user_id, t.Award.team_id, t.Award.value, t.Award.date).where(
         t.Award.account_id.in_(account_ids)

@@ -37,6 +37,7 @@ def blood_events(s: Session, limit: int, before: datetime | None = None) -> list
 class ChallengeName:
     visible: bool  # players can see it now
     text: LocalizedText  # its name in every language
+    locked: bool = False  # it has prerequisites: locked for a visitor, who has solved nothing
 
 
 def challenge_names(s: Session, ids: Collection[int]) -> dict[int, ChallengeName]:
@@ -46,7 +47,9 @@ def challenge_names(s: Session, ids: Collection[int]) -> dict[int, ChallengeName
     rows = s.scalars(select(t.Challenge).where(t.Challenge.id.in_(sorted(ids))))
     return {
         ch.id: ChallengeName(
-            ch.state == "visible", LocalizedText.of(ch.locale or "en", {"name": ch.name}, ch.translations)
+            ch.state == "visible",
+            LocalizedText.of(ch.locale or "en", {"name": ch.name}, ch.translations),
+            bool((ch.requirements or {}).get("prerequisites")),
         )
         for ch in rows
     }

@@ -16,8 +16,12 @@ events out to this process's open streams.
   the work is bounded however fast events come.
   Each connection has a bounded queue; a connection whose queue is full is closed (the browser
   reconnects and resumes with ``Last-Event-ID``) and never holds the others up.
-* Signed-in streams are checked again every ``revalidate_seconds`` with one query for all of them: a
-  stream whose account was banned, logged out everywhere, moved or given another role is closed.
+* Signed-in streams are checked again every ``revalidate_seconds`` with one query for all of them,
+  and at once when a batch carries an account change (``account_changed``, ``account_hidden``): a
+  stream whose account was deleted, banned, hidden or shown, logged out everywhere, moved or given
+  another role, or whose API token was revoked or has expired, is closed (the reader reconnects and
+  gets what its credentials allow now, or a 401). :meth:`LiveHub.revalidate_soon` asks for a check on
+  the next turn.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from kizuna.web.snapshots import iso
 
 log = logging.getLogger(__name__)
 
+# Event types after which signed-in streams are checked again at once (bans, hiding, roles, teams).
+ACCOUNT_CHANGES = frozenset({"account_changed", "account_hidden"})
 # Ids below the cursor remembered as possibly committing late, at most this many.
 MAX_GAPS = 1000
 # Streams handed an event (or a keep-alive) per turn of the event loop: between two slices the loop
@@ -98,6 +104,8 @@ class Stream:
     principal: Principal | None = None
     via_token: bool = False
     limit: int = 256
+    token_digest: str = ""  # the API token's digest when opened with one (re-checked: revoked, expired)
+    hidden: bool = False  # the account was hidden when the stream opened (a change closes it)
     pending: deque[Prepared] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closed: str = ""  # why it was closed: "slow", "shutdown", "revoked", "mode", "gone"
@@ -240,7 +248,13 @@ class LiveHub:
     # --- streams -----------------------------------------------------------------------------------
 
     def open(
-        self, viewer: Viewer, locales: Sequence[str], principal: Principal | None, via_token: bool = False
+        self,
+        viewer: Viewer,
+        locales: Sequence[str],
+        principal: Principal | None,
+        via_token: bool = False,
+        token_digest: str = "",
+        hidden: bool = False,
     ) -> Stream:
         if not self.running or len(self.streams) >= self.settings.max_streams:
             raise StreamLimit(503)
@@ -253,6 +267,8 @@ class LiveHub:
             principal,
             via_token,
             limit=self.settings.queue_limit,
+            token_digest=token_digest if via_token else "",
+            hidden=hidden,
         )
         self.streams.add(stream)
         if principal is not None:
@@ -335,10 +351,19 @@ class LiveHub:
             self.mode = batch.mode
             await self._fan_out(batch.prepared, batch.mode)
         now = time.monotonic()
-        if now - self._checked_at >= self.settings.revalidate_seconds:
+        changed = any(p.event.type in ACCOUNT_CHANGES for p in batch.prepared)
+        if changed or now - self._checked_at >= self.settings.revalidate_seconds:
             self._checked_at = now
             await self._revalidate(loop)
         return batch.full
+
+    def revalidate_soon(self) -> None:
+        """Check every signed-in stream on the tailer's next turn (safe from any thread)."""
+        self._checked_at = float("-inf")
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(wake.set)
 
     def _head(self) -> int:
         with self.ctx.db.read() as s:
@@ -401,10 +426,13 @@ class LiveHub:
                     await asyncio.sleep(0)
 
     async def _revalidate(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close every signed-in stream whose credentials no longer hold as they did when it opened
+        (one read for all of them)."""
         users = {s.principal.user_id for s in self.streams if s.principal is not None}
         if not users:
             return
-        found = await loop.run_in_executor(self._executor, self._standings, users)
+        digests = {s.token_digest for s in self.streams if s.token_digest}
+        found, tokens = await loop.run_in_executor(self._executor, self._standings, users, digests)
         for stream in list(self.streams):
             who = stream.principal
             if who is None:
@@ -413,15 +441,21 @@ class LiveHub:
             if (
                 now is None
                 or now.banned
+                or now.hidden != stream.hidden
                 or now.role != who.role
                 or now.team_id != who.team_id
                 or (not stream.via_token and now.session_version != who.session_version)
+                or (stream.token_digest and stream.token_digest not in tokens)
             ):
                 stream.close("revoked")
 
-    def _standings(self, users: Iterable[int]) -> dict[int, event_log.Standing]:
+    def _standings(
+        self, users: Iterable[int], digests: Iterable[str] = ()
+    ) -> tuple[dict[int, event_log.Standing], set[str]]:
         with self.ctx.db.read() as s:
-            return event_log.standings(s, list(users))
+            return event_log.standings(s, list(users)), event_log.live_tokens(
+                s, list(digests), self.ctx.now()
+            )
 
     # --- preparing a batch -------------------------------------------------------------------------
 
@@ -466,6 +500,10 @@ class LiveHub:
             freeze_cutoff=clock.public_cutoff(now),
             visible_challenges=frozenset(i for i, c in challenges.items() if c.visible),
             public_accounts=frozenset(i for i, a in accounts.items() if a.ranked),
+            # Who has unlocked the challenges with prerequisites (read only when there are any).
+            unlocked=event_log.unlocked_by(
+                s, {i: c.prerequisites for i, c in challenges.items() if c.prerequisites}
+            ),
         )
         out: list[Prepared] = []
         for e in events:
@@ -484,7 +522,9 @@ class LiveHub:
             for code in LOCALES:
                 if who is not None:
                     names[code]["account"] = who.name
-                if member is not None and e.type in ("solve", "submission"):
+                # A solve is public news: a hidden or banned member of a visible team is not named
+                # (submissions go to the activity feed's staff only).
+                if member is not None and (e.type == "submission" or (e.type == "solve" and member.ranked)):
                     names[code]["user"] = member.name
             item = Prepared(e, world, names)
             if e.type == "announcement":

@@ -24,6 +24,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.INVITE_INVALID: lazy("That invite code is not valid."),
     ErrorCode.NOT_CAPTAIN: lazy("Only the team captain can do that."),
     ErrorCode.NOT_TEAM_MODE: lazy("This event is played individually, without teams."),
+    ErrorCode.STAFF_NO_TEAM: lazy("Staff do not play, so staff accounts cannot create or join a team."),
     ErrorCode.CHALLENGE_LOCKED: lazy("Solve the prerequisite challenges first."),
     ErrorCode.EVENT_NOT_STARTED: lazy("The event has not started yet."),
     ErrorCode.EVENT_ENDED: lazy("The event has ended."),

@@ -3,7 +3,10 @@
 Anyone may open it; each viewer receives only what the policy lets them see (``kizuna.domain.live``).
 The first line is ``retry: 3000``; a reconnect with ``Last-Event-ID`` (or ``?last_event_id=``)
 resumes from the stored log; an idle stream gets a ``: keep-alive`` comment every 15 seconds. The
-frames are described in docs/api.md ("The live stream").
+frames are described in docs/api.md ("The live stream"). A signed-in stream stays open only while
+what opened it holds: it is closed when its API token is revoked or expires, or its account is
+banned, hidden or shown, logged out everywhere, moved to another team or given another role
+(``LiveHub._revalidate``); the reader reconnects with what it may see now.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from starlette.types import Message, Receive, Scope, Send
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.live import Viewer, speaks_to
 from kizuna.i18n import display_locales, gettext, lazy
+from kizuna.security import token_digest
 from kizuna.services.accounts import account_id
+from kizuna.storage import event_log
 from kizuna.web.deps import optional_principal, two_factor_missing
 from kizuna.web.errors import error_json
 from kizuna.web.live import LiveHub, Stream, StreamLimit
@@ -151,6 +156,18 @@ class EventStreamResponse(Response):
         self.stream.close("gone")
 
 
+def _token_digest(request: Request) -> str:
+    """The digest of the request's API token, read as ``deps`` reads it (the scheme word ignored)."""
+    scheme, _sep, value = (request.headers.get("authorization") or "").strip().partition(" ")
+    return token_digest((value or scheme).strip())
+
+
+def _hidden(request: Request, user_id: int) -> bool:
+    with request.app.state.ctx.db.read() as s:
+        found = event_log.standings(s, [user_id]).get(user_id)
+    return bool(found and found.hidden)
+
+
 def _resume_point(raw: str | None) -> int | None:
     """The id to resume after: None without one, ValueError when it is not an event id."""
     if raw is None or not raw.strip():
@@ -201,9 +218,14 @@ async def events(
     if who is not None and await run_in_threadpool(two_factor_missing, request, who):
         role = None
     viewer = Viewer(role, account_id(hub.mode, who.user_id, who.team_id) if who is not None else None)
+    via_token = bool(getattr(request.state, "via_token", False))
+    # What the stream is re-checked against while it stays open (``LiveHub._revalidate``): the API
+    # token it was opened with (revoked or expired: closed) and the account's hiding.
+    digest = _token_digest(request) if via_token and who is not None else ""
+    hidden = bool(who is not None and await run_in_threadpool(_hidden, request, who.user_id))
     try:
         stream = hub.open(
-            viewer, display_locales(), who, via_token=bool(getattr(request.state, "via_token", False))
+            viewer, display_locales(), who, via_token=via_token, token_digest=digest, hidden=hidden
         )
     except StreamLimit as exc:
         return error_json(exc.status, gettext(TOO_MANY if exc.status == 429 else UNAVAILABLE))

@@ -1,9 +1,14 @@
-"""``/files/<location>``: challenge attachments, only for those who may see the challenge.
+"""``/files/<location>``: challenge attachments, only for those who may see the challenge now.
 
-Allowed: staff whose role may view every challenge (``Action.CHALLENGE_VIEW_ALL``); a logged-in
-player (session or API token) whose account can see the challenge; or anyone holding a valid signed
-link (``?token=``, as the challenge detail hands out), provided the user it was signed for can still
-see the challenge. Everyone else gets 404, so a file's existence leaks nothing.
+Who may download: staff whose role may view every challenge (``Action.CHALLENGE_VIEW_ALL``), and a
+signed-in player (session or API token) whose account can see the challenge now — visible, its
+prerequisites solved, the event started, in team mode with a team. A signed link (``?token=``, as the
+challenge detail hands out) is bound to the viewer it was made for and lives an hour
+(``security.FILE_LINK_SECONDS``): when a token is sent, it must be ours, for this file, unexpired and
+made for the requester (the same account, or no account for a link made for visitors); the requester
+must then still be allowed as above. A visitor's link works only for a challenge anyone could open.
+A token alone lends nobody else's rights, so a link copied out of a staff page is useless to a
+visitor. Every refusal is the same 404 as a missing file, so a file's existence leaks nothing.
 """
 
 from __future__ import annotations
@@ -11,29 +16,36 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
+from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, NotFound
-from kizuna.domain.policy import Action, can
+from kizuna.domain.policy import Action, can, is_staff
+from kizuna.security import ANONYMOUS_VIEWER
 from kizuna.services import challenges, content
-from kizuna.services.accounts import account_id
-from kizuna.services.event import get_event
+from kizuna.services.accounts import Principal, account_id
+from kizuna.services.event import clock_of, get_event
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.web.deps import CtxDep, optional_principal
+from kizuna.web.deps import CtxDep, optional_principal, two_factor_missing
 
 router = APIRouter()
 
 
-def _may_see(ctx: CtxDep, user_id: int, challenge_id: int | None) -> bool:
+def _may_see(ctx: CtxDep, who: Principal | None, challenge_id: int | None, staff_rights: bool) -> bool:
+    """May ``who`` (None: a visitor) see the challenge now? ``staff_rights``: False for a staff
+    session that has not set up the two-factor authentication its role needs (it has a player's view)."""
+    ev = get_event(ctx)
     with ctx.db.read() as s:
-        user = s.get(t.User, user_id)
-        ch = s.get(t.Challenge, challenge_id) if challenge_id is not None else None
-        if user is None or user.banned:
+        user = s.get(t.User, who.user_id) if who is not None else None
+        if who is not None and (user is None or user.banned):
             return False
-        if can(user.role, Action.CHALLENGE_VIEW_ALL):
+        if user is not None and staff_rights and can(user.role, Action.CHALLENGE_VIEW_ALL):
             return True
-        if ch is None:
+        ch = s.get(t.Challenge, challenge_id) if challenge_id is not None else None
+        if ch is None or clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
             return False
-        acct = account_id(get_event(ctx).mode, user.id, user.team_id)
+        acct = account_id(ev.mode, user.id, user.team_id) if user is not None else None
+        if user is not None and acct is None and not is_staff(user.role):
+            return False  # team mode, no team: no account to play for, nothing to see
         solved = repo.solved_ids(s, acct) if acct is not None else set()
     return challenges.access(ch, solved, False).visible
 
@@ -47,11 +59,15 @@ def download(request: Request, ctx: CtxDep, location: str, token: str = "") -> F
         who = optional_principal(request)
     except DomainError:
         who = None
-    allowed = who is not None and _may_see(ctx, who.user_id, row.challenge_id)
-    if not allowed and token:
+    if token:
         signed_for = request.app.state.file_signer.verify(token, location)
-        allowed = signed_for is not None and _may_see(ctx, signed_for, row.challenge_id)
+        requester = who.user_id if who is not None else ANONYMOUS_VIEWER
+        if signed_for is None or signed_for != requester:
+            raise NotFound()  # not ours, another file's, expired, or made for someone else
+    elif who is None:
+        raise NotFound()  # a visitor needs a link made for visitors
+    staff_rights = who is not None and not two_factor_missing(request, who)
     path = content.file_path(ctx, location)
-    if not allowed or path is None:
+    if path is None or not _may_see(ctx, who, row.challenge_id, staff_rights):
         raise NotFound()
     return FileResponse(path, filename=path.name, content_disposition_type="attachment")

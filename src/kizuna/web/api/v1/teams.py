@@ -1,5 +1,10 @@
 """``/teams``: teams, their members, solves and awards. The invite code is shown only to members
-and admins."""
+and admins.
+
+A hidden or banned team answers ``/teams/{id}`` and its sub-routes exactly as a missing one does
+(404), to everyone but staff who watch the rosters (``Action.ROSTER_VIEW``) — its own members
+included, as on CTFd; they have ``/teams/me``. A team's hidden and banned members are not listed to
+anyone but its own members and roster staff."""
 
 from __future__ import annotations
 
@@ -21,15 +26,22 @@ router = APIRouter(tags=["teams"])
 Payload = Annotated[dict[str, Any], Body()]
 
 
-def _team(ctx: Any, team_id: int, who: Principal | None) -> tuple[t.Team, list[t.User]]:
+def _team(ctx: Any, team_id: int, who: Principal | None, own: bool = False) -> tuple[t.Team, list[t.User]]:
+    """The team and the members ``who`` may see; NotFound when the team is hidden or banned and
+    ``who`` does not watch the rosters (``own``: the ``/teams/me`` routes, for its members)."""
+    moderator = bool(who and who.can(Action.ROSTER_VIEW))
     with ctx.db.read() as s:
         team = s.get(t.Team, team_id)
         members = list(team.members) if team is not None else []
-    if team is None or (
-        (team.hidden or team.banned) and not (who and (who.can(Action.ROSTER_VIEW) or who.team_id == team_id))
-    ):
+    if team is None or ((team.hidden or team.banned) and not (moderator or own)):
         raise NotFound()
-    return team, members
+    return team, _members_seen(members, who, team.id)
+
+
+def _members_seen(members: list[t.User], who: Principal | None, team_id: int) -> list[t.User]:
+    if who and (who.can(Action.ROSTER_VIEW) or who.team_id == team_id):
+        return members
+    return [m for m in members if not (m.hidden or m.banned)]
 
 
 def _shape(request: Request, team: t.Team, members: list[t.User], who: Principal | None) -> dict[str, Any]:
@@ -76,7 +88,7 @@ def list_teams(
             rows, meta = common.paginate_search(query, t.Team, common.search_field(field, False), q, page)
         else:
             rows, meta = common.paginate(query, page)
-        data = [(team, list(team.members)) for team in rows]
+        data = [(team, _members_seen(list(team.members), who, team.id)) for team in rows]
     return ok([_shape(request, team, members, who) for team, members in data], meta=meta)
 
 
@@ -97,7 +109,7 @@ def create_team(request: Request, ctx: CtxDep, who: AccountManager, payload: Pay
 
 @router.get("/teams/me", summary="Your team")
 def my_team(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
-    team, members = _team(ctx, _my_team_id(who), who)
+    team, members = _team(ctx, _my_team_id(who), who, own=True)
     return ok(_shape(request, team, members, who))
 
 
@@ -107,13 +119,13 @@ def update_my_team(request: Request, ctx: CtxDep, who: User, payload: Payload) -
         k: payload[k] for k in ("name", "affiliation", "country", "captain_id") if k in payload
     }
     teams.update_team(ctx, _my_team_id(who), changes, who.user_id, False)
-    team, members = _team(ctx, _my_team_id(who), who)
+    team, members = _team(ctx, _my_team_id(who), who, own=True)
     return ok(_shape(request, team, members, who))
 
 
 @router.delete("/teams/me", summary="Disband your team (captain, when no one else is in it)")
 def disband_my_team(ctx: CtxDep, who: User) -> JSONResponse:
-    team, members = _team(ctx, _my_team_id(who), who)
+    team, members = _team(ctx, _my_team_id(who), who, own=True)
     if team.captain_id != who.user_id:
         raise Forbidden(ErrorCode.NOT_CAPTAIN)
     if len(members) > 1:

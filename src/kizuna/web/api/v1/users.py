@@ -1,6 +1,8 @@
 """``/users``: accounts. Players see public fields of ranked (neither hidden nor banned) users only;
 emails and moderation flags are for admins and the user themself; hidden accounts also for the staff
-who watch the rosters (``Action.ROSTER_VIEW``).
+who watch the rosters (``Action.ROSTER_VIEW``). A hidden or banned user, or a member of a hidden or
+banned team, answers ``/users/{id}`` and its sub-routes exactly as a missing one (404) to everyone
+else — themself included, as on CTFd (they have ``/users/me``) — and is left out of the list.
 
 Roles: CTFd's ``type`` is ``"admin"`` or ``"user"`` (a judge, marshal or author is a ``"user"`` to
 CTFd's tools); Kizuna's real role is the additive ``role`` field, which only admins change
@@ -59,12 +61,14 @@ def _shape(request: Request, u: t.User, private: bool, live: bool | None = None)
     return out
 
 
-def _visible_user(ctx: Any, user_id: int, who: Principal | None) -> t.User:
+def _visible_user(ctx: Any, user_id: int, who: Principal | None, own: bool = False) -> t.User:
+    """The user, or NotFound when they are hidden or banned and ``who`` does not watch the rosters
+    (``own``: the ``/users/me`` routes)."""
     with ctx.db.read() as s:
         u = s.get(t.User, user_id)
-    if u is None or (
-        (u.hidden or u.banned) and not (who and (who.can(Action.ROSTER_VIEW) or who.user_id == u.id))
-    ):
+        team = s.get(t.Team, u.team_id) if u is not None and u.team_id is not None else None
+    unlisted = u is not None and (u.hidden or u.banned or (team is not None and (team.hidden or team.banned)))
+    if u is None or (unlisted and not (own or (who and who.can(Action.ROSTER_VIEW)))):
         raise NotFound()
     return u
 
@@ -99,7 +103,12 @@ def list_users(
     with ctx.db.read() as s:
         query = s.query(t.User).order_by(t.User.id)
         if not (who and who.can(Action.ROSTER_VIEW)):
-            query = query.filter(t.User.hidden.is_(False), t.User.banned.is_(False))
+            unlisted = s.query(t.Team.id).filter(t.Team.hidden.is_(True) | t.Team.banned.is_(True))
+            query = query.filter(
+                t.User.hidden.is_(False),
+                t.User.banned.is_(False),
+                t.User.team_id.is_(None) | t.User.team_id.not_in(unlisted.scalar_subquery()),
+            )
         if q:
             rows, meta = common.paginate_search(query, t.User, common.search_field(field, admin), q, page)
         else:
@@ -130,7 +139,7 @@ def create_user(request: Request, ctx: CtxDep, who: AccountManager, payload: Pay
 
 @router.get("/users/me", summary="Your own account")
 def me(request: Request, who: User) -> JSONResponse:
-    return ok(_shape(request, _visible_user(request.app.state.ctx, who.user_id, who), True))
+    return ok(_shape(request, _visible_user(request.app.state.ctx, who.user_id, who, own=True), True))
 
 
 @router.patch("/users/me", summary="Change your name, email, language or password (needs `confirm`)")
