@@ -5,10 +5,13 @@ resumes by itself when the database is back."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import shutil
 import socket
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,3 +208,112 @@ def test_a_database_failure_raised_by_a_middleware_is_a_503_too() -> None:
     asyncio.run(UnavailableMiddleware(failing)(scope, receive, send))
     assert sent[0]["status"] == 503
     assert (b"retry-after", b"5") in sent[0]["headers"]
+
+
+@pytest.mark.parametrize("step", ["solved_ids", "flags_for", "lock_account", "has_solved"])
+def test_a_database_error_at_any_step_of_an_attempt_is_503(
+    step: str, ctx: Context, make: Factory, client: TestClient, monkeypatch: Any
+) -> None:
+    """Read, evaluation and write phases alike: a failing query is never answered "incorrect"."""
+    from kizuna.storage import repo
+
+    player, _team = make.player_in_team()
+    ch = make.challenge()
+    headers = auth(make.token(player))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(repo, step, broken)
+    for guess in ("wrong", "flag{test}"):
+        r = client.post(
+            "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": guess}, headers=headers
+        )
+        assert r.status_code == 503, (step, r.text)
+        assert r.json()["message"] == EN_MESSAGE
+        assert "server closed" not in r.text
+    monkeypatch.undo()
+    assert _attempts(ctx) == 0
+
+
+class Proxy:
+    """A TCP relay on loopback in front of PostgreSQL that the test can cut and restore, as a
+    database server going away and coming back would."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = _closed_port()
+        self.listener: socket.socket | None = None
+        self.sockets: list[socket.socket] = []
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target, timeout=5)
+            upstream.settimeout(None)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        if self.listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would leave it listening.
+            with contextlib.suppress(OSError):
+                self.listener.shutdown(socket.SHUT_RDWR)
+            self.listener.close()
+            self.listener = None
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        self.sockets = []
+
+
+@pytest.mark.postgres
+def test_service_resumes_by_itself_when_postgresql_returns(pg_database: Database, tmp_path: Path) -> None:
+    _truncate_pg(pg_database)
+    real = make_url(pg_database.url)
+    proxy = Proxy((real.host or "127.0.0.1", real.port or 5432))
+    proxy.start()
+    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    settings = _settings(tmp_path, url)
+    ctx = build_context(settings, db=Database(url))
+    try:
+        client = TestClient(create_app(settings, ctx))
+        assert client.get("/api/v1/scoreboard").status_code == 200
+        assert client.get("/readyz").status_code == 200
+        proxy.stop()  # the database goes away, pooled connections included
+        started = time.monotonic()
+        down = client.get("/api/v1/scoreboard", headers={"Accept-Language": "ja"})
+        assert down.status_code == 503 and down.json()["message"] == JA_MESSAGE
+        assert client.get("/readyz").json()["checks"]["database"] == "unavailable"
+        assert time.monotonic() - started < 20  # failing fast, not hanging a worker
+        proxy.start()  # it is back: the very next requests are served, nothing restarted
+        assert client.get("/api/v1/scoreboard").status_code == 200
+        assert client.get("/readyz").status_code == 200
+    finally:
+        proxy.stop()
+        ctx.db.dispose()
