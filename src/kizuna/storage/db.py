@@ -21,7 +21,7 @@ from kizuna.storage.tables import Revision
 
 _IMMEDIATE = "kizuna_immediate"
 
-# Failing fast (see docs/operations.md "When something fails"): a request that cannot get the database
+# Failing fast (docs/operations.md, "When something fails"): a request that cannot get the database
 # within these bounds is answered 503 with Retry-After instead of holding a worker thread.
 SQLITE_BUSY_SECONDS = 10  # how long a writer queues on SQLite's lock before "database is locked"
 POOL_TIMEOUT_SECONDS = 10  # how long a request waits for a free pooled connection
