@@ -43,7 +43,62 @@ def error_json(status: int, message: str, field: str = "") -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+# Every operation may answer these, all in one shape (``error_json``); /openapi.json says so.
+ERROR_RESPONSES = {
+    "400": "Malformed input, or a value a rule refuses (``errors`` names the field)",
+    "401": "Authentication required, or the token is invalid",
+    "403": "The caller's role may not do this",
+    "404": "No such resource (also an id that cannot exist)",
+    "409": "Not possible in the current state (the event has already started, say)",
+    "413": "The request body is larger than the limit",
+    "429": "Too many requests; see Retry-After",
+    "503": "The database is unavailable for a moment; see Retry-After",
+}
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean", "enum": [False]},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "message": {"type": "string"},
+    },
+    "required": ["success"],
+}
+_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
+
+
+def document_errors(app: FastAPI) -> None:
+    """/openapi.json lists the error answers every operation can give (FastAPI's default says 422
+    with its own shape, which Kizuna never sends: validation errors are 400 in CTFd's shape)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = build()
+        doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for schema_name in ("HTTPValidationError", "ValidationError"):
+            doc["components"]["schemas"].pop(schema_name, None)
+        ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for ops in doc.get("paths", {}).values():
+            for method, op in ops.items():
+                if method not in _METHODS:
+                    continue
+                responses = op.setdefault("responses", {})
+                responses.pop("422", None)
+                if method == "head":  # a HEAD answer has headers only
+                    for answer_ in responses.values():
+                        answer_.pop("content", None)
+                for code, text in ERROR_RESPONSES.items():
+                    responses.setdefault(code, {"description": text, "content": ref})
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    document_errors(app)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         message = message_for(exc)

@@ -192,6 +192,8 @@ def list_audit(
     "/audit.csv",
     summary=f"The audit trail as CSV (UTF-8 with BOM), same filters as /audit {roles(Action.AUDIT_VIEW)}",
     response_model=None,
+    response_class=Response,
+    responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def export_audit(
     request: Request,
