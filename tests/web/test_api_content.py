@@ -156,11 +156,12 @@ def test_file_upload_list_download_and_permissions(backend, client, make):
     links = client.get(f"/api/v1/challenges/{ch.id}", headers=p).json()["data"]["files"]
     assert len(links) == 2
     client.cookies.clear()
-    assert client.get(links[0]).content == body  # the signed link works without a session
+    assert client.get(links[0], headers=p).content == body  # the link works for its own viewer
+    assert client.get(links[0]).status_code == 404  # and for nobody else (tests/security/test_leaks_files.py)
     assert client.get(f"/files/{saved[0]['location']}").status_code == 404  # no link, no session
     assert client.get(f"/files/{saved[0]['location']}", headers=p).content == body
     client.patch(f"/api/v1/challenges/{ch.id}", json={"state": "hidden"}, headers=a)
-    assert client.get(links[0]).status_code == 404  # the challenge is hidden now
+    assert client.get(links[0], headers=p).status_code == 404  # the challenge is hidden now
     assert (
         client.post(
             "/api/v1/files", data={"challenge_id": str(ch.id)}, headers={"Authorization": a["Authorization"]}
