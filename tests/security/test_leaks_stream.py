@@ -197,3 +197,31 @@ def test_without_a_check_a_revoked_stream_would_stay_open(app, ctx, make):
             uow.session.query(t.Token).filter(t.Token.user_id == alice.id).delete()
         with pytest.raises(AssertionError):
             read_until(stream, lambda frames: False, timeout=1.5)
+
+
+def test_a_stream_opened_during_a_check_is_not_judged_by_it(ctx, make):
+    """The check reads the accounts of the streams open when it starts; a stream opened while that
+    read runs is not in it and must be left for the next check, not closed as unknown."""
+    import asyncio
+
+    from kizuna.services.accounts import Principal
+    from kizuna.web.live import LiveHub, Stream
+
+    alice, carol = make.user("alice"), make.user("carol")
+    hub = LiveHub(ctx)
+    first = Stream(Viewer("player", alice.id), ("en",), "users", Principal.of(alice))
+    late = Stream(Viewer("player", carol.id), ("en",), "users", Principal.of(carol))
+    hub.streams.add(first)
+    read = hub._standings
+
+    def standings_while_someone_connects(users: Any, digests: Any = ()) -> Any:
+        hub.streams.add(late)  # opened while the read runs
+        return read(users, digests)
+
+    hub._standings = standings_while_someone_connects  # type: ignore[method-assign]
+
+    async def check() -> None:
+        await hub._revalidate(asyncio.get_running_loop())
+
+    asyncio.run(check())
+    assert not first.closed and not late.closed

@@ -428,14 +428,17 @@ class LiveHub:
     async def _revalidate(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close every signed-in stream whose credentials no longer hold as they did when it opened
         (one read for all of them)."""
-        users = {s.principal.user_id for s in self.streams if s.principal is not None}
-        if not users:
+        # The streams open now: one opened while the read runs is checked next time (its account
+        # and token are not in this read, so it must not be judged by it).
+        signed_in = [s for s in self.streams if s.principal is not None]
+        if not signed_in:
             return
-        digests = {s.token_digest for s in self.streams if s.token_digest}
+        users = {s.principal.user_id for s in signed_in if s.principal is not None}
+        digests = {s.token_digest for s in signed_in if s.token_digest}
         found, tokens = await loop.run_in_executor(self._executor, self._standings, users, digests)
-        for stream in list(self.streams):
+        for stream in signed_in:
             who = stream.principal
-            if who is None:
+            if who is None or stream.closed:
                 continue
             now = found.get(who.user_id)
             if (
