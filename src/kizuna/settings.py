@@ -102,6 +102,17 @@ class Settings:
         default="",
         metadata={"doc": "Sender address of Kizuna's mail, e.g. `Kizuna <ctf@example.org>`."},
     )
+    failed_logins_per_address: int = field(
+        default=100,
+        metadata={
+            "doc": "Failed log-ins one client address may make per 15 minutes (429 beyond). Generous "
+            "because a venue's players share one address; each account name has its own limit of 10."
+        },
+    )
+    registrations_per_address: int = field(
+        default=60,
+        metadata={"doc": "New accounts one client address may register per hour (429 beyond)."},
+    )
     start_timeout: int = field(
         default=120,
         metadata={

@@ -23,6 +23,27 @@ from kizuna.storage.rate_redis import RedisCounter
 from tests.conftest import PASSWORD, _csrf_from
 
 
+# Small per-address limits keep these tests short; the defaults are generous for venues (settings).
+ADDRESS_LIMIT = 12
+REGISTER_LIMIT = 5
+
+
+@pytest.fixture
+def small(settings_and_ctx: Any) -> Any:
+    """The app with small per-address limits."""
+    import dataclasses
+
+    from kizuna.web.app import create_app
+
+    settings, ctx = settings_and_ctx
+    return create_app(
+        dataclasses.replace(
+            settings, failed_logins_per_address=ADDRESS_LIMIT, registrations_per_address=REGISTER_LIMIT
+        ),
+        ctx,
+    )
+
+
 def try_login(client: TestClient, name: str, password: str, headers: dict[str, str] | None = None) -> Any:
     csrf = _csrf_from(client.get("/login").text)
     return client.post(
@@ -65,11 +86,11 @@ def test_successful_log_ins_do_not_count(app: Any, make: Any) -> None:
             client.cookies.clear()
 
 
-def test_failed_log_ins_per_address_across_account_names(app: Any, make: Any, ctx: Any) -> None:
+def test_failed_log_ins_per_address_across_account_names(small: Any, make: Any, ctx: Any) -> None:
     start = ctx.now().replace(microsecond=0)
     ctx.now = lambda: start
-    with TestClient(app) as client:
-        for i in range(LOGIN_PER_ADDRESS.hits):
+    with TestClient(small) as client:
+        for i in range(ADDRESS_LIMIT):
             assert try_login(client, f"nobody{i}", "wrong-password").status_code == 401
         refused = try_login(client, "someone-else", "wrong-password")
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == LOGIN_PER_ADDRESS.seconds
@@ -83,9 +104,10 @@ def test_address_from_a_trusted_proxy_only(settings_and_ctx: Any, make: Any) -> 
     from kizuna.web.app import create_app
 
     settings, ctx = settings_and_ctx
+    settings = dataclasses.replace(settings, failed_logins_per_address=ADDRESS_LIMIT)
     untrusted = create_app(settings, ctx)
     with TestClient(untrusted) as client:
-        for i in range(LOGIN_PER_ADDRESS.hits):
+        for i in range(ADDRESS_LIMIT):
             forged = {"X-Forwarded-For": f"198.51.100.{i}"}
             assert try_login(client, f"nobody{i}", "wrong", forged).status_code == 401
         assert try_login(client, "x", "wrong", {"X-Forwarded-For": "198.51.100.200"}).status_code == 429
@@ -97,10 +119,10 @@ def test_address_from_a_trusted_proxy_only(settings_and_ctx: Any, make: Any) -> 
         assert try_login(client, "y", "wrong", {"X-Forwarded-For": "198.51.100.201"}).status_code == 429
 
 
-def test_registration_per_address(app: Any, ctx: Any) -> None:
+def test_registration_per_address(small: Any, ctx: Any) -> None:
     event.update_event(ctx, {"registration_open": True})
-    with TestClient(app) as client:
-        for i in range(REGISTER_PER_ADDRESS.hits + 1):
+    with TestClient(small) as client:
+        for i in range(REGISTER_LIMIT + 1):
             csrf = _csrf_from(client.get("/register").text)
             data = {"name": f"new{i}", "password": PASSWORD, "confirm": PASSWORD, "csrf_token": csrf}
             if i == 0:
@@ -111,12 +133,20 @@ def test_registration_per_address(app: Any, ctx: Any) -> None:
                 data["csrf_token"] = csrf
             r = client.post("/register", data=data, follow_redirects=False)
             client.cookies.clear()
-            if i < REGISTER_PER_ADDRESS.hits:
+            if i < REGISTER_LIMIT:
                 assert r.status_code == 303, (i, r.text)
             else:
                 assert r.status_code == 429
                 assert 3500 < int(r.headers["Retry-After"]) <= REGISTER_PER_ADDRESS.seconds
                 assert "Too many accounts were registered from your network." in r.text
+
+
+def test_default_per_address_limits_leave_room_for_a_venue() -> None:
+    """A venue's players share one public address: the defaults must not lock a room out."""
+    from kizuna.settings import Settings
+
+    assert LOGIN_PER_ADDRESS.hits == Settings.failed_logins_per_address >= 100
+    assert REGISTER_PER_ADDRESS.hits == Settings.registrations_per_address >= 60
 
 
 def test_parallel_attempts_are_counted_exactly(backend: str, ctx: Any) -> None:

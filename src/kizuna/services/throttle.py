@@ -14,8 +14,13 @@ locked out by its own successful log-ins.
 The limits (per window):
 
 - ``LOGIN_PER_ACCOUNT``: 10 failed log-ins per account name per 15 minutes;
-- ``LOGIN_PER_ADDRESS``: 30 failed log-ins per client address per 15 minutes;
-- ``REGISTER_PER_ADDRESS``: 5 new accounts per client address per hour.
+- ``LOGIN_PER_ADDRESS``: 100 failed log-ins per client address per 15 minutes
+  (``KIZUNA_FAILED_LOGINS_PER_ADDRESS``);
+- ``REGISTER_PER_ADDRESS``: 60 new accounts per client address per hour
+  (``KIZUNA_REGISTRATIONS_PER_ADDRESS``).
+
+The per-address limits are generous on purpose: at a venue, every player on the Wi-Fi shares one
+public address. The per-account limit is what stops guessing one account's password.
 
 The two-factor code step keeps its own per-account counter (``services.two_factor``).
 """
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -45,8 +50,8 @@ class Limit:
 
 
 LOGIN_PER_ACCOUNT = Limit("login:account", 10, 15 * 60, ErrorCode.TOO_MANY_LOGINS)
-LOGIN_PER_ADDRESS = Limit("login:address", 30, 15 * 60, ErrorCode.TOO_MANY_LOGINS)
-REGISTER_PER_ADDRESS = Limit("register:address", 5, 3600, ErrorCode.TOO_MANY_REGISTRATIONS)
+LOGIN_PER_ADDRESS = Limit("login:address", 100, 15 * 60, ErrorCode.TOO_MANY_LOGINS)
+REGISTER_PER_ADDRESS = Limit("register:address", 60, 3600, ErrorCode.TOO_MANY_REGISTRATIONS)
 LIMITS = (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, REGISTER_PER_ADDRESS)
 
 
@@ -85,9 +90,21 @@ def bucket_key(limit: Limit, subject: str) -> str:
 
 
 class Throttle:
-    def __init__(self, ctx: Context, counter: Counter | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        counter: Counter | None = None,
+        failed_logins_per_address: int | None = None,
+        registrations_per_address: int | None = None,
+    ) -> None:
         self.ctx = ctx
         self.counter = counter
+        self.login_per_address = LOGIN_PER_ADDRESS
+        self.register_per_address = REGISTER_PER_ADDRESS
+        if failed_logins_per_address is not None:
+            self.login_per_address = replace(LOGIN_PER_ADDRESS, hits=failed_logins_per_address)
+        if registrations_per_address is not None:
+            self.register_per_address = replace(REGISTER_PER_ADDRESS, hits=registrations_per_address)
 
     def take(self, limit: Limit, subject: str) -> Hit:
         """Count one hit for ``subject``; raise ``Throttled`` when it is over ``limit``."""
@@ -131,7 +148,7 @@ class Throttle:
 
     def login(self, name: str, address: str) -> list[Hit]:
         """Before checking a password: one hit per account name and per address."""
-        hits = [self.take(LOGIN_PER_ADDRESS, address)]
+        hits = [self.take(self.login_per_address, address)]
         try:
             hits.append(self.take(LOGIN_PER_ACCOUNT, name_key(name) or name))
         except Throttled:
@@ -140,4 +157,4 @@ class Throttle:
         return hits
 
     def registration(self, address: str) -> Hit:
-        return self.take(REGISTER_PER_ADDRESS, address)
+        return self.take(self.register_per_address, address)

@@ -211,6 +211,11 @@ def get_throttle(request: Request) -> throttle.Throttle:
             from kizuna.storage.rate_redis import RedisCounter
 
             counter = RedisCounter(settings.redis_url)
-        found = throttle.Throttle(get_ctx(request), counter)
+        found = throttle.Throttle(
+            get_ctx(request),
+            counter,
+            failed_logins_per_address=settings.failed_logins_per_address if settings else None,
+            registrations_per_address=settings.registrations_per_address if settings else None,
+        )
         request.app.state.throttle = found
     return found
