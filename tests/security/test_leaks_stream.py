@@ -12,6 +12,7 @@ once what opened it stops holding.
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
@@ -214,9 +215,9 @@ def test_a_stream_opened_during_a_check_is_not_judged_by_it(ctx, make):
     hub.streams.add(first)
     read = hub._standings
 
-    def standings_while_someone_connects(users: Any, digests: Any = ()) -> Any:
+    def standings_while_someone_connects(users: Any, digests: Any = (), browsers: Any = ()) -> Any:
         hub.streams.add(late)  # opened while the read runs
-        return read(users, digests)
+        return read(users, digests, browsers)
 
     hub._standings = standings_while_someone_connects  # type: ignore[method-assign]
 
@@ -225,3 +226,34 @@ def test_a_stream_opened_during_a_check_is_not_judged_by_it(ctx, make):
 
     asyncio.run(check())
     assert not first.closed and not late.closed
+
+
+def test_a_browser_stream_is_closed_when_its_session_logs_out(app, ctx, make):
+    """Logging out (here from another tab of the same browser) ends the session server-side, and a
+    stream opened with that session closes; another account's stream stays open."""
+    from tests.conftest import login
+
+    app.state.live.settings = LiveSettings(poll_seconds=0.05, heartbeat_seconds=0.2, revalidate_seconds=3600)
+    make.user("alice")
+    make.user("carol")
+    with TestClient(app) as live, ExitStack() as opened:
+        cookies = {}
+        for name in ("alice", "carol"):
+            login(live, name)
+            cookies[name] = dict(live.cookies)
+            live.cookies.clear()
+
+        def header(name: str) -> dict[str, str]:
+            return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies[name].items())}
+
+        stream = _open(live, opened, header("alice"))
+        bystander = _open(live, opened, header("carol"))
+        # Without a log-out nothing closes: the control.
+        assert not _closes(app, stream, timeout=1.0)
+        # Alice logs out in another tab of the same browser (the same session cookie).
+        page = live.get("/account", headers=header("alice"))
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        out = live.post("/logout", data={"csrf_token": csrf}, headers=header("alice"), follow_redirects=False)
+        assert out.status_code in (302, 303)
+        assert _closes(app, stream)
+        assert not _closes(app, bystander, timeout=1.5)

@@ -177,3 +177,14 @@ def live_tokens(s: Session, digests: Collection[str], now: datetime) -> set[str]
         return set()
     stmt = select(t.Token.digest, t.Token.expires_at).where(t.Token.digest.in_(sorted(digests)))
     return {str(d) for d, expires in s.execute(stmt) if expires is None or expires >= now}
+
+
+def live_sessions(s: Session, digests: Collection[str], now: datetime) -> set[str]:
+    """Those of the browser-session ``digests`` that still exist and have not expired at ``now``
+    (a log-out deletes the row)."""
+    if not digests:
+        return set()
+    stmt = select(t.WebSession.digest, t.WebSession.expires_at).where(
+        t.WebSession.digest.in_(sorted(digests))
+    )
+    return {str(d) for d, expires in s.execute(stmt) if expires >= now}

@@ -196,6 +196,10 @@ def renew_session(request: Request, user: t.User) -> None:
 def logout_session(request: Request) -> None:
     """Log out: the server-side session ends (a copy of the cookie stops working too)."""
     sessions.end(get_ctx(request), request.session.get("sid"))
+    # This process's open streams of that session close now; other processes' on their next check.
+    live = getattr(request.app.state, "live", None)
+    if live is not None:
+        live.revalidate_soon()
     kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
     request.session.clear()
     request.session.update(kept)

@@ -105,6 +105,7 @@ class Stream:
     via_token: bool = False
     limit: int = 256
     token_digest: str = ""  # the API token's digest when opened with one (re-checked: revoked, expired)
+    session_digest: str = ""  # the browser session's digest when opened with one (re-checked: logged out)
     hidden: bool = False  # the account was hidden when the stream opened (a change closes it)
     pending: deque[Prepared] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -255,6 +256,7 @@ class LiveHub:
         via_token: bool = False,
         token_digest: str = "",
         hidden: bool = False,
+        session_digest: str = "",
     ) -> Stream:
         if not self.running or len(self.streams) >= self.settings.max_streams:
             raise StreamLimit(503)
@@ -269,6 +271,7 @@ class LiveHub:
             limit=self.settings.queue_limit,
             token_digest=token_digest if via_token else "",
             hidden=hidden,
+            session_digest="" if via_token else session_digest,
         )
         self.streams.add(stream)
         if principal is not None:
@@ -435,7 +438,10 @@ class LiveHub:
             return
         users = {s.principal.user_id for s in signed_in if s.principal is not None}
         digests = {s.token_digest for s in signed_in if s.token_digest}
-        found, tokens = await loop.run_in_executor(self._executor, self._standings, users, digests)
+        browsers = {s.session_digest for s in signed_in if s.session_digest}
+        found, tokens, live_browsers = await loop.run_in_executor(
+            self._executor, self._standings, users, digests, browsers
+        )
         for stream in signed_in:
             who = stream.principal
             if who is None or stream.closed:
@@ -449,15 +455,19 @@ class LiveHub:
                 or now.team_id != who.team_id
                 or (not stream.via_token and now.session_version != who.session_version)
                 or (stream.token_digest and stream.token_digest not in tokens)
+                or (stream.session_digest and stream.session_digest not in live_browsers)
             ):
                 stream.close("revoked")
 
     def _standings(
-        self, users: Iterable[int], digests: Iterable[str] = ()
-    ) -> tuple[dict[int, event_log.Standing], set[str]]:
+        self, users: Iterable[int], digests: Iterable[str] = (), browsers: Iterable[str] = ()
+    ) -> tuple[dict[int, event_log.Standing], set[str], set[str]]:
+        now = self.ctx.now()
         with self.ctx.db.read() as s:
-            return event_log.standings(s, list(users)), event_log.live_tokens(
-                s, list(digests), self.ctx.now()
+            return (
+                event_log.standings(s, list(users)),
+                event_log.live_tokens(s, list(digests), now),
+                event_log.live_sessions(s, list(browsers), now),
             )
 
     # --- preparing a batch -------------------------------------------------------------------------

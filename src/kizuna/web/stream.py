@@ -26,6 +26,7 @@ from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.live import Viewer, speaks_to
 from kizuna.i18n import display_locales, gettext, lazy
 from kizuna.security import token_digest
+from kizuna.services import sessions
 from kizuna.services.accounts import account_id
 from kizuna.storage import event_log
 from kizuna.web.deps import optional_principal, two_factor_missing
@@ -222,10 +223,19 @@ async def events(
     # What the stream is re-checked against while it stays open (``LiveHub._revalidate``): the API
     # token it was opened with (revoked or expired: closed) and the account's hiding.
     digest = _token_digest(request) if via_token and who is not None else ""
+    # A browser session's stream is closed when that session ends (log-out, even in another tab).
+    sid = request.session.get("sid") if who is not None and not via_token else None
+    browser = sessions.digest_of(sid) if isinstance(sid, str) and sid else ""
     hidden = bool(who is not None and await run_in_threadpool(_hidden, request, who.user_id))
     try:
         stream = hub.open(
-            viewer, display_locales(), who, via_token=via_token, token_digest=digest, hidden=hidden
+            viewer,
+            display_locales(),
+            who,
+            via_token=via_token,
+            token_digest=digest,
+            hidden=hidden,
+            session_digest=browser,
         )
     except StreamLimit as exc:
         return error_json(exc.status, gettext(TOO_MANY if exc.status == 429 else UNAVAILABLE))
