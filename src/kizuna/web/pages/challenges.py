@@ -140,6 +140,7 @@ def attempt(
             )
         flash.error(request, here, exc)
         return see_other(f"{here}#attempt-result")
+    answer: Response
     if _htmx(request):
         message = attempt_message(outcome.message, **outcome.params)
         answer = render(
