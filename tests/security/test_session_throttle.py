@@ -22,7 +22,6 @@ from kizuna.services.throttle import (
 from kizuna.storage.rate_redis import RedisCounter
 from tests.conftest import PASSWORD, _csrf_from
 
-
 # Small per-address limits keep these tests short; the defaults are generous for venues (settings).
 ADDRESS_LIMIT = 12
 REGISTER_LIMIT = 5

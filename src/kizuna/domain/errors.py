@@ -90,14 +90,14 @@ class ErrorCode(StrEnum):
     MAIL_UNAVAILABLE = "mail_unavailable"
     LINK_INVALID = "link_invalid"
     MAIL_TOO_MANY = "mail_too_many"
-    # The database is locked or unreachable (kizuna.web.failures): 503, try again shortly.
-    SERVICE_UNAVAILABLE = "service_unavailable"
     # Malformed or oversized input (kizuna.web.limits, kizuna.web.errors, kizuna.domain.limits).
     INPUT_INVALID = "input_invalid"
     BODY_TOO_LARGE = "body_too_large"
     TEXT_TOO_LONG = "text_too_long"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     SERVER_ERROR = "server_error"
+    # The database is locked or unreachable (kizuna.web.failures): 503, try again shortly.
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 class DomainError(Exception):

@@ -80,9 +80,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TWO_FACTOR_ALREADY_ON: lazy("Two-factor authentication is already on."),
     ErrorCode.TWO_FACTOR_OFF: lazy("Two-factor authentication is not on."),
     ErrorCode.TWO_FACTOR_NO_SETUP: lazy("Start setting up two-factor authentication first."),
-    ErrorCode.TOO_MANY_LOGINS: lazy(
-        "Too many failed log-ins. Wait %(minutes)s minutes and try again."
-    ),
+    ErrorCode.TOO_MANY_LOGINS: lazy("Too many failed log-ins. Wait %(minutes)s minutes and try again."),
     ErrorCode.TOO_MANY_REGISTRATIONS: lazy(
         "Too many accounts were registered from your network. Wait %(minutes)s minutes and try again."
     ),
@@ -95,24 +93,21 @@ MESSAGES: dict[ErrorCode, str] = {
         "Type it in one alphabet."
     ),
     ErrorCode.NAME_LOOKS_LIKE: lazy(
-        "This name looks the same as a name already taken (some letters only look alike). "
-        "Choose another."
+        "This name looks the same as a name already taken (some letters only look alike). Choose another."
     ),
     ErrorCode.EMAIL_DOMAIN_INVALID: lazy("%(domain)s is not a valid e-mail domain."),
     ErrorCode.EMAIL_DOMAIN_NOT_ALLOWED: lazy(
         "This event accepts e-mail addresses from these domains only: %(domains)s."
     ),
     ErrorCode.EMAIL_UNVERIFIED: lazy(
-        "Verify your e-mail address first: open the link we sent you, or ask for a new one on your account page."
+        "Verify your e-mail address first: open the link we sent you, "
+        "or ask for a new one on your account page."
     ),
     ErrorCode.MAIL_UNAVAILABLE: lazy("This site cannot send e-mail. Ask an organiser for help."),
     ErrorCode.MAIL_TOO_MANY: lazy("Too many messages were asked for. Try again in an hour."),
     ErrorCode.LINK_INVALID: lazy(
         "This link does not work any more: it was already used, it expired, or a newer one was sent. "
         "Ask for a new link."
-    ),
-    ErrorCode.SERVICE_UNAVAILABLE: lazy(
-        "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
     ),
     ErrorCode.INPUT_INVALID: lazy(
         "The request could not be read: send well-formed JSON or form data, without NUL characters, "
@@ -122,6 +117,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TEXT_TOO_LONG: lazy("“%(name)s” is too long: at most %(max)s characters (this has %(size)s)."),
     ErrorCode.METHOD_NOT_ALLOWED: lazy("This address does not accept that method."),
     ErrorCode.SERVER_ERROR: lazy("Something went wrong on our side. Please try again in a moment."),
+    ErrorCode.SERVICE_UNAVAILABLE: lazy(
+        "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
+    ),
 }
 
 
