@@ -9,23 +9,21 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from kizuna.bootstrap import prepare_database
 from kizuna.services import content, doctor
 from kizuna.settings import load_settings
 from kizuna.storage import tables as t
 from kizuna.web.app import build_context
-from tests.conftest import PG_URL, Factory, no_two_factor_requirement, unavailable
+from tests.conftest import Factory, no_two_factor_requirement
+from tests.faults.conftest import fresh_pg_database
 from tests.live_server import live_server
 
 TEAMS = 4
@@ -40,19 +38,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'kill9.db'}"
         return
-    base = make_url(PG_URL)
-    name = f"kizuna_faults_{uuid.uuid4().hex[:12]}"
-    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(admin_dsn, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        unavailable("PostgreSQL", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        yield url
 
 
 def _environment(url: str, data_dir: Path) -> dict[str, str]:

@@ -6,17 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from kizuna.storage.db import Database
 from kizuna.storage.migrate import needs_upgrade
-from tests.conftest import PG_URL, unavailable
+from tests.faults.conftest import fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = 4
@@ -25,21 +23,8 @@ REPLICAS = 4
 @pytest.fixture
 def fresh_pg_url() -> Iterator[str]:
     """An empty PostgreSQL database of its own, dropped afterwards."""
-    base = make_url(PG_URL)
-    name = f"kizuna_faults_{uuid.uuid4().hex[:12]}"
-    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        import psycopg
-
-        with psycopg.connect(admin_dsn, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        unavailable("PostgreSQL", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        yield url
 
 
 def _start_replicas(url: str, data_dir: Path) -> list[subprocess.CompletedProcess[str]]:

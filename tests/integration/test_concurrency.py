@@ -7,11 +7,8 @@ Dynamic values decay with every counted solve and every solver scores the curren
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -22,34 +19,9 @@ from kizuna.services.context import Context
 from kizuna.storage import tables as t
 from kizuna.storage.tables import EventLog
 from tests.conftest import PASSWORD, Factory, auth
+from tests.racing import race, team_of_four
 
 RACERS = 50
-T = TypeVar("T")
-
-
-def race(n: int, work: Callable[[int], T]) -> list[T | BaseException]:
-    """Run ``work(i)`` for i in range(n) in n threads released together; exceptions are returned."""
-    gate = threading.Barrier(n, timeout=30)
-
-    def run(i: int) -> T | BaseException:
-        gate.wait()
-        try:
-            return work(i)
-        except BaseException as exc:  # returned so the test can inspect it
-            return exc
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
-
-
-def team_of_four(make: Factory) -> tuple[list[Any], Any]:
-    captain, team = make.player_in_team()
-    members = [captain]
-    for _ in range(3):
-        member = make.user()
-        make.join(member, team)
-        members.append(member)
-    return members, team
 
 
 def count(ctx: Context, table: Any, *where: Any) -> int:

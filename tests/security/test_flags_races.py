@@ -5,13 +5,11 @@ barrier; the same is tried through two real server processes sharing one databas
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -24,34 +22,9 @@ from kizuna.settings import Settings
 from kizuna.storage import tables as t
 from tests.conftest import Factory, auth
 from tests.live_server import LiveServer, live_server
+from tests.racing import race, team_of_four
 
 RACERS = 20
-T = TypeVar("T")
-
-
-def race(n: int, work: Callable[[int], T]) -> list[T | BaseException]:
-    """``work(i)`` for i in range(n) in n threads released together; exceptions are returned."""
-    gate = threading.Barrier(n, timeout=60)
-
-    def run(i: int) -> T | BaseException:
-        gate.wait()
-        try:
-            return work(i)
-        except BaseException as exc:  # returned so the test can inspect it
-            return exc
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
-
-
-def team_of_four(make: Factory) -> tuple[list[Any], Any]:
-    captain, team = make.player_in_team()
-    members = [captain]
-    for _ in range(3):
-        member = make.user()
-        make.join(member, team)
-        members.append(member)
-    return members, team
 
 
 def kinds(ctx: Context, challenge_id: int) -> Counter[str]:

@@ -27,8 +27,7 @@ from kizuna.services import accounts, challenges, content, event, notifications,
 from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
-from tests.conftest import PASSWORD, unavailable
-from tests.e2e.test_browser_flow import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import PASSWORD
 from tests.live_server import running_server
 
 if TYPE_CHECKING:
@@ -123,22 +122,6 @@ def seeded(tmp_path: Path) -> Iterator[Seeded]:
     challenge_id, team_id = _seed(env)
     with running_server(env, tmp_path / "server.log") as url:
         yield Seeded(url, challenge_id, team_id)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        unavailable("Chromium", f"{CHROMIUM} is missing; run `make system-packages`")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable("Playwright", str(exc))
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Watch:

@@ -306,28 +306,6 @@ def test_the_command_names_the_entry_in_the_terminals_language(
         current_locale.set("en")  # the command set it in this (the test's) context
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, Any]:
-    data = tmp_path / "data"
-    return {
-        "KIZUNA_DATA_DIR": str(data),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{data / 'kizuna.db'}",
-        "KIZUNA_ENVIRONMENT": "test",
-        "KIZUNA_REDIS_URL": "",
-        "KIZUNA_CONFIG": "",
-    }
-
-
-@pytest.fixture
-def run(env: dict[str, Any]) -> Any:
-    from typer.testing import CliRunner
-
-    from kizuna.cli.main import app as cli
-
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
 # --- hostile zip archives ------------------------------------------------------------------------
 
 

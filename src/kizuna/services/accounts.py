@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
@@ -93,6 +94,21 @@ def ensure_may_play(ev: t.Event, user: t.User | Principal) -> None:
 def account_id(mode: str, user_id: int, team_id: int | None) -> int | None:
     """The scoring account: the team in team mode, the user in individual mode."""
     return team_id if mode == "teams" else user_id
+
+
+def player_account(s: Any, ev: t.Event, user_id: int) -> tuple[t.User, int]:
+    """The user who plays now and the account they score for, or the refusal a player expects: not
+    logged in (401), e-mail not verified, no team in team mode, banned (their team too) — 403."""
+    user = s.get(t.User, user_id)
+    if user is None:
+        raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
+    ensure_may_play(ev, user)  # a verified address first, when the event asks
+    acct = account_id(ev.mode, user.id, user.team_id)
+    if acct is None:
+        raise Forbidden(ErrorCode.TEAM_REQUIRED)
+    if user.banned or (ev.mode == "teams" and user.team is not None and user.team.banned):
+        raise Forbidden(ErrorCode.ACCOUNT_BANNED)
+    return user, acct
 
 
 def register_user(

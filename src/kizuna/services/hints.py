@@ -14,7 +14,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.policy import Action
 from kizuna.services import challenges as challenge_service
-from kizuna.services.accounts import Principal, account_id, ensure_may_play
+from kizuna.services.accounts import Principal, account_id, player_account
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.storage import repo
@@ -46,15 +46,7 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
             raise Forbidden(ErrorCode.EVENT_ENDED)
         if phase is Phase.PAUSED:
             raise Forbidden(ErrorCode.EVENT_PAUSED)
-        user = s.get(t.User, who.user_id)
-        if user is None:
-            raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
-        ensure_may_play(ev, user)  # a verified address first, when the event asks
-        acct = account_id(ev.mode, user.id, user.team_id)
-        if acct is None:
-            raise Forbidden(ErrorCode.TEAM_REQUIRED)
-        if user.banned or (ev.mode == "teams" and user.team is not None and user.team.banned):
-            raise Forbidden(ErrorCode.ACCOUNT_BANNED)
+        user, acct = player_account(s, ev, who.user_id)
         # Unlocks of one account wait for each other here, so each sees the score the previous one
         # left: parallel unlocks can never spend points the account does not have (PostgreSQL; on
         # SQLite the write transaction already serialises them).

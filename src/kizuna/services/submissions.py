@@ -56,7 +56,7 @@ from kizuna.domain.events import Audience
 from kizuna.domain.flags import MAX_SUBMISSION_LENGTH, FlagSpec
 from kizuna.domain.policy import Action
 from kizuna.services import challenges as challenge_service
-from kizuna.services.accounts import Principal, account_id, ensure_may_play
+from kizuna.services.accounts import Principal, account_id, player_account
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.storage import repo
@@ -209,15 +209,7 @@ def _prepare(
         raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
     if phase is Phase.PAUSED:
         return AttemptResult("paused", "paused", 403, {"name": ev.name})
-    user = s.get(t.User, who.user_id)
-    if user is None:
-        raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
-    ensure_may_play(ev, user)  # a verified address first, when the event asks
-    acct = account_id(ev.mode, user.id, user.team_id)
-    if acct is None:
-        raise Forbidden(ErrorCode.TEAM_REQUIRED)
-    if user.banned or (ev.mode == "teams" and user.team is not None and user.team.banned):
-        raise Forbidden(ErrorCode.ACCOUNT_BANNED)
+    user, acct = player_account(s, ev, who.user_id)
     ch = s.get(t.Challenge, challenge_id)
     solved = repo.solved_ids(s, acct)
     if ch is None or not challenge_service.access(ch, solved, False).visible:
