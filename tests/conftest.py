@@ -20,6 +20,7 @@ from kizuna.bootstrap import prepare_database
 from kizuna.services import accounts, challenges, content, teams
 from kizuna.services.context import Context
 from kizuna.settings import Settings, load_settings
+from kizuna.storage import tables as t
 from kizuna.storage.db import Database
 from kizuna.web.app import build_context, create_app
 
@@ -251,3 +252,36 @@ def _csrf_from(html: str) -> str:
     )
     assert m, "no CSRF token in page"
     return m.group(1)
+
+
+def record_solve(
+    uow: Any, challenge_id: int, user: Any, team_id: int | None, when: Any, blood: int | None = None
+) -> None:
+    """Insert a correct submission and its solve directly (a fixture of a board, without the attempt
+    path's rules); with ``blood``, also the ``solve`` event the attempt path would append."""
+    s = uow.session
+    acct = team_id if team_id is not None else user.id
+    sub = t.Submission(
+        challenge_id=challenge_id,
+        user_id=user.id,
+        team_id=team_id,
+        account_id=acct,
+        provided="flag{x}",
+        type="correct",
+        date=when,
+    )
+    s.add(sub)
+    s.flush()
+    s.add(
+        t.Solve(
+            submission_id=sub.id,
+            challenge_id=challenge_id,
+            user_id=user.id,
+            team_id=team_id,
+            account_id=acct,
+            date=when,
+        )
+    )
+    if blood is not None:
+        payload = {"challenge_id": challenge_id, "account_id": acct, "user_id": user.id}
+        uow.emit("solve", {**payload, "first_blood": blood, "value": 100})

@@ -18,7 +18,7 @@ from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.services import accounts, teams
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
-from tests.conftest import auth, login
+from tests.conftest import auth, login, record_solve
 
 MISSING = 987654
 TEAM_ROUTES = (
@@ -53,28 +53,7 @@ def shadow(ctx: Any, make: Any) -> dict[str, Any]:
     member, team = make.player_in_team("shadowmember", "Shadow Team")
     ch = make.challenge(name="Open door")
     with ctx.write() as uow:
-        s = uow.session
-        sub = t.Submission(
-            challenge_id=ch.id,
-            user_id=member.id,
-            team_id=team.id,
-            account_id=team.id,
-            provided="flag{x}",
-            type="correct",
-            date=ctx.now(),
-        )
-        s.add(sub)
-        s.flush()
-        s.add(
-            t.Solve(
-                submission_id=sub.id,
-                challenge_id=ch.id,
-                user_id=member.id,
-                team_id=team.id,
-                account_id=team.id,
-                date=ctx.now(),
-            )
-        )
+        record_solve(uow, ch.id, member, team.id, ctx.now())
         uow.bump(SCOREBOARD)
     teams.update_team(ctx, team.id, {"hidden": True}, 0, True)
     return {"member": member, "team": team}

@@ -13,35 +13,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from kizuna.services import accounts, challenges, teams
-from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
-from tests.conftest import login
+from tests.conftest import login, record_solve
 
 
 def _solve(ctx: Any, challenge_id: int, user: Any, team_id: int) -> None:
     with ctx.write() as uow:
-        s = uow.session
-        sub = t.Submission(
-            challenge_id=challenge_id,
-            user_id=user.id,
-            team_id=team_id,
-            account_id=team_id,
-            provided="flag{x}",
-            type="correct",
-            date=ctx.now(),
-        )
-        s.add(sub)
-        s.flush()
-        s.add(
-            t.Solve(
-                submission_id=sub.id,
-                challenge_id=challenge_id,
-                user_id=user.id,
-                team_id=team_id,
-                account_id=team_id,
-                date=ctx.now(),
-            )
-        )
+        record_solve(uow, challenge_id, user, team_id, ctx.now())
         uow.bump(SCOREBOARD)
 
 

@@ -36,7 +36,7 @@ from kizuna.services import accounts, content, event, notifications, pages, team
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.web.live import LiveSettings
-from tests.conftest import auth, login
+from tests.conftest import auth, login, record_solve
 from tests.sse import read_until
 
 HIDDEN_TEAM = "ht4k"
@@ -62,39 +62,7 @@ class Leaky:
 
 
 def _solve(uow: Any, challenge_id: int, user: Any, team_id: int | None, when: Any, blood: int) -> None:
-    s = uow.session
-    acct = team_id if team_id is not None else user.id
-    sub = t.Submission(
-        challenge_id=challenge_id,
-        user_id=user.id,
-        team_id=team_id,
-        account_id=acct,
-        provided="flag{x}",
-        type="correct",
-        date=when,
-    )
-    s.add(sub)
-    s.flush()
-    s.add(
-        t.Solve(
-            submission_id=sub.id,
-            challenge_id=challenge_id,
-            user_id=user.id,
-            team_id=team_id,
-            account_id=acct,
-            date=when,
-        )
-    )
-    uow.emit(
-        "solve",
-        {
-            "challenge_id": challenge_id,
-            "account_id": acct,
-            "user_id": user.id,
-            "first_blood": blood,
-            "value": 100,
-        },
-    )
+    record_solve(uow, challenge_id, user, team_id, when, blood)
 
 
 def _build(ctx: Any, make: Any, mode: str) -> Leaky:
