@@ -309,6 +309,7 @@ def challenges_export(
     directory: Path = typer.Argument(..., help="Folder to write into (created when missing)."),
 ) -> None:
     """Write every challenge to DIRECTORY/<category>/<name>/challenge.yml, attachments in files/."""
+    from kizuna.i18n import gettext
     from kizuna.services import challenge_folders
 
     settings, ctx = _ctx()
@@ -322,7 +323,9 @@ def challenges_export(
         raise typer.Exit(1) from exc
     for warning in report.warnings:
         typer.echo(f"warning: {_problem(warning)}", err=True)
-    typer.echo(f"Exported {len(report.folders)} challenge(s) to {directory}.")
+    typer.echo(
+        gettext("Exported %(count)s challenge(s) to %(folder)s.", count=len(report.folders), folder=directory)
+    )
 
 
 @challenges_app.command("import")
@@ -335,6 +338,7 @@ def challenges_import(
     """Create or update (by exact name) the challenges of every challenge.yml in DIRECTORY.
 
     Every file is checked first; on any problem all are listed and nothing is changed."""
+    from kizuna.i18n import gettext
     from kizuna.services import challenge_folders
     from kizuna.services.safe_tree import Limits
 
@@ -347,15 +351,21 @@ def challenges_import(
     except challenge_folders.FolderError as exc:
         for problem in exc.problems:
             typer.echo(f"error: {_problem(problem)}", err=True)
-        typer.echo(f"Nothing was imported: {len(exc.problems)} problem(s).", err=True)
+        typer.echo(gettext("Nothing was imported: %(count)s problem(s).", count=len(exc.problems)), err=True)
         raise typer.Exit(1) from exc
     for warning in report.warnings:
         typer.echo(f"warning: {_problem(warning)}", err=True)
-    verb = "Would import" if dry_run else "Imported"
-    typer.echo(
-        f"{verb} {len(report.created) + len(report.updated)} challenge(s): "
-        f"{len(report.created)} new, {len(report.updated)} updated."
-    )
+    counts = {
+        "count": len(report.created) + len(report.updated),
+        "new": len(report.created),
+        "updated": len(report.updated),
+    }
+    if dry_run:
+        typer.echo(
+            gettext("Would import %(count)s challenge(s): %(new)s new, %(updated)s updated.", **counts)
+        )
+    else:
+        typer.echo(gettext("Imported %(count)s challenge(s): %(new)s new, %(updated)s updated.", **counts))
 
 
 if __name__ == "__main__":

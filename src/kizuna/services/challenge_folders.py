@@ -35,6 +35,7 @@ from kizuna.domain.errors import DomainError
 from kizuna.domain.events import Audience
 from kizuna.domain.flags import validate_flag
 from kizuna.domain.text import MAX_LOCALES, LocalizedText, validate_locale
+from kizuna.i18n import gettext as _
 from kizuna.services import challenges
 from kizuna.services.content import file_path, safe_filename, store_file
 from kizuna.services.context import Context
@@ -114,8 +115,9 @@ MAX_HINT_TITLE = 200
 @dataclass(frozen=True)
 class Problem:
     """What is wrong (or, as a warning, ignored) in one file: the file, the field (``flags[1].data``,
-    ``extra.translations.ja.name``…) and either a plain sentence or a domain error for the caller to
-    word in its language."""
+    ``extra.translations.ja.name``…) and either a sentence, worded from the catalogs in the locale
+    current when the problem is found (the CLI sets the terminal's language first), or a domain error
+    for the caller to word in its language."""
 
     path: str
     field: str
@@ -153,20 +155,20 @@ class _Check:
         if raw is None:
             raw = ""
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-            self.fail(where, "must be text")
+            self.fail(where, _("must be text"))
             return ""
         out = str(raw).strip() if strip else str(raw)
         if required and not out.strip():
-            self.fail(where, "is required")
+            self.fail(where, _("is required"))
         if limit and len(out) > limit:
-            self.fail(where, f"is longer than {limit} characters")
+            self.fail(where, _("is longer than %(limit)s characters", limit=limit))
         return out
 
     def integer(self, raw: Any, where: str, default: int = 0) -> int:
         if raw is None:
             return default
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            self.fail(where, "must be a whole number, 0 or more")
+            self.fail(where, _("must be a whole number, 0 or more"))
             return default
         return raw
 
@@ -174,7 +176,7 @@ class _Check:
         if raw is None:
             return []
         if not isinstance(raw, list):
-            self.fail(where, "must be a list")
+            self.fail(where, _("must be a list"))
             return []
         return raw
 
@@ -182,14 +184,17 @@ class _Check:
         if raw is None:
             return {}
         if not isinstance(raw, Mapping):
-            self.fail(where, "must be a mapping (key: value lines)")
+            self.fail(where, _("must be a mapping (key: value lines)"))
             return {}
         return raw
 
     def known(self, raw: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
         for key in raw:
             if key not in allowed:
-                self.fail(f"{where}.{key}", f"unknown field (expected one of: {', '.join(allowed)})")
+                self.fail(
+                    f"{where}.{key}",
+                    _("unknown field (expected one of: %(fields)s)", fields=", ".join(allowed)),
+                )
 
 
 # --- the canonical form --------------------------------------------------------------------------
@@ -240,17 +245,17 @@ def _read(
 ) -> Folder:
     where = Path(check.path)
     if not isinstance(raw, Mapping):
-        check.fail("", "must hold a mapping of fields (name: …, category: …)")
+        check.fail("", _("must hold a mapping of fields (name: …, category: …)"))
         return Folder(where, {}, {}, False, False)
     for key in raw:
         if key in NOT_IMPORTED:
-            check.warn(str(key), "not imported: Kizuna does not take it from challenge.yml")
+            check.warn(str(key), _("not imported: Kizuna does not take it from challenge.yml"))
         elif key not in KEY_ORDER and key not in DEPLOY_KEYS:
-            check.warn(str(key), "unknown field, ignored")
+            check.warn(str(key), _("unknown field, ignored"))
     extra = check.mapping(raw.get("extra"), "extra")
     for key in extra:
         if key not in EXTRA_KEYS:
-            check.warn(f"extra.{key}", "not stored by Kizuna, ignored")
+            check.warn(f"extra.{key}", _("not stored by Kizuna, ignored"))
     name = check.text(raw.get("name"), "name", MAX_NAME, required=True, strip=True)
     category = check.text(raw.get("category"), "category", MAX_CATEGORY, strip=True)
     locale = default_locale
@@ -263,10 +268,10 @@ def _read(
     position = check.integer(extra.get("position"), "extra.position")
     logic = check.text(raw.get("logic"), "logic") or "any"
     if logic not in challenges.LOGICS:
-        check.fail("logic", f"must be one of: {', '.join(challenges.LOGICS)}")
+        check.fail("logic", _("must be one of: %(choices)s", choices=", ".join(challenges.LOGICS)))
     state = check.text(raw.get("state"), "state") or "visible"
     if state not in challenges.STATES:
-        check.fail("state", f"must be one of: {', '.join(challenges.STATES)}")
+        check.fail("state", _("must be one of: %(choices)s", choices=", ".join(challenges.STATES)))
     hints = _hints(check, raw.get("hints"))
     files, sources = _files(check, raw.get("files"), base)
     translations = _translations(check, extra.get("translations"), locale, bool(category), len(hints))
@@ -341,7 +346,7 @@ def _scoring(
         return 0, type_name, {}
     if prepared["function"] == "static":
         if "value" not in given:
-            check.fail("value", "is required (unless the challenge's value decays)")
+            check.fail("value", _("is required (unless the challenge's value decays)"))
         return int(prepared.get("value") or 0), type_name, {}
     decay = {key: prepared[key] for key in SCORING_KEYS}
     return int(prepared["initial"]), type_name, decay
@@ -390,7 +395,10 @@ def _hints(check: _Check, raw: Any) -> list[dict[str, Any]]:
         if isinstance(item, Mapping) and item.get("key") is not None:
             key = str(item["key"])
             if key in keys:
-                check.fail(f"hints[{index}].key", f"“{key}” is also the key of hints[{keys[key]}]")
+                check.fail(
+                    f"hints[{index}].key",
+                    _("“%(key)s” is also the key of hints[%(index)s]", key=key, index=keys[key]),
+                )
             keys[key] = index
     out: list[dict[str, Any]] = []
     needs: list[list[int]] = []
@@ -402,7 +410,7 @@ def _hints(check: _Check, raw: Any) -> list[dict[str, Any]]:
             continue
         check.known(item, ("title", "content", "cost", "key", "requirements"), where)
         if "content" not in item:
-            check.fail(f"{where}.content", "is required")
+            check.fail(f"{where}.content", _("is required"))
         out.append(
             {
                 "title": check.text(item.get("title"), f"{where}.title", MAX_HINT_TITLE),
@@ -413,9 +421,9 @@ def _hints(check: _Check, raw: Any) -> list[dict[str, Any]]:
         wanted = []
         for req in check.items(item.get("requirements"), f"{where}.requirements"):
             if str(req) not in keys:
-                check.fail(f"{where}.requirements", f"no hint has the key “{req}”")
+                check.fail(f"{where}.requirements", _("no hint has the key “%(key)s”", key=req))
             elif keys[str(req)] == index:
-                check.fail(f"{where}.requirements", "a hint cannot require itself")
+                check.fail(f"{where}.requirements", _("a hint cannot require itself"))
             elif keys[str(req)] not in wanted:
                 wanted.append(keys[str(req)])
         needs.append(wanted)
@@ -470,7 +478,7 @@ def _reference(check: _Check, raw: Any, where: str) -> str | int | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        check.fail(where, "must be a challenge's name")
+        check.fail(where, _("must be a challenge's name"))
         return None
     return raw.strip() if isinstance(raw, str) else raw
 
@@ -481,7 +489,7 @@ def _requirements(check: _Check, raw: Any, name: str) -> list[Any] | dict[str, A
         check.known(raw, ("prerequisites", "anonymize"), "requirements")
         anonymize = raw.get("anonymize") is True
         if raw.get("anonymize") not in (None, True, False):
-            check.fail("requirements.anonymize", "must be true or false")
+            check.fail("requirements.anonymize", _("must be true or false"))
         raw = raw.get("prerequisites")
     names: list[Any] = []
     for index, item in enumerate(check.items(raw, "requirements")):
@@ -499,7 +507,7 @@ def _translations(
     out: dict[str, dict[str, Any]] = {}
     given = check.mapping(raw, "extra.translations")
     if len(given) > MAX_LOCALES:
-        check.fail("extra.translations", f"more than {MAX_LOCALES} languages")
+        check.fail("extra.translations", _("more than %(count)s languages", count=MAX_LOCALES))
     for code in sorted(given, key=str):
         where = f"extra.translations.{code}"
         try:
@@ -510,8 +518,11 @@ def _translations(
         if code == locale:
             check.fail(
                 where,
-                f"{code} is the challenge's own language (extra.locale): write its text in "
-                "name, description, category and hints",
+                _(
+                    "%(code)s is the challenge's own language (extra.locale): write its text in "
+                    "name, description, category and hints",
+                    code=code,
+                ),
             )
             continue
         values = check.mapping(given[code], where)
@@ -523,7 +534,7 @@ def _translations(
             "hints": _hint_texts(check, values.get("hints"), f"{where}.hints", hint_count),
         }
         if entry["category"] and not has_category:
-            check.fail(f"{where}.category", "the challenge has no category to name")
+            check.fail(f"{where}.category", _("the challenge has no category to name"))
         entry = {k: v for k, v in entry.items() if v}
         if entry:
             out[code] = entry
@@ -533,7 +544,7 @@ def _translations(
 def _hint_texts(check: _Check, raw: Any, where: str, hint_count: int) -> list[dict[str, str] | None]:
     items = check.items(raw, where)
     if len(items) > hint_count:
-        check.fail(where, f"{len(items)} entries for {hint_count} hint(s)")
+        check.fail(where, _("%(count)s entries for %(hints)s hint(s)", count=len(items), hints=hint_count))
     out: list[dict[str, str] | None] = []
     for index, item in enumerate(items):
         if isinstance(item, Mapping):
@@ -607,7 +618,7 @@ def read_folders(
         raise FolderError([Problem(tree.label(""), "", exc.message)]) from None
     warnings += [Problem(tree.label(""), "", p.message) for p in skipped]
     if not ymls:
-        raise FolderError([Problem(tree.label(""), "", "no challenge.yml here or in any folder below")])
+        raise FolderError([Problem(tree.label(""), "", _("no challenge.yml here or in any folder below"))])
     for rel in ymls:
         check = _Check(tree.label(rel))
         try:
@@ -615,7 +626,7 @@ def read_folders(
         except Refused as exc:
             check.fail("", exc.message)
         except (UnicodeDecodeError, yaml.YAMLError) as exc:
-            check.fail("", f"cannot be read as YAML: {_yaml_error(exc)}")
+            check.fail("", _("cannot be read as YAML: %(detail)s", detail=_yaml_error(exc)))
         else:
             folder = _read(check, raw, types, default_locale, (tree, _parent(rel)))
             if not check.problems:
@@ -626,7 +637,13 @@ def read_folders(
     for folder in folders:
         name = folder.data["name"]
         if name in seen:
-            problems.append(Problem(str(folder.path), "name", f"“{name}” is also the name in {seen[name]}"))
+            problems.append(
+                Problem(
+                    str(folder.path),
+                    "name",
+                    _("“%(name)s” is also the name in %(path)s", name=name, path=seen[name]),
+                )
+            )
         seen.setdefault(name, folder.path)
     if problems:
         raise FolderError(problems)
@@ -641,7 +658,12 @@ def _parent(rel: str) -> str:
 def _yaml_error(exc: BaseException) -> str:
     mark = getattr(exc, "problem_mark", None)
     if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
-        return f"{exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
+        return _(
+            "%(problem)s (line %(line)s, column %(column)s)",
+            problem=exc.problem,
+            line=mark.line + 1,
+            column=mark.column + 1,
+        )
     return " ".join(str(exc).split())[:300]
 
 
@@ -709,14 +731,20 @@ def _check_references(folders: list[Folder], stored: Mapping[str, list[int]]) ->
         data = folder.data
         if len(stored.get(data["name"], [])) > 1:
             problems.append(
-                Problem(str(folder.path), "name", f"several stored challenges are named “{data['name']}”")
+                Problem(
+                    str(folder.path),
+                    "name",
+                    _("several stored challenges are named “%(name)s”", name=data["name"]),
+                )
             )
         refs = [("requirements", r) for r in _prerequisites(data)]
         if data.get("next") is not None:
             refs.append(("next", data["next"]))
         for where, ref in refs:
             if (ref not in ids) if isinstance(ref, int) else (ref not in names):
-                problems.append(Problem(str(folder.path), where, f"no challenge “{ref}” here or stored"))
+                problems.append(
+                    Problem(str(folder.path), where, _("no challenge “%(name)s” here or stored", name=ref))
+                )
     if problems:
         raise FolderError(problems)
 
@@ -969,7 +997,7 @@ def _export(ctx: Context, root: Path) -> ExportReport:
             source = file_path(ctx, location)
             if source is None:
                 report.warnings.append(
-                    Problem(str(folder / "challenge.yml"), path, "the stored file is missing")
+                    Problem(str(folder / "challenge.yml"), path, _("the stored file is missing"))
                 )
                 continue
             safe_write(root, f"{rel}/{path}", source.read_bytes())
