@@ -257,3 +257,18 @@ def test_a_browser_stream_is_closed_when_its_session_logs_out(app, ctx, make):
         assert out.status_code in (302, 303)
         assert _closes(app, stream)
         assert not _closes(app, bystander, timeout=1.5)
+
+
+def test_deleting_a_token_closes_its_stream_at_once(app, ctx, make):
+    """The delete route asks for the check itself: with the periodic check an hour away, the stream
+    opened with the token ends as soon as the token is deleted."""
+    app.state.live.settings = LiveSettings(poll_seconds=0.05, heartbeat_seconds=0.2, revalidate_seconds=3600)
+    alice = make.user("alice")
+    token = make.token(alice)
+    with TestClient(app) as live, ExitStack() as opened:
+        stream = _open(live, opened, auth(token))
+        other = make.token(alice)
+        with ctx.db.read() as s:
+            token_id = s.query(t.Token.id).filter(t.Token.user_id == alice.id).order_by(t.Token.id).first()[0]
+        assert live.delete(f"/api/v1/tokens/{token_id}", headers=auth(other)).status_code == 200
+        read_until(stream, lambda frames: False, timeout=10.0)  # ends, or fails at the deadline

@@ -196,7 +196,12 @@ def renew_session(request: Request, user: t.User) -> None:
 def logout_session(request: Request) -> None:
     """Log out: the server-side session ends (a copy of the cookie stops working too)."""
     sessions.end(get_ctx(request), request.session.get("sid"))
-    # This process's open streams of that session close now; other processes' on their next check.
+    recheck_streams(request)
+
+
+def recheck_streams(request: Request) -> None:
+    """Credentials just ended (a log-out, a deleted token): this process's open streams are checked
+    again at once; other processes' at their next periodic check."""
     live = getattr(request.app.state, "live", None)
     if live is not None:
         live.revalidate_soon()

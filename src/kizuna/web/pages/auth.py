@@ -24,6 +24,7 @@ from kizuna.web.deps import (
     login_session,
     logout_session,
     optional_principal,
+    recheck_streams,
     verified_form,
 )
 from kizuna.web.messages import message_for
@@ -411,6 +412,7 @@ def delete_token(
     if who is None:
         return login_redirect(request)
     accounts.delete_token(ctx, token_id, who)
+    recheck_streams(request)  # a stream opened with it closes now
     flash.notice(request, "/account", "token_deleted")
     return see_other("/account")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
@@ -13,7 +13,7 @@ from kizuna.domain.policy import Action
 from kizuna.services import accounts
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.common import done, ok, roles, when
-from kizuna.web.deps import CtxDep, User
+from kizuna.web.deps import CtxDep, User, recheck_streams
 
 router = APIRouter(tags=["tokens"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -69,6 +69,7 @@ def get_token(ctx: CtxDep, who: User, token_id: int) -> JSONResponse:
     "/tokens/{token_id}",
     summary=f"Delete one of your tokens; any account's {roles(Action.TOKEN_MANAGE)}",
 )
-def delete_token(ctx: CtxDep, who: User, token_id: int) -> JSONResponse:
+def delete_token(request: Request, ctx: CtxDep, who: User, token_id: int) -> JSONResponse:
     accounts.delete_token(ctx, token_id, who)
+    recheck_streams(request)  # a stream opened with it closes now
     return done()
