@@ -24,6 +24,7 @@ from kizuna.domain.names import (
     validate_password,
 )
 from kizuna.services import accounts, event, teams
+from kizuna.storage import tables as t
 from kizuna.web.client import resolve
 from tests.conftest import PASSWORD, _csrf_from, auth, login
 
@@ -163,3 +164,27 @@ def test_password_upper_bound(ctx: Any, make: Any, client: TestClient) -> None:
 )
 def test_client_address(peer: str, header: list[str], trusted: str, expected: str) -> None:
     assert resolve(peer, header, trusted) == expected
+
+
+def test_affiliation_and_country_refuse_control_characters(ctx: Any, make: Any) -> None:
+    """A right-to-left override in an affiliation would reverse the scoreboard row it sits on: the
+    texts shown beside names are refused like names, with the characters named; nothing is stored."""
+    user = make.user("aoi")
+    team = make.team("Hiroshima")
+    rlo = "Cyber\u202eselaW"
+    for call in (
+        lambda: accounts.update_user(ctx, user.id, {"affiliation": rlo}),
+        lambda: accounts.update_user(ctx, user.id, {"country": "G\u200bB"}),
+        lambda: teams.update_team(ctx, team.id, {"affiliation": rlo}, team.captain_id, True),
+        lambda: teams.create_team(ctx, "Wales", None, affiliation=rlo),
+        lambda: accounts.register_user(ctx, "ben", PASSWORD, affiliation=rlo),
+    ):
+        with pytest.raises(DomainError) as caught:
+            call()
+        assert caught.value.code is ErrorCode.TEXT_CONTROL_CHARACTER
+        assert "U+" in caught.value.params["chars"]
+    with ctx.db.read() as s:
+        assert s.get(t.User, user.id).affiliation == "" and s.get(t.Team, team.id).affiliation == ""
+    accounts.update_user(ctx, user.id, {"affiliation": "広島大学 Cyber Lab", "country": "JP"})
+    with ctx.db.read() as s:
+        assert s.get(t.User, user.id).affiliation == "広島大学 Cyber Lab"

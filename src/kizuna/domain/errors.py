@@ -81,6 +81,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_REGISTRATIONS = "too_many_registrations"
     PASSWORD_TOO_LONG = "password_too_long"  # noqa: S105 - a message id, not a secret
     NAME_CONTROL_CHARACTER = "name_control_character"
+    TEXT_CONTROL_CHARACTER = "text_control_character"  # an affiliation or country, beside a name
     NAME_MIXED_SCRIPT = "name_mixed_script"
     NAME_LOOKS_LIKE = "name_looks_like"
     # Mail: e-mail verification and its domain allow-list (kizuna.services.recovery).

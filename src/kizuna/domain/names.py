@@ -100,6 +100,17 @@ def validate_name(name: str, field: str = "name") -> str:
     return cleaned
 
 
+def validate_display_text(text: str, field: str) -> str:
+    """A short text shown beside a name (affiliation, country): refused, with a message naming them,
+    when it holds control or invisible formatting characters — a right-to-left override in an
+    affiliation would reverse the scoreboard row it sits on."""
+    bad = control_characters(text)
+    if bad:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:5])
+        raise DomainError(ErrorCode.TEXT_CONTROL_CHARACTER, field=field, chars=shown)
+    return text
+
+
 # --- control characters and look-alike names ------------------------------------------------------
 
 # Categories refused in a name: control (C0, C1, DEL), format (bidirectional overrides and isolates,

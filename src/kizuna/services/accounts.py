@@ -13,6 +13,7 @@ from kizuna.domain.names import (
     MAX_PASSWORD_LENGTH,
     look_alike,
     name_key,
+    validate_display_text,
     validate_email,
     validate_name,
     validate_password,
@@ -146,8 +147,8 @@ def register_user(
             email=mail,
             password_hash=password_hash,
             role=role,
-            affiliation=affiliation[:128],
-            country=country[:8],
+            affiliation=validate_display_text(affiliation, "affiliation")[:128],
+            country=validate_display_text(country, "country")[:8],
             # An account an admin (or the command line) makes is vouched for, with or without an
             # address; a player's own registration waits for its link when the event asks.
             email_verified_at=ctx.now() if by_admin else None,
@@ -256,9 +257,9 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
                 setattr(user, flag, bool(changes[flag]))
         if changes.get("banned"):
             sessions.end_all(uow, user)  # a ban ends the user's sessions at once
-        for text in ("affiliation", "country", "locale"):
+        for text, limit in (("affiliation", 128), ("country", 8), ("locale", 16)):
             if text in changes:
-                setattr(user, text, str(changes[text] or "")[:128])
+                setattr(user, text, validate_display_text(str(changes[text] or ""), text)[:limit])
         if "time_zone" in changes:
             zone = changes["time_zone"] or ""
             user.time_zone = validate_time_zone(zone) if zone else ""

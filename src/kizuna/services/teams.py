@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
-from kizuna.domain.names import name_key, validate_name
+from kizuna.domain.names import name_key, validate_display_text, validate_name
 from kizuna.domain.policy import is_staff
 from kizuna.security import new_invite_code
 from kizuna.services.accounts import ensure_may_play, refuse_look_alike
@@ -53,8 +53,8 @@ def create_team(
             name_key=name_key(clean),
             invite_code=new_invite_code(),
             captain_id=captain_id,
-            affiliation=affiliation[:128],
-            country=country[:8],
+            affiliation=validate_display_text(affiliation, "affiliation")[:128],
+            country=validate_display_text(country, "country")[:8],
         )
         s.add(team)
         try:
@@ -170,9 +170,9 @@ def update_team(
                 raise DomainError(ErrorCode.NAME_TAKEN, field="name")
             refuse_look_alike(clean, name_queries.team_names(s, except_id=team.id))
             team.name, team.name_key = clean, name_key(clean)
-        for text in ("affiliation", "country"):
+        for text, limit in (("affiliation", 128), ("country", 8)):
             if text in changes:
-                setattr(team, text, str(changes[text] or "")[:128])
+                setattr(team, text, validate_display_text(str(changes[text] or ""), text)[:limit])
         if "captain_id" in changes:
             new_captain = s.get(t.User, int(str(changes["captain_id"])))
             if new_captain is None or new_captain.team_id != team.id:

@@ -88,6 +88,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NAME_CONTROL_CHARACTER: lazy(
         "Names cannot contain control or invisible formatting characters (%(chars)s)."
     ),
+    ErrorCode.TEXT_CONTROL_CHARACTER: lazy(
+        "This text cannot contain control or invisible formatting characters (%(chars)s)."
+    ),
     ErrorCode.NAME_MIXED_SCRIPT: lazy(
         "This name mixes letters from different alphabets that look alike (%(chars)s). "
         "Type it in one alphabet."
