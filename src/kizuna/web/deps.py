@@ -197,6 +197,9 @@ def logout_session(request: Request) -> None:
     """Log out: the server-side session ends (a copy of the cookie stops working too)."""
     sessions.end(get_ctx(request), request.session.get("sid"))
     recheck_streams(request)
+    kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
+    request.session.clear()
+    request.session.update(kept)
 
 
 def recheck_streams(request: Request) -> None:
@@ -205,9 +208,6 @@ def recheck_streams(request: Request) -> None:
     live = getattr(request.app.state, "live", None)
     if live is not None:
         live.revalidate_soon()
-    kept = {k: request.session[k] for k in ("lang", "display") if request.session.get(k)}
-    request.session.clear()
-    request.session.update(kept)
 
 
 def get_throttle(request: Request) -> throttle.Throttle:
