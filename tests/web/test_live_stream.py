@@ -572,3 +572,44 @@ def test_a_staff_session_without_required_two_factor_hears_no_staff_news(
         staff_only = emit(ctx, "submission", audience="staff", result="incorrect", address="198.51.100.9")
         frames = read_until(r, until_id(staff_only))
     assert staff_only in ids_of(frames)
+
+
+def test_a_stream_opened_while_an_idle_tick_reads_the_head_misses_nothing(ctx: Context) -> None:
+    """With no stream open, a turn of the tailer only moves its cursor to the head of the log. A stream
+    that opens while that head is read, and an event committed just after it opened, must not be
+    skipped by that move (found under load: the stream heard keep-alives only)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kizuna.domain.live import Viewer
+
+    hub = LiveHub(ctx, FAST)
+    hub._executor = ThreadPoolExecutor(max_workers=1)
+    hub.cursor, hub.mode = hub._position()
+    hub._accepting = True
+
+    class Tailing:  # stands for the tailer task (this test turns the tailer by hand)
+        def done(self) -> bool:
+            return False
+
+    hub._task = Tailing()  # type: ignore[assignment]
+    real_head = hub._head
+    opened: dict[str, Any] = {}
+
+    def head_while_someone_connects() -> int:
+        opened["stream"] = hub.open(Viewer(), ("en",), None)
+        opened["id"] = emit(ctx, "scoreboard", revision=7)
+        return real_head()
+
+    hub._head = head_while_someone_connects  # type: ignore[method-assign]
+
+    async def two_turns() -> None:
+        await hub.tick()  # no stream when the turn began: it reads the head
+        hub._head = real_head  # type: ignore[method-assign]
+        await hub.tick()  # the next turn reads from the cursor and delivers
+
+    try:
+        asyncio.run(two_turns())
+    finally:
+        hub._executor.shutdown()
+    assert opened["id"] in [p.event.id for p in opened["stream"].pending]

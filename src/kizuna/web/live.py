@@ -167,6 +167,7 @@ class LiveHub:
         self.ctx = ctx
         self.settings = settings or LiveSettings()
         self.streams: set[Stream] = set()
+        self._opened = 0  # streams opened so far (a tick without streams checks none opened meanwhile)
         self.cursor = 0  # the highest event id delivered
         self.mode = "teams"
         self._per_user: Counter[int] = Counter()
@@ -274,6 +275,7 @@ class LiveHub:
             session_digest="" if via_token else session_digest,
         )
         self.streams.add(stream)
+        self._opened += 1
         if principal is not None:
             self._per_user[principal.user_id] += 1
         return stream
@@ -344,9 +346,14 @@ class LiveHub:
         loop = asyncio.get_running_loop()
         if not self.streams:
             # Nobody to deliver to: move the cursor to the head of the log and prepare nothing, so a
-            # process without open streams spends one indexed read per poll on the log.
-            self.cursor = max(self.cursor, await loop.run_in_executor(self._executor, self._head))
-            self._gaps.clear()
+            # process without open streams spends one indexed read per poll on the log. A stream
+            # opened while the head is read may already be waiting for an event in it: then the
+            # cursor stays, and the next turn reads from it (nothing is skipped for that stream).
+            opened = self._opened
+            head = await loop.run_in_executor(self._executor, self._head)
+            if self._opened == opened:
+                self.cursor = max(self.cursor, head)
+                self._gaps.clear()
             return False
         batch = await loop.run_in_executor(self._executor, self._read, self.cursor, tuple(self._gaps))
         self._advance(batch.ids)
