@@ -597,7 +597,7 @@ def test_a_stream_opened_while_an_idle_tick_reads_the_head_misses_nothing(ctx: C
     opened: dict[str, Any] = {}
 
     def head_while_someone_connects() -> int:
-        opened["stream"] = hub.open(Viewer(), ("en",), None)
+        opened["stream"] = hub.open(Viewer(), ("en",), None, floor=real_head())
         opened["id"] = emit(ctx, "scoreboard", revision=7)
         return real_head()
 

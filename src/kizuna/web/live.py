@@ -106,6 +106,7 @@ class Stream:
     limit: int = 256
     token_digest: str = ""  # the API token's digest when opened with one (re-checked: revoked, expired)
     session_digest: str = ""  # the browser session's digest when opened with one (re-checked: logged out)
+    floor: int = 0  # the head of the log when it opened: older events reach it only by resuming
     hidden: bool = False  # the account was hidden when the stream opened (a change closes it)
     pending: deque[Prepared] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -114,7 +115,7 @@ class Stream:
     written_at: float = 0.0  # loop time of the last write
 
     def offer(self, item: Prepared) -> None:
-        if self.closed:
+        if self.closed or item.event.id <= self.floor:  # stored before it opened: not news to it
             return
         if len(self.pending) >= self.limit:
             self.close("slow")
@@ -258,6 +259,7 @@ class LiveHub:
         token_digest: str = "",
         hidden: bool = False,
         session_digest: str = "",
+        floor: int = 0,
     ) -> Stream:
         if not self.running or len(self.streams) >= self.settings.max_streams:
             raise StreamLimit(503)
@@ -273,6 +275,7 @@ class LiveHub:
             token_digest=token_digest if via_token else "",
             hidden=hidden,
             session_digest="" if via_token else session_digest,
+            floor=floor,
         )
         self.streams.add(stream)
         self._opened += 1
@@ -378,6 +381,10 @@ class LiveHub:
     def _head(self) -> int:
         with self.ctx.db.read() as s:
             return event_log.latest_id(s)
+
+    def head(self) -> int:
+        """The id of the newest stored event (one indexed read)."""
+        return self._head()
 
     def _read(self, cursor: int, gaps: tuple[int, ...]) -> _Batch:
         with self.ctx.db.read() as s:

@@ -227,6 +227,8 @@ async def events(
     sid = request.session.get("sid") if who is not None and not via_token else None
     browser = sessions.digest_of(sid) if isinstance(sid, str) and sid else ""
     hidden = bool(who is not None and await run_in_threadpool(_hidden, request, who.user_id))
+    # The head of the log now: the stream hears what is stored after it (older events by resuming).
+    floor = await run_in_threadpool(hub.head)
     try:
         stream = hub.open(
             viewer,
@@ -236,6 +238,7 @@ async def events(
             token_digest=digest,
             hidden=hidden,
             session_digest=browser,
+            floor=floor,
         )
     except StreamLimit as exc:
         return error_json(exc.status, gettext(TOO_MANY if exc.status == 429 else UNAVAILABLE))
