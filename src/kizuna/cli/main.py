@@ -79,7 +79,7 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes (state is shared through the database)."),
 ) -> None:
     """Serve Kizuna; an empty or outdated database is migrated first."""
-    import uvicorn
+    from kizuna.web.serving import serve as run_workers
 
     settings, ctx = _ctx()
     if prepare_database(ctx.db):
@@ -87,24 +87,24 @@ def serve(
     ctx.db.dispose()
     ctx.bus.close()
     typer.echo(f"Kizuna is at http://{host}:{port}/")
-    uvicorn.run(
-        "kizuna.web.asgi:create",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
+    options: dict[str, Any] = {
+        "log_level": settings.log_level,
         # X-Forwarded-For/-Proto are believed only from KIZUNA_TRUSTED_PROXIES (never uvicorn's
         # default of 127.0.0.1): kizuna.web.client applies the same list to the client's address.
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=settings.trusted_proxies or None,
-        access_log=False,
-        log_config=_log_config(settings.log_level),
-        # With several workers uvicorn's supervisor pings each worker and kills one that does not
-        # answer within this many seconds, starting ones included: a busy machine needs longer than
-        # uvicorn's 5 s default (KIZUNA_START_TIMEOUT).
-        timeout_worker_healthcheck=max(settings.start_timeout, 5),
-    )
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+        "access_log": False,
+        "log_config": _log_config(settings.log_level),
+        # Where uvicorn's own supervisor runs the workers (no SO_REUSEPORT), it pings each one and
+        # kills one that does not answer within this many seconds, starting ones included: a busy
+        # machine needs longer than uvicorn's 5 s default (KIZUNA_START_TIMEOUT).
+        "timeout_worker_healthcheck": max(settings.start_timeout, 5),
+    }
+    # Each worker listens on its own SO_REUSEPORT socket, so connections spread over the workers
+    # (kizuna.web.serving).
+    code = run_workers(host, port, workers, options)
+    if code:
+        raise typer.Exit(code)
 
 
 def _log_config(level: str) -> dict[str, object]:
