@@ -42,8 +42,13 @@ def _load_principal(request: Request) -> Principal | None:
     auth = request.headers.get("authorization")
     if auth:
         _scheme, _sep, value = auth.strip().partition(" ")
-        user = accounts.resolve_token(ctx, value or _scheme)
-        principal = Principal.of(user)
+        hot = getattr(request.app.state, "snapshots", None)
+        if hot is not None:
+            # The same answer as accounts.resolve_token, without an ORM session while the token and
+            # its account are unchanged (kizuna.services.hot).
+            principal = hot.hot.principal(value or _scheme)
+        else:
+            principal = Principal.of(accounts.resolve_token(ctx, value or _scheme))
         request.state.via_token = True
     elif "uid" in request.session:
         # A server-side session (services.sessions): the row must exist, be this account's, not have

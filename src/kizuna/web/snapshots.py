@@ -23,10 +23,9 @@ from kizuna.services import scoreboard
 from kizuna.services.board import category_text
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
-from kizuna.storage import repo
+from kizuna.services.hot import HotCache
 from kizuna.storage import snapshot_queries as q
 from kizuna.storage import tables as t
-from kizuna.storage.db import revisions
 from kizuna.web.content import with_category
 
 
@@ -56,6 +55,7 @@ class Snapshots:
         self.ctx = ctx
         self._cache: dict[str, Snapshot] = {}
         self._lock = threading.RLock()  # re-entrant: building "top" builds the scoreboard first
+        self.hot = HotCache(ctx)
         ctx.bus.subscribe(self._on_event)
 
     def _on_event(self, _event: dict[str, Any]) -> None:
@@ -63,9 +63,9 @@ class Snapshots:
         return None
 
     def state(self) -> State:
-        with self.ctx.db.read() as s:
-            revs = revisions(s)
-            ev = s.get(t.Event, 1) or repo.event(s)
+        # Two driver-level reads on one pooled connection; the typed event row is reloaded only when
+        # it changed (kizuna.services.hot).
+        revs, ev = self.hot.state()
         return State(revs, ev, clock_of(ev).public_cutoff(self.ctx.now()))
 
     def _get(self, key: str, stamp: tuple[Any, ...], build: Callable[[], Any]) -> Snapshot:

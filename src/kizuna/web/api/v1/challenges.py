@@ -56,7 +56,7 @@ def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") ->
         return ok([{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows])
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
-    entries = board.board_entries(rows, board.solved_ids(ctx, acct), view_all)
+    entries = board.board_entries(rows, snaps.hot.solved(acct), view_all)
     texts = snaps.challenge_texts(live, current_locale.get(), content_order(state.event), state)
     return ok(
         [

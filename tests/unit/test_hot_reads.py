@@ -1,0 +1,110 @@
+"""The hot reads (kizuna.services.hot) answer exactly as the ORM reads they stand in for, and see a
+change at once — made through the same Database object or through another one (another worker or
+replica)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.services import accounts, event
+from kizuna.services.context import Context
+from kizuna.services.hot import HotCache
+from kizuna.storage import tables as t
+from kizuna.storage.db import Database
+from kizuna.web.app import build_context
+from tests.conftest import Factory, record_solve
+
+
+@pytest.fixture
+def other(settings_and_ctx: tuple[Any, Context]) -> Iterator[Context]:
+    """A second context on the same database: what another process would use."""
+    second = build_context(settings_and_ctx[0], Database(settings_and_ctx[1].db.url))
+    yield second
+    second.db.dispose()
+
+
+def _code(exc: pytest.ExceptionInfo[DomainError]) -> ErrorCode:
+    return exc.value.code
+
+
+def test_token_principal_equals_resolve_token(backend: str, ctx: Context, make: Factory) -> None:
+    user = make.user("alice")
+    token = make.token(user)
+    hot = HotCache(ctx)
+    assert hot.principal(token) == accounts.Principal.of(accounts.resolve_token(ctx, token))
+    assert hot.principal(f"  {token} ") == hot.principal(token)  # reused, same answer
+    with pytest.raises(DomainError) as bad:
+        hot.principal(token + "x")
+    assert _code(bad) is ErrorCode.TOKEN_INVALID and bad.value.status == 401
+
+
+def test_a_ban_a_rename_and_a_deleted_token_take_effect_at_once(
+    backend: str, ctx: Context, other: Context, make: Factory
+) -> None:
+    user = make.user("bob")
+    admin = make.admin()
+    token = make.token(user)
+    hot = HotCache(ctx)
+    assert hot.principal(token).name == "bob"
+    accounts.update_user(other, user.id, {"name": "robert"})  # another process renames
+    assert hot.principal(token).name == "robert"
+    accounts.update_user(other, user.id, {"banned": True})
+    with pytest.raises(DomainError) as banned:
+        hot.principal(token)
+    assert _code(banned) is ErrorCode.ACCOUNT_BANNED
+    accounts.update_user(other, user.id, {"banned": False})
+    assert hot.principal(token).name == "robert"
+    with other.db.read() as s:
+        token_id = s.query(t.Token).filter(t.Token.user_id == user.id).one().id
+    accounts.delete_token(other, token_id, accounts.Principal.of(admin))
+    with pytest.raises(DomainError) as gone:
+        hot.principal(token)
+    assert _code(gone) is ErrorCode.TOKEN_INVALID
+
+
+def test_an_expired_token_is_refused_even_when_cached(backend: str, ctx: Context, make: Factory) -> None:
+    user = make.user()
+    issued = accounts.create_token(ctx, user.id, expires_in_days=1)
+    hot = HotCache(ctx)
+    assert hot.principal(issued.value).user_id == user.id
+    later = ctx.now() + timedelta(days=2)
+    ctx.now = lambda: later  # type: ignore[method-assign]
+    with pytest.raises(DomainError) as expired:
+        hot.principal(issued.value)
+    assert _code(expired) is ErrorCode.TOKEN_EXPIRED
+
+
+def test_event_settings_and_revisions_are_never_stale(
+    backend: str, ctx: Context, other: Context, make: Factory
+) -> None:
+    hot = HotCache(ctx)
+    revisions, ev = hot.state()
+    assert ev.mode == event.get_event(ctx).mode
+    new_mode = "users" if ev.mode == "teams" else "teams"
+    event.update_event(other, {"mode": new_mode})
+    assert hot.state()[1].mode == new_mode
+    user = make.user()
+    ch = make.challenge()
+    with other.write() as uow:
+        record_solve(uow, ch.id, user, None, other.now())
+    after, _ = hot.state()
+    assert after["scoreboard"] > revisions.get("scoreboard", 0)
+    assert hot.solved(user.id) == {ch.id}
+    assert hot.solved(None) == set()
+
+
+def test_reads_work_on_the_database_object_alone(backend: str, ctx: Context) -> None:
+    from kizuna.storage.hot_reads import HotReads
+
+    reads = HotReads(Database(ctx.db.url))
+    try:
+        revisions, fingerprint = reads.state()
+        assert fingerprint is not None and isinstance(revisions, dict)
+        assert reads.token("0" * 64) is None
+    finally:
+        reads.db.dispose()
