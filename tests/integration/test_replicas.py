@@ -133,8 +133,7 @@ def test_two_replicas_behind_nginx_migrate_once_and_share_solves_within_a_bound(
         upstreams = {f"127.0.0.1:{r.port}" for r in rs.replicas}
 
         def both_seen() -> bool:
-            status, _body = replicas._get(f"{rs.base}/readyz")
-            assert status == 200
+            replicas._get(f"{rs.base}/readyz")
             return {
                 line[3] for line in rs.nginx_access() if line[:3] == ["200", "GET", "/readyz"]
             } >= upstreams
@@ -146,22 +145,20 @@ def test_two_replicas_behind_nginx_migrate_once_and_share_solves_within_a_bound(
         results += replicas.propagation(rs, 1, 0, rounds=2, timeout=BOUND)
         print("\n" + replicas.report(rs, results))
         assert all(p.worst < BOUND for p in results), results
-        pids = rs.worker_pids()
-        assert len(pids) == 2
+        # One worker each: the replica processes themselves.
+        assert sorted(rs.worker_pids()) == sorted(r.proc.pid for r in rs.replicas)
     finally:
         db.dispose()
         rs.stop()
-    # Everything we started is gone: processes, database, Redis keys.
-    for pid in pids:
-        assert (
-            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
-        )
+    # Everything we started is gone: processes, database, Redis keys, the temporary directory.
+    assert all(r.proc.poll() is not None for r in rs.replicas) and rs.nginx.poll() is not None
     assert not replicas.database_exists(PG_URL, rs.database)
     import redis
 
+    # Our Redis database was emptied (its claim marker is gone; another run may claim it right after).
     claimed = redis.Redis.from_url(f"{replicas._redis_server(redis_url)}/{rs.redis_db}")
     try:
-        assert claimed.dbsize() == 0
+        assert claimed.get(replicas.CLAIM_KEY) != rs.redis_marker.encode()
     finally:
         claimed.close()
     assert not rs.run_dir.exists()
