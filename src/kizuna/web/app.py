@@ -226,6 +226,13 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
     headers.install(app, https=settings.https)
 
+    # Outermost of all: the requests that come by the thousand (static files, the anonymous
+    # scoreboard, a token's challenge list and attempts) skip the per-request machinery above
+    # (kizuna.web.fastlane); everything else goes through it.
+    from kizuna.web import fastlane
+
+    fastlane.install(app, STATIC)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

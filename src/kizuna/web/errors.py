@@ -43,6 +43,18 @@ def error_json(status: int, message: str, field: str = "") -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """An API refusal, in the request's language (also used by kizuna.web.fastlane)."""
+    response = error_json(exc.status, message_for(exc), exc.field)
+    _retry_after(response, exc)
+    return response
+
+
+def _retry_after(response: Response, exc: DomainError) -> None:
+    if exc.status == 429 and isinstance(exc.params.get("retry_after"), int):
+        response.headers["Retry-After"] = str(exc.params["retry_after"])
+
+
 # Every operation may answer these, all in one shape (``error_json``); /openapi.json says so.
 ERROR_RESPONSES = {
     "400": "Malformed input, or a value a rule refuses (``errors`` names the field)",
@@ -101,16 +113,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        message = message_for(exc)
-        response: Response
         if _is_api(request):
-            response = error_json(exc.status, message, exc.field)
-        else:
-            from kizuna.web.render import render_error
+            return domain_error_response(exc)
+        from kizuna.web.render import render_error
 
-            response = render_error(request, exc.status, message)
-        if exc.status == 429 and isinstance(exc.params.get("retry_after"), int):
-            response.headers["Retry-After"] = str(exc.params["retry_after"])
+        response = render_error(request, exc.status, message_for(exc))
+        _retry_after(response, exc)
         return response
 
     @app.exception_handler(StarletteHTTPException)

@@ -47,39 +47,41 @@ router = APIRouter(tags=["challenges"])
     f"?view=admin for all of them {roles(Action.CHALLENGE_VIEW_ALL)})",
 )
 def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") -> Response:
-    snaps = request.app.state.snapshots
+    return ok(challenge_list(ctx, request.app.state.snapshots, who, view))
+
+
+def challenge_list(ctx: Any, snaps: Any, who: Any, view: str = "") -> list[dict[str, Any]]:
+    """The list as ``who`` sees it, in the request's language (also served by kizuna.web.fastlane)."""
     state = snaps.state()
     view_all = who.can(Action.CHALLENGE_VIEW_ALL)
     live = who.can(Action.SCOREBOARD_LIVE)
     rows = snaps.challenges(live=live, state=state).data
     if view_all and view == "admin":
-        return ok([{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows])
+        return [{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows]
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
     entries = board.board_entries(rows, snaps.hot.solved(acct), view_all)
     texts = snaps.challenge_texts(live, current_locale.get(), content_order(state.event), state)
-    return ok(
-        [
-            {
-                "id": e.id,
-                "type": e.type,
-                "name": texts[e.id]["name"] if not e.locked else e.name,
-                "value": e.value,
-                "position": e.position,
-                "solves": e.solves,
-                "solved_by_me": e.solved,
-                "category": texts[e.id]["category"] if not e.locked else e.category,
-                "module_id": None,
-                "tags": [{"value": v} for v in e.tags],
-                "template": "",
-                "script": "",
-                # A locked ("???") entry reveals nothing, in no language.
-                "locale": texts[e.id]["locale"] if not e.locked else None,
-                "translations": texts[e.id]["translations"] if not e.locked else {},
-            }
-            for e in entries
-        ]
-    )
+    return [
+        {
+            "id": e.id,
+            "type": e.type,
+            "name": texts[e.id]["name"] if not e.locked else e.name,
+            "value": e.value,
+            "position": e.position,
+            "solves": e.solves,
+            "solved_by_me": e.solved,
+            "category": texts[e.id]["category"] if not e.locked else e.category,
+            "module_id": None,
+            "tags": [{"value": v} for v in e.tags],
+            "template": "",
+            "script": "",
+            # A locked ("???") entry reveals nothing, in no language.
+            "locale": texts[e.id]["locale"] if not e.locked else None,
+            "translations": texts[e.id]["translations"] if not e.locked else {},
+        }
+        for e in entries
+    ]
 
 
 def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str, Any]:
@@ -140,6 +142,12 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
     result = await run_in_threadpool(
         submissions.submit_flag, ctx, who, challenge_id, submission, ip=ip, preview=preview
     )
+    status, body, headers = attempt_answer(result)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def attempt_answer(result: submissions.AttemptResult) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, body and headers of an attempt's answer (also used by kizuna.web.fastlane)."""
     payload: dict[str, object] = {
         "status": result.status,
         "message": attempt_message(result.message, **result.params),
@@ -148,7 +156,7 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
         payload["attempts_remaining"] = result.remaining
     # A rate-limited attempt (429) says when the window frees.
     headers = {"Retry-After": str(result.retry_after)} if result.retry_after is not None else None
-    return JSONResponse({"success": True, "data": payload}, status_code=result.http_status, headers=headers)
+    return result.http_status, {"success": True, "data": payload}, headers
 
 
 @router.get("/challenges/{challenge_id}", summary="A challenge in detail")

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
@@ -21,12 +22,19 @@ from kizuna.web.snapshots import iso
 _NO_DATA = object()
 
 
+class FastJSONResponse(JSONResponse):
+    """The same compact UTF-8 JSON as Starlette's, by orjson (several times faster on big lists)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
 def ok(data: Any = _NO_DATA, status: int = 200, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"success": True}
     if data is not _NO_DATA:
         body["data"] = data
     body.update(extra)
-    return JSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status)
 
 
 def roles(action: Action) -> str:

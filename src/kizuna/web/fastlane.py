@@ -1,0 +1,388 @@
+"""The fast lane: the requests that come by the thousand at the start whistle, answered without the
+framework's per-request machinery.
+
+A request through the full stack passes eight middlewares, FastAPI's route matching over every route
+and its dependency solver, and a thread hop, before the handler runs; on a 2-core machine that cost
+more than the handlers themselves (issue 9's profile: route matching alone 26 % of a scoreboard
+request). This layer sits outermost and answers only these requests, in their ordinary form:
+
+* ``GET``/``HEAD /static/…`` — the files are read once, kept in memory with their ETag, and answered
+  (or ``304``) with the same headers the full stack gives;
+* ``GET /api/v1/scoreboard`` and ``/api/v1/scoreboard/top/{n}`` from anonymous callers — the
+  snapshot's stored bytes (or ``304``);
+* ``GET /api/v1/challenges`` and ``POST /api/v1/challenges/attempt`` with an ``Authorization``
+  token — the same functions the routes call (``challenge_list``, ``submit_flag``,
+  ``attempt_answer``), the same policy and the same checks.
+
+Anything else — a session cookie, a query string, an unusual body, an error before the work starts —
+is passed to the full application untouched (a body already read is replayed), which gives the
+canonical answer; the fast lane never decides anything the full stack would decide differently.
+``tests/web/test_fastlane.py`` sends the same requests down both paths and compares the answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, replace
+from email.utils import formatdate
+from hashlib import md5
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.i18n import LOCALES, current_display, current_locale, negotiate
+from kizuna.storage.uow import ActingAs, acting
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+
+access_log = logging.getLogger("kizuna.access")
+log = logging.getLogger("kizuna.fastlane")
+API = "/api/v1"
+TOP = f"{API}/scoreboard/top/"
+MAX_ATTEMPT_BODY = 16 * 1024  # larger attempt bodies take the full path (and its limits)
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    path: Path
+    mtime: float
+    size: int
+    body: bytes
+    etag: bytes
+    headers: list[tuple[bytes, bytes]]
+
+
+class StaticCache:
+    """The files under ``root``, read once; a file changed on disk since is read again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[str, StaticFile] = {}
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                self._load("/" + path.relative_to(root).as_posix(), path)
+
+    def _load(self, name: str, path: Path) -> StaticFile | None:
+        try:
+            stat = path.stat()
+            body = path.read_bytes()
+        except OSError:
+            self.files.pop(name, None)
+            return None
+        # Starlette's StaticFiles headers, so both paths answer alike.
+        etag = '"' + md5(f"{stat.st_mtime}-{stat.st_size}".encode(), usedforsecurity=False).hexdigest() + '"'
+        ctype, _ = mimetypes.guess_type(path.name)
+        ctype = ctype or "text/plain"
+        if ctype.startswith("text/"):
+            ctype += "; charset=utf-8"
+        headers = [
+            (b"content-type", ctype.encode()),
+            (b"accept-ranges", b"bytes"),
+            (b"content-length", str(len(body)).encode()),
+            (b"last-modified", formatdate(stat.st_mtime, usegmt=True).encode()),
+            (b"etag", etag.encode()),
+        ]
+        found = StaticFile(path, stat.st_mtime, stat.st_size, body, etag.encode(), headers)
+        self.files[name] = found
+        return found
+
+    def get(self, name: str) -> StaticFile | None:
+        found = self.files.get(name)
+        if found is None:
+            return None
+        try:
+            stat = os.stat(found.path)
+        except OSError:
+            return None
+        if stat.st_mtime != found.mtime or stat.st_size != found.size:
+            return self._load(name, found.path)
+        return found
+
+
+class FastLane:
+    def __init__(self, app: Any, inner: ASGIApp, static_root: Path) -> None:
+        self.app = app  # the FastAPI application (its state: ctx, snapshots, settings)
+        self.inner = inner  # its full middleware stack
+        self.static = StaticCache(static_root)
+        self.served: Counter[str] = Counter()  # answers given here, by kind (tests read it)
+        from kizuna.web import headers
+
+        self._headers = headers
+        https = bool(getattr(app.state.settings, "https", False))
+        self._common = headers.SecurityHeadersMiddleware(inner, https=https)._common()
+
+    # --- dispatch ------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("query_string"):
+            method, path = scope["method"], scope["path"]
+            handled = False
+            started = time.perf_counter()
+            if path.startswith("/static/") and method in ("GET", "HEAD"):
+                handled = await self._static(scope, send, path[len("/static") :], method == "HEAD")
+            elif path.startswith(API):
+                if method == "GET" and (path == f"{API}/scoreboard" or path.startswith(TOP)):
+                    handled = await self._scoreboard(scope, send, path)
+                elif method == "GET" and path == f"{API}/challenges":
+                    handled = await self._challenges(scope, send)
+                elif method == "POST" and path == f"{API}/challenges/attempt":
+                    handled, receive = await self._attempt(scope, receive, send)
+            if handled:
+                kind = "static" if path.startswith("/static/") else path.rsplit("/", 1)[-1]
+                self.served["top" if path.startswith(TOP) else kind] += 1
+                if access_log.isEnabledFor(logging.INFO):
+                    access_log.info(
+                        "%s %s %s %.1fms",
+                        method,
+                        path,
+                        scope.get("_status", 200),
+                        (time.perf_counter() - started) * 1000,
+                    )
+                return
+        await self.inner(scope, receive, send)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _header(scope: Scope, name: bytes) -> bytes | None:
+        for key, value in scope["headers"]:
+            if key == name:
+                return bytes(value)
+        return None
+
+    def _security(self) -> list[tuple[bytes, bytes]]:
+        """What kizuna.web.headers adds to every answer of the full stack."""
+        h = self._headers
+        return [*self._common, (b"content-security-policy", h.page_csp(h.new_nonce()).encode())]
+
+    async def _send(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        head: bool = False,
+    ) -> bool:
+        scope["_status"] = status
+        await send({"type": "http.response.start", "status": status, "headers": headers + self._security()})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+        return True
+
+    async def _json(self, scope: Scope, send: Send, data: Any) -> bool:
+        body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+        return await self._send(scope, send, 200, headers, body)
+
+    async def _etagged(self, scope: Scope, send: Send, body: bytes, etag: str) -> bool:
+        tag = etag.encode()
+        if self._header(scope, b"if-none-match") == tag:
+            return await self._send(scope, send, 304, [(b"etag", tag)], b"")
+        headers = [
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", b"application/json"),
+            (b"etag", tag),
+            (b"cache-control", b"no-cache"),
+        ]
+        return await self._send(scope, send, 200, headers, body)
+
+    def _anonymous(self, scope: Scope) -> bool:
+        return self._header(scope, b"authorization") is None and self._header(scope, b"cookie") is None
+
+    def _token(self, scope: Scope) -> str | None:
+        """The API token of a request that carries one and no cookie (cookies take the full path)."""
+        if self._header(scope, b"cookie") is not None:
+            return None
+        auth = self._header(scope, b"authorization")
+        if not auth:
+            return None
+        scheme, _sep, value = auth.decode("latin-1").strip().partition(" ")
+        return value or scheme
+
+    def _principal(self, scope: Scope, token: str) -> Any:
+        """The token's principal with the client's address, or None (the full path then answers)."""
+        try:
+            principal = self.app.state.snapshots.hot.principal(token)
+        except DomainError:
+            return None
+        from kizuna.web.client import client_address
+
+        scope.setdefault("app", self.app)
+        return replace(principal, address=client_address(Request(scope)))
+
+    def _locale(self, scope: Scope, event: Any) -> str:
+        lang = negotiate((self._header(scope, b"accept-language") or b"").decode("latin-1"), default="")
+        return lang if lang in LOCALES else (event.default_locale or "en")
+
+    # --- the routes ------------------------------------------------------------------------------
+
+    async def _static(self, scope: Scope, send: Send, name: str, head: bool) -> bool:
+        if self._header(scope, b"range") is not None:
+            return False
+        found = self.static.get(name)
+        if found is None:
+            return False
+        if self._header(scope, b"if-none-match") == found.etag:
+            kept = [(k, v) for k, v in found.headers if k == b"etag"]
+            return await self._send(scope, send, 304, kept, b"")
+        return await self._send(scope, send, 200, list(found.headers), found.body, head)
+
+    async def _scoreboard(self, scope: Scope, send: Send, path: str) -> bool:
+        if not self._anonymous(scope):
+            return False
+        snaps = self.app.state.snapshots
+        if path.startswith(TOP):
+            count_text = path[len(TOP) :]
+            if not count_text.isdigit() or len(count_text) > 9:
+                return False
+            snap = await run_in_threadpool(snaps.top, min(max(int(count_text), 1), 50), False)
+        else:
+            snap = await run_in_threadpool(snaps.scoreboard, False)
+        return await self._etagged(scope, send, snap.body, snap.etag)
+
+    async def _challenges(self, scope: Scope, send: Send) -> bool:
+        token = self._token(scope)
+        if token is None:
+            return False
+
+        def work() -> list[dict[str, Any]] | None:
+            principal = self._principal(scope, token)
+            if principal is None:
+                return None
+            from kizuna.web.api.v1.challenges import challenge_list
+
+            snaps = self.app.state.snapshots
+            state = snaps.state()
+            locale_token = current_locale.set(self._locale(scope, state.event))
+            display_token = current_display.set("")
+            try:
+                return challenge_list(self.app.state.ctx, snaps, principal)
+            except DomainError:
+                return None  # not started, no team…: the full path answers in the caller's language
+            finally:
+                current_display.reset(display_token)
+                current_locale.reset(locale_token)
+
+        data = await run_in_threadpool(work)
+        if data is None:
+            return False
+        return await self._json(scope, send, {"success": True, "data": data})
+
+    async def _attempt(self, scope: Scope, receive: Receive, send: Send) -> tuple[bool, Receive]:
+        token = self._token(scope)
+        ctype = (self._header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
+        length = self._header(scope, b"content-length")
+        if token is None or ctype != b"application/json" or not length or not length.isdigit():
+            return False, receive
+        if int(length) > MAX_ATTEMPT_BODY:
+            return False, receive
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return False, receive  # the client left; the full path sees the same
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        replayed = _replay(raw, receive)
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return False, replayed
+        if not isinstance(data, dict):
+            return False, replayed
+        challenge_id, guess = data.get("challenge_id"), data.get("submission")
+        if type(challenge_id) is not int or not 0 < challenge_id < 2**31 or not isinstance(guess, str):
+            return False, replayed
+
+        from kizuna.services import submissions
+        from kizuna.web.api.v1.challenges import attempt_answer
+        from kizuna.web.api.v1.common import FastJSONResponse
+        from kizuna.web.errors import domain_error_response, error_json
+        from kizuna.web.failures import is_unavailable, unavailable_json
+        from kizuna.web.messages import message_for
+
+        def work() -> Response | None:
+            principal = self._principal(scope, token)
+            if principal is None:
+                return None
+            snaps = self.app.state.snapshots
+            locale_token = current_locale.set(self._locale(scope, snaps.hot.state()[1]))
+            display_token = current_display.set("")
+            box = ActingAs()
+            box.actor = principal
+            acting_token = acting.set(box)
+            try:
+                result = submissions.submit_flag(
+                    self.app.state.ctx, principal, challenge_id, guess, ip=principal.address
+                )
+                status, body, extra = attempt_answer(result)
+                return FastJSONResponse(body, status_code=status, headers=extra)
+            except DomainError as exc:
+                # Refused (hidden challenge, event not started…): the answer the full path gives
+                # (kizuna.web.errors), in the caller's language. Never retried down the full path: an
+                # attempt is submitted once.
+                return domain_error_response(exc)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    return unavailable_json()
+                log.exception("attempt failed")
+                return error_json(500, message_for(DomainError(ErrorCode.SERVER_ERROR)))
+            finally:
+                acting.reset(acting_token)
+                current_display.reset(display_token)
+                current_locale.reset(locale_token)
+
+        response = await run_in_threadpool(work)
+        if response is None:
+            return False, replayed
+        scope["_status"] = response.status_code
+        security = self._security()
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + security
+            await send(message)
+
+        await response(scope, replayed, with_headers)
+        return True, replayed
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the body already read once, then defers to the real one."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
+def install(app: Any, static_root: Path) -> None:
+    """Outermost: wraps the whole stack (after the security headers' wrapper)."""
+    build = app.build_middleware_stack
+
+    def build_with_fast_lane() -> ASGIApp:
+        return FastLane(app, build(), static_root)
+
+    app.build_middleware_stack = build_with_fast_lane

@@ -1,0 +1,196 @@
+"""The fast lane (kizuna.web.fastlane) answers its requests exactly as the full stack would, and
+hands everything else to it untouched. Each GET is sent down both paths and the answers compared;
+attempts are checked for what they store (once) and answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kizuna.services import event
+from kizuna.storage import tables as t
+from kizuna.web.fastlane import FastLane
+from tests.conftest import auth, login
+
+# Headers that must be equal; the CSP carries a fresh nonce each time, so only its presence counts.
+COMPARED = ("content-type", "content-length", "etag", "last-modified", "cache-control", "retry-after")
+SECURITY = ("x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy")
+
+
+@pytest.fixture
+def lane(client: TestClient, app: Any) -> FastLane:
+    client.get("/healthz")  # builds the middleware stack
+    stack = app.middleware_stack
+    assert isinstance(stack, FastLane)
+    return stack
+
+
+@pytest.fixture
+def full(app: Any, lane: FastLane) -> TestClient:
+    """A client of the full stack alone, as if the fast lane were not there."""
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        scope.setdefault("app", app)
+        await lane.inner(scope, receive, send)
+
+    return TestClient(inner)
+
+
+def same(a: Any, b: Any) -> None:
+    assert a.status_code == b.status_code, (a.text, b.text)
+    if a.headers.get("content-type", "").startswith("text/html"):
+        # An error page carries its own CSP nonce and CSRF nonce: the same page but for those.
+        nonces = re.compile(rb'(nonce|content|value)="[^"]*"')
+        assert nonces.sub(b"", a.content) == nonces.sub(b"", b.content)
+    else:
+        assert a.content == b.content
+    for name in COMPARED:
+        assert a.headers.get(name) == b.headers.get(name), name
+    for name in SECURITY:
+        assert a.headers.get(name) and b.headers.get(name), name
+
+
+def test_static_files_match_and_revalidate(client: TestClient, full: TestClient, lane: FastLane) -> None:
+    for path in ("/static/kizuna.css", "/static/kizuna-live.js"):
+        fast, slow = client.get(path), full.get(path)
+        same(fast, slow)
+        assert fast.status_code == 200 and fast.content
+        etag = fast.headers["etag"]
+        same(
+            client.get(path, headers={"If-None-Match": etag}), full.get(path, headers={"If-None-Match": etag})
+        )
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+        head = client.head(path)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == fast.headers["content-length"]
+    assert lane.served["static"] >= 6
+    # Not ours: missing files, ranges and traversal go to the full stack.
+    before = lane.served["static"]
+    same(client.get("/static/nothing.css"), full.get("/static/nothing.css"))
+    assert client.get("/static/../app.py").status_code == 404
+    ranged = client.get("/static/kizuna.css", headers={"Range": "bytes=0-9"})
+    assert ranged.status_code == 206 and len(ranged.content) == 10
+    assert lane.served["static"] == before
+
+
+def test_anonymous_scoreboard_and_top_match(
+    client: TestClient, full: TestClient, lane: FastLane, make: Any, ctx: Any
+) -> None:
+    from tests.conftest import record_solve
+
+    ch = make.challenge(value=300)
+    for name in ("ayaka", "bran"):
+        user, team = make.player_in_team(name)
+        with ctx.write() as uow:
+            record_solve(uow, ch.id, user, team.id, ctx.now())
+    for path in ("/api/v1/scoreboard", "/api/v1/scoreboard/top/10", "/api/v1/scoreboard/top/1"):
+        fast, slow = client.get(path), full.get(path)
+        same(fast, slow)
+        assert fast.json()["success"] is True
+        etag = {"If-None-Match": fast.headers["etag"]}
+        same(client.get(path, headers=etag), full.get(path, headers=etag))
+        assert client.get(path, headers=etag).status_code == 304
+    assert lane.served["scoreboard"] >= 2 and lane.served["top"] >= 4
+    # Odd counts and callers with credentials take the full path.
+    before = sum(lane.served.values())
+    for path in ("/api/v1/scoreboard/top/abc", "/api/v1/scoreboard/top/-1", "/api/v1/scoreboard?x=1"):
+        same(client.get(path), full.get(path))
+    assert sum(lane.served.values()) == before
+
+
+def test_a_players_challenge_list_matches_in_both_languages(
+    client: TestClient, full: TestClient, lane: FastLane, make: Any
+) -> None:
+    user, _team = make.player_in_team()
+    make.challenge(name="Alpha")
+    make.challenge(name="Beta", state="hidden")
+    headers = auth(make.token(user))
+    for extra in ({}, {"Accept-Language": "ja"}, {"Accept-Language": "en-GB,en;q=0.8"}):
+        fast = client.get("/api/v1/challenges", headers={**headers, **extra})
+        same(fast, full.get("/api/v1/challenges", headers={**headers, **extra}))
+        assert [c["name"] for c in fast.json()["data"]] == ["Alpha"]
+    assert lane.served["challenges"] == 3
+
+
+@pytest.mark.parametrize("case", ["bad token", "not started", "no team", "banned"])
+def test_refusals_are_the_full_stacks(
+    case: str, client: TestClient, full: TestClient, lane: FastLane, make: Any, ctx: Any
+) -> None:
+    from kizuna.services import accounts
+
+    user, _team = make.player_in_team()
+    make.challenge()
+    token = make.token(user)
+    if case == "bad token":
+        token += "x"
+    elif case == "not started":
+        now = ctx.now()
+        event.update_event(ctx, {"start_at": now + timedelta(hours=1), "end_at": now + timedelta(hours=2)})
+    elif case == "no team":
+        token = make.token(make.user())
+    else:
+        accounts.update_user(ctx, user.id, {"banned": True})
+    for lang in ("en", "ja"):
+        h = {**auth(token), "Accept-Language": lang}
+        fast, slow = client.get("/api/v1/challenges", headers=h), full.get("/api/v1/challenges", headers=h)
+        same(fast, slow)
+        assert fast.status_code in (401, 403)
+    assert lane.served["challenges"] == 0
+
+
+def test_attempts_are_answered_here_and_stored_once(
+    backend: str, client: TestClient, lane: FastLane, make: Any, ctx: Any
+) -> None:
+    user, _team = make.player_in_team()
+    ch = make.challenge(flag="flag{fast}")
+    h = auth(make.token(user))
+    wrong = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "no"}, headers=h
+    )
+    assert wrong.json() == {"success": True, "data": {"status": "incorrect", "message": "Incorrect"}}
+    assert wrong.headers["content-security-policy"]
+    right = client.post(
+        "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{fast}"}, headers=h
+    )
+    assert right.json()["data"]["status"] == "correct"
+    hidden = client.post(
+        "/api/v1/challenges/attempt",
+        json={"challenge_id": ch.id + 999, "submission": "x"},
+        headers={**h, "Accept-Language": "ja"},
+    )
+    assert hidden.status_code == 404 and hidden.json()["success"] is False
+    assert lane.served["attempt"] == 3
+    with ctx.db.read() as s:
+        assert [x.type for x in s.query(t.Submission).order_by(t.Submission.id)] == ["incorrect", "correct"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[1, 2]", b'{"challenge_id": "1", "submission": "x"}', b'{"challenge_id": 1}'],
+)
+def test_odd_attempt_bodies_reach_the_full_stack_whole(
+    body: bytes, client: TestClient, full: TestClient, lane: FastLane, make: Any, ctx: Any
+) -> None:
+    """The fast lane reads the body, finds it unusual, and replays it to the full stack: the answer is
+    the full stack's, as if the fast lane were not there."""
+    user, _team = make.player_in_team()
+    make.challenge(flag="flag{x}")
+    h = auth(make.token(user))
+    fast = client.post("/api/v1/challenges/attempt", content=body, headers=h)
+    slow = full.post("/api/v1/challenges/attempt", content=body, headers=h)
+    same(fast, slow)
+    assert lane.served["attempt"] == 0
+
+
+def test_a_browser_session_takes_the_full_path(client: TestClient, lane: FastLane, make: Any) -> None:
+    user, _team = make.player_in_team("sessionplayer")
+    make.challenge()
+    csrf = login(client, "sessionplayer")
+    r = client.get("/api/v1/challenges", headers={"CSRF-Token": csrf})
+    assert r.status_code == 200 and r.json()["data"]
+    assert lane.served["challenges"] == 0
+    assert user.id
