@@ -33,12 +33,15 @@ $(CTFCLI_VENV)/.installed: requirements-ctfcli.lock
 
 install: $(STAMP) $(VENDOR)/.installed
 
-# Debian packages the browser tests need: chromium (driven by Playwright through executable_path,
-# never a downloaded browser) and CJK fonts. Installed only when missing.
+# Debian packages the tests need: chromium (driven by Playwright through executable_path, never a
+# downloaded browser) and CJK fonts for the browser tests; wrk (the benchmark's load generator) and
+# nginx (the reverse proxy of the scale-out test, run as the test's own process). Installed only
+# when missing.
 system-packages:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  echo "Installing chromium and fonts-noto-cjk with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! command -v wrk >/dev/null || ! PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null; then \
+	  echo "Installing chromium, fonts-noto-cjk, wrk and nginx with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk wrk nginx >/dev/null; \
 	fi
 
 run: install
