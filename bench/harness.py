@@ -590,7 +590,7 @@ def machine() -> dict[str, Any]:
     import platform
     from importlib import metadata
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in (
         "kizuna",
         "uvicorn",

@@ -266,7 +266,7 @@ def seed_fast(
                 ]
                 team_ids = _insert_ids(s, t.Team, rows)
                 sizes = team_sizes(data, structure)
-                owners = [team_ids[n] for n, size in enumerate(sizes) for _ in range(size)]
+                owners: list[int | None] = [team_ids[n] for n, size in enumerate(sizes) for _ in range(size)]
             else:
                 owners = [None] * data.accounts
             names = [player_name(i) for i in range(len(owners))]
