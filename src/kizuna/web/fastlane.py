@@ -214,10 +214,10 @@ class FastLane:
         scheme, _sep, value = auth.decode("latin-1").strip().partition(" ")
         return value or scheme
 
-    def _principal(self, scope: Scope, token: str) -> Any:
+    def _principal(self, scope: Scope, token: str, cur: Any = None) -> Any:
         """The token's principal with the client's address, or None (the full path then answers)."""
         try:
-            principal = self.app.state.snapshots.hot.principal(token)
+            principal = self.app.state.snapshots.hot.principal(token, cur)
         except DomainError:
             return None
         from kizuna.web.client import client_address
@@ -260,28 +260,30 @@ class FastLane:
         if token is None:
             return False
 
-        def work() -> list[dict[str, Any]] | None:
-            principal = self._principal(scope, token)
-            if principal is None:
-                return None
-            from kizuna.web.api.v1.challenges import challenge_list
+        def work() -> bytes | None:
+            from kizuna.web.api.v1.challenges import challenge_list_body
 
             snaps = self.app.state.snapshots
-            state = snaps.state()
-            locale_token = current_locale.set(self._locale(scope, state.event))
-            display_token = current_display.set("")
-            try:
-                return challenge_list(self.app.state.ctx, snaps, principal)
-            except DomainError:
-                return None  # not started, no team…: the full path answers in the caller's language
-            finally:
-                current_display.reset(display_token)
-                current_locale.reset(locale_token)
+            with snaps.hot.reads.cursor() as cur:  # one checkout for the request's reads
+                principal = self._principal(scope, token, cur)
+                if principal is None:
+                    return None
+                state = snaps.state(cur)
+                locale_token = current_locale.set(self._locale(scope, state.event))
+                display_token = current_display.set("")
+                try:
+                    return challenge_list_body(self.app.state.ctx, snaps, principal, cur=cur)
+                except DomainError:
+                    return None  # not started, no team…: the full path answers in the caller's language
+                finally:
+                    current_display.reset(display_token)
+                    current_locale.reset(locale_token)
 
-        data = await run_in_threadpool(work)
-        if data is None:
+        body = await run_in_threadpool(work)
+        if body is None:
             return False
-        return await self._json(scope, send, {"success": True, "data": data})
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+        return await self._send(scope, send, 200, headers, body)
 
     async def _attempt(self, scope: Scope, receive: Receive, send: Send) -> tuple[bool, Receive]:
         token = self._token(scope)

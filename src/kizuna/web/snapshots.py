@@ -11,12 +11,13 @@ process drop a stale snapshot early.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from kizuna.domain.text import LocalizedText
 from kizuna.services import scoreboard
@@ -62,13 +63,16 @@ class Snapshots:
         # Counters in the database are the source of truth; nothing to do eagerly.
         return None
 
-    def state(self) -> State:
-        # Two driver-level reads on one pooled connection; the typed event row is reloaded only when
-        # it changed (kizuna.services.hot).
-        revs, ev = self.hot.state()
+    def state(self, cur: Any = None) -> State:
+        # Two driver-level reads on one pooled connection (or the caller's cursor); the typed event
+        # row is reloaded only when it changed (kizuna.services.hot).
+        revs, ev = self.hot.state(cur)
         return State(revs, ev, clock_of(ev).public_cutoff(self.ctx.now()))
 
-    def _get(self, key: str, stamp: tuple[Any, ...], build: Callable[[], Any]) -> Snapshot:
+    def _get(
+        self, key: str, stamp: tuple[Any, ...], build: Callable[[], Any], serve: bool = True
+    ) -> Snapshot:
+        """The snapshot ``key`` at ``stamp``, built once; ``serve``: also its JSON body and ETag."""
         snap = self._cache.get(key)
         if snap is not None and snap.stamp == stamp:
             return snap
@@ -77,12 +81,11 @@ class Snapshots:
             if snap is not None and snap.stamp == stamp:
                 return snap
             data = build()
-            body = json.dumps(
-                {"success": True, "data": data}, ensure_ascii=False, separators=(",", ":")
-            ).encode()
-            snap = Snapshot(
-                stamp, body, '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"', data
-            )
+            body, etag = b"", ""
+            if serve:
+                body = orjson.dumps({"success": True, "data": data}, option=orjson.OPT_NON_STR_KEYS)
+                etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
+            snap = Snapshot(stamp, body, etag, data)
             self._cache[key] = snap
             return snap
 
@@ -181,7 +184,82 @@ class Snapshots:
         rows = self.challenges(live, state)
         stamp = (rows.stamp, tuple(order))
         key = f"challenge_texts:{live}:{locale}"
-        return self._get(key, stamp, lambda: _texts_in(rows.data, locale, order)).data
+        return self._get(key, stamp, lambda: _texts_in(rows.data, locale, order), serve=False).data
+
+    def challenge_parts(
+        self, live: bool, locale: str, order: Sequence[str], state: State | None = None
+    ) -> list[ListPart]:
+        """Each challenge's entry in the players' list, serialised once per language in its three
+        forms (unsolved, solved, locked), so a request only picks and joins bytes."""
+        state = state or self.state()
+        rows = self.challenges(live, state)
+        texts = self.challenge_texts(live, locale, order, state)
+        stamp = (rows.stamp, tuple(order))
+        key = f"challenge_parts:{live}:{locale}"
+        return self._get(key, stamp, lambda: _parts(rows.data, texts), serve=False).data
+
+
+@dataclass(frozen=True)
+class ListPart:
+    id: int
+    visible: bool  # its state is "visible" (others are listed only to staff who see everything)
+    prerequisites: frozenset[int]
+    anonymize: bool  # shown as a locked "???" entry while its prerequisites are unsolved
+    unsolved: bytes
+    solved: bytes
+    locked: bytes
+
+
+def _parts(rows: list[dict[str, Any]], texts: dict[int, dict[str, Any]]) -> list[ListPart]:
+    out = []
+    for r in rows:
+        text = texts[r["id"]]
+        entry: dict[str, Any] = {
+            "id": r["id"],
+            "type": r["type"],
+            "name": text["name"],
+            "value": r["value"],
+            "position": r["position"],
+            "solves": r["solves"],
+            "solved_by_me": False,
+            "category": text["category"],
+            "module_id": None,
+            "tags": [{"value": v} for v in r["tags"]],
+            "template": "",
+            "script": "",
+            "locale": text["locale"],
+            "translations": text["translations"],
+        }
+        # A locked ("???") entry reveals nothing, in no language.
+        locked = {
+            "id": r["id"],
+            "type": "hidden",
+            "name": "???",
+            "value": 0,
+            "position": r["position"],
+            "solves": None,
+            "solved_by_me": False,
+            "category": "???",
+            "module_id": None,
+            "tags": [],
+            "template": "",
+            "script": "",
+            "locale": None,
+            "translations": {},
+        }
+        requirements = r["requirements"] or {}
+        out.append(
+            ListPart(
+                id=r["id"],
+                visible=r["state"] == "visible",
+                prerequisites=frozenset(requirements.get("prerequisites") or []),
+                anonymize=bool(requirements.get("anonymize")),
+                unsolved=orjson.dumps(entry),
+                solved=orjson.dumps({**entry, "solved_by_me": True}),
+                locked=orjson.dumps(locked),
+            )
+        )
+    return out
 
 
 def _texts_in(rows: list[dict[str, Any]], locale: str, order: Sequence[str]) -> dict[int, dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -47,41 +48,36 @@ router = APIRouter(tags=["challenges"])
     f"?view=admin for all of them {roles(Action.CHALLENGE_VIEW_ALL)})",
 )
 def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") -> Response:
-    return ok(challenge_list(ctx, request.app.state.snapshots, who, view))
+    body = challenge_list_body(ctx, request.app.state.snapshots, who, view)
+    return Response(body, media_type="application/json")
 
 
-def challenge_list(ctx: Any, snaps: Any, who: Any, view: str = "") -> list[dict[str, Any]]:
-    """The list as ``who`` sees it, in the request's language (also served by kizuna.web.fastlane)."""
-    state = snaps.state()
+def challenge_list_body(ctx: Any, snaps: Any, who: Any, view: str = "", cur: Any = None) -> bytes:
+    """The list as ``who`` sees it, in the request's language, as JSON (also served by
+    kizuna.web.fastlane). Each entry's bytes come from the snapshot (``challenge_parts``); a request
+    reads the solved set and picks. ``cur``: the caller's driver cursor, for one checkout."""
+    state = snaps.state(cur)
     view_all = who.can(Action.CHALLENGE_VIEW_ALL)
     live = who.can(Action.SCOREBOARD_LIVE)
-    rows = snaps.challenges(live=live, state=state).data
     if view_all and view == "admin":
-        return [{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows]
+        rows = snaps.challenges(live=live, state=state).data
+        admin = [{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows]
+        return orjson.dumps({"success": True, "data": admin})
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
-    entries = board.board_entries(rows, snaps.hot.solved(acct), view_all)
-    texts = snaps.challenge_texts(live, current_locale.get(), content_order(state.event), state)
-    return [
-        {
-            "id": e.id,
-            "type": e.type,
-            "name": texts[e.id]["name"] if not e.locked else e.name,
-            "value": e.value,
-            "position": e.position,
-            "solves": e.solves,
-            "solved_by_me": e.solved,
-            "category": texts[e.id]["category"] if not e.locked else e.category,
-            "module_id": None,
-            "tags": [{"value": v} for v in e.tags],
-            "template": "",
-            "script": "",
-            # A locked ("???") entry reveals nothing, in no language.
-            "locale": texts[e.id]["locale"] if not e.locked else None,
-            "translations": texts[e.id]["translations"] if not e.locked else {},
-        }
-        for e in entries
-    ]
+    solved = snaps.hot.solved(acct, cur)
+    parts = snaps.challenge_parts(live, current_locale.get(), content_order(state.event), state)
+    chunks = []
+    for p in parts:
+        # As board.board_entries: players see visible challenges whose prerequisites they solved, and
+        # an anonymised entry for the rest of those marked so; staff who see everything see all.
+        if not view_all and not p.visible:
+            continue
+        if view_all or p.prerequisites <= solved:
+            chunks.append(p.solved if p.id in solved else p.unsolved)
+        elif p.anonymize:
+            chunks.append(p.locked)
+    return b'{"success":true,"data":[' + b",".join(chunks) + b"]}"
 
 
 def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str, Any]:
