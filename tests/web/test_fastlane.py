@@ -17,7 +17,16 @@ from kizuna.web.fastlane import FastLane
 from tests.conftest import auth, login
 
 # Headers that must be equal; the CSP carries a fresh nonce each time, so only its presence counts.
-COMPARED = ("content-type", "content-length", "etag", "last-modified", "cache-control", "retry-after")
+COMPARED = (
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "etag",
+    "last-modified",
+    "cache-control",
+    "retry-after",
+    "vary",
+)
 SECURITY = ("x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy")
 
 
@@ -194,3 +203,39 @@ def test_a_browser_session_takes_the_full_path(client: TestClient, lane: FastLan
     assert r.status_code == 200 and r.json()["data"]
     assert lane.served["challenges"] == 0
     assert user.id
+
+
+def test_a_big_scoreboard_is_sent_gzip_encoded_to_clients_that_accept_it(
+    client: TestClient, full: TestClient, lane: FastLane, make: Any, ctx: Any
+) -> None:
+    import gzip
+    import json
+
+    from tests.conftest import record_solve
+
+    ch = make.challenge(value=100)
+    for i in range(12):
+        user, team = make.player_in_team(f"gz{i:02d}")
+        with ctx.write() as uow:
+            record_solve(uow, ch.id, user, team.id, ctx.now())
+    for c in (client, full):
+        plain = c.get("/api/v1/scoreboard", headers={"Accept-Encoding": "identity"})
+        packed = c.get("/api/v1/scoreboard", headers={"Accept-Encoding": "br, gzip;q=0.8"})
+        refused = c.get("/api/v1/scoreboard", headers={"Accept-Encoding": "gzip;q=0"})
+        assert len(plain.content) >= 1024 and "content-encoding" not in plain.headers
+        assert refused.headers["etag"] == plain.headers["etag"]
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.headers["vary"] == plain.headers["vary"] == "Accept-Encoding, Cookie"
+        assert packed.json() == plain.json() == json.loads(gzip.decompress(gzip.compress(plain.content)))
+        assert packed.headers["etag"] != plain.headers["etag"]
+        assert int(packed.headers["content-length"]) < len(plain.content) / 3
+        for r, enc in ((plain, "identity"), (packed, "gzip")):
+            again = c.get(
+                "/api/v1/scoreboard", headers={"Accept-Encoding": enc, "If-None-Match": r.headers["etag"]}
+            )
+            assert again.status_code == 304 and again.headers["etag"] == r.headers["etag"]
+    same(
+        client.get("/api/v1/scoreboard", headers={"Accept-Encoding": "gzip"}),
+        full.get("/api/v1/scoreboard", headers={"Accept-Encoding": "gzip"}),
+    )
+    assert lane.served["scoreboard"] >= 6

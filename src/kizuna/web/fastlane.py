@@ -189,16 +189,24 @@ class FastLane:
         headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
         return await self._send(scope, send, 200, headers, body)
 
-    async def _etagged(self, scope: Scope, send: Send, body: bytes, etag: str) -> bool:
+    async def _etagged(self, scope: Scope, send: Send, snap: Any) -> bool:
+        """As ``common.cached``: the snapshot's body (gzip-encoded when accepted), or 304."""
+        accept = self._header(scope, b"accept-encoding")
+        body, etag, gzipped = snap.representation(accept.decode("latin-1") if accept else None)
         tag = etag.encode()
+        # The answer depends on the cookie too (staff see the live board), as the full path says.
+        vary = [(b"vary", b"Accept-Encoding, Cookie" if snap.gzipped else b"Cookie")]
         if self._header(scope, b"if-none-match") == tag:
-            return await self._send(scope, send, 304, [(b"etag", tag)], b"")
+            return await self._send(scope, send, 304, [(b"etag", tag), *vary], b"")
         headers = [
             (b"content-length", str(len(body)).encode()),
             (b"content-type", b"application/json"),
             (b"etag", tag),
             (b"cache-control", b"no-cache"),
+            *vary,
         ]
+        if gzipped:
+            headers.append((b"content-encoding", b"gzip"))
         return await self._send(scope, send, 200, headers, body)
 
     def _anonymous(self, scope: Scope) -> bool:
@@ -253,7 +261,7 @@ class FastLane:
             snap = await run_in_threadpool(snaps.top, min(max(int(count_text), 1), 50), False)
         else:
             snap = await run_in_threadpool(snaps.scoreboard, False)
-        return await self._etagged(scope, send, snap.body, snap.etag)
+        return await self._etagged(scope, send, snap)
 
     async def _challenges(self, scope: Scope, send: Send) -> bool:
         token = self._token(scope)

@@ -47,10 +47,16 @@ def done() -> JSONResponse:
     return JSONResponse({"success": True})
 
 
-def cached(request: Request, body: bytes, etag: str) -> Response:
+def cached(request: Request, snap: Any) -> Response:
+    """A snapshot's stored body (gzip-encoded when the client accepts it), or 304 for its ETag."""
+    body, etag, gzipped = snap.representation(request.headers.get("accept-encoding"))
+    vary = {"Vary": "Accept-Encoding"} if snap.gzipped else {}
     if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(body, media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"})
+        return Response(status_code=304, headers={"ETag": etag, **vary})
+    headers = {"ETag": etag, "Cache-Control": "no-cache", **vary}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/json", headers=headers)
 
 
 async def json_body(request: Request) -> dict[str, Any]:

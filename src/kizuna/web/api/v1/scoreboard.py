@@ -19,11 +19,11 @@ router = APIRouter(tags=["scoreboard"])
 @router.get("/scoreboard", summary="Ranked accounts (CTFd shape)")
 def scoreboard(request: Request, who: MaybeUser) -> Response:
     snap = request.app.state.snapshots.scoreboard(live=bool(who and who.can(Action.SCOREBOARD_LIVE)))
-    return cached(request, snap.body, snap.etag)
+    return cached(request, snap)
 
 
 @router.get("/scoreboard/top/{count}", summary="The top N accounts with every scoring event, for the graph")
 def top(request: Request, who: MaybeUser, count: int) -> Response:
     count = min(max(count, 1), 50)
     snap = request.app.state.snapshots.top(count, live=bool(who and who.can(Action.SCOREBOARD_LIVE)))
-    return cached(request, snap.body, snap.etag)
+    return cached(request, snap)
