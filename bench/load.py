@@ -51,12 +51,13 @@ from harness import Load, Req, Result, Target
 
 DEFAULT_OUTPUT = harness.ROOT / "bench" / "results" / "latest.json"
 W1 = "W1 GET /api/v1/scoreboard"
+W1Z = "W1 GET /api/v1/scoreboard, gzip (as browsers ask)"
 W2 = "W2 GET /api/v1/scoreboard/top/10"
 W3 = "W3 GET /api/v1/challenges (player)"
 W4 = "W4 POST /api/v1/challenges/attempt (90% wrong)"
 W5 = "W5 GET /static/kizuna.css (ceiling)"
 BARE = "bare ASGI, same bytes (reference)"
-ROWS = [W1, W2, W3, W4, W5]
+ROWS = [W1, W1Z, W2, W3, W4, W5]
 
 
 # --- the rows ---------------------------------------------------------------------------------------------
@@ -108,6 +109,8 @@ def run_rows(
     warm_n = max(8, 4 * workers)
     warm(target, [("GET", "/api/v1/scoreboard", {}, b"")] * warm_n)
     row(W1, "/api/v1/scoreboard")
+    gz: seeding.Req = ("GET", "/api/v1/scoreboard", {"Accept-Encoding": "gzip"}, b"")
+    row(W1Z, "/api/v1/scoreboard", slices=[[gz]] * load.threads)
     warm(target, [("GET", "/api/v1/scoreboard/top/10", {}, b"")] * warm_n)
     row(W2, "/api/v1/scoreboard/top/10")
     w3 = seeding.challenge_slices(seeded, min(max(w4_requests, 1000), 20_000), load.threads, rng)
