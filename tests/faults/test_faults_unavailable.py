@@ -210,12 +210,23 @@ def test_a_database_failure_raised_by_a_middleware_is_a_503_too() -> None:
     assert (b"retry-after", b"5") in sent[0]["headers"]
 
 
-@pytest.mark.parametrize("step", ["solved_ids", "flags_for", "lock_account", "has_solved"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        "facts",
+        "flags",
+        "lock_account",
+        "has_solved",
+        "recent_wrong_times",
+        "counted_attempts",
+        "insert_submission",
+    ],
+)
 def test_a_database_error_at_any_step_of_an_attempt_is_503(
     step: str, ctx: Context, make: Factory, client: TestClient, monkeypatch: Any
 ) -> None:
     """Read, evaluation and write phases alike: a failing query is never answered "incorrect"."""
-    from kizuna.storage import repo
+    from kizuna.storage import attempt_queries
 
     player, _team = make.player_in_team()
     # A maximum of attempts makes the write re-check "solved since it was read" (``has_solved``).
@@ -225,7 +236,7 @@ def test_a_database_error_at_any_step_of_an_attempt_is_503(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setattr(repo, step, broken)
+    monkeypatch.setattr(attempt_queries, step, broken)
     for guess in ("wrong", "flag{test}"):
         r = client.post(
             "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": guess}, headers=headers

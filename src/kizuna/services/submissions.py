@@ -11,14 +11,25 @@ with a regex flag (or of a plugin's type) goes in three steps:
 3. **Write**: one short transaction that first locks the account's row (the team's in team mode,
    the user's otherwise; on SQLite the transaction already begins IMMEDIATE), then re-checks
    "already solved" and the limits — now exactly, since every attempt of the account waits for that
-   lock — and records the attempt. A correct answer inserts the solve inside a savepoint; the
-   solves table's unique key on (challenge, account) still guarantees a solve, and its points, are
-   recorded exactly once. Events go out only after the commit.
+   lock — and records the attempt. A correct answer inserts the solve unless the account has one
+   (``ON CONFLICT DO NOTHING`` on the solves table's unique key on (challenge, account)), so a
+   solve, and its points, are recorded exactly once. Events are appended in the same transaction
+   and go out only after the commit.
 
 A challenge of a built-in type whose flags are all static takes one transaction instead: the same
 lock and checks, then the flags (a constant-time comparison of at most 4096 characters, which holds
 the lock no longer than recording the attempt does), then the record — a second transaction would
 cost the hot path about a tenth of its throughput for nothing.
+
+The cost of an attempt (issue 9; ``bench/attempt_profile.py`` measures it): what the checks need of
+the event, the user, their team and the challenge, and whether the account solved it, is one row
+(``storage.attempt_queries.facts``); then the flags, both rate limits in one query, the attempt and
+its feed event — prebuilt Core statements, no ORM rows, five statements for a wrong answer on SQLite
+(six on PostgreSQL, with the account's lock). Nothing about a challenge is cached between attempts:
+the flags are one indexed read, and a flag changed by an admin counts from the next attempt in
+every worker. Wrong attempts are not grouped into shared commits either: a commit in SQLite's WAL
+mode with ``synchronous=NORMAL`` is a write without ``fsync`` (a tenth of the attempt's time), and
+grouping would make each answer wait for the group and the limits count attempts not yet stored.
 
 Limits, over a sliding minute (:data:`RATE_WINDOW`), counting wrong answers that were evaluated
 (``incorrect``; attempts refused as rate limited and late ones do not count):
@@ -47,7 +58,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from kizuna.challenge_types.builtin import StandardType
 from kizuna.domain.clock import Phase
@@ -56,10 +67,10 @@ from kizuna.domain.events import Audience
 from kizuna.domain.flags import MAX_SUBMISSION_LENGTH, FlagSpec
 from kizuna.domain.policy import Action
 from kizuna.services import challenges as challenge_service
-from kizuna.services.accounts import Principal, account_id, player_account
+from kizuna.services.accounts import Principal, account_id, ensure_may_play
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
-from kizuna.storage import repo
+from kizuna.storage import attempt_queries, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.storage.uow import UnitOfWork
@@ -124,27 +135,30 @@ class _Attempt:
     late: bool
 
 
-def _limit(ctx: Context, s: Any, a: _Attempt) -> AttemptResult | None:
-    """The answer to an attempt over a limit, or None."""
+def _limit(ctx: Context, s: Any, a: _Attempt) -> tuple[AttemptResult | None, int]:
+    """The answer to an attempt over a limit (or None), and the wrong answers counted toward the
+    challenge's maximum (0 when it has none)."""
     per_user = ctx.attempt_rate_limit
     if per_user > 0:
-        since = a.now - RATE_WINDOW
+        per_team = per_user * TEAM_CHALLENGE_FACTOR
+        mine, team = attempt_queries.recent_wrong_times(
+            s, a.account, a.now - RATE_WINDOW, a.user_id, per_user, a.challenge_id, per_team
+        )
         waits = []
-        for limit, only in (
-            (per_user, {"user_id": a.user_id}),
-            (per_user * TEAM_CHALLENGE_FACTOR, {"challenge_id": a.challenge_id}),
-        ):
-            times = repo.recent_wrong_times(s, a.account, since, limit, **only)
+        for limit, times in ((per_user, mine), (per_team, team)):
             if len(times) >= limit:
                 # The window frees when the oldest of the newest ``limit`` wrong answers leaves it.
-                frees = times[-1] + RATE_WINDOW - a.now
+                frees = times[limit - 1] + RATE_WINDOW - a.now
                 waits.append(max(1, math.ceil(frees.total_seconds())))
         if waits:
             wait = max(waits)
-            return AttemptResult("ratelimited", "ratelimited", 429, {"seconds": wait}, retry_after=wait)
-    if a.max_attempts and repo.counted_attempts(s, a.challenge_id, a.account) >= a.max_attempts:
-        return AttemptResult("ratelimited", "no_attempts_left", 403, remaining=0)
-    return None
+            return AttemptResult("ratelimited", "ratelimited", 429, {"seconds": wait}, retry_after=wait), 0
+    if not a.max_attempts:
+        return None, 0
+    counted = attempt_queries.counted_attempts(s, a.challenge_id, a.account)
+    if counted >= a.max_attempts:
+        return AttemptResult("ratelimited", "no_attempts_left", 403, remaining=0), counted
+    return None, counted
 
 
 def submit_flag(
@@ -176,7 +190,7 @@ def submit_flag(
             if isinstance(prepared, AttemptResult):
                 return prepared
             attempt, solved, flags, ctype = prepared
-            refused = None if attempt.late or attempt.challenge_id in solved else _limit(ctx, s, attempt)
+            refused = None if attempt.late or attempt.challenge_id in solved else _limit(ctx, s, attempt)[0]
         if refused is not None:
             with ctx.write() as uow:
                 _record(uow, attempt, ip, provided, "ratelimited")
@@ -201,24 +215,51 @@ def _quick(ctype: Any, flags: list[FlagSpec]) -> bool:
 def _prepare(
     ctx: Context, s: Any, who: Principal, challenge_id: int
 ) -> AttemptResult | tuple[_Attempt, set[int], list[FlagSpec], Any]:
-    """Who attempts what, and whether they may at all (raises, or the answer for a paused event)."""
-    ev = repo.event(s)
+    """Who attempts what, and whether they may at all (raises, or the answer for a paused event):
+    the checks of ``accounts.player_account`` and ``challenges.access``, on one row read with the
+    event's settings, the user, their team and the challenge (``attempt_queries.facts``)."""
+    f = attempt_queries.facts(s, who.user_id, challenge_id)
+    if f is None:
+        repo.event(s)  # a database nobody prepared: make the event's row, then read again
+        f = attempt_queries.facts(s, who.user_id, challenge_id)
+        assert f is not None
+    # The row carries the event's and the challenge's columns that the general rules (clock_of,
+    # ensure_may_play, challenges.access) read, under the same names: they take it as the row.
+    ev = cast(t.Event, f)
     now = ctx.now()
     phase = clock_of(ev).phase(now)
     if phase is Phase.NOT_STARTED:
         raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
     if phase is Phase.PAUSED:
-        return AttemptResult("paused", "paused", 403, {"name": ev.name})
-    user, acct = player_account(s, ev, who.user_id)
-    ch = s.get(t.Challenge, challenge_id)
-    solved = repo.solved_ids(s, acct)
-    if ch is None or not challenge_service.access(ch, solved, False).visible:
+        return AttemptResult("paused", "paused", 403, {"name": f.name})
+    # As accounts.player_account: signed in, e-mail verified when asked, a team in team mode, not
+    # banned (nor the team).
+    if f.user_id is None or f.role is None:
+        raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
+    user = Principal(f.user_id, who.name, f.role, f.team_id, email_verified=f.email_verified_at is not None)
+    ensure_may_play(ev, user)
+    acct = account_id(f.mode, f.user_id, f.team_id)
+    if acct is None:
+        raise Forbidden(ErrorCode.TEAM_REQUIRED)
+    if f.user_banned or (f.mode == "teams" and f.team_banned):
+        raise Forbidden(ErrorCode.ACCOUNT_BANNED)
+    if f.challenge_id is None or f.challenge_type is None:
+        raise NotFound(field="challenge_id")
+    # Every solved challenge only when prerequisites ask; otherwise whether this one is, from the row.
+    requirements = f.requirements if isinstance(f.requirements, dict) else None
+    if requirements and requirements.get("prerequisites"):
+        solved = attempt_queries.solved_ids(s, acct)
+    else:
+        solved = {f.challenge_id} if f.solved else set()
+    if not challenge_service.access(cast(t.Challenge, f), solved, False).visible:
         raise NotFound(field="challenge_id")
     attempt = _Attempt(
-        user.id, user.team_id, acct, ev.mode, ch.id, ch.max_attempts or 0, now, phase is Phase.ENDED
+        f.user_id, f.team_id, acct, f.mode, f.challenge_id, f.max_attempts, now, phase is Phase.ENDED
     )
-    flags = [FlagSpec(f.type, f.content, f.data) for f in repo.flags_for(s, ch.id)]
-    return attempt, solved, flags, ctx.types.get(ch.type)
+    flags = [
+        FlagSpec(kind, content, data) for kind, content, data in attempt_queries.flags(s, f.challenge_id)
+    ]
+    return attempt, solved, flags, ctx.types.get(f.challenge_type)
 
 
 def _decide(
@@ -233,68 +274,69 @@ def _decide(
     """The write: under the account's lock, re-check and record. ``correct()`` is called only once
     the limits let the attempt through."""
     s = uow.session
-    repo.lock_account(s, a.mode, a.account)
+    attempt_queries.lock_account(s, a.mode, a.account)
     if a.late:
-        kind = "already_solved" if repo.has_solved(s, a.challenge_id, a.account) else None
+        kind = "already_solved" if attempt_queries.has_solved(s, a.challenge_id, a.account) else None
         _record(uow, a, ip, provided, kind or ("correct" if correct() else "incorrect"))
         return _LATE
     if a.challenge_id in solved or (
         # Solved by a teammate since it was read? Only a maximum of attempts needs to know now: a
         # right answer meets the solves' unique key anyway, and a wrong one is simply wrong.
-        a.max_attempts and repo.has_solved(s, a.challenge_id, a.account)
+        a.max_attempts and attempt_queries.has_solved(s, a.challenge_id, a.account)
     ):
         _record(uow, a, ip, provided, "already_solved")
         return AttemptResult(
             "already_solved", "already_solved_correct" if correct() else "already_solved_incorrect"
         )
-    refused = _limit(ctx, s, a)
+    refused, counted = _limit(ctx, s, a)
     if refused is not None:
         _record(uow, a, ip, provided, "ratelimited")
         return refused
     if not correct():
         _record(uow, a, ip, provided, "incorrect")
         if a.max_attempts:
-            remaining = max(a.max_attempts - repo.counted_attempts(s, a.challenge_id, a.account), 0)
+            # Counted under the lock just now, so exact: this wrong answer is one more.
+            remaining = max(a.max_attempts - counted - 1, 0)
             return AttemptResult("incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining)
         return AttemptResult("incorrect", "incorrect")
     return _solve(ctx, uow, a, _record(uow, a, ip, provided, "correct"))
 
 
-def _record(uow: UnitOfWork, a: _Attempt, ip: str, provided: str, kind: str) -> t.Submission:
-    s = uow.session
-    sub = t.Submission(
+def _record(uow: UnitOfWork, a: _Attempt, ip: str, provided: str, kind: str) -> int:
+    """Store the attempt; returns its id."""
+    address = ip[:64]
+    submission_id = attempt_queries.insert_submission(
+        uow.session,
         challenge_id=a.challenge_id,
         user_id=a.user_id,
         team_id=a.team_id,
         account_id=a.account,
-        ip=ip[:64],
+        ip=address,
         provided=provided[:MAX_SUBMISSION_LENGTH],
         type=kind,
         late=a.late,
         date=a.now,
     )
-    s.add(sub)
-    s.flush()
     if not a.late:
         # The activity feed's line: staff only (it carries the address). Late attempts stay out of
         # it (the feed is the game's); the admin submission list shows them, marked late.
         uow.emit(
             "submission",
             {
-                "submission_id": sub.id,
+                "submission_id": submission_id,
                 "challenge_id": a.challenge_id,
                 "account_id": a.account,
                 "user_id": a.user_id,
                 "result": kind,
-                "address": sub.ip,
+                "address": address,
             },
             audience=Audience.STAFF,
             account_id=a.account,
         )
-    return sub
+    return submission_id
 
 
-def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, sub: t.Submission) -> AttemptResult:
+def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, submission_id: int) -> AttemptResult:
     s = uow.session
     # Lock the challenge row (PostgreSQL; SQLite's write lock already serialises) so concurrent
     # solves count each other's rows: the decayed value and first blood are then exact. NO KEY
@@ -302,23 +344,20 @@ def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, sub: t.Submission) -> Att
     ch = s.get(t.Challenge, a.challenge_id, with_for_update={"key_share": True})
     if ch is None:
         raise NotFound(field="challenge_id")
-    try:
-        with s.begin_nested():
-            s.add(
-                t.Solve(
-                    submission_id=sub.id,
-                    challenge_id=ch.id,
-                    user_id=a.user_id,
-                    team_id=a.team_id,
-                    account_id=a.account,
-                    date=a.now,
-                )
-            )
-    except repo.IntegrityError:
+    recorded = attempt_queries.insert_solve(
+        s,
+        submission_id=submission_id,
+        challenge_id=ch.id,
+        user_id=a.user_id,
+        team_id=a.team_id,
+        account_id=a.account,
+        date=a.now,
+    )
+    if not recorded:
         # Another request of the same account recorded the solve first.
-        sub.type = "already_solved"
+        attempt_queries.retype_submission(s, submission_id, "already_solved")
         return AttemptResult("already_solved", "already_solved_correct")
-    rank = repo.solve_count(s, ch.id)
+    rank = attempt_queries.solve_count(s, a.mode, ch.id)
     challenge_service.recompute_value(ctx, s, ch.id)
     uow.bump(SCOREBOARD, CHALLENGES)
     uow.emit(

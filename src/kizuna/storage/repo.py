@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kizuna.storage import attempt_queries
 from kizuna.storage import tables as t
 
 __all__ = ["IntegrityError"]
@@ -64,17 +64,8 @@ def flags_for(session: Session, challenge_id: int) -> Sequence[t.Flag]:
 
 def solve_count(session: Session, challenge_id: int) -> int:
     """Solves that count for decay: by accounts neither hidden nor banned."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(t.Solve)
-            .where(
-                t.Solve.challenge_id == challenge_id,
-                t.Solve.account_id.in_(_ranked_accounts_subquery(session)),
-            )
-        )
-        or 0
-    )
+    stmt = attempt_queries.SOLVE_COUNT["teams" if event(session).mode == "teams" else "users"]
+    return int(session.execute(stmt, {"challenge_id": challenge_id}).scalar() or 0)
 
 
 def _ranked_accounts_subquery(session: Session) -> Any:
@@ -85,57 +76,18 @@ def _ranked_accounts_subquery(session: Session) -> Any:
 
 
 def has_solved(session: Session, challenge_id: int, account_id: int) -> bool:
-    return (
-        session.scalar(
-            select(t.Solve.id).where(t.Solve.challenge_id == challenge_id, t.Solve.account_id == account_id)
-        )
-        is not None
-    )
+    params = {"challenge_id": challenge_id, "account_id": account_id}
+    return session.execute(attempt_queries.HAS_SOLVED, params).first() is not None
 
 
 def solved_ids(session: Session, account_id: int) -> set[int]:
-    return set(session.scalars(select(t.Solve.challenge_id).where(t.Solve.account_id == account_id)))
+    return set(session.execute(attempt_queries.SOLVED_IDS, {"account_id": account_id}).scalars())
 
 
 def counted_attempts(session: Session, challenge_id: int, account_id: int) -> int:
     """Wrong answers that count toward a challenge's maximum: late ones (after the end) never do."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(t.Submission)
-            .where(
-                t.Submission.challenge_id == challenge_id,
-                t.Submission.account_id == account_id,
-                t.Submission.type == "incorrect",
-                t.Submission.late.is_(False),
-            )
-        )
-        or 0
-    )
-
-
-def recent_wrong_times(
-    session: Session,
-    account_id: int,
-    since: datetime,
-    limit: int,
-    user_id: int | None = None,
-    challenge_id: int | None = None,
-) -> list[datetime]:
-    """When the account's newest ``limit`` wrong answers after ``since`` were made, newest first —
-    only one user's, or only on one challenge, when given. Answers refused unevaluated (rate
-    limited) and late ones do not count. Uses the (account, date) index."""
-    stmt = select(t.Submission.date).where(
-        t.Submission.account_id == account_id,
-        t.Submission.date > since,
-        t.Submission.type == "incorrect",
-        t.Submission.late.is_(False),
-    )
-    if user_id is not None:
-        stmt = stmt.where(t.Submission.user_id == user_id)
-    if challenge_id is not None:
-        stmt = stmt.where(t.Submission.challenge_id == challenge_id)
-    return list(session.scalars(stmt.order_by(t.Submission.date.desc()).limit(limit)))
+    params = {"challenge_id": challenge_id, "account_id": account_id}
+    return int(session.execute(attempt_queries.COUNTED, params).scalar() or 0)
 
 
 def lock_account(session: Session, mode: str, account_id: int) -> None:
@@ -143,10 +95,9 @@ def lock_account(session: Session, mode: str, account_id: int) -> None:
     maximum, hint unlocks against its score): the team's row in team mode, the user's otherwise, is
     locked until the transaction ends. ``FOR NO KEY UPDATE`` so rows referring to it can still be
     inserted by others. On SQLite the write transaction already holds the database lock."""
-    if session.get_bind().dialect.name == "sqlite":
-        return
-    table = t.Team if mode == "teams" else t.User
-    session.execute(select(table.id).where(table.id == account_id).with_for_update(key_share=True))
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = attempt_queries.LOCK["teams" if mode == "teams" else "users"]
+        session.execute(stmt, {"account_id": account_id})
 
 
 def account_score(session: Session, account_id: int) -> int:

@@ -1,0 +1,384 @@
+"""The queries of a flag attempt (``services.submissions``), the hottest write of an event.
+
+Each statement is built once, at import, with bound parameters, and run through the session's
+connection as SQLAlchemy Core: building a statement costs several times more than running it on
+SQLite, and ORM rows (identity map, flush) cost more again for values that are only read. What an
+attempt needs of the event, the user, their team and the challenge comes back in one row.
+
+The statements ``repo`` shares (``SOLVED_IDS``, ``HAS_SOLVED``, ``COUNTED``, ``SOLVE_COUNT``,
+``LOCK``) it runs through ``Session.execute``, which flushes pending ORM changes first as any ORM
+query does; the attempt path runs them on the connection, having none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kizuna.storage import tables as t
+
+_tables = t.Base.metadata.tables
+_event = _tables["event"]
+_user = _tables["users"]
+_team = _tables["teams"]
+_challenge = _tables["challenges"]
+_flag = _tables["flags"]
+_solve = _tables["solves"]
+_sub = _tables["submissions"]
+
+_account = case((_event.c.mode == "teams", _user.c.team_id), else_=_user.c.id)
+
+_FACTS = (
+    select(
+        _event.c.name,
+        _event.c.mode,
+        _event.c.start_at,
+        _event.c.end_at,
+        _event.c.freeze_at,
+        _event.c.paused,
+        _event.c.email_verification,
+        _user.c.id.label("user_id"),
+        _user.c.role,
+        _user.c.team_id,
+        _user.c.banned.label("user_banned"),
+        _user.c.email_verified_at,
+        _team.c.banned.label("team_banned"),
+        _challenge.c.id.label("challenge_id"),
+        _challenge.c.type.label("challenge_type"),
+        _challenge.c.state,
+        _challenge.c.requirements,
+        _challenge.c.max_attempts,
+        exists()
+        .where(_solve.c.challenge_id == _challenge.c.id, _solve.c.account_id == _account)
+        .label("solved"),
+    )
+    .select_from(
+        _event.outerjoin(_user, _user.c.id == bindparam("user_id"))
+        .outerjoin(_team, _team.c.id == _user.c.team_id)
+        .outerjoin(_challenge, _challenge.c.id == bindparam("challenge_id"))
+    )
+    .where(_event.c.id == 1)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The event's settings, the user (``user_id`` None: no such user), their team's ban, the
+    challenge (``challenge_id`` None: no such challenge) and whether the account solved it."""
+
+    name: str
+    mode: str
+    start_at: datetime | None
+    end_at: datetime | None
+    freeze_at: datetime | None
+    paused: bool
+    email_verification: bool
+    user_id: int | None
+    role: str | None
+    team_id: int | None
+    user_banned: bool
+    email_verified_at: datetime | None
+    team_banned: bool
+    challenge_id: int | None
+    challenge_type: str | None
+    state: str | None
+    requirements: dict[str, Any] | None
+    max_attempts: int
+    solved: bool
+
+
+def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
+    """Everything an attempt checks before the limits, in one query; None when the event's row is
+    missing (``repo.event`` makes it)."""
+    row = session.connection().execute(_FACTS, {"user_id": user_id, "challenge_id": challenge_id}).first()
+    if row is None:
+        return None
+    return Facts(
+        name=row.name or "",
+        mode=row.mode,
+        start_at=row.start_at,
+        end_at=row.end_at,
+        freeze_at=row.freeze_at,
+        paused=bool(row.paused),
+        email_verification=bool(row.email_verification),
+        user_id=row.user_id,
+        role=row.role,
+        team_id=row.team_id,
+        user_banned=bool(row.user_banned),
+        email_verified_at=row.email_verified_at,
+        team_banned=bool(row.team_banned),
+        challenge_id=row.challenge_id,
+        challenge_type=row.challenge_type,
+        state=row.state,
+        requirements=row.requirements,
+        max_attempts=row.max_attempts or 0,
+        solved=bool(row.solved),
+    )
+
+
+SOLVED_IDS = select(_solve.c.challenge_id).where(_solve.c.account_id == bindparam("account_id"))
+
+
+def solved_ids(session: Session, account_id: int) -> set[int]:
+    return set(session.connection().execute(SOLVED_IDS, {"account_id": account_id}).scalars())
+
+
+HAS_SOLVED = select(_solve.c.id).where(
+    _solve.c.challenge_id == bindparam("challenge_id"), _solve.c.account_id == bindparam("account_id")
+)
+
+
+def has_solved(session: Session, challenge_id: int, account_id: int) -> bool:
+    params = {"challenge_id": challenge_id, "account_id": account_id}
+    return session.connection().execute(HAS_SOLVED, params).first() is not None
+
+
+_FLAGS = (
+    select(_flag.c.type, _flag.c.content, _flag.c.data)
+    .where(_flag.c.challenge_id == bindparam("challenge_id"))
+    .order_by(_flag.c.id)
+)
+
+
+def flags(session: Session, challenge_id: int) -> list[tuple[str, str, str]]:
+    """(type, content, data) of the challenge's flags, in order."""
+    rows = session.connection().execute(_FLAGS, {"challenge_id": challenge_id})
+    return [(r.type, r.content, r.data) for r in rows]
+
+
+def _wrong(*only: Any) -> Any:
+    """The account's newest wrong answers after ``since`` that count toward the limits."""
+    return (
+        select(_sub.c.date)
+        .where(
+            _sub.c.account_id == bindparam("account_id"),
+            _sub.c.date > bindparam("since"),
+            _sub.c.type == "incorrect",
+            _sub.c.late.is_(false()),
+            *only,
+        )
+        .order_by(_sub.c.date.desc())
+    )
+
+
+_by_user = _wrong(_sub.c.user_id == bindparam("user_id")).limit(bindparam("user_limit")).subquery()
+_on_challenge = (
+    _wrong(_sub.c.challenge_id == bindparam("challenge_id")).limit(bindparam("team_limit")).subquery()
+)
+_RECENT_WRONG = union_all(
+    select(literal(0).label("which"), _by_user.c.date),
+    select(literal(1).label("which"), _on_challenge.c.date),
+)
+
+
+def recent_wrong_times(
+    session: Session,
+    account_id: int,
+    since: datetime,
+    user_id: int,
+    user_limit: int,
+    challenge_id: int,
+    team_limit: int,
+) -> tuple[list[datetime], list[datetime]]:
+    """When the newest wrong answers after ``since`` were made, newest first: at most
+    ``user_limit`` of the user's (across challenges) and ``team_limit`` of the account's on the
+    challenge. Rate-limited and late answers do not count. One query on the (account, date) index."""
+    rows = session.connection().execute(
+        _RECENT_WRONG,
+        {
+            "account_id": account_id,
+            "since": since,
+            "user_id": user_id,
+            "user_limit": user_limit,
+            "challenge_id": challenge_id,
+            "team_limit": team_limit,
+        },
+    )
+    mine: list[datetime] = []
+    team: list[datetime] = []
+    for which, date in rows:
+        (mine if which == 0 else team).append(date)
+    mine.sort(reverse=True)
+    team.sort(reverse=True)
+    return mine, team
+
+
+COUNTED = select(func.count()).where(
+    _sub.c.challenge_id == bindparam("challenge_id"),
+    _sub.c.account_id == bindparam("account_id"),
+    _sub.c.type == "incorrect",
+    _sub.c.late.is_(false()),
+)
+
+
+def counted_attempts(session: Session, challenge_id: int, account_id: int) -> int:
+    """Wrong answers that count toward a challenge's maximum (late ones never do)."""
+    params = {"challenge_id": challenge_id, "account_id": account_id}
+    return int(session.connection().execute(COUNTED, params).scalar() or 0)
+
+
+LOCK = {
+    mode: select(table.c.id).where(table.c.id == bindparam("account_id")).with_for_update(key_share=True)
+    for mode, table in (("teams", _team), ("users", _user))
+}
+
+
+def lock_account(session: Session, mode: str, account_id: int) -> None:
+    """``repo.lock_account``, prebuilt: the account's row, FOR NO KEY UPDATE on PostgreSQL; nothing
+    on SQLite, whose write transaction already holds the database's lock."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(LOCK["teams" if mode == "teams" else "users"], {"account_id": account_id})
+
+
+_INSERT_SUBMISSION = insert(_sub).values(
+    challenge_id=bindparam("challenge_id"),
+    user_id=bindparam("user_id"),
+    team_id=bindparam("team_id"),
+    account_id=bindparam("account_id"),
+    ip=bindparam("ip"),
+    provided=bindparam("provided"),
+    type=bindparam("type"),
+    late=bindparam("late"),
+    date=bindparam("date"),
+)
+
+
+def insert_submission(
+    session: Session,
+    *,
+    challenge_id: int,
+    user_id: int,
+    team_id: int | None,
+    account_id: int,
+    ip: str,
+    provided: str,
+    type: str,
+    late: bool,
+    date: datetime,
+) -> int:
+    """Record an attempt; returns its id. The caller bounds ``ip`` and ``provided``."""
+    result = session.connection().execute(
+        _INSERT_SUBMISSION,
+        {
+            "challenge_id": challenge_id,
+            "user_id": user_id,
+            "team_id": team_id,
+            "account_id": account_id,
+            "ip": ip,
+            "provided": provided,
+            "type": type,
+            "late": late,
+            "date": date,
+        },
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+_RETYPE = update(_sub).where(_sub.c.id == bindparam("submission_id")).values(type=bindparam("type"))
+
+
+def retype_submission(session: Session, submission_id: int, type: str) -> None:
+    session.connection().execute(_RETYPE, {"submission_id": submission_id, "type": type})
+
+
+def _insert_solve(dialect: Any) -> Any:
+    values: dict[str, Any] = {
+        name: bindparam(name)
+        for name in ("submission_id", "challenge_id", "user_id", "team_id", "account_id", "date")
+    }
+    return (
+        dialect.insert(_solve)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[_solve.c.challenge_id, _solve.c.account_id])
+    )
+
+
+# PostgreSQL: RETURNING says whether a row went in (SQLAlchemy adds RETURNING to an insert there,
+# and then the driver's rowcount says nothing). SQLite: the rowcount does.
+_INSERT_SOLVE = {
+    "sqlite": _insert_solve(sqlite),
+    "postgresql": _insert_solve(postgresql).returning(_solve.c.id),
+}
+
+
+def insert_solve(
+    session: Session,
+    *,
+    submission_id: int,
+    challenge_id: int,
+    user_id: int,
+    team_id: int | None,
+    account_id: int,
+    date: datetime,
+) -> bool:
+    """Record a solve unless the account has one for this challenge; whether it was recorded. The
+    unique key on (challenge, account) decides, with no savepoint: on PostgreSQL an insert of the
+    same pair by a concurrent transaction is waited for, and this one then does nothing if that
+    one committed."""
+    conn = session.connection()
+    params = {
+        "submission_id": submission_id,
+        "challenge_id": challenge_id,
+        "user_id": user_id,
+        "team_id": team_id,
+        "account_id": account_id,
+        "date": date,
+    }
+    if conn.dialect.name == "postgresql":
+        return conn.execute(_INSERT_SOLVE["postgresql"], params).first() is not None
+    return conn.execute(_INSERT_SOLVE["sqlite"], params).rowcount == 1
+
+
+SOLVE_COUNT = {
+    mode: select(func.count())
+    .select_from(_solve)
+    .where(
+        _solve.c.challenge_id == bindparam("challenge_id"),
+        _solve.c.account_id.in_(
+            select(table.c.id).where(table.c.hidden.is_(false()), table.c.banned.is_(false()))
+        ),
+    )
+    for mode, table in (("teams", _team), ("users", _user))
+}
+
+
+def solve_count(session: Session, mode: str, challenge_id: int) -> int:
+    """``repo.solve_count`` when the event's mode is known: solves by accounts neither hidden nor
+    banned."""
+    stmt = SOLVE_COUNT["teams" if mode == "teams" else "users"]
+    return int(session.connection().execute(stmt, {"challenge_id": challenge_id}).scalar() or 0)
+
+
+__all__ = [
+    "Facts",
+    "counted_attempts",
+    "facts",
+    "flags",
+    "has_solved",
+    "insert_solve",
+    "insert_submission",
+    "lock_account",
+    "recent_wrong_times",
+    "retype_submission",
+    "solve_count",
+    "solved_ids",
+]
