@@ -116,8 +116,15 @@ class Settings:
     start_timeout: int = field(
         default=120,
         metadata={
-            "doc": "Seconds `kizuna serve --workers N` waits for a worker to start before giving up "
-            "on it (raise it on a slow or busy machine)."
+            "doc": "Seconds a worker may take to start where uvicorn's supervisor runs the workers "
+            "(systems without SO_REUSEPORT; raise it on a slow or busy machine)."
+        },
+    )
+    db_pool_size: int = field(
+        default=10,
+        metadata={
+            "doc": "PostgreSQL connections each worker process keeps open (as many again under a "
+            "burst); the server's max_connections must exceed 2 x processes x this."
         },
     )
 
@@ -175,6 +182,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings = Settings(**typed)
     if settings.environment not in {"development", "test", "production"}:
         raise SettingsError("KIZUNA_ENVIRONMENT must be development, test or production")
+    if not 1 <= settings.db_pool_size <= 1000:
+        raise SettingsError("KIZUNA_DB_POOL_SIZE must be between 1 and 1000")
     return _with_secret(settings)
 
 

@@ -108,7 +108,13 @@ class _Turns:
                 self._held = False
 
 
-def make_engine(url: str) -> Engine:
+# SQLite: enough pooled connections for every thread of a worker (anyio's 40) and the fast lane, so
+# none is opened and closed per request under load (each connect runs the pragmas again).
+SQLITE_POOL_SIZE = 48
+DEFAULT_PG_POOL_SIZE = 10
+
+
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if "///" in url and path and path != ":memory:" and not path.startswith("file:"):
@@ -118,8 +124,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
-            pool_size=20,
-            max_overflow=20,
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=16,
             pool_timeout=POOL_TIMEOUT_SECONDS,
         )
 
@@ -160,8 +166,9 @@ def make_engine(url: str) -> Engine:
         }
     return create_engine(
         url,
-        pool_size=20,
-        max_overflow=20,
+        # KIZUNA_DB_POOL_SIZE (docs/operations.md): N processes hold up to 2 x N x this connections.
+        pool_size=pool_size or DEFAULT_PG_POOL_SIZE,
+        max_overflow=pool_size or DEFAULT_PG_POOL_SIZE,
         pool_pre_ping=True,
         pool_timeout=POOL_TIMEOUT_SECONDS,
         connect_args=connect_args,
@@ -169,9 +176,9 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite: this process's writers take turns here before SQLite's lock (module docstring).
         self._writer = _Turns() if self.is_sqlite else None

@@ -144,7 +144,7 @@ def session_cookie_name(settings: Settings) -> str:
 
 def build_context(settings: Settings, db: Database | None = None) -> Context:
     return Context(
-        db=db or Database(settings.resolved_database_url),
+        db=db or Database(settings.resolved_database_url, settings.db_pool_size),
         types=ChallengeTypeRegistry.from_entry_points(),
         bus=make_bus(settings.redis_url),
         attempt_rate_limit=settings.attempt_rate_limit,
