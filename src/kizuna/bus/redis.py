@@ -14,6 +14,16 @@ While Redis is down this process falls back to in-process delivery: an event it 
 straight to its own subscribers (as ``MemoryBus`` would), so its streams, toasts and caches keep
 working; other replicas still catch up from the stored event log, which their streams poll. ``ping``
 tells ``/readyz`` whether Redis answers.
+
+A Redis Cluster (``redis+cluster://host:port[,host:port...]/``, ``rediss+cluster://`` for TLS; see
+``kizuna.redis_url``): classic PUBLISH/SUBSCRIBE is broadcast over the cluster bus, so a subscriber
+connected to any node hears what is published on any other. Each process therefore does its pub/sub
+on one node, its *home* (the first seed that answers): it publishes and listens there, and moves to
+the next known node when its home stops answering (the seeds, and every node the cluster listed
+when we last connected). Sharded pub/sub (SPUBLISH) is not used: Kizuna has one channel, which
+would live in one slot, so it would load one shard all the same, and every subscriber would have to
+follow that slot across failovers and resharding. ``ping`` asks the home node whether the cluster
+is ``ok`` (all slots served), so ``/readyz`` reports a cluster that cannot serve as degraded.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from typing import Any
 import redis
 
 from kizuna.bus import Event, Handler
+from kizuna.redis_url import ClusterURL, is_cluster_url, parse_cluster_url
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +52,12 @@ class RedisBus:
 
     def __init__(self, url: str, channel: str = CHANNEL) -> None:
         self.channel = channel
-        # Publishing has its own client: a pub/sub connection cannot send ordinary commands.
-        self._redis = redis.Redis.from_url(
-            url, socket_connect_timeout=_CONNECT_TIMEOUT_SECONDS, socket_timeout=_CONNECT_TIMEOUT_SECONDS
-        )
-        self._listen = redis.Redis.from_url(
-            url, socket_connect_timeout=_CONNECT_TIMEOUT_SECONDS, health_check_interval=30
+        # A Redis Cluster: the nodes this process may use as its home, the seeds first.
+        self._cluster: ClusterURL | None = parse_cluster_url(url) if is_cluster_url(url) else None
+        self._nodes: list[tuple[str, int]] = list(self._cluster.nodes) if self._cluster else []
+        self._home = 0
+        self._redis, self._listen = self._clients(
+            self._cluster.node_url(*self._nodes[0]) if self._cluster else url
         )
         self._pubsub: Any = None
         self._handlers: list[Handler] = []
@@ -83,11 +94,25 @@ class RedisBus:
             self._dispatch(event)
 
     def ping(self) -> bool:
-        """Whether Redis answers now (for ``/readyz``); never raises."""
+        """Whether Redis answers now (for ``/readyz``), and for a cluster whether it serves every slot
+        (``cluster_state:ok`` on the home node); never raises."""
         try:
-            return bool(self._redis.ping())
+            if self._cluster is None:
+                return bool(self._redis.ping())
+            info = self._redis.execute_command("CLUSTER INFO")
+            if isinstance(info, bytes | str):
+                info = dict(line.split(":", 1) for line in _text(info).splitlines() if ":" in line)
+            return _text(info.get("cluster_state", "")) == "ok"
         except Exception:
             return False
+
+    @property
+    def home_node(self) -> str | None:
+        """For a cluster, the ``host:port`` of the node this process publishes and listens on."""
+        if self._cluster is None:
+            return None
+        host, port = self._nodes[self._home]
+        return f"{host}:{port}"
 
     @property
     def connected(self) -> bool:
@@ -121,8 +146,55 @@ class RedisBus:
 
     # --- the listener -------------------------------------------------------------------------
 
+    @staticmethod
+    def _clients(url: str) -> tuple[Any, Any]:
+        # Publishing has its own client: a pub/sub connection cannot send ordinary commands.
+        publish = redis.Redis.from_url(
+            url, socket_connect_timeout=_CONNECT_TIMEOUT_SECONDS, socket_timeout=_CONNECT_TIMEOUT_SECONDS
+        )
+        listen = redis.Redis.from_url(
+            url, socket_connect_timeout=_CONNECT_TIMEOUT_SECONDS, health_check_interval=30
+        )
+        return publish, listen
+
+    def _move_home(self) -> None:
+        """A cluster: make the next known node this process's home (its home did not answer)."""
+        assert self._cluster is not None
+        self._home = (self._home + 1) % len(self._nodes)
+        old = (self._redis, self._listen)
+        self._redis, self._listen = self._clients(self._cluster.node_url(*self._nodes[self._home]))
+        for client in old:
+            try:
+                client.close()
+            except Exception:  # noqa: S110 - closing a broken connection has nothing left to do
+                pass
+
+    def _learn_nodes(self) -> None:
+        """A cluster: remember every node the home node knows (primaries and replicas; each relays
+        classic pub/sub), so the bus can move when its home fails. Best effort."""
+        try:
+            slots = self._redis.execute_command("CLUSTER SLOTS")
+        except Exception:
+            return
+        for entry in slots or []:
+            for node in list(entry)[2:] if isinstance(entry, list | tuple) else []:
+                if isinstance(node, list | tuple) and len(node) >= 2:
+                    host = _text(node[0])
+                    if host and host != "?" and isinstance(node[1], int):
+                        if (host, node[1]) not in self._nodes:
+                            self._nodes.append((host, node[1]))
+
     def _connect(self, log_failure: bool) -> bool:
         """Open the pub/sub connection and wait for Redis to confirm the subscription."""
+        if not self._listen_here(log_failure):
+            if self._cluster is not None and len(self._nodes) > 1:
+                self._move_home()  # the next attempt tries another node
+            return False
+        if self._cluster is not None:
+            self._learn_nodes()
+        return True
+
+    def _listen_here(self, log_failure: bool) -> bool:
         pubsub = self._listen.pubsub()
         try:
             pubsub.subscribe(self.channel)
@@ -191,3 +263,7 @@ class RedisBus:
             except Exception:
                 # One failing subscriber must not keep the event from the others.
                 log.exception("event handler failed for %s", event.get("type"))
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
