@@ -38,7 +38,9 @@ class Settings:
     redis_url: str = field(
         default="",
         metadata={
-            "doc": "Optional Redis URL; when set, the event bus uses Redis pub/sub so replicas stay in step."
+            "doc": "Optional Redis URL (redis://, rediss://, or redis+cluster://host:port,host:port/ for a "
+            "Redis Cluster); when set, the event bus uses Redis pub/sub so replicas stay in step, and "
+            "the log-in throttle counts there."
         },
     )
     secret_key: str = field(
