@@ -127,18 +127,18 @@ def counting(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", count)
 
 
-def test_a_wrong_attempt_is_a_few_statements_in_one_transaction(
-    backend: str, ctx: Context, make: Factory
-) -> None:
-    """Read the row of facts, the flags and the limits, then insert the attempt and its feed event
-    (PostgreSQL: and lock the account's row) — no ORM loads, no second transaction."""
+def test_a_wrong_attempt_is_a_few_statements(backend: str, ctx: Context, make: Factory) -> None:
+    """Two queries for what the checks need, then the attempt and its feed event: no ORM loads."""
     player, _team = make.player_in_team()
     ch = make.challenge(flag="flag{few}")
     who = Principal.of(player)
     submissions.submit_flag(ctx, who, ch.id, "warm-up")
     with counting(ctx.db) as statements:
         assert submissions.submit_flag(ctx, who, ch.id, "wrong").status == "incorrect"
-    assert len(statements) <= 6, statements
+    # The facts (with the flags), the limits (with "solved"), the two inserts; PostgreSQL also locks
+    # the account's row. (SQLite's BEGIN of the read before the write is not counted.)
+    real = [s for s in statements if not s.lstrip().upper().startswith("BEGIN")]
+    assert len(real) <= (4 if ctx.db.is_sqlite else 5), statements
     assert sum(s.lstrip().upper().startswith("INSERT") for s in statements) == 2
     with counting(ctx.db) as statements:
         assert submissions.submit_flag(ctx, who, ch.id, "flag{few}").status == "correct"

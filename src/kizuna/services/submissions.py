@@ -11,25 +11,30 @@ with a regex flag (or of a plugin's type) goes in three steps:
 3. **Write**: one short transaction that first locks the account's row (the team's in team mode,
    the user's otherwise; on SQLite the transaction already begins IMMEDIATE), then re-checks
    "already solved" and the limits — now exactly, since every attempt of the account waits for that
-   lock — and records the attempt. A correct answer inserts the solve unless the account has one
+   lock — and records the attempt (a wrong answer to a challenge a teammate solved meanwhile as
+   ``already_solved``). A correct answer inserts the solve unless the account has one
    (``ON CONFLICT DO NOTHING`` on the solves table's unique key on (challenge, account)), so a
    solve, and its points, are recorded exactly once. Events are appended in the same transaction
    and go out only after the commit.
 
-A challenge of a built-in type whose flags are all static takes one transaction instead: the same
-lock and checks, then the flags (a constant-time comparison of at most 4096 characters, which holds
-the lock no longer than recording the attempt does), then the record — a second transaction would
-cost the hot path about a tenth of its throughput for nothing.
+Static flags of the built-in types (a constant-time comparison of at most 4096 characters, in
+microseconds) take the same steps on SQLite, but with no limits in step 1 and the comparison in
+step 3, after the limits, so a limited attempt is never evaluated: every writer of the server waits
+for SQLite's one write lock, so the write is kept to ``BEGIN IMMEDIATE``, one query for the limits
+and "solved", the comparison, the attempt and its feed event, the commit — and everything else is
+read before it (issue 9: with the whole attempt inside the lock, the lock, not the CPU, bounded
+W4). On PostgreSQL, where the write waits only for the account's row, they take one transaction:
+read, lock, limits, compare, record.
 
-The cost of an attempt (issue 9; ``bench/attempt_profile.py`` measures it): what the checks need of
-the event, the user, their team and the challenge, and whether the account solved it, is one row
-(``storage.attempt_queries.facts``); then the flags, both rate limits in one query, the attempt and
-its feed event — prebuilt Core statements, no ORM rows, five statements for a wrong answer on SQLite
-(six on PostgreSQL, with the account's lock). Nothing about a challenge is cached between attempts:
-the flags are one indexed read, and a flag changed by an admin counts from the next attempt in
-every worker. Wrong attempts are not grouped into shared commits either: a commit in SQLite's WAL
-mode with ``synchronous=NORMAL`` is a write without ``fsync`` (a tenth of the attempt's time), and
-grouping would make each answer wait for the group and the limits count attempts not yet stored.
+The cost of an attempt (issue 9; ``bench/attempt_profile.py`` measures it): prebuilt Core
+statements, no ORM rows — ``attempt_queries.facts`` (event, user, team, challenge, whether solved,
+flags: one query), ``attempt_queries.limits`` (both rate limits, the count toward a maximum and
+whether solved: one query), and the two inserts. Nothing about a challenge is cached between
+attempts: the flags come with the facts, and a flag changed by an admin counts from the next
+attempt in every worker. Wrong attempts are not grouped into shared commits either: a commit in
+SQLite's WAL mode with ``synchronous=NORMAL`` is a write without ``fsync`` (about a tenth of the
+attempt's time), and grouping would make each answer wait for the group and the limits count
+attempts not yet stored.
 
 Limits, over a sliding minute (:data:`RATE_WINDOW`), counting wrong answers that were evaluated
 (``incorrect``; attempts refused as rate limited and late ones do not count):
@@ -135,30 +140,27 @@ class _Attempt:
     late: bool
 
 
-def _limit(ctx: Context, s: Any, a: _Attempt) -> tuple[AttemptResult | None, int]:
-    """The answer to an attempt over a limit (or None), and the wrong answers counted toward the
-    challenge's maximum (0 when it has none)."""
-    per_user = ctx.attempt_rate_limit
-    if per_user > 0:
-        per_team = per_user * TEAM_CHALLENGE_FACTOR
-        mine, team = attempt_queries.recent_wrong_times(
-            s, a.account, a.now - RATE_WINDOW, a.user_id, per_user, a.challenge_id, per_team
-        )
-        waits = []
-        for limit, times in ((per_user, mine), (per_team, team)):
-            if len(times) >= limit:
-                # The window frees when the oldest of the newest ``limit`` wrong answers leaves it.
-                frees = times[limit - 1] + RATE_WINDOW - a.now
-                waits.append(max(1, math.ceil(frees.total_seconds())))
+def _limit(ctx: Context, a: _Attempt, limits: attempt_queries.Limits) -> AttemptResult | None:
+    """The answer to an attempt over a limit, or None."""
+    if ctx.attempt_rate_limit > 0:
+        # Over a limit, the window frees when the oldest of the newest ``limit`` wrong answers leaves it.
+        waits = [
+            max(1, math.ceil((nth + RATE_WINDOW - a.now).total_seconds()))
+            for nth in (limits.user_nth, limits.team_nth)
+            if nth is not None
+        ]
         if waits:
             wait = max(waits)
-            return AttemptResult("ratelimited", "ratelimited", 429, {"seconds": wait}, retry_after=wait), 0
-    if not a.max_attempts:
-        return None, 0
-    counted = attempt_queries.counted_attempts(s, a.challenge_id, a.account)
-    if counted >= a.max_attempts:
-        return AttemptResult("ratelimited", "no_attempts_left", 403, remaining=0), counted
-    return None, counted
+            return AttemptResult("ratelimited", "ratelimited", 429, {"seconds": wait}, retry_after=wait)
+    if a.max_attempts and limits.counted >= a.max_attempts:
+        return AttemptResult("ratelimited", "no_attempts_left", 403, remaining=0)
+    return None
+
+
+def _limits(ctx: Context, s: Any, a: _Attempt) -> attempt_queries.Limits:
+    per_user = ctx.attempt_rate_limit
+    window = attempt_queries.Window(a.now - RATE_WINDOW, per_user, per_user * TEAM_CHALLENGE_FACTOR)
+    return attempt_queries.limits(s, a.account, a.user_id, a.challenge_id, window)
 
 
 def submit_flag(
@@ -171,33 +173,50 @@ def submit_flag(
     check_guess(provided)
     if not who.can(Action.PLAY):
         return check_flag(ctx, who, challenge_id, provided)
-    # Static flags of the built-in types compare in constant time in microseconds: checking them in
-    # the write transaction (after the limits) holds its lock no longer than recording the attempt.
-    with ctx.write() as uow:
-        prepared = _prepare(ctx, uow.session, who, challenge_id)
-        if isinstance(prepared, AttemptResult):
-            return prepared
-        attempt, solved, flags, ctype = prepared
-        if _quick(ctype, flags):
-            outcome = _decide(ctx, uow, attempt, solved, ip, provided, lambda: ctype.attempt(flags, provided))
-        else:
-            outcome = None  # nothing written: the transaction commits empty
+    outcome: AttemptResult | object | None = None
+    if not ctx.db.writes_serialised:
+        # PostgreSQL: the write waits only for this account's lock, so static flags (constant time,
+        # microseconds) are read, checked and recorded in one transaction.
+        with ctx.write() as uow:
+            prepared = _prepare(ctx, uow.session, who, challenge_id)
+            if isinstance(prepared, AttemptResult):
+                return prepared
+            attempt, solved, flags, ctype = prepared
+            if _quick(ctype, flags):
+                outcome = _decide(
+                    ctx, uow, attempt, solved, ip, provided, lambda: ctype.attempt(flags, provided)
+                )
+            # otherwise nothing written: the transaction commits empty
     if outcome is None:
-        # Any other flag (a regex, a plugin's type): 1. read and check the limits, 2. evaluate
-        # holding no transaction, 3. write.
+        # 1. read (and, for flags that may take long to evaluate, check the limits), 2. evaluate
+        # holding no transaction, 3. write. On SQLite static flags too, but compared in step 3:
+        # every writer waits for the one write lock, so reading before taking it keeps the whole
+        # server's critical section to the limits, the comparison and the two inserts.
         with ctx.db.read() as s:
             prepared = _prepare(ctx, s, who, challenge_id)
             if isinstance(prepared, AttemptResult):
                 return prepared
             attempt, solved, flags, ctype = prepared
-            refused = None if attempt.late or attempt.challenge_id in solved else _limit(ctx, s, attempt)[0]
+            refused = None
+            if not (_quick(ctype, flags) or attempt.late or attempt.challenge_id in solved):
+                refused = _limit(ctx, attempt, _limits(ctx, s, attempt))
         if refused is not None:
             with ctx.write() as uow:
                 _record(uow, attempt, ip, provided, "ratelimited")
             return refused
-        correct = ctype.attempt(flags, provided)
+        # Static flags are compared under the lock after the limits (microseconds): a limited
+        # attempt is never evaluated.
+        evaluated = None if _quick(ctype, flags) else ctype.attempt(flags, provided)
         with ctx.write() as uow:
-            outcome = _decide(ctx, uow, attempt, solved, ip, provided, lambda: correct)
+            outcome = _decide(
+                ctx,
+                uow,
+                attempt,
+                solved,
+                ip,
+                provided,
+                lambda: ctype.attempt(flags, provided) if evaluated is None else evaluated,
+            )
     if outcome is _LATE:
         # Recorded (committed above) and refused as CTFd refuses it, without saying if it was right.
         raise Forbidden(ErrorCode.EVENT_ENDED)
@@ -216,8 +235,9 @@ def _prepare(
     ctx: Context, s: Any, who: Principal, challenge_id: int
 ) -> AttemptResult | tuple[_Attempt, set[int], list[FlagSpec], Any]:
     """Who attempts what, and whether they may at all (raises, or the answer for a paused event):
-    the checks of ``accounts.player_account`` and ``challenges.access``, on one row read with the
-    event's settings, the user, their team and the challenge (``attempt_queries.facts``)."""
+    the checks of ``accounts.player_account`` and ``challenges.access``, on one query's answer with
+    the event's settings, the user, their team, the challenge and its flags
+    (``attempt_queries.facts``)."""
     f = attempt_queries.facts(s, who.user_id, challenge_id)
     if f is None:
         repo.event(s)  # a database nobody prepared: make the event's row, then read again
@@ -256,9 +276,7 @@ def _prepare(
     attempt = _Attempt(
         f.user_id, f.team_id, acct, f.mode, f.challenge_id, f.max_attempts, now, phase is Phase.ENDED
     )
-    flags = [
-        FlagSpec(kind, content, data) for kind, content, data in attempt_queries.flags(s, f.challenge_id)
-    ]
+    flags = [FlagSpec(kind, content, data) for kind, content, data in f.flags]
     return attempt, solved, flags, ctx.types.get(f.challenge_type)
 
 
@@ -275,20 +293,18 @@ def _decide(
     the limits let the attempt through."""
     s = uow.session
     attempt_queries.lock_account(s, a.mode, a.account)
+    # Exact now: every attempt of the account waits for that lock (SQLite: for the write lock).
+    limits = _limits(ctx, s, a)
     if a.late:
-        kind = "already_solved" if attempt_queries.has_solved(s, a.challenge_id, a.account) else None
+        kind = "already_solved" if limits.solved else None
         _record(uow, a, ip, provided, kind or ("correct" if correct() else "incorrect"))
         return _LATE
-    if a.challenge_id in solved or (
-        # Solved by a teammate since it was read? Only a maximum of attempts needs to know now: a
-        # right answer meets the solves' unique key anyway, and a wrong one is simply wrong.
-        a.max_attempts and attempt_queries.has_solved(s, a.challenge_id, a.account)
-    ):
+    if a.challenge_id in solved or limits.solved:  # solved since it was read: by a teammate
         _record(uow, a, ip, provided, "already_solved")
         return AttemptResult(
             "already_solved", "already_solved_correct" if correct() else "already_solved_incorrect"
         )
-    refused, counted = _limit(ctx, s, a)
+    refused = _limit(ctx, a, limits)
     if refused is not None:
         _record(uow, a, ip, provided, "ratelimited")
         return refused
@@ -296,7 +312,7 @@ def _decide(
         _record(uow, a, ip, provided, "incorrect")
         if a.max_attempts:
             # Counted under the lock just now, so exact: this wrong answer is one more.
-            remaining = max(a.max_attempts - counted - 1, 0)
+            remaining = max(a.max_attempts - limits.counted - 1, 0)
             return AttemptResult("incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining)
         return AttemptResult("incorrect", "incorrect")
     return _solve(ctx, uow, a, _record(uow, a, ip, provided, "correct"))

@@ -3,7 +3,10 @@
 Each statement is built once, at import, with bound parameters, and run through the session's
 connection as SQLAlchemy Core: building a statement costs several times more than running it on
 SQLite, and ORM rows (identity map, flush) cost more again for values that are only read. What an
-attempt needs of the event, the user, their team and the challenge comes back in one row.
+attempt checks comes back from two queries: ``facts`` (the event's settings, the user, their team,
+the challenge, whether solved, the flags; one row per flag), read before the write where writes
+are serialised, and ``limits`` (both rate limits, the count toward a maximum, whether solved now),
+read under the account's lock.
 
 The statements ``repo`` shares (``SOLVED_IDS``, ``HAS_SOLVED``, ``COUNTED``, ``SOLVE_COUNT``,
 ``LOCK``) it runs through ``Session.execute``, which flushes pending ORM changes first as any ORM
@@ -23,9 +26,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
-    literal,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,6 +44,39 @@ _solve = _tables["solves"]
 _sub = _tables["submissions"]
 
 _account = case((_event.c.mode == "teams", _user.c.team_id), else_=_user.c.id)
+_incorrect = (_sub.c.type == "incorrect", _sub.c.late.is_(false()))
+
+
+def _nth_wrong(only: Any, offset: str) -> Any:
+    """The account's ``offset``+1-th newest wrong answer after ``since`` (None when there are fewer)
+    matching ``only``. Rate-limited and late answers never count. On the (account, date) index."""
+    return (
+        select(_sub.c.date)
+        .where(
+            _sub.c.account_id == bindparam("account_id"), _sub.c.date > bindparam("since"), *_incorrect, only
+        )
+        .order_by(_sub.c.date.desc())
+        .limit(1)
+        .offset(bindparam(offset))
+        .scalar_subquery()
+    )
+
+
+_LIMITS = select(
+    _nth_wrong(_sub.c.user_id == bindparam("user_id"), "user_offset").label("user_nth"),
+    _nth_wrong(_sub.c.challenge_id == bindparam("challenge_id"), "team_offset").label("team_nth"),
+    select(func.count())
+    .where(
+        _sub.c.challenge_id == bindparam("challenge_id"),
+        _sub.c.account_id == bindparam("account_id"),
+        *_incorrect,
+    )
+    .scalar_subquery()
+    .label("counted"),
+    exists()
+    .where(_solve.c.challenge_id == bindparam("challenge_id"), _solve.c.account_id == bindparam("account_id"))
+    .label("solved"),
+)
 
 _FACTS = (
     select(
@@ -67,20 +101,48 @@ _FACTS = (
         exists()
         .where(_solve.c.challenge_id == _challenge.c.id, _solve.c.account_id == _account)
         .label("solved"),
+        _flag.c.type.label("flag_type"),
+        _flag.c.content.label("flag_content"),
+        _flag.c.data.label("flag_data"),
     )
     .select_from(
         _event.outerjoin(_user, _user.c.id == bindparam("user_id"))
         .outerjoin(_team, _team.c.id == _user.c.team_id)
         .outerjoin(_challenge, _challenge.c.id == bindparam("challenge_id"))
+        .outerjoin(_flag, _flag.c.challenge_id == _challenge.c.id)
     )
     .where(_event.c.id == 1)
+    .order_by(_flag.c.id)
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The rate limits' window: wrong answers after ``since``; ``user_limit`` a user's across
+    challenges, ``team_limit`` an account's on one challenge (0: no limits)."""
+
+    since: datetime
+    user_limit: int
+    team_limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``user_nth``/``team_nth``: the wrong answer whose leaving the window frees the user/the
+    account on the challenge, None when under the limit; ``counted``: the account's wrong answers
+    toward the challenge's maximum; ``solved``: whether the account has solved it."""
+
+    user_nth: datetime | None
+    team_nth: datetime | None
+    counted: int
+    solved: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Facts:
     """The event's settings, the user (``user_id`` None: no such user), their team's ban, the
-    challenge (``challenge_id`` None: no such challenge) and whether the account solved it."""
+    challenge (``challenge_id`` None: no such challenge), whether the account solved it and the
+    challenge's flags as (type, content, data)."""
 
     name: str
     mode: str
@@ -101,14 +163,17 @@ class Facts:
     requirements: dict[str, Any] | None
     max_attempts: int
     solved: bool
+    flags: list[tuple[str, str, str]]
 
 
 def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
-    """Everything an attempt checks before the limits, in one query; None when the event's row is
-    missing (``repo.event`` makes it)."""
-    row = session.connection().execute(_FACTS, {"user_id": user_id, "challenge_id": challenge_id}).first()
-    if row is None:
+    """Everything an attempt checks before its limits, in one query (a row per flag); None when the
+    event's row is missing (``repo.event`` makes it)."""
+    params = {"user_id": user_id, "challenge_id": challenge_id}
+    rows = session.connection().execute(_FACTS, params).all()
+    if not rows:
         return None
+    row = rows[0]
     return Facts(
         name=row.name or "",
         mode=row.mode,
@@ -129,7 +194,23 @@ def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
         requirements=row.requirements,
         max_attempts=row.max_attempts or 0,
         solved=bool(row.solved),
+        flags=[(r.flag_type, r.flag_content, r.flag_data) for r in rows if r.flag_type is not None],
     )
+
+
+def limits(session: Session, account_id: int, user_id: int, challenge_id: int, window: Window) -> Limits:
+    """The rate limits, the count toward a maximum and whether solved, in one query: under the
+    account's lock (``lock_account``; SQLite: the write transaction) they are exact."""
+    params = {
+        "account_id": account_id,
+        "user_id": user_id,
+        "challenge_id": challenge_id,
+        "since": window.since,
+        "user_offset": max(window.user_limit - 1, 0),
+        "team_offset": max(window.team_limit - 1, 0),
+    }
+    row = session.connection().execute(_LIMITS, params).one()
+    return Limits(row.user_nth, row.team_nth, int(row.counted or 0), bool(row.solved))
 
 
 SOLVED_IDS = select(_solve.c.challenge_id).where(_solve.c.account_id == bindparam("account_id"))
@@ -149,81 +230,10 @@ def has_solved(session: Session, challenge_id: int, account_id: int) -> bool:
     return session.connection().execute(HAS_SOLVED, params).first() is not None
 
 
-_FLAGS = (
-    select(_flag.c.type, _flag.c.content, _flag.c.data)
-    .where(_flag.c.challenge_id == bindparam("challenge_id"))
-    .order_by(_flag.c.id)
-)
-
-
-def flags(session: Session, challenge_id: int) -> list[tuple[str, str, str]]:
-    """(type, content, data) of the challenge's flags, in order."""
-    rows = session.connection().execute(_FLAGS, {"challenge_id": challenge_id})
-    return [(r.type, r.content, r.data) for r in rows]
-
-
-def _wrong(*only: Any) -> Any:
-    """The account's newest wrong answers after ``since`` that count toward the limits."""
-    return (
-        select(_sub.c.date)
-        .where(
-            _sub.c.account_id == bindparam("account_id"),
-            _sub.c.date > bindparam("since"),
-            _sub.c.type == "incorrect",
-            _sub.c.late.is_(false()),
-            *only,
-        )
-        .order_by(_sub.c.date.desc())
-    )
-
-
-_by_user = _wrong(_sub.c.user_id == bindparam("user_id")).limit(bindparam("user_limit")).subquery()
-_on_challenge = (
-    _wrong(_sub.c.challenge_id == bindparam("challenge_id")).limit(bindparam("team_limit")).subquery()
-)
-_RECENT_WRONG = union_all(
-    select(literal(0).label("which"), _by_user.c.date),
-    select(literal(1).label("which"), _on_challenge.c.date),
-)
-
-
-def recent_wrong_times(
-    session: Session,
-    account_id: int,
-    since: datetime,
-    user_id: int,
-    user_limit: int,
-    challenge_id: int,
-    team_limit: int,
-) -> tuple[list[datetime], list[datetime]]:
-    """When the newest wrong answers after ``since`` were made, newest first: at most
-    ``user_limit`` of the user's (across challenges) and ``team_limit`` of the account's on the
-    challenge. Rate-limited and late answers do not count. One query on the (account, date) index."""
-    rows = session.connection().execute(
-        _RECENT_WRONG,
-        {
-            "account_id": account_id,
-            "since": since,
-            "user_id": user_id,
-            "user_limit": user_limit,
-            "challenge_id": challenge_id,
-            "team_limit": team_limit,
-        },
-    )
-    mine: list[datetime] = []
-    team: list[datetime] = []
-    for which, date in rows:
-        (mine if which == 0 else team).append(date)
-    mine.sort(reverse=True)
-    team.sort(reverse=True)
-    return mine, team
-
-
 COUNTED = select(func.count()).where(
     _sub.c.challenge_id == bindparam("challenge_id"),
     _sub.c.account_id == bindparam("account_id"),
-    _sub.c.type == "incorrect",
-    _sub.c.late.is_(false()),
+    *_incorrect,
 )
 
 
@@ -369,15 +379,21 @@ def solve_count(session: Session, mode: str, challenge_id: int) -> int:
 
 
 __all__ = [
+    "COUNTED",
+    "HAS_SOLVED",
+    "LOCK",
+    "SOLVED_IDS",
+    "SOLVE_COUNT",
     "Facts",
+    "Limits",
+    "Window",
     "counted_attempts",
     "facts",
-    "flags",
     "has_solved",
     "insert_solve",
     "insert_submission",
+    "limits",
     "lock_account",
-    "recent_wrong_times",
     "retype_submission",
     "solve_count",
     "solved_ids",
