@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from kizuna.storage import tables as t
 from kizuna.storage.db import Database
@@ -54,17 +55,32 @@ class HotReads:
     @contextmanager
     def cursor(self, shared: Any = None) -> Iterator[Any]:
         """A driver cursor on a pooled connection; ``shared``: a cursor the caller already holds
-        (several reads of one request on one checkout)."""
+        (several reads of one request on one checkout). A driver error comes out as SQLAlchemy's
+        (``OperationalError`` for an unreachable database, as from a session), and a connection the
+        server dropped is thrown away, not returned to the pool."""
         if shared is not None:
             yield shared
             return
-        conn = self.db.engine.raw_connection()
+        dialect = self.db.engine.dialect
+        try:
+            conn = self.db.engine.raw_connection()
+        except dialect.loaded_dbapi.Error as exc:  # cannot connect: as a session would say it
+            raise DBAPIError.instance(
+                None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=True, dialect=dialect
+            ) from exc
         try:
             cur = conn.cursor()
             try:
                 yield cur
             finally:
                 cur.close()
+        except dialect.loaded_dbapi.Error as exc:
+            dropped = dialect.is_disconnect(exc, conn.dbapi_connection, None)
+            if dropped:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(
+                None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=dropped, dialect=dialect
+            ) from exc
         finally:
             # Back to the pool, which ends the driver's transaction (PostgreSQL) on return.
             conn.close()

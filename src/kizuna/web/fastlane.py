@@ -133,15 +133,23 @@ class FastLane:
             method, path = scope["method"], scope["path"]
             handled = False
             started = time.perf_counter()
-            if path.startswith("/static/") and method in ("GET", "HEAD"):
-                handled = await self._static(scope, send, path[len("/static") :], method == "HEAD")
-            elif path.startswith(API):
-                if method == "GET" and (path == f"{API}/scoreboard" or path.startswith(TOP)):
-                    handled = await self._scoreboard(scope, send, path)
-                elif method == "GET" and path == f"{API}/challenges":
-                    handled = await self._challenges(scope, send)
-                elif method == "POST" and path == f"{API}/challenges/attempt":
-                    handled, receive = await self._attempt(scope, receive, send)
+            try:
+                if path.startswith("/static/") and method in ("GET", "HEAD"):
+                    handled = await self._static(scope, send, path[len("/static") :], method == "HEAD")
+                elif path.startswith(API):
+                    if method == "GET" and (path == f"{API}/scoreboard" or path.startswith(TOP)):
+                        handled = await self._scoreboard(scope, send, path)
+                    elif method == "GET" and path == f"{API}/challenges":
+                        handled = await self._challenges(scope, send)
+                    elif method == "POST" and path == f"{API}/challenges/attempt":
+                        handled, receive = await self._attempt(scope, receive, send)
+            except Exception:
+                # Nothing was sent and nothing stored (an attempt's own errors are answered inside
+                # ``_attempt``): the full stack answers — a 503 for an unreachable database — with
+                # the body replayed.
+                if "_status" in scope:
+                    raise
+                handled, receive = False, scope.pop("_replay", receive)
             if handled:
                 kind = "static" if path.startswith("/static/") else path.rsplit("/", 1)[-1]
                 self.served["top" if path.startswith(TOP) else kind] += 1
@@ -310,7 +318,7 @@ class FastLane:
             if not message.get("more_body", False):
                 break
         raw = b"".join(chunks)
-        replayed = _replay(raw, receive)
+        replayed = scope["_replay"] = _replay(raw, receive)
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError:
