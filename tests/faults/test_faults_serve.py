@@ -83,9 +83,8 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
-def test_serve_with_two_workers_answers_readyz_and_stops(tmp_path: Path) -> None:
-    port = free_port()
+def _serve_two_workers(tmp_path: Path, port: int) -> tuple[subprocess.Popen[bytes], Path]:
+    """``kizuna serve --workers 2`` on ``port`` over a fresh data directory; its output in the log."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
     env = {
         **inherited,
@@ -103,6 +102,13 @@ def test_serve_with_two_workers_answers_readyz_and_stops(tmp_path: Path) -> None
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    return proc, log
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_serve_with_two_workers_answers_readyz_and_stops(tmp_path: Path) -> None:
+    port = free_port()
+    proc, log = _serve_two_workers(tmp_path, port)
     try:
         deadline = time.monotonic() + 120
         body: dict[str, Any] = {}
@@ -161,23 +167,7 @@ def test_connections_spread_over_the_workers(tmp_path: Path) -> None:
     """Issue 9: with one shared socket, 64 keep-alive connections all went to one worker. Each worker
     now has its own SO_REUSEPORT socket: 32 connections land on both workers."""
     port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
-    env = {
-        **inherited,
-        "KIZUNA_DATA_DIR": str(tmp_path / "data"),
-        "KIZUNA_SECRET_KEY": "faults-serve-secret",
-        "KIZUNA_ENVIRONMENT": "test",
-        "KIZUNA_LOG_LEVEL": "warning",
-    }
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kizuna.cli.main", "serve", "--workers", "2", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc, log = _serve_two_workers(tmp_path, port)
     conns: list[http.client.HTTPConnection] = []
     try:
         deadline = time.monotonic() + 120
