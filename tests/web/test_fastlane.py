@@ -239,3 +239,44 @@ def test_a_big_scoreboard_is_sent_gzip_encoded_to_clients_that_accept_it(
         full.get("/api/v1/scoreboard", headers={"Accept-Encoding": "gzip"}),
     )
     assert lane.served["scoreboard"] >= 6
+
+
+def test_a_request_never_holds_two_pooled_connections(
+    backend: str, client: TestClient, lane: FastLane, make: Any, ctx: Any
+) -> None:
+    """A read that loads a typed row (a token seen for the first time, a changed event, a snapshot to
+    rebuild) opens a session of its own; holding another connection meanwhile let forty threads
+    exhaust a PostgreSQL pool of twenty (3 req/s behind nginx). Counted per thread, with the pool's
+    own events."""
+    import threading
+    from collections import Counter
+
+    from sqlalchemy import event as sa_event
+
+    held: Counter[int] = Counter()
+    most: Counter[int] = Counter()
+
+    def out(*_a: Any) -> None:
+        me = threading.get_ident()
+        held[me] += 1
+        most[me] = max(most[me], held[me])
+
+    def back(*_a: Any) -> None:
+        held[threading.get_ident()] -= 1
+
+    user, _team = make.player_in_team()
+    make.challenge(name="Pool")
+    headers = auth(make.token(user))
+    engine = ctx.db.engine
+    sa_event.listen(engine, "checkout", out)
+    sa_event.listen(engine, "checkin", back)
+    try:
+        for _ in range(2):  # the first misses every cache (token, event, snapshots), the second hits
+            r = client.get("/api/v1/challenges", headers=headers)
+            assert r.status_code == 200 and r.json()["data"][0]["name"] == "Pool"
+            event.update_event(ctx, {"description": "changed"})  # the event's fingerprint changes
+    finally:
+        sa_event.remove(engine, "checkout", out)
+        sa_event.remove(engine, "checkin", back)
+    assert lane.served["challenges"] == 2
+    assert most and max(most.values()) == 1, dict(most)
