@@ -105,6 +105,17 @@ def _serve_two_workers(tmp_path: Path, port: int) -> tuple[subprocess.Popen[byte
     return proc, log
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server we started (it stops its workers), then SIGKILL if it hangs."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
 def test_serve_with_two_workers_answers_readyz_and_stops(tmp_path: Path) -> None:
     port = free_port()
@@ -126,13 +137,7 @@ def test_serve_with_two_workers_answers_readyz_and_stops(tmp_path: Path) -> None
         workers = [p for p in _children(proc.pid) if p != proc.pid]
         assert len(workers) >= 2, workers
     finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        _stop(proc)
     assert proc.returncode == 0, log.read_text(errors="replace")
     assert "was not ready in time" not in log.read_text(errors="replace")
 
@@ -197,13 +202,7 @@ def test_connections_spread_over_the_workers(tmp_path: Path) -> None:
     finally:
         for conn in conns:
             conn.close()
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        _stop(proc)
     assert proc.returncode == 0, log.read_text(errors="replace")
 
 
