@@ -9,9 +9,6 @@
   is checked against the clock every time.
 * :meth:`HotCache.solved` — the challenges an account has solved (one indexed read).
 
-Each takes an optional driver cursor (``HotReads.cursor()``), so one request's reads share one
-connection checkout.
-
 Exactly the answers of :func:`kizuna.services.accounts.resolve_token` and of the ORM reads, at a
 tenth of the cost (``tests/unit/test_hot_reads.py`` compares them).
 """
@@ -50,8 +47,8 @@ class HotCache:
         self._tokens: dict[str, _Known] = {}
         self._lock = threading.Lock()
 
-    def state(self, cur: Any = None) -> tuple[dict[str, int], t.Event]:
-        revisions, fingerprint = self.reads.state(cur)
+    def state(self) -> tuple[dict[str, int], t.Event]:
+        revisions, fingerprint = self.reads.state()
         known_fp, event = self._event
         if event is None or fingerprint is None or fingerprint != known_fp:
             with self.ctx.db.read() as s:
@@ -61,10 +58,10 @@ class HotCache:
                     self._event = (fingerprint, event)
         return revisions, event
 
-    def principal(self, value: str, cur: Any = None) -> Principal:
+    def principal(self, value: str) -> Principal:
         """As :func:`accounts.resolve_token`: the token's account, or the same errors."""
         digest = token_digest(value.strip())
-        fingerprint = self.reads.token(digest, cur)
+        fingerprint = self.reads.token(digest)
         if fingerprint is None:
             raise DomainError(ErrorCode.TOKEN_INVALID, status=401)
         known = self._tokens.get(digest)
@@ -85,5 +82,5 @@ class HotCache:
             raise Forbidden(ErrorCode.ACCOUNT_BANNED)
         return known.principal
 
-    def solved(self, account_id: int | None, cur: Any = None) -> set[int]:
-        return set() if account_id is None else self.reads.solved(account_id, cur)
+    def solved(self, account_id: int | None) -> set[int]:
+        return set() if account_id is None else self.reads.solved(account_id)

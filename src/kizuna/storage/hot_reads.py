@@ -53,14 +53,11 @@ class HotReads:
         )
 
     @contextmanager
-    def cursor(self, shared: Any = None) -> Iterator[Any]:
-        """A driver cursor on a pooled connection; ``shared``: a cursor the caller already holds
-        (several reads of one request on one checkout). A driver error comes out as SQLAlchemy's
+    def cursor(self) -> Iterator[Any]:
+        """A driver cursor on a pooled connection, given back at the end (a caller never holds two:
+        see kizuna.web.fastlane). A driver error comes out as SQLAlchemy's
         (``OperationalError`` for an unreachable database, as from a session), and a connection the
         server dropped is thrown away, not returned to the pool."""
-        if shared is not None:
-            yield shared
-            return
         dialect = self.db.engine.dialect
         try:
             conn = self.db.engine.raw_connection()
@@ -85,23 +82,23 @@ class HotReads:
             # Back to the pool, which ends the driver's transaction (PostgreSQL) on return.
             conn.close()
 
-    def state(self, shared: Any = None) -> tuple[dict[str, int], tuple[Any, ...] | None]:
+    def state(self) -> tuple[dict[str, int], tuple[Any, ...] | None]:
         """The revision counters and the event row (raw: a fingerprint), in one checkout."""
-        with self.cursor(shared) as cur:
+        with self.cursor() as cur:
             cur.execute(self.revisions.sql)
             revisions = {str(name): int(value) for name, value in cur.fetchall()}
             cur.execute(self.event.sql, self.event.params(event=1))
             row = cur.fetchone()
         return revisions, tuple(row) if row is not None else None
 
-    def token(self, digest: str, shared: Any = None) -> tuple[Any, ...] | None:
+    def token(self, digest: str) -> tuple[Any, ...] | None:
         """The token with this digest and its account, raw (a fingerprint), or None."""
-        with self.cursor(shared) as cur:
+        with self.cursor() as cur:
             cur.execute(self.token_row.sql, self.token_row.params(digest=digest))
             row = cur.fetchone()
         return tuple(row) if row is not None else None
 
-    def solved(self, account_id: int, shared: Any = None) -> set[int]:
-        with self.cursor(shared) as cur:
+    def solved(self, account_id: int) -> set[int]:
+        with self.cursor() as cur:
             cur.execute(self.solved_ids.sql, self.solved_ids.params(account=account_id))
             return {int(r[0]) for r in cur.fetchall()}

@@ -230,10 +230,10 @@ class FastLane:
         scheme, _sep, value = auth.decode("latin-1").strip().partition(" ")
         return value or scheme
 
-    def _principal(self, scope: Scope, token: str, cur: Any = None) -> Any:
+    def _principal(self, scope: Scope, token: str) -> Any:
         """The token's principal with the client's address, or None (the full path then answers)."""
         try:
-            principal = self.app.state.snapshots.hot.principal(token, cur)
+            principal = self.app.state.snapshots.hot.principal(token)
         except DomainError:
             return None
         from kizuna.web.client import client_address

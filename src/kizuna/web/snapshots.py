@@ -84,10 +84,10 @@ class Snapshots:
         # Counters in the database are the source of truth; nothing to do eagerly.
         return None
 
-    def state(self, cur: Any = None) -> State:
-        # Two driver-level reads on one pooled connection (or the caller's cursor); the typed event
-        # row is reloaded only when it changed (kizuna.services.hot).
-        revs, ev = self.hot.state(cur)
+    def state(self) -> State:
+        # Two driver-level reads on one pooled connection; the typed event row is reloaded only when
+        # it changed (kizuna.services.hot).
+        revs, ev = self.hot.state()
         return State(revs, ev, clock_of(ev).public_cutoff(self.ctx.now()))
 
     def _get(

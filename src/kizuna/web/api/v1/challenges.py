@@ -52,11 +52,11 @@ def list_challenges(request: Request, ctx: CtxDep, who: User, view: str = "") ->
     return Response(body, media_type="application/json")
 
 
-def challenge_list_body(ctx: Any, snaps: Any, who: Any, view: str = "", cur: Any = None) -> bytes:
+def challenge_list_body(ctx: Any, snaps: Any, who: Any, view: str = "") -> bytes:
     """The list as ``who`` sees it, in the request's language, as JSON (also served by
     kizuna.web.fastlane). Each entry's bytes come from the snapshot (``challenge_parts``); a request
-    reads the solved set and picks. ``cur``: the caller's driver cursor, for one checkout."""
-    state = snaps.state(cur)
+    reads the solved set and picks."""
+    state = snaps.state()
     view_all = who.can(Action.CHALLENGE_VIEW_ALL)
     live = who.can(Action.SCOREBOARD_LIVE)
     if view_all and view == "admin":
@@ -65,7 +65,7 @@ def challenge_list_body(ctx: Any, snaps: Any, who: Any, view: str = "", cur: Any
         return orjson.dumps({"success": True, "data": admin})
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
-    solved = snaps.hot.solved(acct, cur)
+    solved = snaps.hot.solved(acct)
     parts = snaps.challenge_parts(live, current_locale.get(), content_order(state.event), state)
     chunks = []
     for p in parts:
