@@ -124,7 +124,7 @@ class FastLane:
 
         self._headers = headers
         https = bool(getattr(app.state.settings, "https", False))
-        self._common = headers.SecurityHeadersMiddleware(inner, https=https)._common()
+        self._common = headers.common_headers(https)
 
     # --- dispatch ------------------------------------------------------------------------------
 
@@ -192,11 +192,6 @@ class FastLane:
         await send({"type": "http.response.body", "body": b"" if head else body})
         return True
 
-    async def _json(self, scope: Scope, send: Send, data: Any) -> bool:
-        body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
-        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
-        return await self._send(scope, send, 200, headers, body)
-
     async def _etagged(self, scope: Scope, send: Send, snap: Any) -> bool:
         """As ``common.cached``: the snapshot's body (gzip-encoded when accepted), or 304."""
         accept = self._header(scope, b"accept-encoding")
@@ -241,9 +236,11 @@ class FastLane:
         scope.setdefault("app", self.app)
         return replace(principal, address=client_address(Request(scope)))
 
-    def _locale(self, scope: Scope, event: Any) -> str:
+    def _locale(self, scope: Scope, event: Callable[[], Any]) -> str:
+        """As LocaleMiddleware for a request without cookie or query: ``Accept-Language``, else the
+        event's default language (``event`` is read only then)."""
         lang = negotiate((self._header(scope, b"accept-language") or b"").decode("latin-1"), default="")
-        return lang if lang in LOCALES else (event.default_locale or "en")
+        return lang if lang in LOCALES else (event().default_locale or "en")
 
     # --- the routes ------------------------------------------------------------------------------
 
@@ -288,7 +285,7 @@ class FastLane:
             if principal is None:
                 return None
             state = snaps.state()
-            locale_token = current_locale.set(self._locale(scope, state.event))
+            locale_token = current_locale.set(self._locale(scope, lambda: state.event))
             display_token = current_display.set("")
             try:
                 return challenge_list_body(self.app.state.ctx, snaps, principal)
@@ -344,7 +341,7 @@ class FastLane:
             if principal is None:
                 return None
             snaps = self.app.state.snapshots
-            locale_token = current_locale.set(self._locale(scope, snaps.hot.state()[1]))
+            locale_token = current_locale.set(self._locale(scope, lambda: snaps.hot.state()[1]))
             display_token = current_display.set("")
             box = ActingAs()
             box.actor = principal

@@ -101,6 +101,21 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+def common_headers(https: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries besides its CSP (also sent by kizuna.web.fastlane)."""
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", REFERRER_POLICY.encode()),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+        (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+    ]
+    if https:
+        headers.append((b"strict-transport-security", HSTS.encode()))
+    return headers
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, https: bool, docs_paths: tuple[str, ...] = ()) -> None:
         self.app = app
@@ -108,17 +123,7 @@ class SecurityHeadersMiddleware:
         self.docs_paths = frozenset(p for p in docs_paths if p)
 
     def _common(self) -> list[tuple[bytes, bytes]]:
-        headers = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", REFERRER_POLICY.encode()),
-            (b"cross-origin-opener-policy", b"same-origin"),
-            (b"cross-origin-resource-policy", b"same-origin"),
-            (b"permissions-policy", PERMISSIONS_POLICY.encode()),
-        ]
-        if self.https:
-            headers.append((b"strict-transport-security", HSTS.encode()))
-        return headers
+        return common_headers(self.https)
 
     @staticmethod
     def _set(message: Message, extra: list[tuple[bytes, bytes]]) -> None:
