@@ -15,7 +15,8 @@ from kizuna.services import accounts, event
 from kizuna.services.context import Context
 from kizuna.services.hot import HotCache
 from kizuna.storage import tables as t
-from kizuna.storage.db import Database
+from kizuna.storage.db import Database, bump
+from kizuna.storage.hot_reads import NeedsThread, on_loop
 from kizuna.web.app import build_context
 from tests.conftest import Factory, record_solve
 
@@ -108,3 +109,75 @@ def test_reads_work_on_the_database_object_alone(backend: str, ctx: Context) -> 
         assert reads.token("0" * 64) is None
     finally:
         reads.db.dispose()
+
+
+def test_a_first_seen_token_is_typed_as_a_session_would_type_it(
+    backend: str, ctx: Context, make: Factory
+) -> None:
+    """The principal of a token seen for the first time is built from the row just read (no ORM
+    read): every column of the token and of its account has the value and type the ORM gives."""
+    user = make.user("typed")
+    issued = accounts.create_token(ctx, user.id, expires_in_days=3)
+    with ctx.write() as uow:
+        row = uow.session.get(t.User, user.id)
+        assert row is not None
+        row.email_verified_at = ctx.now()
+        row.totp_recovery = ["a1", "b2"]
+        row.hidden = True
+    hot = HotCache(ctx)
+    raw = hot.reads.token(accounts.token_digest(issued.value))
+    assert raw is not None
+    token_values, user_values = hot.reads.token_values(raw)
+    with ctx.db.read() as s:
+        token = s.query(t.Token).filter(t.Token.user_id == user.id).one()
+        orm_user = s.get(t.User, user.id)
+        assert orm_user is not None
+        for column in t.Token.__table__.columns:
+            assert token_values[column.key] == getattr(token, column.key), column.key
+            assert type(token_values[column.key]) is type(getattr(token, column.key)), column.key
+        for column in t.User.__table__.columns:
+            assert user_values[column.key] == getattr(orm_user, column.key), column.key
+            assert type(user_values[column.key]) is type(getattr(orm_user, column.key)), column.key
+    assert hot.principal(issued.value) == accounts.Principal.of(orm_user)
+    assert hot.principal(issued.value).email_verified
+
+
+def test_on_the_event_loop_reads_never_wait(
+    backend: str, ctx: Context, other: Context, make: Factory
+) -> None:
+    """``on_loop``: on a file-backed SQLite database the hot reads run on the loop's own connection and
+    see another process's commits at once; anything that would open a session or wait says
+    NeedsThread instead. On PostgreSQL everything goes to a worker thread."""
+    user = make.user("looper")
+    token = make.token(user)
+    ch = make.challenge()
+    hot = HotCache(ctx)
+    hot.state()  # the typed event row, loaded once on a thread
+    flag = on_loop.set(True)
+    try:
+        if backend != "sqlite":
+            assert not hot.reads.loop_capable
+            with pytest.raises(NeedsThread):
+                hot.state()
+            return
+        assert hot.reads.loop_capable
+        before, _ = hot.state()
+        assert hot.principal(token).name == "looper"  # first seen: typed from the row, on the loop
+        with other.write() as uow:
+            record_solve(uow, ch.id, user, None, other.now())
+            bump(uow.session, "scoreboard")
+        after, _ = hot.state()  # another process's commit, seen at once
+        assert after["scoreboard"] > before.get("scoreboard", 0)
+        assert hot.solved(user.id) == {ch.id}
+        event.update_event(other, {"mode": "users" if hot.state()[1].mode == "teams" else "teams"})
+        with pytest.raises(NeedsThread):
+            hot.state()  # the typed event row must be loaded again: not on the loop
+        # A broken loop connection is dropped, the read goes to a thread, and the next one reconnects.
+        hot.reads._local.conn.dbapi_connection.close()
+        with pytest.raises(NeedsThread):
+            hot.solved(user.id)
+        assert hot.reads._local.conn is None
+        assert hot.solved(user.id) == {ch.id}
+    finally:
+        on_loop.reset(flag)
+    assert hot.state()[1].mode == event.get_event(ctx).mode  # on a thread: loaded

@@ -280,3 +280,46 @@ def test_a_request_never_holds_two_pooled_connections(
         sa_event.remove(engine, "checkin", back)
     assert lane.served["challenges"] == 2
     assert most and max(most.values()) == 1, dict(most)
+
+
+def test_built_answers_come_from_the_event_loop_and_a_change_shows_at_once(
+    backend: str,
+    client: TestClient,
+    full: TestClient,
+    lane: FastLane,
+    make: Any,
+    ctx: Any,
+    settings_and_ctx: Any,
+) -> None:
+    """On SQLite a scoreboard or challenge list already built is answered on the event loop (no
+    thread); another process's solve is in the very next answer (built again on a thread), and the
+    answers stay the full stack's. On PostgreSQL every read goes to a worker thread."""
+    from kizuna.storage.db import Database, bump
+    from kizuna.web.app import build_context
+    from tests.conftest import record_solve
+
+    user, team = make.player_in_team("looping")
+    ch = make.challenge(name="Loop", value=200)
+    h = auth(make.token(user))
+    for _ in range(2):
+        assert client.get("/api/v1/scoreboard").status_code == 200
+        assert client.get("/api/v1/challenges", headers=h).json()["data"][0]["solved_by_me"] is False
+    on_loop = lane.served["on loop"]
+    assert on_loop == (2 if backend == "sqlite" else 0)
+    other = build_context(settings_and_ctx[0], Database(ctx.db.url))  # another process
+    try:
+        with other.write() as uow:
+            record_solve(uow, ch.id, user, team.id, other.now())
+            bump(uow.session, "scoreboard")
+    finally:
+        other.db.dispose()
+    board = client.get("/api/v1/scoreboard")
+    same(board, full.get("/api/v1/scoreboard"))
+    assert [r["score"] for r in board.json()["data"]] == [200]
+    listed = client.get("/api/v1/challenges", headers=h)
+    same(listed, full.get("/api/v1/challenges", headers=h))
+    assert listed.json()["data"][0]["solved_by_me"] is True
+    assert lane.served["on loop"] == on_loop  # both built again, on a thread
+    assert client.get("/api/v1/scoreboard").status_code == 200
+    assert client.get("/api/v1/challenges", headers=h).status_code == 200
+    assert lane.served["on loop"] == on_loop + (2 if backend == "sqlite" else 0)

@@ -26,7 +26,7 @@ from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import repo
 from kizuna.storage import tables as t
-from kizuna.storage.hot_reads import HotReads
+from kizuna.storage.hot_reads import HotReads, must_not_wait
 
 MAX_TOKENS = 20_000  # cached principals; the cache starts over when it is full
 
@@ -51,6 +51,7 @@ class HotCache:
         revisions, fingerprint = self.reads.state()
         known_fp, event = self._event
         if event is None or fingerprint is None or fingerprint != known_fp:
+            must_not_wait()
             with self.ctx.db.read() as s:
                 event = s.get(t.Event, 1) or repo.event(s)
             if fingerprint is not None:
@@ -66,12 +67,11 @@ class HotCache:
             raise DomainError(ErrorCode.TOKEN_INVALID, status=401)
         known = self._tokens.get(digest)
         if known is None or known.fingerprint != fingerprint:
-            with self.ctx.db.read() as s:
-                token = repo.token_by_digest(s, digest)
-                user = s.get(t.User, token.user_id) if token is not None else None
-            if token is None or user is None:
-                raise DomainError(ErrorCode.TOKEN_INVALID, status=401)
-            known = _Known(fingerprint, Principal.of(user), token.expires_at, bool(user.banned))
+            # Built from the row just read (typed as a session would), so no second read.
+            token, user = self.reads.token_values(fingerprint)
+            known = _Known(
+                fingerprint, Principal.of(t.User(**user)), token["expires_at"], bool(user["banned"])
+            )
             with self._lock:
                 if len(self._tokens) >= MAX_TOKENS:
                     self._tokens.clear()

@@ -6,12 +6,23 @@ connection's driver cursor and return the driver's raw rows, which callers use o
 *fingerprints* — "is this row what it was when I built my answer?" — or as plain integers. Anything
 that needs typed values (dates, JSON) is still read through the ORM, and only when a fingerprint
 changed (kizuna.services.hot).
+
+**On the event loop.** On a file-backed SQLite database these reads can also run on the event loop
+itself (``on_loop``), without the hop to a worker thread: each event-loop thread keeps one connection
+of its own, outside the pool (so a loop never waits for a pooled connection), with no busy wait (a
+WAL reader does not wait for writers; in the rare case SQLite says "busy", the caller is told
+:class:`NeedsThread`). Anything that could wait or take long on the loop — a pool checkout, an ORM
+read after a change, building a snapshot — raises :class:`NeedsThread` instead, and the caller does
+the same work again on a worker thread. These are reads, so doing one again is harmless. Issue 9:
+the thread hop and the threads' contention for the GIL made the p99 of the hot reads.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -19,6 +30,26 @@ from sqlalchemy.exc import DBAPIError
 
 from kizuna.storage import tables as t
 from kizuna.storage.db import Database
+
+on_loop: ContextVar[bool] = ContextVar("kizuna_hot_on_loop", default=False)
+
+
+class NeedsThread(Exception):
+    """This read would wait (or do heavy work) on the event loop: do it on a worker thread."""
+
+
+def must_not_wait() -> None:
+    """Called where a read would open a session or build something: refused on the loop."""
+    if on_loop.get():
+        raise NeedsThread
+
+
+def loop_capable(db: Database) -> bool:
+    """A file-backed SQLite database: its reads are local and never wait for writers (WAL)."""
+    if not db.is_sqlite:
+        return False
+    path = db.url.split("///", 1)[-1]
+    return "///" in db.url and bool(path) and path != ":memory:" and not path.startswith("file:")
 
 
 class _Statement:
@@ -42,22 +73,61 @@ class HotReads:
         self.event = _Statement(
             db, select(*t.Event.__table__.columns).where(t.Event.id == bindparam("event"))
         )
+        dialect = db.engine.dialect
+        # The token row and its account's, and how to turn each raw value into the typed one (the
+        # driver's processors, as a session would apply them), for a principal seen the first time.
+        self._token_columns = [*t.Token.__table__.columns, *t.User.__table__.columns]
+        self._processors = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in self._token_columns
+        ]
         self.token_row = _Statement(
             db,
-            select(*t.Token.__table__.columns, *t.User.__table__.columns)
+            select(*self._token_columns)
             .join_from(t.Token, t.User, t.User.id == t.Token.user_id)
             .where(t.Token.digest == bindparam("digest")),
         )
         self.solved_ids = _Statement(
             db, select(t.Solve.challenge_id).where(t.Solve.account_id == bindparam("account"))
         )
+        self.loop_capable = loop_capable(db)
+        self._local = threading.local()  # each event-loop thread's own connection
+
+    @contextmanager
+    def _loop_cursor(self) -> Iterator[Any]:
+        if not self.loop_capable:
+            raise NeedsThread
+        conn = getattr(self._local, "conn", None)
+        try:
+            if conn is None or conn.dbapi_connection is None:
+                # Outside the pool: kept by this thread, closed when the thread ends.
+                conn = self.db.engine.raw_connection()
+                conn.detach()
+                conn.cursor().execute("PRAGMA busy_timeout=0")
+                self._local.conn = conn
+            cur = conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+        except self.db.engine.dialect.loaded_dbapi.Error as exc:
+            # Busy, or anything odd: drop this connection and let a worker thread do the read (and
+            # report a real failure the usual way).
+            self._local.conn = None
+            if conn is not None:
+                conn.close()
+            raise NeedsThread from exc
 
     @contextmanager
     def cursor(self) -> Iterator[Any]:
         """A driver cursor on a pooled connection, given back at the end (a caller never holds two:
         see kizuna.web.fastlane). A driver error comes out as SQLAlchemy's
         (``OperationalError`` for an unreachable database, as from a session), and a connection the
-        server dropped is thrown away, not returned to the pool."""
+        server dropped is thrown away, not returned to the pool. On the loop: the loop's own
+        connection (module docstring)."""
+        if on_loop.get():
+            with self._loop_cursor() as cur:
+                yield cur
+            return
         dialect = self.db.engine.dialect
         try:
             conn = self.db.engine.raw_connection()
@@ -97,6 +167,15 @@ class HotReads:
             cur.execute(self.token_row.sql, self.token_row.params(digest=digest))
             row = cur.fetchone()
         return tuple(row) if row is not None else None
+
+    def token_values(self, raw: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A raw :meth:`token` row as typed values: the token's columns and the account's."""
+        token: dict[str, Any] = {}
+        user: dict[str, Any] = {}
+        for column, process, value in zip(self._token_columns, self._processors, raw, strict=True):
+            target = token if column.table is t.Token.__table__ else user
+            target[column.key] = process(value) if process is not None and value is not None else value
+        return token, user
 
     def solved(self, account_id: int) -> set[int]:
         with self.cursor() as cur:

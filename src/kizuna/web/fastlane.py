@@ -17,6 +17,10 @@ request). This layer sits outermost and answers only these requests, in their or
 Anything else — a session cookie, a query string, an unusual body, an error before the work starts —
 is passed to the full application untouched (a body already read is replayed), which gives the
 canonical answer; the fast lane never decides anything the full stack would decide differently.
+
+On a file-backed SQLite database the reads run on the event loop itself when everything they need is
+already built (kizuna.storage.hot_reads: ``on_loop``); the first request after a change does the
+work on a worker thread, as before. Attempts always run on a worker thread (they write).
 ``tests/web/test_fastlane.py`` sends the same requests down both paths and compares the answers.
 """
 
@@ -41,6 +45,7 @@ from starlette.responses import Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.i18n import LOCALES, current_display, current_locale, negotiate
+from kizuna.storage.hot_reads import NeedsThread, on_loop
 from kizuna.storage.uow import ActingAs, acting
 
 Scope = MutableMapping[str, Any]
@@ -125,6 +130,21 @@ class FastLane:
         self._headers = headers
         https = bool(getattr(app.state.settings, "https", False))
         self._common = headers.common_headers(https)
+        self._loop_reads = self.app.state.snapshots.hot.reads.loop_capable
+
+    async def _read(self, work: Callable[[], Any]) -> Any:
+        """``work()`` on the event loop when it can answer without waiting, else on a worker thread."""
+        if self._loop_reads:
+            token = on_loop.set(True)
+            try:
+                result = work()
+                self.served["on loop"] += 1
+                return result
+            except NeedsThread:
+                pass
+            finally:
+                on_loop.reset(token)
+        return await run_in_threadpool(work)
 
     # --- dispatch ------------------------------------------------------------------------------
 
@@ -263,9 +283,10 @@ class FastLane:
             count_text = path[len(TOP) :]
             if not count_text.isdigit() or len(count_text) > 9:
                 return False
-            snap = await run_in_threadpool(snaps.top, min(max(int(count_text), 1), 50), False)
+            count = min(max(int(count_text), 1), 50)
+            snap = await self._read(lambda: snaps.top(count, False))
         else:
-            snap = await run_in_threadpool(snaps.scoreboard, False)
+            snap = await self._read(lambda: snaps.scoreboard(False))
         return await self._etagged(scope, send, snap)
 
     async def _challenges(self, scope: Scope, send: Send) -> bool:
@@ -295,7 +316,7 @@ class FastLane:
                 current_display.reset(display_token)
                 current_locale.reset(locale_token)
 
-        body = await run_in_threadpool(work)
+        body = await self._read(work)
         if body is None:
             return False
         headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]

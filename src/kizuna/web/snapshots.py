@@ -28,6 +28,7 @@ from kizuna.services.event import clock_of
 from kizuna.services.hot import HotCache
 from kizuna.storage import snapshot_queries as q
 from kizuna.storage import tables as t
+from kizuna.storage.hot_reads import must_not_wait
 from kizuna.web.content import with_category
 
 
@@ -97,6 +98,7 @@ class Snapshots:
         snap = self._cache.get(key)
         if snap is not None and snap.stamp == stamp:
             return snap
+        must_not_wait()  # never build (nor wait for the lock) on the event loop
         with self._lock:
             snap = self._cache.get(key)
             if snap is not None and snap.stamp == stamp:
