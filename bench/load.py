@@ -58,6 +58,8 @@ W4 = "W4 POST /api/v1/challenges/attempt (90% wrong)"
 W5 = "W5 GET /static/kizuna.css (ceiling)"
 BARE = "bare ASGI, same bytes (reference)"
 ROWS = [W1, W1Z, W2, W3, W4, W5]
+ROW_KEYS = dict(zip(["W1", "W1Z", "W2", "W3", "W4", "W5"], ROWS, strict=True))
+ONLY: set[str] = set()  # --only: the rows to measure (all when empty)
 
 
 # --- the rows ---------------------------------------------------------------------------------------------
@@ -97,6 +99,8 @@ def run_rows(
     results: list[Result] = []
 
     def row(name: str, path: str, **extra: Any) -> None:
+        if ONLY and name not in ONLY:
+            return
         print(f"Measuring {name} for {load.seconds:g} s, {load.connections} connections ...", flush=True)
         result = harness.measure(name, target, path, load, engine, private, **extra)
         results.append(result)
@@ -119,7 +123,7 @@ def run_rows(
     w4 = seeding.attempt_slices(seeded, book, w4_requests, load.threads, rng)
     row(W4, "/api/v1/challenges/attempt", slices=w4, count_statuses=True)
     book.ran()
-    if results[-1].wrapped:
+    if results and results[-1].name == W4 and results[-1].wrapped:
         print(
             f"warning: W4 ran past the end of its {sum(map(len, w4))} planned requests "
             f"({results[-1].wrapped} times): raise --w4-max-rate",
@@ -170,6 +174,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sse", type=int, default=0, metavar="N", help="time a solve on N open streams")
     parser.add_argument("--sse-batch", type=int, default=100, help="streams opened at a time (100)")
     parser.add_argument("--replicas", type=int, default=0, metavar="N", help="N replicas behind nginx")
+    parser.add_argument(
+        "--only", default="", metavar="ROWS", help="measure only these rows, e.g. W3,W4 (W1Z: W1 gzip)"
+    )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare ASGI reference row")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON results")
     args = parser.parse_args(argv)
@@ -181,6 +188,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--workers in 1..64, --replicas in 0..16, --sse in 0..10000")
     if args.stampede and args.sse:
         parser.error("--stampede and --sse are separate runs")
+    keys = [k.strip().upper() for k in args.only.split(",") if k.strip()]
+    if any(k not in ROW_KEYS for k in keys):
+        parser.error(f"--only takes rows among {', '.join(ROW_KEYS)}")
+    ONLY.clear()
+    ONLY.update(ROW_KEYS[k] for k in keys)
     if args.seed == "api" and ((args.scale == "large" and not args.quick) or args.replicas):
         parser.error(
             "--seed api seeds an individual-mode event on one server (not --scale large or --replicas)"

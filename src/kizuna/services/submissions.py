@@ -61,6 +61,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -79,6 +81,12 @@ from kizuna.storage import attempt_queries, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.storage.uow import UnitOfWork
+
+# Set by a caller that limits how many attempts run at once (kizuna.web.attempt_gate): a flag that
+# may take long is evaluated outside that limit, so it never holds up the quick ones.
+outside_limit: ContextVar[Callable[[], AbstractContextManager[None]] | None] = ContextVar(
+    "kizuna_attempt_outside_limit", default=None
+)
 
 RATE_WINDOW = timedelta(seconds=60)
 TEAM_CHALLENGE_FACTOR = 2  # a team's wrong answers a minute on one challenge, per user's allowance
@@ -206,7 +214,11 @@ def submit_flag(
             return refused
         # Static flags are compared under the lock after the limits (microseconds): a limited
         # attempt is never evaluated.
-        evaluated = None if _quick(ctype, flags) else ctype.attempt(flags, provided)
+        evaluated = None
+        if not _quick(ctype, flags):
+            outside = outside_limit.get()
+            with outside() if outside is not None else nullcontext():
+                evaluated = ctype.attempt(flags, provided)
         with ctx.write() as uow:
             outcome = _decide(
                 ctx,

@@ -26,6 +26,7 @@ from kizuna.settings import Settings
 from kizuna.storage.db import Database
 from kizuna.storage.uow import ActingAs, acting
 from kizuna.web import errors
+from kizuna.web.attempt_gate import AttemptGate
 from kizuna.web.live import LiveHub
 from kizuna.web.render import make_environment
 from kizuna.web.snapshots import Snapshots
@@ -182,6 +183,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)
+    app.state.attempt_gate = AttemptGate(ctx.db.writes_serialised)
     from kizuna.security import FileSigner
 
     app.state.file_signer = FileSigner(settings.secret_key)

@@ -388,7 +388,7 @@ class FastLane:
                 current_display.reset(display_token)
                 current_locale.reset(locale_token)
 
-        response = await run_in_threadpool(work)
+        response = await self.app.state.attempt_gate.run(work)
         if response is None:
             return False, replayed
         scope["_status"] = response.status_code

@@ -135,8 +135,8 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
     if not isinstance(submission, str):
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
     ip = client_address(request)
-    result = await run_in_threadpool(
-        submissions.submit_flag, ctx, who, challenge_id, submission, ip=ip, preview=preview
+    result = await request.app.state.attempt_gate.run(
+        lambda: submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip, preview=preview)
     )
     status, body, headers = attempt_answer(result)
     return JSONResponse(body, status_code=status, headers=headers)
