@@ -323,3 +323,38 @@ def test_built_answers_come_from_the_event_loop_and_a_change_shows_at_once(
     assert client.get("/api/v1/scoreboard").status_code == 200
     assert client.get("/api/v1/challenges", headers=h).status_code == 200
     assert lane.served["on loop"] == on_loop + (2 if backend == "sqlite" else 0)
+
+
+def test_assets_carry_the_download_policy_on_both_paths(
+    client: TestClient, full: TestClient, lane: FastLane
+) -> None:
+    from kizuna.web.headers import DOWNLOAD_CSP
+
+    for c in (client, full):
+        answer = c.get("/static/kizuna.css")
+        assert answer.status_code == 200
+        assert answer.headers["content-security-policy"] == DOWNLOAD_CSP
+        again = c.get("/static/kizuna.css", headers={"If-None-Match": answer.headers["etag"]})
+        assert again.status_code == 304 and again.headers["content-security-policy"] == DOWNLOAD_CSP
+    assert client.get("/static/missing.css").headers["content-security-policy"] != DOWNLOAD_CSP  # our page
+
+
+def test_an_asset_changed_on_disk_is_served_anew(tmp_path: Any) -> None:
+    import os
+
+    from kizuna.web.fastlane import StaticCache
+
+    asset = tmp_path / "site.css"
+    asset.write_text("a{}")
+    cache = StaticCache(tmp_path, [(b"x-extra", b"1")])
+    first = cache.get("/site.css")
+    assert first is not None and first.body == b"a{}" and (b"x-extra", b"1") in first.headers
+    asset.write_text("b{color:red}")
+    os.utime(asset, (first.mtime + 5, first.mtime + 5))
+    cache._checked["/site.css"] = 0.0  # as if a second had passed
+    second = cache.get("/site.css")
+    assert second is not None and second.body == b"b{color:red}" and second.etag != first.etag
+    asset.unlink()
+    cache._checked["/site.css"] = 0.0
+    assert cache.get("/site.css") is None
+    assert cache.get("/other.css") is None

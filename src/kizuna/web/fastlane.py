@@ -69,15 +69,22 @@ class StaticFile:
     size: int
     body: bytes
     etag: bytes
-    headers: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]]  # the whole answer's, security headers included
+    not_modified: list[tuple[bytes, bytes]]  # a 304's
+
+
+RECHECK_SECONDS = 1.0  # a file changed on disk is served anew within this long
 
 
 class StaticCache:
-    """The files under ``root``, read once; a file changed on disk since is read again."""
+    """The files under ``root``, read once with their headers (``extra``: what every answer carries);
+    a file changed on disk since is read again (looked at no more than once a second)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra: list[tuple[bytes, bytes]] | None = None) -> None:
         self.root = root
+        self.extra = extra or []
         self.files: dict[str, StaticFile] = {}
+        self._checked: dict[str, float] = {}
         for path in root.rglob("*"):
             if path.is_file() and not path.is_symlink():
                 self._load("/" + path.relative_to(root).as_posix(), path)
@@ -101,19 +108,27 @@ class StaticCache:
             (b"content-length", str(len(body)).encode()),
             (b"last-modified", formatdate(stat.st_mtime, usegmt=True).encode()),
             (b"etag", etag.encode()),
+            *self.extra,
         ]
-        found = StaticFile(path, stat.st_mtime, stat.st_size, body, etag.encode(), headers)
+        not_modified = [(b"etag", etag.encode()), *self.extra]
+        found = StaticFile(path, stat.st_mtime, stat.st_size, body, etag.encode(), headers, not_modified)
         self.files[name] = found
+        self._checked[name] = time.monotonic()
         return found
 
     def get(self, name: str) -> StaticFile | None:
         found = self.files.get(name)
         if found is None:
             return None
+        now = time.monotonic()
+        if now - self._checked.get(name, 0.0) < RECHECK_SECONDS:
+            return found
         try:
             stat = os.stat(found.path)
         except OSError:
+            self.files.pop(name, None)
             return None
+        self._checked[name] = now
         if stat.st_mtime != found.mtime or stat.st_size != found.size:
             return self._load(name, found.path)
         return found
@@ -123,13 +138,16 @@ class FastLane:
     def __init__(self, app: Any, inner: ASGIApp, static_root: Path) -> None:
         self.app = app  # the FastAPI application (its state: ctx, snapshots, settings)
         self.inner = inner  # its full middleware stack
-        self.static = StaticCache(static_root)
         self.served: Counter[str] = Counter()  # answers given here, by kind (tests read it)
         from kizuna.web import headers
 
         self._headers = headers
         https = bool(getattr(app.state.settings, "https", False))
         self._common = headers.common_headers(https)
+        # As kizuna.web.headers gives our assets: the common headers and the download policy.
+        self.static = StaticCache(
+            static_root, [*self._common, (b"content-security-policy", headers.DOWNLOAD_CSP.encode())]
+        )
         self._loop_reads = self.app.state.snapshots.hot.reads.loop_capable
 
     async def _read(self, work: Callable[[], Any]) -> Any:
@@ -265,15 +283,24 @@ class FastLane:
     # --- the routes ------------------------------------------------------------------------------
 
     async def _static(self, scope: Scope, send: Send, name: str, head: bool) -> bool:
-        if self._header(scope, b"range") is not None:
-            return False
         found = self.static.get(name)
         if found is None:
             return False
-        if self._header(scope, b"if-none-match") == found.etag:
-            kept = [(k, v) for k, v in found.headers if k == b"etag"]
-            return await self._send(scope, send, 304, kept, b"")
-        return await self._send(scope, send, 200, list(found.headers), found.body, head)
+        match = False
+        for key, value in scope["headers"]:
+            if key == b"range":
+                return False  # Starlette answers ranges
+            if key == b"if-none-match" and value == found.etag:
+                match = True
+        if match:
+            scope["_status"] = 304
+            await send({"type": "http.response.start", "status": 304, "headers": found.not_modified})
+            await send({"type": "http.response.body", "body": b""})
+            return True
+        scope["_status"] = 200
+        await send({"type": "http.response.start", "status": 200, "headers": found.headers})
+        await send({"type": "http.response.body", "body": b"" if head else found.body})
+        return True
 
     async def _scoreboard(self, scope: Scope, send: Send, path: str) -> bool:
         if not self._anonymous(scope):

@@ -48,6 +48,7 @@ PERMISSIONS_POLICY = (
 # Challenge attachments: nothing in them may run, style, frame or load anything.
 DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOWNLOAD_PREFIX = "/files/"
+STATIC_PREFIX = "/static/"  # our own assets: a file itself gets the download policy too
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
 SWAGGER_ICON = "https://fastapi.tiangolo.com"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
@@ -142,11 +143,13 @@ class SecurityHeadersMiddleware:
             await self._docs(scope, receive, send)
             return
         common = self._common()
-        download = path.startswith(DOWNLOAD_PREFIX)
+        download = path.startswith(DOWNLOAD_PREFIX) or path.startswith(STATIC_PREFIX)
 
         async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                # A file itself gets the download policy; a refusal or error there is one of our pages.
+                # A file itself (an upload or one of our assets) gets the download policy: it is no page
+                # of ours, and a policy on a stylesheet or script is ignored anyway. A refusal or error
+                # there is one of our pages.
                 file_body = download and message["status"] < 400
                 csp = DOWNLOAD_CSP if file_body else page_csp(nonce)
                 self._set(message, [*common, (b"content-security-policy", csp.encode())])
