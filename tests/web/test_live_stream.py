@@ -613,3 +613,72 @@ def test_a_stream_opened_while_an_idle_tick_reads_the_head_misses_nothing(ctx: C
     finally:
         hub._executor.shutdown()
     assert opened["id"] in [p.event.id for p in opened["stream"].pending]
+
+
+def test_the_fan_out_gives_each_viewer_exactly_what_the_policy_allows(ctx: Context, make: Factory) -> None:
+    """The fan-out leaves the staff's news out for players once per role instead of asking the policy
+    per viewer; what each stream receives is still exactly ``visible_to``'s answer, for every role."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kizuna.domain.live import Viewer, visible_to
+
+    a, _ = make.player_in_team("fanout-a")
+    b, _ = make.player_in_team("fanout-b")
+    ch = make.challenge()
+    hub = LiveHub(ctx, FAST)
+    hub._executor = ThreadPoolExecutor(max_workers=1)
+    hub.cursor, hub.mode = hub._position()
+    hub._accepting = True
+
+    class Tailing:  # stands for the tailer task (this test turns the tailer by hand)
+        def done(self) -> bool:
+            return False
+
+    hub._task = Tailing()  # type: ignore[assignment]
+    head = hub._head()
+    mode = hub.mode
+    acct = {u.id: (u.team_id if mode == "teams" else u.id) for u in (a, b)}
+    viewers = [
+        Viewer(),
+        Viewer("player", acct[a.id]),
+        Viewer("player", acct[b.id]),
+        *(Viewer(role, None) for role in ("admin", "judge", "marshal", "author")),
+    ]
+    streams = [hub.open(v, ("en",), None, floor=head) for v in viewers]
+    emit(ctx, "scoreboard", revision=3)
+    emit(ctx, "solve", challenge_id=ch.id, account_id=acct[a.id], user_id=a.id, first_blood=1, value=100)
+    emit(
+        ctx,
+        "submission",
+        "staff",
+        to=acct[b.id],
+        challenge_id=ch.id,
+        account_id=acct[b.id],
+        result="incorrect",
+    )
+    emit(ctx, "award", "account", to=acct[b.id], account_id=acct[b.id], value=5)
+
+    async def turn() -> list[Any]:
+        prepared: list[Any] = []
+        original = hub._fan_out
+
+        async def keep(items: list[Any], batch_mode: str) -> None:
+            prepared.extend(items)
+            await original(items, batch_mode)
+
+        hub._fan_out = keep  # type: ignore[method-assign]
+        await hub.tick()
+        return prepared
+
+    try:
+        prepared = asyncio.run(turn())
+    finally:
+        hub._executor.shutdown()
+    assert len(prepared) == 4
+    for viewer, stream in zip(viewers, streams, strict=True):
+        expected = [p.event.id for p in prepared if visible_to(p.event, viewer, p.world)]
+        assert [p.event.id for p in stream.pending] == expected, viewer
+    types = {v.role: {p.event.type for p in s.pending} for v, s in zip(viewers, streams, strict=True)}
+    assert "submission" not in types["player"] and "submission" not in types[None]
+    assert "submission" in types["admin"]

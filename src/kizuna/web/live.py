@@ -41,7 +41,7 @@ from typing import Any
 
 from kizuna.domain.clock import Phase
 from kizuna.domain.events import Audience
-from kizuna.domain.live import LiveEvent, Viewer, World, visible_to
+from kizuna.domain.live import LiveEvent, Viewer, World, sees_staff_news, visible_to
 from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES
 from kizuna.services.accounts import Principal
@@ -412,16 +412,26 @@ class LiveHub:
         """Offer each event to every stream whose viewer may see it (decided once per kind of
         viewer), ``SLICE`` streams per turn of the loop."""
         decided: dict[Viewer, list[Prepared]] = {}
+        # Players never see the staff's news (each attempt is one): left out once per role, not
+        # checked per viewer — with 2,000 players' streams open and attempts coming by the hundred a
+        # second, that check was most of the worker's time (issue 9, --sse 2000).
+        by_role: dict[str | None, list[Prepared]] = {}
         for n, stream in enumerate(list(self.streams), 1):
             if stream.mode != mode:
                 stream.close("mode")  # its account was worked out for the other mode: reconnect
             if stream.closed:
                 continue
-            allowed = decided.get(stream.viewer)
+            viewer = stream.viewer
+            allowed = decided.get(viewer)
             if allowed is None:
-                allowed = decided[stream.viewer] = [
-                    p for p in prepared if visible_to(p.event, stream.viewer, p.world)
-                ]
+                candidates = by_role.get(viewer.role)
+                if candidates is None:
+                    candidates = by_role[viewer.role] = (
+                        prepared
+                        if sees_staff_news(viewer)
+                        else [p for p in prepared if p.event.audience != Audience.STAFF]
+                    )
+                allowed = decided[viewer] = [p for p in candidates if visible_to(p.event, viewer, p.world)]
             for item in allowed:
                 stream.offer(item)
             if n % SLICE == 0:
