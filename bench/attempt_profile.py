@@ -4,7 +4,7 @@ Builds a throw-away database with a small event (players, challenges with static
 and wrong attempts), then calls ``submissions.submit_flag`` N times on one thread: 90 % wrong
 answers spread over many players (so no rate limit is reached) and 10 % first solves. Prints the
 wall and CPU microseconds per call and the SQL statements per call (counted with SQLAlchemy's
-``before_cursor_execute``), overall and per outcome.
+``before_cursor_execute``, and those run on SQLite's driver cursor), overall and per outcome.
 
     .venv/bin/python bench/attempt_profile.py                     # SQLite in a temp directory
     .venv/bin/python bench/attempt_profile.py --postgres          # a fresh PostgreSQL database
@@ -208,6 +208,19 @@ def run(args: argparse.Namespace) -> None:
         def _count(*_a: Any) -> None:
             statements[0] += 1
 
+        # Statements run on SQLite's driver cursor (kizuna.storage.raw) pass no SQLAlchemy event.
+        from kizuna.storage.raw import Raw
+
+        run_raw = Raw._run
+
+        def _raw(self: Raw, session: Any, values: dict[str, Any]) -> Any:
+            statements[0] += 1
+            compiled, cursor = run_raw(self, session, values)
+            if args.show_sql:
+                trace.append(" ".join(compiled.sql.split())[:160] + "  [driver]")
+            return compiled, cursor
+
+        Raw._run = _raw  # type: ignore[method-assign]
         trace: list[str] = []
         if args.show_sql:
 

@@ -26,6 +26,7 @@ from kizuna.storage import db as db_module
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import Database
+from kizuna.storage.raw import Raw
 from kizuna.web.failures import is_unavailable
 from tests.conftest import Factory
 from tests.racing import race
@@ -120,10 +121,20 @@ def counting(db: Database) -> Iterator[list[str]]:
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
+    # SQLAlchemy's executions, and those run on the driver's cursor (kizuna.storage.raw, SQLite).
+    run = Raw._run
+
+    def raw(self: Raw, session: Any, values: dict[str, Any]) -> Any:
+        compiled, cursor = run(self, session, values)
+        statements.append(compiled.sql)
+        return compiled, cursor
+
     event.listen(db.engine, "before_cursor_execute", count)
+    Raw._run = raw  # type: ignore[method-assign]
     try:
         yield statements
     finally:
+        Raw._run = run  # type: ignore[method-assign]
         event.remove(db.engine, "before_cursor_execute", count)
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kizuna.storage import tables as t
+from kizuna.storage.raw import Raw, on_sqlite
 
 _tables = t.Base.metadata.tables
 _event = _tables["event"]
@@ -166,11 +167,20 @@ class Facts:
     flags: list[tuple[str, str, str]]
 
 
+# On SQLite the attempt's own statements run on the driver's cursor (kizuna.storage.raw).
+_RAW_FACTS = Raw(_FACTS)
+_RAW_LIMITS = Raw(_LIMITS)
+
+
 def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
     """Everything an attempt checks before its limits, in one query (a row per flag); None when the
     event's row is missing (``repo.event`` makes it)."""
     params = {"user_id": user_id, "challenge_id": challenge_id}
-    rows = session.connection().execute(_FACTS, params).all()
+    rows = (
+        _RAW_FACTS.rows(session, params)
+        if on_sqlite(session)
+        else session.connection().execute(_FACTS, params).all()
+    )
     if not rows:
         return None
     row = rows[0]
@@ -209,7 +219,10 @@ def limits(session: Session, account_id: int, user_id: int, challenge_id: int, w
         "user_offset": max(window.user_limit - 1, 0),
         "team_offset": max(window.team_limit - 1, 0),
     }
-    row = session.connection().execute(_LIMITS, params).one()
+    if on_sqlite(session):
+        (row,) = _RAW_LIMITS.rows(session, params)
+    else:
+        row = session.connection().execute(_LIMITS, params).one()
     return Limits(row.user_nth, row.team_nth, int(row.counted or 0), bool(row.solved))
 
 
@@ -270,6 +283,9 @@ _INSERT_SUBMISSION = insert(_sub).values(
 )
 
 
+_RAW_INSERT_SUBMISSION = Raw(_INSERT_SUBMISSION)
+
+
 def insert_submission(
     session: Session,
     *,
@@ -284,21 +300,20 @@ def insert_submission(
     date: datetime,
 ) -> int:
     """Record an attempt; returns its id. The caller bounds ``ip`` and ``provided``."""
-    result = session.connection().execute(
-        _INSERT_SUBMISSION,
-        {
-            "challenge_id": challenge_id,
-            "user_id": user_id,
-            "team_id": team_id,
-            "account_id": account_id,
-            "ip": ip,
-            "provided": provided,
-            "type": type,
-            "late": late,
-            "date": date,
-        },
-    )
-    key = result.inserted_primary_key
+    values = {
+        "challenge_id": challenge_id,
+        "user_id": user_id,
+        "team_id": team_id,
+        "account_id": account_id,
+        "ip": ip,
+        "provided": provided,
+        "type": type,
+        "late": late,
+        "date": date,
+    }
+    if on_sqlite(session):
+        return _RAW_INSERT_SUBMISSION.insert(session, values)
+    key = session.connection().execute(_INSERT_SUBMISSION, values).inserted_primary_key
     assert key is not None
     return int(key[0])
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kizuna.domain.events import EVENT_TYPES, Audience
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD, bump, revisions
+from kizuna.storage.raw import Raw, on_sqlite
 
 
 class Actor(Protocol):
@@ -55,6 +56,11 @@ def current_actor() -> Actor | None:
 
 # Built once: appending an event is on every attempt's path.
 _INSERT_EVENT = insert(t.Base.metadata.tables["events"])
+_RAW_INSERT_EVENT = Raw(
+    insert(t.Base.metadata.tables["events"]).values(
+        {c: bindparam(c) for c in ("type", "data", "audience", "account_id", "created_at")}
+    )
+)
 
 
 def event_dict(row: t.EventLog) -> dict[str, Any]:
@@ -110,9 +116,12 @@ class UnitOfWork:
             # Inserted now with one prebuilt Core statement: an ORM flush of the row costs several
             # times more, and every flag attempt appends an event.
             values = {c: getattr(row, c) for c in ("type", "data", "audience", "account_id", "created_at")}
-            inserted = self.session.connection().execute(_INSERT_EVENT, values).inserted_primary_key
-            assert inserted is not None
-            row.id = inserted[0]
+            if on_sqlite(self.session):
+                row.id = _RAW_INSERT_EVENT.insert(self.session, values)  # kizuna.storage.raw
+            else:
+                inserted = self.session.connection().execute(_INSERT_EVENT, values).inserted_primary_key
+                assert inserted is not None
+                row.id = inserted[0]
         else:
             try:
                 with self.session.begin_nested():
