@@ -384,12 +384,21 @@ class FastLane:
         from kizuna.web.failures import is_unavailable, unavailable_json
         from kizuna.web.messages import message_for
 
-        def work() -> Response | None:
+        snaps = self.app.state.snapshots
+
+        def caller() -> tuple[Any, str] | None:
             principal = self._principal(scope, token)
-            if principal is None:
-                return None
-            snaps = self.app.state.snapshots
-            locale_token = current_locale.set(self._locale(scope, lambda: snaps.hot.state()[1]))
+            return None if principal is None else (principal, self._locale(scope, lambda: snaps.hot.state()[1]))
+
+        # Who and in which language: on the event loop when it can (kizuna.storage.hot_reads), so the
+        # gate's few threads do only the attempt itself.
+        found = await self._read(caller)
+        if found is None:
+            return False, replayed
+        principal, locale = found
+
+        def work() -> Response:
+            locale_token = current_locale.set(locale)
             display_token = current_display.set("")
             box = ActingAs()
             box.actor = principal
@@ -416,17 +425,8 @@ class FastLane:
                 current_locale.reset(locale_token)
 
         response = await self.app.state.attempt_gate.run(work)
-        if response is None:
-            return False, replayed
-        scope["_status"] = response.status_code
-        security = self._security()
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + security
-            await send(message)
-
-        await response(scope, replayed, with_headers)
+        # The answer's bytes and headers as the response would send them, plus the security headers.
+        await self._send(scope, send, response.status_code, list(response.raw_headers), bytes(response.body))
         return True, replayed
 
 
