@@ -267,16 +267,18 @@ def remove_stored_file(ctx: Context, location: str) -> None:
         path.parent.rmdir()
 
 
-def _recompute_value(ctx: Context, s: Any, ch: t.Challenge) -> None:
-    """Decaying challenges store their current value; recomputed after every solve and edit."""
+def _recompute_value(ctx: Context, s: Any, ch: t.Challenge, solves: int | None = None) -> None:
+    """Decaying challenges store their current value; recomputed after every solve and edit.
+    ``solves``: the count of solves that decay it (``repo.solve_count``) when the caller has it."""
     if ch.function != "static":
-        ch.value = ctx.types.get(ch.type).current_value(scoring_of(ch), repo.solve_count(s, ch.id))
+        count = repo.solve_count(s, ch.id) if solves is None else solves
+        ch.value = ctx.types.get(ch.type).current_value(scoring_of(ch), count)
 
 
-def recompute_value(ctx: Context, s: Any, challenge_id: int) -> None:
+def recompute_value(ctx: Context, s: Any, challenge_id: int, solves: int | None = None) -> None:
     ch = s.get(t.Challenge, challenge_id)
     if ch is not None:
-        _recompute_value(ctx, s, ch)
+        _recompute_value(ctx, s, ch, solves)
 
 
 @dataclass(frozen=True)

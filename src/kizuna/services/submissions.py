@@ -385,8 +385,10 @@ def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, submission_id: int) -> At
         # Another request of the same account recorded the solve first.
         attempt_queries.retype_submission(s, submission_id, "already_solved")
         return AttemptResult("already_solved", "already_solved_correct")
+    # The solves that count for decay, this one included: its rank for first blood, and the count
+    # the value decays by (counted once).
     rank = attempt_queries.solve_count(s, a.mode, ch.id)
-    challenge_service.recompute_value(ctx, s, ch.id)
+    challenge_service.recompute_value(ctx, s, ch.id, solves=rank)
     uow.bump(SCOREBOARD, CHALLENGES)
     uow.emit(
         "solve",
