@@ -181,3 +181,30 @@ def test_on_the_event_loop_reads_never_wait(
     finally:
         on_loop.reset(flag)
     assert hot.state()[1].mode == event.get_event(ctx).mode  # on a thread: loaded
+
+
+def test_a_connection_the_server_dropped_is_replaced_at_once(
+    backend: str, ctx: Context, make: Factory
+) -> None:
+    """PostgreSQL's hot reads have their own pool that does not ping before each checkout (one round
+    trip per read): a connection the server dropped — a restarted database — is replaced and the read
+    done again, and the caller never sees the drop."""
+    user = make.user("dropped")
+    token = make.token(user)
+    hot = HotCache(ctx)
+    assert hot.principal(token).user_id == user.id
+    hot.state()
+    if backend == "postgresql":
+        assert ctx.db.hot_engine is not ctx.db.engine
+        with ctx.db.engine.connect() as conn:
+            ended = conn.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).scalar()
+        assert ended
+    else:
+        assert ctx.db.hot_engine is ctx.db.engine
+    for _ in range(3):  # every pooled connection the server dropped, one after another
+        assert hot.principal(token).user_id == user.id
+        assert hot.state()[1] is not None
+        assert hot.solved(user.id) == set()

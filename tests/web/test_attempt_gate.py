@@ -1,7 +1,7 @@
-"""The attempt gate (kizuna.web.attempt_gate): on SQLite at most ``SLOTS`` attempts of a process are
-on worker threads at once, through the fast lane and the full API route alike; the others wait, in
-order, and are all answered. A flag that may take long is evaluated outside the gate, so quick
-attempts are never held up behind slow ones. PostgreSQL has no gate."""
+"""The attempt gate (kizuna.web.attempt_gate): at most so many attempts of a process are on worker
+threads at once — ``SLOTS`` on SQLite, the pool's size on PostgreSQL — through the fast lane and the
+full API route alike; the others wait, in order, and are all answered. A flag that may take long is
+evaluated outside the gate, so quick attempts are never held up behind slow ones."""
 
 from __future__ import annotations
 
@@ -36,7 +36,12 @@ def test_at_most_slots_attempts_run_at_once_and_all_are_answered(
     path: str, backend: str, client: TestClient, app: Any, make: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = app.state.attempt_gate
-    assert gate.serialised is (backend == "sqlite")
+    if backend == "sqlite":
+        assert gate.slots == SLOTS
+    else:
+        assert gate.slots == app.state.ctx.db.pool_size
+        gate.slots = SLOTS  # fewer than the attempts sent below, so the gate shows (a fresh semaphore)
+        gate._loop = None
     ch = make.challenge(flag="flag{gate}")
     tokens = [make.token(make.player_in_team(f"gated{i}")[0]) for i in range(SLOTS + 3)]
     inside = threading.Semaphore(0)
@@ -51,17 +56,14 @@ def test_at_most_slots_attempts_run_at_once_and_all_are_answered(
     monkeypatch.setattr(submissions, "_prepare", held)
     with ThreadPoolExecutor(len(tokens)) as pool:
         answers = [pool.submit(_attempt, client, tok, ch.id, "nope", path == "full stack") for tok in tokens]
-        entered = sum(inside.acquire(timeout=WAIT) for _ in range(SLOTS if gate.serialised else len(tokens)))
-        assert entered == (SLOTS if gate.serialised else len(tokens))
-        if gate.serialised:
-            # A third attempt would have entered by now were there no gate (a pass here never depends on
-            # the machine's speed: only a missing gate can make it fail).
-            assert not inside.acquire(timeout=0.5)
+        assert sum(inside.acquire(timeout=WAIT) for _ in range(SLOTS)) == SLOTS
+        # A third attempt would have entered by now were there no gate (a pass here never depends on
+        # the machine's speed: only a missing gate can make it fail).
+        assert not inside.acquire(timeout=0.5)
         go.set()
         statuses = [f.result(timeout=WAIT).json()["data"]["status"] for f in answers]
     assert statuses == ["incorrect"] * len(tokens)
-    if gate.serialised:
-        assert gate.peak == SLOTS
+    assert gate.peak == SLOTS
 
 
 def test_a_slow_flag_is_evaluated_outside_the_gate(
@@ -93,5 +95,4 @@ def test_a_slow_flag_is_evaluated_outside_the_gate(
         assert [f.result(timeout=WAIT).json()["data"]["status"] for f in pending] == ["incorrect"] * len(
             slow_tokens
         )
-    if app.state.attempt_gate.serialised:
-        assert app.state.attempt_gate.peak <= SLOTS
+    assert app.state.attempt_gate.peak <= app.state.attempt_gate.slots

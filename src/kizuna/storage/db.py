@@ -169,6 +169,40 @@ def make_engine(url: str, pool_size: int | None = None) -> Engine:
                 conn.exec_driver_sql("BEGIN")
 
         return engine
+    return create_engine(
+        url,
+        # KIZUNA_DB_POOL_SIZE (docs/operations.md): N processes hold up to 2 x N x this connections
+        # (and N x 2 x HOT_READ_POOL_SIZE for the hot reads).
+        pool_size=pool_size or DEFAULT_PG_POOL_SIZE,
+        max_overflow=pool_size or DEFAULT_PG_POOL_SIZE,
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args=_server_connect_args(url),
+    )
+
+
+# PostgreSQL: the hot reads' own few connections (kizuna.storage.hot_reads), per process.
+HOT_READ_POOL_SIZE = 4  # and as many again under a burst
+
+
+def make_hot_read_engine(url: str) -> Engine:
+    """A server database's engine for the hot reads: autocommit (a read is one statement; no
+    ``ROLLBACK`` when a connection goes back to the pool) and no ping before each checkout (the
+    reads retry once on a connection the server dropped instead): one network round trip per read
+    instead of three."""
+    return create_engine(
+        url,
+        pool_size=HOT_READ_POOL_SIZE,
+        max_overflow=HOT_READ_POOL_SIZE,
+        pool_pre_ping=False,
+        pool_reset_on_return=None,
+        isolation_level="AUTOCOMMIT",
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args=_server_connect_args(url),
+    )
+
+
+def _server_connect_args(url: str) -> dict[str, Any]:
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql"):
         connect_args = {
@@ -180,24 +214,20 @@ def make_engine(url: str, pool_size: int | None = None) -> Engine:
             "keepalives_count": 3,
             "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
         }
-    return create_engine(
-        url,
-        # KIZUNA_DB_POOL_SIZE (docs/operations.md): N processes hold up to 2 x N x this connections.
-        pool_size=pool_size or DEFAULT_PG_POOL_SIZE,
-        max_overflow=pool_size or DEFAULT_PG_POOL_SIZE,
-        pool_pre_ping=True,
-        pool_timeout=POOL_TIMEOUT_SECONDS,
-        connect_args=connect_args,
-    )
+    return connect_args
 
 
 class Database:
     def __init__(self, url: str, pool_size: int | None = None) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size)
+        # Connections a server database's pool keeps (more only under a burst); SQLite: see make_engine.
+        self.pool_size = SQLITE_POOL_SIZE if url.startswith("sqlite") else pool_size or DEFAULT_PG_POOL_SIZE
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite: this process's writers take turns here before SQLite's lock (module docstring).
         self._writer = _Turns() if self.is_sqlite else None
+        self._hot_engine: Engine | None = None
+        self._hot_lock = threading.Lock()
         # Texts longer than their limits are refused at flush, whatever wrote them.
         from kizuna.storage import text_limits
 
@@ -244,8 +274,21 @@ class Database:
                 if writer is not None:
                     writer.release()
 
+    @property
+    def hot_engine(self) -> Engine:
+        """The engine of the hot reads: the main one on SQLite, :func:`make_hot_read_engine`'s on a
+        server database (made on first use)."""
+        if self.is_sqlite:
+            return self.engine
+        with self._hot_lock:
+            if self._hot_engine is None:
+                self._hot_engine = make_hot_read_engine(self.url)
+            return self._hot_engine
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._hot_engine is not None:
+            self._hot_engine.dispose()
 
 
 SCOREBOARD = "scoreboard"

@@ -20,10 +20,10 @@ the thread hop and the threads' contention for the GIL made the p99 of the hot r
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from kizuna.storage import tables as t
 from kizuna.storage.db import Database
 
+T = TypeVar("T")
 on_loop: ContextVar[bool] = ContextVar("kizuna_hot_on_loop", default=False)
 
 
@@ -119,18 +120,19 @@ class HotReads:
 
     @contextmanager
     def cursor(self) -> Iterator[Any]:
-        """A driver cursor on a pooled connection, given back at the end (a caller never holds two:
-        see kizuna.web.fastlane). A driver error comes out as SQLAlchemy's
-        (``OperationalError`` for an unreachable database, as from a session), and a connection the
-        server dropped is thrown away, not returned to the pool. On the loop: the loop's own
-        connection (module docstring)."""
+        """A driver cursor on a pooled connection of ``Database.hot_engine``, given back at the end
+        (a caller never holds two: see kizuna.web.fastlane). A driver error comes out as
+        SQLAlchemy's (``OperationalError`` for an unreachable database, as from a session), and a
+        connection the server dropped is thrown away, not returned to the pool. On the loop: the
+        loop's own connection (module docstring)."""
         if on_loop.get():
             with self._loop_cursor() as cur:
                 yield cur
             return
-        dialect = self.db.engine.dialect
+        engine = self.db.hot_engine
+        dialect = engine.dialect
         try:
-            conn = self.db.engine.raw_connection()
+            conn = engine.raw_connection()
         except dialect.loaded_dbapi.Error as exc:  # cannot connect: as a session would say it
             raise DBAPIError.instance(
                 None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=True, dialect=dialect
@@ -149,24 +151,42 @@ class HotReads:
                 None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=dropped, dialect=dialect
             ) from exc
         finally:
-            # Back to the pool, which ends the driver's transaction (PostgreSQL) on return.
+            # Back to the pool (which ends the driver's transaction, where there is one).
             conn.close()
+
+    def _read(self, read: Callable[[Any], T]) -> T:
+        """``read(cursor)``, once more on a fresh connection when the server had dropped the first
+        (a restarted database): the server database's hot pool does not ping before each checkout."""
+        try:
+            with self.cursor() as cur:
+                return read(cur)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or on_loop.get():
+                raise
+        with self.cursor() as cur:
+            return read(cur)
 
     def state(self) -> tuple[dict[str, int], tuple[Any, ...] | None]:
         """The revision counters and the event row (raw: a fingerprint), in one checkout."""
-        with self.cursor() as cur:
+
+        def read(cur: Any) -> tuple[dict[str, int], tuple[Any, ...] | None]:
             cur.execute(self.revisions.sql)
             revisions = {str(name): int(value) for name, value in cur.fetchall()}
             cur.execute(self.event.sql, self.event.params(event=1))
             row = cur.fetchone()
-        return revisions, tuple(row) if row is not None else None
+            return revisions, tuple(row) if row is not None else None
+
+        return self._read(read)
 
     def token(self, digest: str) -> tuple[Any, ...] | None:
         """The token with this digest and its account, raw (a fingerprint), or None."""
-        with self.cursor() as cur:
+
+        def read(cur: Any) -> tuple[Any, ...] | None:
             cur.execute(self.token_row.sql, self.token_row.params(digest=digest))
             row = cur.fetchone()
-        return tuple(row) if row is not None else None
+            return tuple(row) if row is not None else None
+
+        return self._read(read)
 
     def token_values(self, raw: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
         """A raw :meth:`token` row as typed values: the token's columns and the account's."""
@@ -178,6 +198,8 @@ class HotReads:
         return token, user
 
     def solved(self, account_id: int) -> set[int]:
-        with self.cursor() as cur:
+        def read(cur: Any) -> set[int]:
             cur.execute(self.solved_ids.sql, self.solved_ids.params(account=account_id))
             return {int(r[0]) for r in cur.fetchall()}
+
+        return self._read(read)

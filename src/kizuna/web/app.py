@@ -183,7 +183,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)
-    app.state.attempt_gate = AttemptGate(ctx.db.writes_serialised)
+    app.state.attempt_gate = AttemptGate.for_database(ctx.db)
     from kizuna.security import FileSigner
 
     app.state.file_signer = FileSigner(settings.secret_key)

@@ -388,7 +388,9 @@ class FastLane:
 
         def caller() -> tuple[Any, str] | None:
             principal = self._principal(scope, token)
-            return None if principal is None else (principal, self._locale(scope, lambda: snaps.hot.state()[1]))
+            return (
+                None if principal is None else (principal, self._locale(scope, lambda: snaps.hot.state()[1]))
+            )
 
         # Who and in which language: on the event loop when it can (kizuna.storage.hot_reads), so the
         # gate's few threads do only the attempt itself.
