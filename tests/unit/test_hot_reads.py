@@ -163,6 +163,11 @@ def test_on_the_event_loop_reads_never_wait(
         assert hot.reads.loop_capable
         before, _ = hot.state()
         assert hot.principal(token).name == "looper"  # first seen: typed from the row, on the loop
+        assert hot.solved(user.id) == set()
+        for _ in range(2):  # remembered until something is committed…
+            assert hot.state()[0] == before and hot.solved(user.id) == set()
+        accounts.update_user(other, user.id, {"name": "looper2"})  # …by anyone: another process here
+        assert hot.principal(token).name == "looper2"
         with other.write() as uow:
             record_solve(uow, ch.id, user, None, other.now())
             bump(uow.session, "scoreboard")

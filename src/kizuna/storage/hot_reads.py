@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import bindparam, func, select
@@ -33,6 +33,7 @@ from kizuna.storage import tables as t
 from kizuna.storage.db import Database
 
 T = TypeVar("T")
+MAX_REMEMBERED = 50_000  # answers kept between two commits, per event-loop thread
 on_loop: ContextVar[bool] = ContextVar("kizuna_hot_on_loop", default=False)
 
 
@@ -122,6 +123,7 @@ class HotReads:
                 conn.detach()
                 conn.cursor().execute("PRAGMA busy_timeout=0")
                 self._local.conn = conn
+                self._local.version, self._local.memo = None, {}
             cur = conn.cursor()
             try:
                 yield cur
@@ -171,9 +173,25 @@ class HotReads:
             # Back to the pool (which ends the driver's transaction, where there is one).
             conn.close()
 
-    def _read(self, read: Callable[[Any], T]) -> T:
+    def _read(self, read: Callable[[Any], T], key: Any = None) -> T:
         """``read(cursor)``, once more on a fresh connection when the server had dropped the first
-        (a restarted database): the server database's hot pool does not ping before each checkout."""
+        (a restarted database): the server database's hot pool does not ping before each checkout.
+
+        On the loop, answers are remembered under ``key`` until anything is committed to the
+        database by any connection — SQLite's ``PRAGMA data_version`` on the loop's own connection,
+        which never writes, says so exactly — so between two writes a read is one pragma."""
+        if key is not None and on_loop.get():
+            with self._loop_cursor() as cur:
+                cur.execute("PRAGMA data_version")
+                version = cur.fetchone()[0]
+                local = self._local
+                if local.version != version or len(local.memo) >= MAX_REMEMBERED:
+                    local.version, local.memo = version, {}
+                if key in local.memo:
+                    return cast(T, local.memo[key])
+                value = read(cur)
+                local.memo[key] = value
+                return value
         try:
             with self.cursor() as cur:
                 return read(cur)
@@ -199,7 +217,8 @@ class HotReads:
             row = cur.fetchone()
             return revisions, tuple(row) if row is not None else None
 
-        return self._read(read)
+        revisions, row = self._read(read, "state")
+        return dict(revisions), row
 
     def token(self, digest: str) -> tuple[Any, ...] | None:
         """The token with this digest and its account, raw (a fingerprint), or None."""
@@ -209,7 +228,7 @@ class HotReads:
             row = cur.fetchone()
             return tuple(row) if row is not None else None
 
-        return self._read(read)
+        return self._read(read, ("token", digest))
 
     def token_values(self, raw: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
         """A raw :meth:`token` row as typed values: the token's columns and the account's."""
@@ -221,8 +240,8 @@ class HotReads:
         return token, user
 
     def solved(self, account_id: int) -> set[int]:
-        def read(cur: Any) -> set[int]:
+        def read(cur: Any) -> frozenset[int]:
             cur.execute(self.solved_ids.sql, self.solved_ids.params(account=account_id))
-            return {int(r[0]) for r in cur.fetchall()}
+            return frozenset(int(r[0]) for r in cur.fetchall())
 
-        return self._read(read)
+        return set(self._read(read, ("solved", account_id)))
