@@ -682,3 +682,50 @@ def test_the_fan_out_gives_each_viewer_exactly_what_the_policy_allows(ctx: Conte
     types = {v.role: {p.event.type for p in s.pending} for v, s in zip(viewers, streams, strict=True)}
     assert "submission" not in types["player"] and "submission" not in types[None]
     assert "submission" in types["admin"]
+
+
+def test_streams_that_get_the_same_events_share_their_bytes(ctx: Context, make: Factory) -> None:
+    """The bytes of a batch are made once for all streams that get the same events in the same
+    languages and are spoken to alike — and each language gets its own."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kizuna.domain.live import Viewer
+    from kizuna.web.stream import EventStreamResponse
+
+    a, _ = make.player_in_team("share-a")
+    ch = make.challenge(name="Shared")
+    hub = LiveHub(ctx, FAST)
+    hub._executor = ThreadPoolExecutor(max_workers=1)
+    hub.cursor, hub.mode = hub._position()
+    hub._accepting = True
+
+    class Tailing:
+        def done(self) -> bool:
+            return False
+
+    hub._task = Tailing()  # type: ignore[assignment]
+    head = hub._head()
+    acct = a.team_id if hub.mode == "teams" else a.id
+    viewers_locales = [
+        (Viewer(), ("en",)),
+        (Viewer(), ("en",)),
+        (Viewer(), ("ja",)),
+        (Viewer("player", acct), ("en",)),
+    ]
+    streams = [hub.open(v, loc, None, floor=head) for v, loc in viewers_locales]
+    from kizuna.services import submissions
+
+    assert submissions.submit_flag(ctx, accounts.Principal.of(a), ch.id, "flag{test}").status == "correct"
+    try:
+        asyncio.run(hub.tick())
+    finally:
+        hub._executor.shutdown()
+    chunks = [EventStreamResponse(hub, s, None)._chunk(list(s.pending)) for s in streams]
+    assert b"event: solve" in chunks[0] and b"First blood" in chunks[0]
+    assert chunks[0] is chunks[1] is chunks[3]  # made once for the three English readers
+    assert chunks[2] != chunks[0] and b"event: solve" in chunks[2]  # the Japanese reader's own
+    assert b"First blood" not in chunks[2]
+    # Unshared, each is what it would be on its own.
+    hub.chunks.clear()
+    assert [EventStreamResponse(hub, s, None)._chunk(list(s.pending)) for s in streams] == chunks

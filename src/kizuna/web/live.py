@@ -173,6 +173,8 @@ class LiveHub:
         self.mode = "teams"
         self._per_user: Counter[int] = Counter()
         self._gaps: dict[int, float] = {}
+        # Stream bytes made once for every stream that gets the same (kizuna.web.stream._chunk).
+        self.chunks: dict[Any, tuple[int, bytes, list[Prepared]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
