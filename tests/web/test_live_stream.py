@@ -729,3 +729,58 @@ def test_streams_that_get_the_same_events_share_their_bytes(ctx: Context, make: 
     # Unshared, each is what it would be on its own.
     hub.chunks.clear()
     assert [EventStreamResponse(hub, s, None)._chunk(list(s.pending)) for s in streams] == chunks
+
+
+def test_the_staffs_news_is_prepared_only_when_staff_watch_and_reaches_staff_who_just_came(
+    ctx: Context, make: Factory
+) -> None:
+    """With only players' streams open, the staff's news (each attempt is one) is not prepared at
+    all. A staff stream opened while such a batch was being read still gets that news, on the next
+    turn."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kizuna.domain.live import Viewer
+
+    a, _ = make.player_in_team("staffnews")
+    ch = make.challenge()
+    hub = LiveHub(ctx, FAST)
+    hub._executor = ThreadPoolExecutor(max_workers=1)
+    hub.cursor, hub.mode = hub._position()
+    hub._accepting = True
+
+    class Tailing:
+        def done(self) -> bool:
+            return False
+
+    hub._task = Tailing()  # type: ignore[assignment]
+    head = hub._head()
+    acct = a.team_id if hub.mode == "teams" else a.id
+    player = hub.open(Viewer("player", acct), ("en",), None, floor=head)
+    news = emit(ctx, "submission", "staff", to=acct, challenge_id=ch.id, account_id=acct, result="incorrect")
+    public = emit(ctx, "scoreboard", revision=11)
+    real_read = hub._read
+    seen: dict[str, Any] = {}
+
+    def read_while_staff_arrive(cursor: int, gaps: tuple[int, ...], staff: bool = True) -> Any:
+        batch = real_read(cursor, gaps, staff)
+        seen["first"] = batch
+        seen["admin"] = hub.open(Viewer("admin", None), ("en",), None, floor=head)
+        return batch
+
+    hub._read = read_while_staff_arrive  # type: ignore[method-assign]
+
+    async def two_turns() -> None:
+        await hub.tick()
+        hub._read = real_read  # type: ignore[method-assign]
+        await hub.tick()
+
+    try:
+        asyncio.run(two_turns())
+    finally:
+        hub._executor.shutdown()
+    first = seen["first"]
+    assert first.skipped == [news] and [p.event.id for p in first.prepared] == [public]
+    # The public event in the first turn, the staff's news in the next (read again: the gaps).
+    assert [p.event.id for p in seen["admin"].pending] == [public, news]
+    assert [p.event.id for p in player.pending] == [public]

@@ -148,6 +148,7 @@ class _Batch:
     prepared: list[Prepared]
     mode: str
     full: bool
+    skipped: list[int] = field(default_factory=list)  # the staff's news, left unprepared: nobody watched
 
 
 def to_live(row: t.EventLog) -> LiveEvent:
@@ -168,6 +169,7 @@ class LiveHub:
         self.ctx = ctx
         self.settings = settings or LiveSettings()
         self.streams: set[Stream] = set()
+        self._staff = 0  # open streams that can see the staff's news (sees_staff_news)
         self._opened = 0  # streams opened so far (a tick without streams checks none opened meanwhile)
         self.cursor = 0  # the highest event id delivered
         self.mode = "teams"
@@ -281,6 +283,8 @@ class LiveHub:
         )
         self.streams.add(stream)
         self._opened += 1
+        if sees_staff_news(viewer):
+            self._staff += 1
         if principal is not None:
             self._per_user[principal.user_id] += 1
         return stream
@@ -288,6 +292,8 @@ class LiveHub:
     def release(self, stream: Stream) -> None:
         if stream in self.streams:
             self.streams.discard(stream)
+            if sees_staff_news(stream.viewer):
+                self._staff -= 1
             if stream.principal is not None:
                 self._per_user[stream.principal.user_id] -= 1
                 if self._per_user[stream.principal.user_id] <= 0:
@@ -360,8 +366,13 @@ class LiveHub:
                 self.cursor = max(self.cursor, head)
                 self._gaps.clear()
             return False
-        batch = await loop.run_in_executor(self._executor, self._read, self.cursor, tuple(self._gaps))
+        staff = self._staff > 0
+        batch = await loop.run_in_executor(self._executor, self._read, self.cursor, tuple(self._gaps), staff)
         self._advance(batch.ids)
+        if batch.skipped and self._staff:
+            # Staff began watching while the batch was read: their news is read again next turn.
+            until = time.monotonic() + self.settings.gap_seconds
+            self._gaps.update(dict.fromkeys(batch.skipped, until))
         if batch.prepared:
             self.mode = batch.mode
             await self._fan_out(batch.prepared, batch.mode)
@@ -388,13 +399,26 @@ class LiveHub:
         """The id of the newest stored event (one indexed read)."""
         return self._head()
 
-    def _read(self, cursor: int, gaps: tuple[int, ...]) -> _Batch:
+    def _read(self, cursor: int, gaps: tuple[int, ...], staff: bool = True) -> _Batch:
+        """The next batch. Without a stream that can see the staff's news (``staff`` False) those
+        events — every flag attempt is one — are not prepared at all (account changes still are:
+        they make the hub check its streams)."""
         with self.ctx.db.read() as s:
             rows = event_log.events_after(s, cursor, event_log.BATCH, also=gaps)
             if not rows:
                 return _Batch([], [], self.mode, False)
-            prepared, mode = self.prepare(s, rows)
-        return _Batch([int(r.id) for r in rows], prepared, mode, len(rows) >= event_log.BATCH)
+            ids = [int(r.id) for r in rows]
+            skipped: list[int] = []
+            if not staff:
+                kept = []
+                for r in rows:
+                    if r.audience == Audience.STAFF and r.type not in ACCOUNT_CHANGES:
+                        skipped.append(int(r.id))
+                    else:
+                        kept.append(r)
+                rows = kept
+            prepared, mode = self.prepare(s, rows) if rows else ([], self._event(s).mode)
+        return _Batch(ids, prepared, mode, len(ids) >= event_log.BATCH, skipped)
 
     def _advance(self, ids: list[int]) -> None:
         now = time.monotonic()
