@@ -62,7 +62,8 @@ def header_problems(response: Any, path: str) -> list[str]:
     policy = csp_of(response)
     if not policy:
         return [*problems, "no Content-Security-Policy"]
-    if path.startswith("/files/") and response.status_code < 400:
+    # A file itself — an upload, or one of our assets — carries the download policy.
+    if path.startswith(("/files/", "/static/")) and response.status_code < 400:
         if policy.get("default-src") != ["'none'"] or "sandbox" not in policy:
             problems.append(f"download policy: {policy}")
         return problems
