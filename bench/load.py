@@ -165,8 +165,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--w4-max-rate",
         type=float,
-        default=1000.0,
-        help="attempts a second W4's plan is sized for (default 1000): more accounts are seeded if the "
+        default=2500.0,
+        help="attempts a second W4's plan is sized for (default 2500): more accounts are seeded if the "
         "per-account limit needs them",
     )
     parser.add_argument("--stampede", action="store_true", help="log accounts in through the form instead")
@@ -237,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         planned["accounts_added"] = needed - data.accounts
         print(
             f"W4 at up to {args.w4_max_rate:g} req/s for {args.seconds:g} s needs {needed} players under the "
-            f"limit of {limit} wrong answers a minute: seeding {needed - data.accounts} more accounts "
-            f"({needed} in all)",
+            f"limit of {limit} wrong answers a minute: seeding {needed - data.accounts} more accounts, "
+            f"hidden ({needed} in all; the scoreboard keeps {data.accounts})",
             flush=True,
         )
         data = seeding.with_accounts(data, needed)
@@ -347,7 +347,12 @@ def show_log(path: Path, lines: int = 40) -> None:
 
 
 def describe(data: seeding.Dataset) -> str:
-    who = f"{data.accounts} teams" if data.mode == "teams" else f"{data.accounts} players"
+    if data.mode == "teams":
+        who = f"{data.accounts} teams"
+    elif data.ranked is not None and data.ranked < data.accounts:
+        who = f"{data.ranked} players (+{data.accounts - data.ranked} hidden, for W4 only)"
+    else:
+        who = f"{data.accounts} players"
     return f"{who}, {data.challenges} challenges, {data.solves} solves, {data.wrong} wrong attempts"
 
 

@@ -62,6 +62,10 @@ class Dataset:
     mode: str = "users"  # "users" | "teams"
     members: tuple[int, int] = (1, 1)  # users per team (team mode), inclusive range
     dynamic_share: float = 0.2  # this share of the challenges decays (CTFd "logarithmic")
+    # Individual mode: the players beyond this many are seeded hidden, with no solves or wrong
+    # answers of their own — extra players for W4's plan (``with_accounts``) that leave the
+    # scoreboard and the seeded event at the dataset's size. None: every player is ranked.
+    ranked: int | None = None
 
     @property
     def submissions(self) -> int:
@@ -96,6 +100,7 @@ class Seeded:
     through: dict[str, str] = field(default_factory=dict)  # what was seeded how
     statuses: Counter[str] = field(default_factory=Counter)  # submissions stored, by type
     seconds: float = 0.0
+    hidden: set[int] = field(default_factory=set)  # user ids seeded hidden (Dataset.ranked)
 
     def summary(self) -> dict[str, Any]:
         """What the JSON report records (no secrets)."""
@@ -244,7 +249,8 @@ def seed_fast(
         out.through["flags"] = "services.content.create_flag"
 
         # The plan first, from the same random state as the API path's: the same event either way.
-        steps = plan(rng, data, list(range(data.accounts)), out.challenge_ids)
+        ranked = data.accounts if data.ranked is None or data.mode == "teams" else data.ranked
+        steps = plan(rng, data, list(range(ranked)), out.challenge_ids)
         structure = random.Random(rng.getrandbits(64))  # team sizes and who submits: separate stream
 
         out.password = secrets.token_urlsafe(12)
@@ -279,9 +285,10 @@ def seed_fast(
                     "role": "player",
                     "team_id": team,
                     "email_verified_at": now,  # made by an admin: vouched for, as register_user does
+                    "hidden": data.mode != "teams" and n >= ranked,
                     "created_at": now,
                 }
-                for name, team in zip(names, owners, strict=True)
+                for n, (name, team) in enumerate(zip(names, owners, strict=True))
             ]
             user_ids = _insert_ids(s, t.User, rows)
             if data.mode == "teams":
@@ -297,6 +304,7 @@ def seed_fast(
                 ]
             else:
                 out.players = [Player(uid, name, uid) for uid, name in zip(user_ids, names, strict=True)]
+                out.hidden = set(user_ids[ranked:])
             changed = user_ids + team_ids
             s.execute(
                 insert(t.EventLog),
@@ -680,7 +688,8 @@ async def _seed_api(base: str, data: Dataset, admin_token: str, rng: random.Rand
         out.through["flags"] = "POST /api/v1/flags"
 
         # The plan first (the same random state as the fast path's), by account position.
-        steps = plan(rng, data, list(range(data.accounts)), out.challenge_ids)
+        ranked = data.accounts if data.ranked is None or data.mode == "teams" else data.ranked
+        steps = plan(rng, data, list(range(ranked)), out.challenge_ids)
 
         out.password = secrets.token_urlsafe(12)
         names = [player_name(i) for i in range(data.accounts)]
@@ -753,4 +762,7 @@ async def player_token(base: str, name: str, password: str) -> str:
 
 
 def with_accounts(data: Dataset, accounts: int) -> Dataset:
-    return dataclasses.replace(data, accounts=accounts)
+    """``data`` with ``accounts`` players; in individual mode those beyond the dataset's own are
+    hidden and play only in W4 (the scoreboard keeps the dataset's size)."""
+    ranked = data.ranked if data.ranked is not None else data.accounts
+    return dataclasses.replace(data, accounts=accounts, ranked=ranked)

@@ -241,7 +241,10 @@ def run_sse(
     if soft < count + load.connections + 256:
         raise SystemExit(f"the open-file limit ({soft}) is too low for {count} streams")
     port = int(target.base.rsplit(":", 1)[1].split("/", 1)[0])
-    probes = seeding.players_with_tokens(seeded)[-PROBE_PLAYERS:]
+    # Players on the scoreboard (a hidden player's solve is no news to the streams), kept out of W4.
+    probes = [p for p in seeding.players_with_tokens(seeded) if p.user_id not in seeded.hidden][
+        -PROBE_PLAYERS:
+    ]
     probe_ids = frozenset(p.user_id for p in probes)
     pairs = probe_pairs(seeded, book, probes)
     pids = target.worker_pids()

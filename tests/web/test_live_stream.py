@@ -47,6 +47,25 @@ def emit(ctx: Context, type_: str, audience: str = "public", to: int | None = No
     return int(row.id)
 
 
+class _Tailing:
+    """Stands for the tailer task: the test turns the tailer by hand (``hub.tick()``)."""
+
+    def done(self) -> bool:
+        return False
+
+
+def hand_turned_hub(ctx: Context) -> LiveHub:
+    """A hub accepting streams whose tailer the test turns itself (shut its executor down after)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    hub = LiveHub(ctx, FAST)
+    hub._executor = ThreadPoolExecutor(max_workers=1)
+    hub.cursor, hub.mode = hub._position()
+    hub._accepting = True
+    hub._task = _Tailing()  # type: ignore[assignment]
+    return hub
+
+
 def until_id(ident: int) -> Any:
     return lambda frames: any(f.id == str(ident) and f.event for f in frames)
 
@@ -579,20 +598,10 @@ def test_a_stream_opened_while_an_idle_tick_reads_the_head_misses_nothing(ctx: C
     that opens while that head is read, and an event committed just after it opened, must not be
     skipped by that move (found under load: the stream heard keep-alives only)."""
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
 
     from kizuna.domain.live import Viewer
 
-    hub = LiveHub(ctx, FAST)
-    hub._executor = ThreadPoolExecutor(max_workers=1)
-    hub.cursor, hub.mode = hub._position()
-    hub._accepting = True
-
-    class Tailing:  # stands for the tailer task (this test turns the tailer by hand)
-        def done(self) -> bool:
-            return False
-
-    hub._task = Tailing()  # type: ignore[assignment]
+    hub = hand_turned_hub(ctx)
     real_head = hub._head
     opened: dict[str, Any] = {}
 
@@ -619,23 +628,13 @@ def test_the_fan_out_gives_each_viewer_exactly_what_the_policy_allows(ctx: Conte
     """The fan-out leaves the staff's news out for players once per role instead of asking the policy
     per viewer; what each stream receives is still exactly ``visible_to``'s answer, for every role."""
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
 
     from kizuna.domain.live import Viewer, visible_to
 
     a, _ = make.player_in_team("fanout-a")
     b, _ = make.player_in_team("fanout-b")
     ch = make.challenge()
-    hub = LiveHub(ctx, FAST)
-    hub._executor = ThreadPoolExecutor(max_workers=1)
-    hub.cursor, hub.mode = hub._position()
-    hub._accepting = True
-
-    class Tailing:  # stands for the tailer task (this test turns the tailer by hand)
-        def done(self) -> bool:
-            return False
-
-    hub._task = Tailing()  # type: ignore[assignment]
+    hub = hand_turned_hub(ctx)
     head = hub._head()
     mode = hub.mode
     acct = {u.id: (u.team_id if mode == "teams" else u.id) for u in (a, b)}
@@ -688,23 +687,13 @@ def test_streams_that_get_the_same_events_share_their_bytes(ctx: Context, make: 
     """The bytes of a batch are made once for all streams that get the same events in the same
     languages and are spoken to alike — and each language gets its own."""
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
 
     from kizuna.domain.live import Viewer
     from kizuna.web.stream import EventStreamResponse
 
     a, _ = make.player_in_team("share-a")
     ch = make.challenge(name="Shared")
-    hub = LiveHub(ctx, FAST)
-    hub._executor = ThreadPoolExecutor(max_workers=1)
-    hub.cursor, hub.mode = hub._position()
-    hub._accepting = True
-
-    class Tailing:
-        def done(self) -> bool:
-            return False
-
-    hub._task = Tailing()  # type: ignore[assignment]
+    hub = hand_turned_hub(ctx)
     head = hub._head()
     acct = a.team_id if hub.mode == "teams" else a.id
     viewers_locales = [
@@ -738,22 +727,12 @@ def test_the_staffs_news_is_prepared_only_when_staff_watch_and_reaches_staff_who
     all. A staff stream opened while such a batch was being read still gets that news, on the next
     turn."""
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
 
     from kizuna.domain.live import Viewer
 
     a, _ = make.player_in_team("staffnews")
     ch = make.challenge()
-    hub = LiveHub(ctx, FAST)
-    hub._executor = ThreadPoolExecutor(max_workers=1)
-    hub.cursor, hub.mode = hub._position()
-    hub._accepting = True
-
-    class Tailing:
-        def done(self) -> bool:
-            return False
-
-    hub._task = Tailing()  # type: ignore[assignment]
+    hub = hand_turned_hub(ctx)
     head = hub._head()
     acct = a.team_id if hub.mode == "teams" else a.id
     player = hub.open(Viewer("player", acct), ("en",), None, floor=head)
