@@ -280,6 +280,8 @@ class Database:
         server database (made on first use)."""
         if self.is_sqlite:
             return self.engine
+        if self._hot_engine is not None:
+            return self._hot_engine
         with self._hot_lock:
             if self._hot_engine is None:
                 self._hot_engine = make_hot_read_engine(self.url)

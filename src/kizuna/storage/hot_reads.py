@@ -3,9 +3,9 @@
 An ORM session costs a few hundred microseconds before it runs anything (measured in issue 9: the
 revision counters through a session 350 µs, through the driver 19 µs). These reads run on a pooled
 connection's driver cursor and return the driver's raw rows, which callers use only as
-*fingerprints* — "is this row what it was when I built my answer?" — or as plain integers. Anything
-that needs typed values (dates, JSON) is still read through the ORM, and only when a fingerprint
-changed (kizuna.services.hot).
+*fingerprints* — "is this row what it was when I built my answer?" — or as plain integers. Typed
+values are made only when a fingerprint changed (kizuna.services.hot): a token's row through the
+driver's own result processors (:meth:`HotReads.token_values`), the event's settings through the ORM.
 
 **On the event loop.** On a file-backed SQLite database these reads can also run on the event loop
 itself (``on_loop``), without the hop to a worker thread: each event-loop thread keeps one connection
@@ -33,7 +33,7 @@ from kizuna.storage import tables as t
 from kizuna.storage.db import Database
 
 T = TypeVar("T")
-MAX_REMEMBERED = 50_000  # answers kept between two commits, per event-loop thread
+MAX_REMEMBERED = 20_000  # answers kept between two commits, per event-loop thread
 on_loop: ContextVar[bool] = ContextVar("kizuna_hot_on_loop", default=False)
 
 
