@@ -5,8 +5,9 @@ processing, result metadata) before SQLite spends 10–30 µs running it. A flag
 statements, three of them under SQLite's one write lock, so on SQLite they are compiled once and run
 on the driver's cursor of the session's own connection — inside its transaction — with the same
 parameter and result conversions SQLAlchemy applies (its bind and result processors). Measured in
-issue 9 (``bench/attempt_profile.py``): a wrong attempt 577 → 401 µs in-process. On PostgreSQL the statements go through SQLAlchemy as
-before (a network round trip dwarfs the preparation there, and ``RETURNING`` is SQLAlchemy's to add).
+issue 9 (``bench/attempt_profile.py``): a wrong attempt 577 → 401 µs in-process. On PostgreSQL the
+statements go through SQLAlchemy as before (a network round trip dwarfs the preparation there, and
+``RETURNING`` is SQLAlchemy's to add).
 """
 
 from __future__ import annotations
