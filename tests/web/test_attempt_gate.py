@@ -57,7 +57,7 @@ def test_at_most_slots_attempts_run_at_once_and_all_are_answered(
     with ThreadPoolExecutor(len(tokens)) as pool:
         answers = [pool.submit(_attempt, client, tok, ch.id, "nope", path == "full stack") for tok in tokens]
         assert sum(inside.acquire(timeout=WAIT) for _ in range(SLOTS)) == SLOTS
-        # A third attempt would have entered by now were there no gate (a pass here never depends on
+        # One more attempt would have entered by now were there no gate (a pass here never depends on
         # the machine's speed: only a missing gate can make it fail).
         assert not inside.acquire(timeout=0.5)
         go.set()

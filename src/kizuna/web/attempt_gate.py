@@ -4,8 +4,9 @@ On SQLite every write waits for the database's one write lock, so attempts canno
 anyway; but each one waiting on a thread still takes its share of the GIL — reading the token,
 the facts, building the answer — and the thread that holds SQLite's lock is kept waiting for the GIL
 behind them. Measured in issue 9 (W4, 2 workers, 64 connections): 32 attempts at a time per
-process gave 575 attempts/s (p99 197 ms); 2 at a time, 960 (p99 118–144 ms); 1 at a time was no
-faster than 2. So on SQLite at most :data:`SLOTS` attempts per process are on threads; the others
+process gave 575 attempts/s (p99 197 ms); 2 at a time 970–985 (p99 119–129 ms); 1 at a time
+1,030–1,170 (p99 117–153 ms, about the same). So on SQLite one attempt per process is on a thread
+(:data:`SLOTS`), the facts read before SQLite's lock included; the others
 wait on the event loop, in arrival order.
 
 On PostgreSQL an attempt holds a pooled connection for its transaction, so no more attempts are on
@@ -28,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kizuna.services import submissions
 
-SLOTS = 2  # on SQLite
+SLOTS = 1  # on SQLite
 
 T = TypeVar("T")
 
