@@ -134,7 +134,7 @@ def owns(event: LiveEvent, viewer: Viewer) -> bool:
 
 def sees_staff_news(viewer: Viewer) -> bool:
     """Can any event for staff (``Audience.STAFF``) reach ``viewer``? By role alone: most viewers
-    are players, and with them the fan-out skips the staff's news (every attempt is some) at once."""
+    are players, and for them the fan-out leaves the staff's news (each attempt is one) out at once."""
     return viewer.can(Action.FEED_VIEW) or viewer.can(Action.CHALLENGE_VIEW_ALL)
 
 
