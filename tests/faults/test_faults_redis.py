@@ -4,7 +4,6 @@ locally), /readyz shows Redis degraded, and the bus reconnects when Redis return
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -20,26 +19,12 @@ from kizuna.bus.redis import RedisBus
 from kizuna.services.context import Context
 from kizuna.web.app import create_app
 from tests.conftest import Factory, auth, make_sqlite_ctx
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(condition: Any, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())
+from tests.live_server import free_port, wait_until
 
 
 def test_a_bus_without_redis_delivers_in_this_process() -> None:
     started = time.monotonic()
-    bus = RedisBus(f"redis://127.0.0.1:{_free_port()}/0")
+    bus = RedisBus(f"redis://127.0.0.1:{free_port()}/0")
     try:
         assert time.monotonic() - started < 5  # construction does not hang on a closed port
         got: list[dict[str, Any]] = []
@@ -54,7 +39,7 @@ def test_a_bus_without_redis_delivers_in_this_process() -> None:
 @pytest.fixture
 def app_without_redis(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Any, Context]]:
     settings, ctx = make_sqlite_ctx(
-        tmp_path, sqlite_template, redis_url=f"redis://127.0.0.1:{_free_port()}/0", attempt_rate_limit=2
+        tmp_path, sqlite_template, redis_url=f"redis://127.0.0.1:{free_port()}/0", attempt_rate_limit=2
     )
     yield settings, ctx
     ctx.bus.close()
@@ -97,9 +82,7 @@ def test_submissions_rate_limits_and_readiness_with_redis_down(
 
 
 def test_a_solve_with_redis_down_is_recorded_and_heard_locally(tmp_path: Path, sqlite_template: Path) -> None:
-    settings, ctx = make_sqlite_ctx(
-        tmp_path, sqlite_template, redis_url=f"redis://127.0.0.1:{_free_port()}/0"
-    )
+    settings, ctx = make_sqlite_ctx(tmp_path, sqlite_template, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     try:
         make = Factory(ctx)
         player, _team = make.player_in_team()
@@ -127,7 +110,7 @@ def redis_server_port(tmp_path: Path) -> Iterator[tuple[int, Any]]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     procs: list[subprocess.Popen[bytes]] = []
 
     def start() -> None:
@@ -139,7 +122,7 @@ def redis_server_port(tmp_path: Path) -> Iterator[tuple[int, Any]]:
         )
         procs.append(proc)
         client = redis.Redis(port=port, socket_connect_timeout=0.5)
-        assert _wait(lambda: _answers(client), 10), "redis-server did not start"
+        assert wait_until(lambda: _answers(client), 10), "redis-server did not start"
 
     try:
         yield port, start
@@ -168,7 +151,7 @@ def test_the_bus_reconnects_when_redis_returns(redis_server_port: tuple[int, Any
         assert local == [{"type": "announcement", "data": {"n": 1}}]  # delivered locally while down
         assert not here.connected
         start()
-        assert _wait(lambda: here.connected, 15), "the bus did not reconnect"
+        assert wait_until(lambda: here.connected, 15), "the bus did not reconnect"
         assert here.ping()
         # Now events travel through Redis: another replica's bus hears this one's.
         other = RedisBus(url)
@@ -179,7 +162,7 @@ def test_the_bus_reconnects_when_redis_returns(redis_server_port: tuple[int, Any
             here.publish({"type": "announcement", "data": {"n": 2}})
             assert done.wait(10)
             assert heard == [{"type": "announcement", "data": {"n": 2}}]
-            assert _wait(lambda: len(local) == 2, 5)
+            assert wait_until(lambda: len(local) == 2, 5)
             assert local[1] == {"type": "announcement", "data": {"n": 2}}
         finally:
             other.close()

@@ -39,6 +39,7 @@ from kizuna.storage import rate_redis
 from kizuna.storage.rate_redis import PREFIX, RedisCounter
 from kizuna.web.app import build_context, create_app
 from tests.conftest import Factory, auth, make_sqlite_ctx, unavailable
+from tests.live_server import wait_until
 
 BUS_PORT_OFFSET = 10000  # a cluster node also listens on its port + 10000 (the cluster bus)
 
@@ -80,7 +81,7 @@ class Cluster:
                 )
             )  # fmt: skip
         for port in self.ports:
-            assert _wait(functools.partial(_answers, port), 10), f"redis-server on {port} did not start"
+            assert wait_until(functools.partial(_answers, port), 10), f"redis-server on {port} did not start"
         created = subprocess.run(
             [
                 shutil.which("redis-cli") or "redis-cli",
@@ -92,7 +93,7 @@ class Cluster:
             check=False,
         )  # fmt: skip
         assert created.returncode == 0, created.stdout.decode(errors="replace")[-2000:]
-        assert _wait(self.ok, 20), "the cluster did not reach cluster_state:ok"
+        assert wait_until(self.ok, 20), "the cluster did not reach cluster_state:ok"
 
     def ok(self) -> bool:
         """Every node says ``cluster_state:ok``."""
@@ -148,15 +149,6 @@ def _answers(port: int) -> bool:
         return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
     except Exception:
         return False
-
-
-def _wait(condition: Callable[[], Any], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())
 
 
 def _binaries() -> None:
@@ -284,7 +276,7 @@ def test_an_event_reaches_a_context_listening_on_another_node(
         heard: list[dict[str, Any]] = []
         ctx_b.bus.subscribe(heard.append)
         _solve(settings_a, ctx_a)
-        assert _wait(lambda: "solve" in {e["type"] for e in heard}, 10), heard
+        assert wait_until(lambda: "solve" in {e["type"] for e in heard}, 10), heard
         assert bus_a.ping() and bus_b.ping()
     finally:
         ctx_a.bus.close()
@@ -306,14 +298,14 @@ def test_a_bus_moves_to_another_node_when_its_node_dies_and_events_still_travel(
         heard: list[dict[str, Any]] = []
         listener.subscribe(heard.append)
         sender.publish({"type": "scoreboard", "data": {"n": 1}})
-        assert _wait(lambda: len(heard) == 1, 10)
+        assert wait_until(lambda: len(heard) == 1, 10)
         cluster.kill(1)  # the listener's node
-        assert _wait(lambda: listener.connected and listener.home_node != cluster.node(1), 20)
+        assert wait_until(lambda: listener.connected and listener.home_node != cluster.node(1), 20)
         # Once the others mark the node failed, the cluster is down (a third of the slots has no
         # node): readiness says so, and events still travel (PUBLISH names no key).
-        assert _wait(lambda: not sender.ping() and not listener.ping(), 30)
+        assert wait_until(lambda: not sender.ping() and not listener.ping(), 30)
         sender.publish({"type": "scoreboard", "data": {"n": 2}})
-        assert _wait(lambda: len(heard) == 2, 10), heard
+        assert wait_until(lambda: len(heard) == 2, 10), heard
         assert heard[1] == {"type": "scoreboard", "data": {"n": 2}}
     finally:
         sender.close()
@@ -332,7 +324,7 @@ def test_readyz_is_ok_on_a_cluster_and_degraded_once_it_is_stopped(
             assert ready.status_code == 200, ready.text
             assert ready.json()["checks"]["redis"] == "ok"
             cluster.stop()
-            assert _wait(lambda: client.get("/readyz").status_code == 503, 20)
+            assert wait_until(lambda: client.get("/readyz").status_code == 503, 20)
             ready = client.get("/readyz")
             assert ready.json()["checks"] == {"database": "ok", "migrations": "ok", "redis": "unavailable"}
             assert ready.json()["degraded"] == ["redis"]
