@@ -158,7 +158,12 @@ def test_the_bus_reconnects_when_redis_returns(redis_server_port: tuple[int, Any
         try:
             heard: list[dict[str, Any]] = []
             done = threading.Event()
-            other.subscribe(lambda e: (heard.append(e), done.set()))
+
+            def hear(event: dict[str, Any]) -> None:
+                heard.append(event)
+                done.set()
+
+            other.subscribe(hear)
             here.publish({"type": "announcement", "data": {"n": 2}})
             assert done.wait(10)
             assert heard == [{"type": "announcement", "data": {"n": 2}}]
