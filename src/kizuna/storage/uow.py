@@ -55,12 +55,9 @@ def current_actor() -> Actor | None:
 
 
 # Built once: appending an event is on every attempt's path.
-_INSERT_EVENT = insert(t.Base.metadata.tables["events"])
-_RAW_INSERT_EVENT = Raw(
-    insert(t.Base.metadata.tables["events"]).values(
-        {c: bindparam(c) for c in ("type", "data", "audience", "account_id", "created_at")}
-    )
-)
+_EVENT_COLUMNS = ("type", "data", "audience", "account_id", "created_at")
+_INSERT_EVENT = insert(t.Base.metadata.tables["events"]).values({c: bindparam(c) for c in _EVENT_COLUMNS})
+_RAW_INSERT_EVENT = Raw(_INSERT_EVENT)  # the same statement on SQLite's driver cursor
 
 
 def event_dict(row: t.EventLog) -> dict[str, Any]:
@@ -115,7 +112,7 @@ class UnitOfWork:
         if key is None:
             # Inserted now with one prebuilt Core statement: an ORM flush of the row costs several
             # times more, and every flag attempt appends an event.
-            values = {c: getattr(row, c) for c in ("type", "data", "audience", "account_id", "created_at")}
+            values = {c: getattr(row, c) for c in _EVENT_COLUMNS}
             if on_sqlite(self.session):
                 row.id = _RAW_INSERT_EVENT.insert(self.session, values)  # kizuna.storage.raw
             else:

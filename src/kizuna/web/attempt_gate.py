@@ -6,8 +6,8 @@ the facts, building the answer — and the thread that holds SQLite's lock is ke
 behind them. Measured in issue 9 (W4, 2 workers, 64 connections): 32 attempts at a time per
 process gave 575 attempts/s (p99 197 ms); 2 at a time 970–985 (p99 119–129 ms); 1 at a time
 1,030–1,170 (p99 117–153 ms, about the same). So on SQLite one attempt per process is on a thread
-(:data:`SLOTS`), the facts read before SQLite's lock included; the others
-wait on the event loop, in arrival order.
+(:data:`SLOTS`), the facts read before SQLite's lock included; the others wait on the event loop, in
+arrival order.
 
 On PostgreSQL an attempt holds a pooled connection for its transaction, so no more attempts are on
 threads than the pool has connections (``KIZUNA_DB_POOL_SIZE``): the rest wait here, in order,
