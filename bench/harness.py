@@ -206,9 +206,15 @@ def kizuna_server(env: dict[str, str], workers: int, log: Path) -> Process:
     return server
 
 
-def bare_server(workers: int, log: Path) -> Process:
+def bare_server(workers: int, log: Path, headers: Path | None = None, body: Path | None = None) -> Process:
+    """``bench/bare_asgi.py``; ``headers``: a JSON file of the headers it is to send instead of its two;
+    ``body``: a file whose bytes it is to send instead of the style sheet."""
     port = free_port()
     command = [sys.executable, str(BENCH / "bare_asgi.py"), "--host", HOST, "--port", str(port)]
+    if headers is not None:
+        command += ["--headers", str(headers)]
+    if body is not None:
+        command += ["--body", str(body)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
     server = Process([*command, "--workers", str(workers)], env, port, log)
     server.wait_ready("/", workers=workers if workers > 1 else 1)
@@ -238,6 +244,29 @@ def status_of(port: int, path: str) -> int | None:
         return int(head.split(b" ", 2)[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+# What uvicorn adds to every answer by itself, and the connection's own header: not the app's.
+SERVER_HEADERS = {"date", "server", "connection", "keep-alive"}
+
+
+def app_answer(port: int, path: str) -> tuple[list[tuple[str, str]], bytes]:
+    """The headers the app sent with ``GET path`` (in order, without :data:`SERVER_HEADERS`) and
+    the body (read to the connection's end: no chunked encoding expected)."""
+    with socket.create_connection((HOST, port), timeout=5) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    raw_head, _, body = data.partition(b"\r\n\r\n")
+    head = raw_head.decode("latin-1").split("\r\n")
+    if not head[0].startswith("HTTP/1.1 200"):
+        raise SystemExit(f"GET {path} answered {head[0]!r}")
+    pairs = [line.split(":", 1) for line in head[1:]]
+    headers = [(k.strip().lower(), v.strip()) for k, v in pairs if k.strip().lower() not in SERVER_HEADERS]
+    if dict(headers).get("content-length") != str(len(body)):
+        raise SystemExit(f"GET {path}: the body is not the length announced")
+    return headers, body
 
 
 # --- a small HTTP/1.1 client ---------------------------------------------------------------------------

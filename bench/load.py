@@ -12,7 +12,10 @@ solves and 30,000 wrong attempts in individual mode; ``--scale large``: 5,000 te
   within the server's default per-account limit (more accounts are seeded when the planned rate
   needs them; a 429 counts as an error),
 * W5 ``GET /static/kizuna.css`` — Kizuna's ceiling — and "bare ASGI": the same bytes from a 10-line
-  ASGI app under the same uvicorn and worker count (``bench/bare_asgi.py``).
+  ASGI app under the same uvicorn and worker count (``bench/bare_asgi.py``), once with its own two
+  headers and once with the headers Kizuna sent for that file (what is left is Kizuna's own cost);
+  and "bare ASGI, W1's bytes": the scoreboard's bytes from that app, the most this machine moves of
+  that size (W1's own ceiling: W1 carries 70 times W5's bytes).
 
 Each row reports req/s, p50/p99, errors, each worker's CPU during the row and memory at its end, and
 its ratio to W5. ``--stampede`` (``bench/stampede.py``) logs 1,000 accounts in through the form
@@ -57,6 +60,8 @@ W3 = "W3 GET /api/v1/challenges (player)"
 W4 = "W4 POST /api/v1/challenges/attempt (90% wrong)"
 W5 = "W5 GET /static/kizuna.css (ceiling)"
 BARE = "bare ASGI, same bytes (reference)"
+BARE_SAME = "bare ASGI, same bytes and headers (reference)"
+BARE_W1 = "bare ASGI, W1's bytes (reference)"
 ROWS = [W1, W1Z, W2, W3, W4, W5]
 ROW_KEYS = dict(zip(["W1", "W1Z", "W2", "W3", "W4", "W5"], ROWS, strict=True))
 ONLY: set[str] = set()  # --only: the rows to measure (all when empty)
@@ -305,14 +310,23 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results = run_rows(target, seeded, book, load, args.engine, private, w4_requests, rng)
             if not args.replicas and not args.no_bare:
+                sent = work / "static-headers.json"
+                sent.write_text(json.dumps(harness.app_answer(target.port, "/static/kizuna.css")[0]))
+                board = work / "scoreboard.json"
+                board.write_bytes(harness.app_answer(target.port, "/api/v1/scoreboard")[1])
                 target.stop()
                 target = None
-                print(f"Measuring {BARE} (bench/bare_asgi.py, {args.workers} worker(s)) ...", flush=True)
-                bare = harness.bare_server(args.workers, work / "bare.log")
-                try:
-                    results.append(harness.measure(BARE, bare, "/static/kizuna.css", load, args.engine))
-                finally:
-                    bare.stop()
+                for name, headers, body in (
+                    (BARE, None, None),
+                    (BARE_SAME, sent, None),
+                    (BARE_W1, None, board),
+                ):
+                    print(f"Measuring {name} (bench/bare_asgi.py, {args.workers} worker(s)) ...", flush=True)
+                    bare = harness.bare_server(args.workers, work / "bare.log", headers, body)
+                    try:
+                        results.append(harness.measure(name, bare, "/static/kizuna.css", load, args.engine))
+                    finally:
+                        bare.stop()
             ratios(results)
             report["results"] = [asdict(r) for r in results]
             code = 0 if all(r.errors == 0 for r in results) else 1

@@ -21,6 +21,8 @@ ROWS = [
     "W4 POST /api/v1/challenges/attempt (90% wrong)",
     "W5 GET /static/kizuna.css (ceiling)",
     "bare ASGI, same bytes (reference)",
+    "bare ASGI, same bytes and headers (reference)",
+    "bare ASGI, W1's bytes (reference)",
 ]
 
 
@@ -63,3 +65,37 @@ def test_quick_benchmark_prints_every_row_without_errors(tmp_path: Path) -> None
     assert report["planning"]["attempt_rate_limit"] == 10  # the server's default limit, not switched off
     assert report["machine"]["cpus"] and report["machine"]["python"]
     assert "kzn_" not in done.stdout + done.stderr + output.read_text()  # tokens never printed
+
+
+@pytest.mark.timeout(60)
+def test_the_bare_reference_sends_the_headers_and_bytes_it_is_given(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import harness  # bench/harness.py
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    size = (ROOT / "src/kizuna/web/static/kizuna.css").stat().st_size
+    given = [
+        ("content-type", "text/css; charset=utf-8"),
+        ("content-length", str(size)),
+        ("x-frame-options", "DENY"),
+        ("content-security-policy", "default-src 'none'; sandbox"),
+    ]
+    (tmp_path / "headers.json").write_text(json.dumps(given))
+    server = harness.bare_server(1, tmp_path / "bare.log", tmp_path / "headers.json")
+    try:
+        assert harness.app_answer(server.port, "/static/kizuna.css")[0] == given
+    finally:
+        server.stop()
+    (tmp_path / "board.json").write_bytes(b'{"success":true,"data":[]}')
+    server = harness.bare_server(1, tmp_path / "bare1.log", body=tmp_path / "board.json")
+    try:
+        headers, body = harness.app_answer(server.port, "/")
+        assert body == b'{"success":true,"data":[]}'
+        assert dict(headers)["content-type"] == "application/json"
+    finally:
+        server.stop()
+    # A content-length that is not the file's is refused.
+    (tmp_path / "wrong.json").write_text(json.dumps([("content-length", "1")]))
+    with pytest.raises(SystemExit):
+        harness.bare_server(1, tmp_path / "bare2.log", tmp_path / "wrong.json")

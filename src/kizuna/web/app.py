@@ -25,7 +25,7 @@ from kizuna.services.event import get_event
 from kizuna.settings import Settings
 from kizuna.storage.db import Database
 from kizuna.storage.uow import ActingAs, acting
-from kizuna.web import errors
+from kizuna.web import errors, heap
 from kizuna.web.attempt_gate import AttemptGate
 from kizuna.web.live import LiveHub
 from kizuna.web.render import make_environment
@@ -164,6 +164,8 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         clock_watch.start()
         # The live stream's tailer: one per process (kizuna.web.live).
         await _app.state.live.start()
+        if _app.state.settle_heap:  # serving processes only (kizuna.web.heap)
+            heap.settle()
         yield
         await _app.state.live.stop()
         await clock_watch.stop()
@@ -180,6 +182,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.ctx = ctx
+    app.state.settle_heap = False  # kizuna.web.asgi.create turns it on
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)

@@ -13,4 +13,7 @@ def create() -> FastAPI:
     settings = load_settings()
     ctx = build_context(settings)
     prepare_database(ctx.db)
-    return create_app(settings, ctx)
+    app = create_app(settings, ctx)
+    # A serving process settles its heap once it has started (kizuna.web.heap).
+    app.state.settle_heap = True
+    return app
