@@ -404,10 +404,20 @@ def lua_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def lua_request(req: Req) -> str:
-    method, path, headers, body = req
-    pairs = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())
-    return f"{{{lua_string(method)}, {lua_string(path)}, {{{pairs}}}, {lua_string(body.decode('utf-8'))}}}"
+def slice_bytes(requests: Sequence[Req]) -> bytes:
+    """One wrk thread's requests as ``bench/wrk/kizuna.lua`` reads them at start: per request a line
+    with its field count, then each field (method, path, body, then header names and values) as a
+    line with its length in bytes followed by those bytes. (A data file, not Lua constants: Lua
+    refuses a script with more than 65,536 constants, which a long W4 row reached.)"""
+    out = bytearray()
+    for method, path, headers, body in requests:
+        fields = [method.encode(), path.encode(), body]
+        for k, v in headers.items():
+            fields += [k.encode("latin-1"), v.encode("latin-1")]
+        out += f"{len(fields)}\n".encode()
+        for item in fields:
+            out += f"{len(item)}\n".encode() + item
+    return bytes(out)
 
 
 class PrivateDir:
@@ -418,11 +428,11 @@ class PrivateDir:
         self.path = Path(tempfile.mkdtemp(prefix="kizuna-bench-private-"))
         self.path.chmod(0o700)
 
-    def write(self, name: str, text: str) -> Path:
+    def write(self, name: str, text: str | bytes) -> Path:
         target = self.path / name
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(text.encode("utf-8") if isinstance(text, str) else text)
         return target
 
     def close(self) -> None:
@@ -430,12 +440,10 @@ class PrivateDir:
 
 
 def wrk_script(private: PrivateDir, name: str, slices: Sequence[Sequence[Req]], count_statuses: bool) -> Path:
-    body = ["SLICES = {"]
-    for part in slices:
-        body.append("{")
-        body.extend(lua_request(r) + "," for r in part)
-        body.append("},")
-    body.append("}")
+    """A wrk script of ``slices`` (one list of requests per thread, each in a data file of its own
+    beside the script, in the private directory)."""
+    files = [private.write(f"{name}.slice{k}", slice_bytes(part)) for k, part in enumerate(slices, 1)]
+    body = ["SLICE_FILES = {" + ", ".join(lua_string(str(f)) for f in files) + "}"]
     body.append(f"COUNT_STATUSES = {'true' if count_statuses else 'false'}")
     body.append(LUA.read_text())
     return private.write(name, "\n".join(body) + "\n")

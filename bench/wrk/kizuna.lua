@@ -6,8 +6,10 @@
 --
 -- For rows of varied requests (a player's token, a flag attempt) bench/load.py writes a script of
 -- its own per run into a private temporary directory (mode 0600, deleted at the end; it holds tokens
--- and flags): `SLICES = { {request, ...}, ... }` (one list per wrk thread, each request
--- `{method, path, headers, body}`), optionally `COUNT_STATUSES = true`, then this file's text.
+-- and flags): `SLICE_FILES = { "path", ... }` (one data file of requests per wrk thread, written
+-- by bench/harness.py's slice_bytes: per request a line with its field count, then each field —
+-- method, path, body, then header names and values — as a line with its length and that many
+-- bytes), optionally `COUNT_STATUSES = true`, then this file's text.
 -- Each thread cycles through its own slice, in order; `wrapped` counts how often a thread ran past
 -- the end of its slice (a W4 plan is sized so that this does not happen: the per-account limits).
 
@@ -25,15 +27,28 @@ function init(args)
   wrapped = 0
   position = 0
   prepared = {}
-  if SLICES ~= nil then
-    local mine = SLICES[slice_index] or SLICES[1]
-    for i, r in ipairs(mine) do
-      prepared[i] = wrk.format(r[1], r[2], r[3], r[4])
+  if SLICE_FILES ~= nil then
+    local file = assert(io.open(SLICE_FILES[slice_index] or SLICE_FILES[1], "rb"))
+    while true do
+      local count = file:read("*l")
+      if count == nil then
+        break
+      end
+      local fields = {}
+      for i = 1, tonumber(count) do
+        fields[i] = file:read(tonumber(file:read("*l"))) or ""
+      end
+      local headers = {}
+      for i = 4, #fields, 2 do
+        headers[fields[i]] = fields[i + 1]
+      end
+      prepared[#prepared + 1] = wrk.format(fields[1], fields[2], headers, fields[3])
     end
+    file:close()
   end
 end
 
-if SLICES ~= nil then
+if SLICE_FILES ~= nil then
   function request()
     position = position + 1
     if position > #prepared then
