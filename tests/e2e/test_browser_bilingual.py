@@ -67,10 +67,14 @@ def _seed(env: dict[str, str]) -> list[int]:
                     "name": en,
                     "category": category,
                     "value": 100,
-                    "description": f"The English description of {en}.",
+                    "description": f"The English description of {en}. Flags look like `flag{{l1I_O0}}`.",
                     "locale": "en",
                     "translations": {
-                        "ja": {"name": ja, "description": f"{ja}の説明文。", "category": category_ja}
+                        "ja": {
+                            "name": ja,
+                            "description": f"{ja}の説明文。フラグの形式は `flag{{l1I_O0}}` です。",
+                            "category": category_ja,
+                        }
                     },
                 },
             )
@@ -236,5 +240,53 @@ def test_switching_language_mid_session_keeps_the_page(
         page.goto("/challenges")  # the choice is kept for the rest of the session
         expect(page.locator("main")).to_contain_text("Cookie Jar")
         expect(page.locator("main")).not_to_contain_text("クッキー瓶")
+    finally:
+        context.close()
+
+
+# Whether an element's own font, as the browser renders it, is monospace: "iiii" and "MMMM" are
+# equally wide only in a monospace face. The computed family is returned too, for the message.
+MONOSPACED = """(el) => {
+  const style = getComputedStyle(el);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = `${style.fontSize} ${style.fontFamily}`;
+  const narrow = ctx.measureText('iiiillll1111').width;
+  const wide = ctx.measureText('MMMMWWWW0000').width;
+  return [Math.abs(narrow - wide) < 0.5, style.fontFamily];
+}"""
+
+
+def test_flags_and_invite_codes_are_monospace_in_every_language(server: Server, browser: Browser) -> None:
+    """Code, flags, tokens and invite codes stay monospace on Japanese pages too, where the
+    language's own font rule applies to every element (l/1/I and O/0 must stay apart)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=server.url)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page)
+        for mode, (switch, _present, _absent) in MODES.items():
+            page.goto(f"{switch}?next=/challenges/{server.challenge_ids[0]}")
+            expect(page.locator("html")).to_have_attribute("lang", "en" if mode == "en" else "ja")
+            flag = page.locator("#f-submission")
+            mono, family = flag.evaluate(MONOSPACED)
+            assert mono, f"{mode}: the flag field's font is not monospace ({family})"
+            # Code in the description too (in Japanese, a language rule applies to every element).
+            for code in page.locator(".description code").all():
+                mono, family = code.evaluate(MONOSPACED)
+                assert mono, f"{mode}: code in the description is not monospace ({family})"
+            assert page.locator(".description code").count() >= 1
+            # The prose around it keeps the language's face.
+            prose, _ = page.locator("h1").evaluate(MONOSPACED)
+            assert not prose, mode
+            page.goto("/team")
+            code = page.locator("#invite-code")
+            expect(code).to_be_visible()
+            mono, family = code.evaluate(MONOSPACED)
+            assert mono, f"{mode}: the invite code's font is not monospace ({family})"
+            page.goto("/teams/join")
+            mono, family = page.locator("#f-code").evaluate(MONOSPACED)
+            assert mono, f"{mode}: the invite code field's font is not monospace ({family})"
     finally:
         context.close()

@@ -13,19 +13,24 @@ from babel.messages.pofile import read_po
 from kizuna.i18n import LOCALE_DIR, LOCALES
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kizuna"
-KEYWORDS = {"_": None, "gettext": None, "lazy": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "lazy": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
-def extracted() -> set[str]:
-    found: set[str] = set()
-    for _file, _line, message, _comments, _ctx in extract_from_dir(
+def extracted() -> set[tuple[str | None, str]]:
+    """Every (context, message) in the code and templates."""
+    found: set[tuple[str | None, str]] = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(SRC), METHOD_MAP, options_map=OPTIONS, keywords=KEYWORDS
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
+
+
+def entries(locale: str) -> set[tuple[str | None, str]]:
+    return {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog(locale) if m.id}
 
 
 def catalog(locale: str):
@@ -35,8 +40,7 @@ def catalog(locale: str):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_message_is_in_the_catalog(locale: str) -> None:
-    ids = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(locale) if m.id}
-    missing = sorted(extracted() - ids)
+    missing = sorted(extracted() - entries(locale), key=str)
     assert not missing, f"run `make catalogs` and translate: {missing[:20]}"
 
 
@@ -61,6 +65,5 @@ def test_japanese_is_complete_and_not_fuzzy() -> None:
 def test_catalogs_have_no_obsolete_entries() -> None:
     code = extracted()
     for locale in LOCALES:
-        ids = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(locale) if m.id}
-        stale = sorted(ids - code)
+        stale = sorted(entries(locale) - code, key=str)
         assert not stale, f"{locale}: entries no longer used: {stale[:20]}"

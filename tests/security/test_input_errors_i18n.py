@@ -39,7 +39,7 @@ def _api(r: Any, status: int, words: str) -> None:
 
 
 def test_pages_in_japanese(ja_client: TestClient) -> None:
-    _page(ja_client.get("/no-such-page", headers=JA), 404, "見つかりません")
+    _page(ja_client.get("/no-such-page", headers=JA), 404, "ページが見つかりません")
     _page(ja_client.put("/scoreboard", headers=JA), 405, "メソッドを受け付けません")
     _page(
         ja_client.post("/login", headers={**JA, "Content-Length": str(10**9)}, content=b""),
@@ -50,7 +50,9 @@ def test_pages_in_japanese(ja_client: TestClient) -> None:
 
 
 def test_api_in_japanese(ja_client: TestClient) -> None:
-    _api(ja_client.get("/api/v1/no-such-thing", headers=JA), 404, "見つかりません")
+    r = ja_client.get("/api/v1/no-such-thing", headers=JA)
+    _api(r, 404, "見つかりません")
+    assert "ページ" not in r.json()["message"]  # an API caller asked for a resource, not a page
     r = ja_client.put("/api/v1/scoreboard", headers=JA)
     _api(r, 405, "メソッドを受け付けません")
     assert "GET" in r.headers["allow"]

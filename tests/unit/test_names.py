@@ -62,12 +62,22 @@ def test_validate_name_returns_the_cleaned_name() -> None:
     assert validate_name("  Ｃｙｂｅｒ  Wales ") == "Cyber Wales"
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "\u3000", "x" * (MAX_NAME_LENGTH + 1)])
-def test_invalid_names_are_refused(bad: str) -> None:
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        ("", ErrorCode.NAME_EMPTY),
+        ("   ", ErrorCode.NAME_EMPTY),
+        ("\u3000", ErrorCode.NAME_EMPTY),
+        ("x" * (MAX_NAME_LENGTH + 1), ErrorCode.NAME_TOO_LONG),
+    ],
+)
+def test_invalid_names_are_refused_each_with_its_own_reason(bad: str, code: ErrorCode) -> None:
     with pytest.raises(DomainError) as err:
         validate_name(bad, field="team")
-    assert err.value.code is ErrorCode.NAME_INVALID
+    assert err.value.code is code
     assert err.value.field == "team"
+    if code is ErrorCode.NAME_TOO_LONG:
+        assert err.value.params["max"] == MAX_NAME_LENGTH
 
 
 @pytest.mark.parametrize("bad", ["\u200b\u200b", "a\x00b", "a\x07b", "Ｃｙｂｅｒ\u200b Wales"])

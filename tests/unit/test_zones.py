@@ -42,14 +42,16 @@ def test_zone_names_are_checked():
     assert zones_or_default(["Gone/Zone", "Asia/Tokyo"]) == ["Asia/Tokyo"]
 
 
-def test_times_in_english_name_the_zone(locale):
+def test_times_in_english_are_british_and_name_the_zone(locale):
+    """British style (day month year, 24-hour clock) and the zone's own abbreviation: JST, not GMT+9."""
     locale("en")
-    assert format_in_zone(SUMMER, "Europe/London") == "Jul 1, 2025, 9:00\u202fAM BST"
-    assert format_in_zone(WINTER, "Europe/London") == "Dec 1, 2025, 8:00\u202fAM GMT"
-    assert format_in_zone(SUMMER, "Asia/Tokyo") == "Jul 1, 2025, 5:00\u202fPM GMT+9"
-    assert format_in_zone(SUMMER, "America/New_York") == "Jul 1, 2025, 4:00\u202fAM EDT"
-    assert format_in_zone(SUMMER, "Asia/Kolkata").endswith("GMT+5:30")
-    assert format_in_zone(SUMMER, "UTC") == "Jul 1, 2025, 8:00\u202fAM UTC"
+    assert format_in_zone(SUMMER, "Europe/London") == "1 Jul 2025, 09:00 BST"
+    assert format_in_zone(WINTER, "Europe/London") == "1 Dec 2025, 08:00 GMT"
+    assert format_in_zone(SUMMER, "Asia/Tokyo") == "1 Jul 2025, 17:00 JST"
+    assert format_in_zone(WINTER, "Asia/Tokyo") == "1 Dec 2025, 17:00 JST"
+    assert format_in_zone(SUMMER, "America/New_York") == "1 Jul 2025, 04:00 EDT"
+    assert format_in_zone(SUMMER, "Asia/Kolkata").endswith("GMT+5:30")  # no abbreviation to give
+    assert format_in_zone(SUMMER, "UTC") == "1 Jul 2025, 08:00 UTC"
 
 
 def test_times_in_japanese_use_japanese_patterns(locale):
@@ -103,5 +105,5 @@ def test_countdown_in_japanese(locale):
     now = datetime(2025, 7, 1, 8, 0)
     c = countdown(_event(start_at=now + timedelta(days=3, minutes=1)), now)
     assert c is not None
-    assert c.text == "大会開始までの残り時間：3日と00:01:00"
-    assert c.patterns["other"] == "大会開始までの残り時間：{days}日と{clock}"
+    assert c.text == "大会開始まで あと3日 00:01:00"
+    assert c.patterns["other"] == "大会開始まで あと{days}日 {clock}"

@@ -134,7 +134,7 @@ def test_columns_show_completeness_markers_in_visible_text(client, make, ctx):
     assert "日本語 Missing: name and category" in text_of(html)
     # In Japanese the markers are in Japanese.
     html = client.get(f"/admin/challenges/{ch.id}?lang=ja", headers=JA).text
-    assert "未入力：説明" in html and "完成" in html
+    assert "未入力：説明" in html and "翻訳済み" in html
 
 
 def test_an_error_in_a_language_column_is_shown_next_to_it_and_nothing_changes(client, make, ctx):
@@ -313,7 +313,7 @@ def test_the_report_in_japanese(client, make, ctx):
     as_admin(client, make)
     page = text_of(client.get("/admin/translations", headers=JA).text)
     # The event's name, set when the database was made, is English only.
-    assert "日本語：翻訳が必要な項目 2 件" in page and "Cookie Jar 日本語：説明" in page
+    assert "日本語：翻訳が必要な項目2件" in page and "Cookie Jar 日本語：説明" in page
     assert "英語では「web」と表示されます。" in page and "表示名（日本語）" in page
 
 

@@ -311,6 +311,33 @@ def test_team_pages_in_individual_mode_explain(client, make, ctx):
 # --- challenges ----------------------------------------------------------------------------------
 
 
+def test_solved_challenge_names_who_solved_it_in_each_mode(client, make, ctx):
+    """A team event says the team solved it (a teammate may not have); an individual event says
+    you did. The same for the first solvers' table and the score graph (ja-review)."""
+    make.player_in_team("una")
+    ch = make.challenge(name="Shared", flag="flag{s}")
+    login(client, "una")
+    post(client, f"/challenges/{ch.id}/attempt", {"submission": "flag{s}"})
+    page = client.get(f"/challenges/{ch.id}").text
+    assert "Your team has solved this challenge." in page
+    assert "The first teams to solve this challenge" in page
+    assert re.search(r"top \d+ teams?\.", client.get("/scoreboard").text)
+    ja = client.get(f"/challenges/{ch.id}?lang=ja").text
+    assert "あなたのチームはこの問題を解答済みです。" in ja
+
+    event.update_event(ctx, {"mode": "users"})
+    make.user("vic")
+    login(client, "vic")
+    ch2 = make.challenge(name="Solo", flag="flag{solo}")
+    post(client, f"/challenges/{ch2.id}/attempt", {"submission": "flag{solo}"})
+    page = client.get(f"/challenges/{ch2.id}").text
+    assert "You have solved this challenge." in page and "Your team" not in page
+    assert "The first players to solve this challenge" in page
+    board = client.get("/scoreboard").text
+    assert re.search(r"top \d+ players?\.", board) and not re.search(r"top \d+ teams?\.", board)
+    assert "この問題は解答済みです。" in client.get(f"/challenges/{ch2.id}?lang=ja").text
+
+
 def test_board_shows_solved_mark_and_solve_count(backend, client, make):
     user, _team = make.player_in_team("sam")
     other, _ = make.player_in_team("tess")
@@ -380,7 +407,7 @@ def test_submit_incorrect_then_correct_by_form(backend, client, make):
     assert "4 attempts left" in r.text
     r = post(client, f"/challenges/{ch.id}/attempt", {"submission": "flag{yes}"})
     assert re.search(r'role="status"[^>]*>\s*<p>Correct</p>', r.text)
-    assert "Your account has solved this challenge." in r.text
+    assert "Your team has solved this challenge." in r.text  # a team event: the team's solve
     board = client.get("/scoreboard").text
     assert "120" in board
 
@@ -465,7 +492,7 @@ def test_hidden_challenge_is_a_404_page(client, make):
     login(client, "cleo")
     r = client.get(f"/challenges/{ch.id}")
     assert r.status_code == 404
-    assert "Not found." in r.text and "<html" in r.text
+    assert "Page not found." in r.text and "<html" in r.text
     assert "Invisible" not in client.get("/challenges").text
     r = post(client, f"/challenges/{ch.id}/attempt", {"submission": "flag{test}"})
     assert r.status_code == 404
@@ -582,3 +609,24 @@ def test_every_page_renders_in_japanese(client, make, ctx):
         r = client.get(path)
         assert r.status_code == 200, path
         assert '<html lang="ja">' in r.text, path
+
+
+def test_the_site_has_an_icon(client):
+    home = client.get("/").text
+    assert '<link rel="icon" href="/static/kizuna-mark.svg" type="image/svg+xml">' in home
+    mark = client.get("/static/kizuna-mark.svg")
+    assert mark.status_code == 200 and mark.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in mark.content and b"<script" not in mark.content
+    old = client.get("/favicon.ico", follow_redirects=False)
+    assert old.status_code == 301 and old.headers["location"] == "/static/kizuna-mark.svg"
+
+
+def test_a_missing_page_says_page_not_found(client, make):
+    """(The API's 404 keeps "Not found.": tests/security/test_input_errors_i18n.py.)"""
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and "Page not found." in r.text
+    make.player_in_team("wyn")
+    login(client, "wyn")
+    hidden = make.challenge(name="Secret", state="hidden")
+    r = client.get(f"/challenges/{hidden.id}")
+    assert r.status_code == 404 and "Page not found." in r.text and "Secret" not in r.text

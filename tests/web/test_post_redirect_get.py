@@ -71,7 +71,7 @@ def test_a_flag_form_redirects_and_the_result_shows_once(backend, client, make, 
     page = client.get(r.headers["location"])
     assert result_area(page.text) == "Correct"
     assert FLAG not in page.text
-    assert "Your account has solved this challenge." in page.text
+    assert "Your team has solved this challenge." in page.text
     assert result_area(client.get(f"/challenges/{ch.id}").text) == ""
     assert _submissions(ctx) == 2
 

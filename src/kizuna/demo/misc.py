@@ -60,8 +60,8 @@ BOND = DemoChallenge(
         "Japanese. What does the word mean in English? Answer with one English word in lower case, in "
         "the flag format: `kizuna{answer}`.",
         "「ようこそ」を解いたので、この問題が開きました。このプラットフォームの名前 Kizuna は、日本語で"
-        "「絆」と書きます。この言葉の意味を英単語一語（小文字）で答え、フラグの形式 `kizuna{答え}` で"
-        "提出してください。",
+        "「絆」と書きます。この言葉の意味を英単語一語（小文字）で答え、フラグの形式 `kizuna{answer}`"
+        "（answer をその英単語に置き換える）で提出してください。",
     ),
     flag="kizuna{bond}",
     solve=solve_bond,

@@ -108,7 +108,8 @@ LOGIN = DemoChallenge(
         "`kizuna{password}`.",
         "小さなお店の管理者ログインページを保存しました（配布ファイル `login.html`）。パスワードを"
         "知っているのは管理者だけ……のはずですが、ページ自身も知っているかもしれません。ブラウザで"
-        "開いてログインしてください。フラグは `kizuna{パスワード}` です。",
+        "開いてログインしてください。フラグは `kizuna{password}`（password を見つけたパスワードに置き換"
+        "える）です。",
     ),
     flag=LOGIN_FLAG,
     solve=solve_login,

@@ -16,7 +16,9 @@ class ErrorCode(StrEnum):
     AUTH_REQUIRED = "auth_required"
     INVALID_CREDENTIALS = "invalid_credentials"
     NAME_TAKEN = "name_taken"
-    NAME_INVALID = "name_invalid"
+    NAME_INVALID = "name_invalid"  # a character a name may not hold (after cleaning)
+    NAME_EMPTY = "name_empty"
+    NAME_TOO_LONG = "name_too_long"
     EMAIL_TAKEN = "email_taken"
     EMAIL_REQUIRED = "email_required"
     EMAIL_INVALID = "email_invalid"

@@ -90,8 +90,10 @@ def validate_name(name: str, field: str = "name") -> str:
         shown = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:5])
         raise DomainError(ErrorCode.NAME_CONTROL_CHARACTER, field=field, chars=shown)
     cleaned = clean_name(name)
-    if not cleaned or len(cleaned) > MAX_NAME_LENGTH:
-        raise DomainError(ErrorCode.NAME_INVALID, field=field, max=MAX_NAME_LENGTH)
+    if not cleaned:
+        raise DomainError(ErrorCode.NAME_EMPTY, field=field)
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise DomainError(ErrorCode.NAME_TOO_LONG, field=field, max=MAX_NAME_LENGTH)
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in cleaned):
         raise DomainError(ErrorCode.NAME_INVALID, field=field, max=MAX_NAME_LENGTH)
     confusing = mixed_script_confusables(cleaned)

@@ -82,6 +82,16 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     return _joined([translations(code).ngettext(singular, plural, n) % values for code in display_locales()])
 
 
+def pgettext(context: str, message: str, **values: object) -> str:
+    """As :func:`gettext`, for a message whose translation depends on ``context`` (the same English
+    word for two things: "Hidden" for a challenge is 非公開, for an account 非表示)."""
+    texts: list[str] = []
+    for code in display_locales():
+        text = str(translations(code).pgettext(context, message))
+        texts.append(text % values if values else text)
+    return _joined(texts)
+
+
 def gettext_in(locale: str, message: str, **values: object) -> str:
     """``message`` in one given language, whatever the reader's display mode."""
     text = translations(locale).gettext(message)

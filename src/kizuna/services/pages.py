@@ -38,6 +38,7 @@ RESERVED = frozenset(
         "docs",
         "email",
         "events",
+        "favicon",  # /favicon.ico
         "files",
         "healthz",
         "lang",

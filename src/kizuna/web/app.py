@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -241,5 +242,10 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        # Pages name the icon (base.html); this is for clients that ask for the old path anyway.
+        return RedirectResponse("/static/kizuna-mark.svg", status_code=301)
 
     return app

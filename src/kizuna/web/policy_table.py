@@ -151,6 +151,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,  # a redirect to the mark under /static/
     ("GET", "/readyz"): PUBLIC,  # for load balancers: names checks, never addresses or errors
     # --- pages: everyone ---------------------------------------------------------------------------
     ("GET", "/"): PUBLIC,

@@ -25,6 +25,7 @@ from kizuna.i18n import (
     lazy,
     locale_name,
     ngettext,
+    pgettext,
 )
 from kizuna.markdown import render_markdown
 from kizuna.services.translations import EVENT_TEXT
@@ -68,7 +69,12 @@ def make_environment() -> Environment:
     def _ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
         return ngettext(singular, plural, n, **values)
 
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    def _pgettext(context: str, message: str, **values: Any) -> str:
+        return pgettext(context, message, **values)
+
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext
+    )
     env.filters["datetime"] = _format_dt
     env.filters["number"] = _format_number
     env.filters["markdown"] = _markdown
@@ -115,4 +121,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    from kizuna.domain.errors import DomainError, ErrorCode
+    from kizuna.web.messages import message_for
+
+    if status == 404 and message == message_for(DomainError(ErrorCode.NOT_FOUND)):
+        # Whatever was not found (a hidden challenge too), the reader asked for a page.
+        message = gettext("Page not found.")
     return render(request, "error.html", status_code=status, status=status, message=message)

@@ -2,7 +2,9 @@
 
 The reader's zone is decided here and nowhere else (``viewer_zone``): the account's choice, else the
 ``tz`` cookie our script sets from the browser, else the event's first zone. Formatting uses Babel's
-patterns for the reader's language and names the zone, so "9:00" is never ambiguous.
+patterns for the reader's language and names the zone, so "9:00" is never ambiguous. English is
+written in British style ("28 Nov 2026, 06:03", a 24-hour clock: :data:`PATTERN_LOCALES`), for the
+joint events' audience in the UK and Japan.
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ from kizuna.i18n import current_locale, gettext, ngettext
 from kizuna.services.event import clock_of, time_zones
 
 TZ_COOKIE = "tz"
+# The Babel locale whose date and time patterns a language is written with.
+PATTERN_LOCALES = {"en": "en_GB"}
+
+
+def pattern_locale(locale: str) -> str:
+    """The locale of the date and time patterns for ``locale`` ("en" → British English)."""
+    return PATTERN_LOCALES.get(locale, locale)
 
 
 def viewer_zone(request: Request, ev: Any) -> str:
@@ -66,7 +75,12 @@ def zone_abbreviation(local: datetime, zone: str, locale: str) -> str:
     """
     territory = get_global("zone_territories").get(zone, "")
     language = locale.split("_")[0]
-    for candidate in (f"{language}_{territory}" if territory else "", locale):
+    candidates = [f"{language}_{territory}" if territory else "", locale]
+    if language == "en" and territory:
+        # English readers know a zone by its country's own abbreviation where CLDR's English has
+        # none ("JST", not "GMT+9"); Japanese keeps CLDR's own names ("JST", "GMT+1").
+        candidates.append(_country_locale(territory))
+    for candidate in candidates:
         parsed = _parse_locale(candidate) if candidate else None
         if parsed is None:
             continue
@@ -74,6 +88,14 @@ def zone_abbreviation(local: datetime, zone: str, locale: str) -> str:
         if name.isalpha() and len(name) <= 5:
             return name
     return gmt_offset(local, locale)
+
+
+def _country_locale(territory: str) -> str:
+    """The locale of a country's most spoken official language ("JP" → "ja_JP"), or ""."""
+    from babel.languages import get_official_languages
+
+    languages = get_official_languages(territory, de_facto=True)
+    return f"{languages[0]}_{territory}" if languages else ""
 
 
 def gmt_offset(local: datetime, locale: str) -> str:
@@ -96,9 +118,10 @@ def format_in_zone(value: datetime, zone: str, fmt: str = "medium", locale: str 
     """``value`` (UTC) in ``zone``: the language's date and time patterns, then the zone's short name."""
     locale = locale or current_locale.get()
     local = _aware(value).astimezone(ZoneInfo(zone))
-    date = format_date(local, fmt, locale=locale)
-    time = format_time(local, "short", locale=locale)
-    joined = Locale.parse(locale).datetime_formats[fmt].format(time, date)
+    patterns = pattern_locale(locale)
+    date = format_date(local, fmt, locale=patterns)
+    time = format_time(local, "short", locale=patterns)
+    joined = Locale.parse(patterns).datetime_formats[fmt].format(time, date)
     return f"{joined} {zone_abbreviation(local, zone, locale)}"
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import CASE_INSENSITIVE, EXACT, FLAG_TYPES
 from kizuna.domain.policy import Action
-from kizuna.i18n import LOCALES, gettext, locale_name
+from kizuna.i18n import LOCALES, gettext, locale_name, pgettext
 from kizuna.services import challenges as service
 from kizuna.services import content
 from kizuna.services.context import Context
@@ -249,7 +249,10 @@ def _form_context(ctx: Context) -> dict[str, Any]:
         "linear": gettext("Linear decay"),
         "logarithmic": gettext("Logarithmic decay"),
     }
-    state_labels = {"visible": gettext("Visible"), "hidden": gettext("Hidden")}
+    state_labels = {
+        "visible": pgettext("challenge state", "Visible"),
+        "hidden": pgettext("challenge state", "Hidden"),
+    }
     return {
         "type_options": [(name, type_labels.get(name, name)) for name in ctx.types.names()],
         "function_options": [(name, function_labels[name]) for name in FUNCTIONS],

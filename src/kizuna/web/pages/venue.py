@@ -34,7 +34,14 @@ from kizuna.web.event_banner import REASON, paused_now, reason_text
 from kizuna.web.pages.scoreboard import GraphLayout, board_context, team_style
 from kizuna.web.render import render
 from kizuna.web.site_content import announcements
-from kizuna.web.zones import countdown, format_in_zone, utc_iso, viewer_zone, zone_abbreviation
+from kizuna.web.zones import (
+    countdown,
+    format_in_zone,
+    pattern_locale,
+    utc_iso,
+    viewer_zone,
+    zone_abbreviation,
+)
 
 router = APIRouter()
 FROZEN_AT = lazy("Scoreboard frozen at %(time)s")
@@ -69,7 +76,8 @@ def _time_labels(times: list[datetime], zone: str, locale: str | None = None) ->
     local = [_aware(when).astimezone(ZoneInfo(zone)) for when in times]
     if len({d.date() for d in local}) > 1:
         return [format_in_zone(when, zone, "short", locale) for when in times]
-    return [f"{format_time(d, 'short', locale=locale)} {zone_abbreviation(d, zone, locale)}" for d in local]
+    patterns = pattern_locale(locale)
+    return [f"{format_time(d, 'short', locale=patterns)} {zone_abbreviation(d, zone, locale)}" for d in local]
 
 
 def _aware(value: datetime) -> datetime:
