@@ -126,7 +126,7 @@ def test_each_kind_of_damage_is_reported(
     result = CliRunner().invoke(cli, ["doctor", "--lang", "ja"], env=_env(ctx, settings_and_ctx[0]))
     assert result.exit_code == 1, result.output
     assert f"問題 {dynamic.id}（{dynamic.name}）の配点は 123点ですが、計算式では 500点です。" in result.output
-    assert f"見つかった異常: {len(report.problems)} 件。" in result.output
+    assert f"見つかった異常：{len(report.problems)}件。" in result.output
     english = CliRunner().invoke(
         cli, ["doctor"], env={**_env(ctx, settings_and_ctx[0]), "LANG": "en_GB.UTF-8"}
     )

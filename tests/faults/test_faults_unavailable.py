@@ -31,7 +31,7 @@ from kizuna.web.app import build_context, create_app
 from kizuna.web.failures import UnavailableMiddleware
 from tests.conftest import Factory, _settings, _truncate_pg, auth, login, no_two_factor_requirement
 
-JA_MESSAGE = "サービスが混み合っているか、一時的に利用できません。5 秒後にもう一度お試しください。"
+JA_MESSAGE = "サービスが混み合っているか、一時的に利用できません。5秒後にもう一度お試しください。"
 EN_MESSAGE = "The service is busy or briefly unavailable. Please try again in 5 seconds."
 
 

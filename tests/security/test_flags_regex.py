@@ -217,7 +217,7 @@ def test_an_overlong_guess_is_refused_before_evaluation(backend: str, client: An
     calls: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("kizuna.challenge_types.builtin.any_flag_matches", lambda f, s: calls.append(s) or False)
-        for lang, words in (("en", "at most 4096 characters"), ("ja", "4096 文字以内")):
+        for lang, words in (("en", "at most 4096 characters"), ("ja", "4096文字以内")):
             r = client.post(
                 "/api/v1/challenges/attempt",
                 json={"challenge_id": ch.id, "submission": "a" * (MAX_SUBMISSION_LENGTH + 1)},
