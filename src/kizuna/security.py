@@ -8,6 +8,7 @@ import hmac
 import os
 import secrets
 import threading
+import unicodedata
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
@@ -74,8 +75,40 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# Invite codes: Crockford's base-32 alphabet (digits and capitals without I, L, O and U), so a code
+# read aloud, copied by hand or typed on a phone is never ambiguous; 16 characters (80 bits), shown in
+# groups of four ("7K2M-9QXA-4HZD-P3WC"). Typed codes are compared without case, spaces or hyphens,
+# with O read as 0 and I or L as 1 (:func:`invite_key`).
+INVITE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+INVITE_LENGTH = 16
+INVITE_GROUP = 4
+_INVITE_READS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_INVITE_SEPARATORS = frozenset(" -_\u00a0\u2010\u2011\u2012\u2013\u2014\u2212\u30fc")
+_INVITE_TYPED_MAX = 64  # longer input is not a code (and is not worth folding)
+
+
 def new_invite_code() -> str:
-    return secrets.token_urlsafe(9)
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+def invite_key(typed: str) -> str | None:
+    """A typed invite code in the form codes are stored in: width-folded (a Japanese keyboard's
+    full-width letters), upper case, without spaces or dashes, O read as 0 and I or L as 1; None
+    when what is left cannot be a code."""
+    if len(typed) > _INVITE_TYPED_MAX:
+        return None
+    folded = unicodedata.normalize("NFKC", typed).upper()
+    compact = "".join(ch for ch in folded if ch not in _INVITE_SEPARATORS).translate(_INVITE_READS)
+    if len(compact) != INVITE_LENGTH or any(ch not in INVITE_ALPHABET for ch in compact):
+        return None
+    return compact
+
+
+def show_invite(code: str) -> str:
+    """A stored code in groups of four; a code made before this alphabet, as it is."""
+    if len(code) == INVITE_LENGTH and all(ch in INVITE_ALPHABET for ch in code):
+        return "-".join(code[i : i + INVITE_GROUP] for i in range(0, INVITE_LENGTH, INVITE_GROUP))
+    return code
 
 
 def new_csrf_nonce() -> str:

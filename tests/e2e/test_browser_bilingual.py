@@ -86,6 +86,7 @@ def _seed(env: dict[str, str]) -> list[int]:
         wales = teams.create_team(ctx, "Cyber Wales", rival.id)
         as_rival = Principal(rival.id, rival.name, "player", wales.id)
         assert submissions.submit_flag(ctx, as_rival, ids[1], CHALLENGES[1][4]).status == "correct"
+        accounts.register_user(ctx, "newcomer", PASSWORD, by_admin=True)  # in no team yet
         return ids
     finally:
         ctx.db.dispose()
@@ -111,9 +112,9 @@ def _shots(tmp_path: Path) -> Path:
     return folder
 
 
-def _log_in(page: Page) -> None:
+def _log_in(page: Page, name: str = "player") -> None:
     page.goto("/login?lang=en")
-    page.get_by_label(re.compile(r"^Name")).fill("player")
+    page.get_by_label(re.compile(r"^Name")).fill(name)
     page.get_by_label(re.compile(r"^Password")).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
@@ -290,3 +291,39 @@ def test_flags_and_invite_codes_are_monospace_in_every_language(server: Server, 
             assert mono, f"{mode}: the invite code field's font is not monospace ({family})"
     finally:
         context.close()
+
+
+def test_an_invite_is_copied_and_its_link_fills_in_the_join_form(server: Server, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    captain = browser.new_context(base_url=server.url, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = captain.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page)
+        page.goto("/team")
+        shown = page.locator("#invite-code").input_value()
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", shown), shown
+        copy = page.locator('button[data-copy="invite-code"]')
+        expect(copy).to_be_visible()  # shown by the script: the clipboard is there
+        copy.click()
+        expect(page.locator("#invite-code ~ .copy-status")).to_have_text("Copied.")
+        assert page.evaluate("navigator.clipboard.readText()") == shown
+        link = page.locator("#join-link").input_value()
+        assert link.endswith(f"/teams/join#code={shown}")
+        expect(page.locator("figure.qr-code svg")).to_be_visible()
+    finally:
+        captain.close()
+
+    newcomer = browser.new_context(base_url=server.url)
+    try:
+        page = newcomer.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page, "newcomer")
+        page.goto(link)
+        expect(page.locator("#f-code")).to_have_value(shown)  # from the fragment, by the script
+        page.get_by_role("button", name="Join team").click()
+        expect(page).to_have_url(re.compile(r"/team$"))
+        expect(page.locator("main")).to_contain_text(LONG_TEAM)
+    finally:
+        newcomer.close()

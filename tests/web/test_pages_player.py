@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kizuna.services import content, event
 from kizuna.storage import tables as t
@@ -630,3 +631,75 @@ def test_a_missing_page_says_page_not_found(client, make):
     hidden = make.challenge(name="Secret", state="hidden")
     r = client.get(f"/challenges/{hidden.id}")
     assert r.status_code == 404 and "Page not found." in r.text and "Secret" not in r.text
+
+
+def test_invite_codes_are_grouped_and_read_back_however_they_are_typed(backend, app, make, ctx):
+    """The team page shows the code in groups of four with copy buttons (shown by the script), a
+    join link that carries the code in its fragment (never sent to a server, so never logged) and
+    that link's QR code; the join form takes the code in any case, spacing or width."""
+    make.user("pia")
+    make.user("quin")
+    make.user("ross")
+    with TestClient(app) as pia, TestClient(app) as quin, TestClient(app) as ross:
+        login(pia, "pia")
+        post(pia, "/teams/new", {"name": "Grouped"})
+        with ctx.db.read() as s:
+            stored = s.scalar(select(t.Team.invite_code).where(t.Team.name == "Grouped"))
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{16}", stored)
+        shown = "-".join(stored[i : i + 4] for i in range(0, 16, 4))
+        page = pia.get("/team").text
+        assert re.search(rf'id="invite-code"[^>]*value="{shown}"', page)
+        assert re.search(
+            r'<button type="button" class="secondary" data-copy="invite-code"[^>]* hidden>', page
+        )
+        link = re.search(r'id="join-link"[^>]*value="([^"]+)"', page).group(1)
+        assert link == f"http://testserver/teams/join#code={shown}"
+        assert "?code=" not in page and re.search(r'<svg [^>]*class="qr"', page)
+
+        login(quin, "quin")
+        typed = "  " + shown.lower().replace("-", " ").replace("0", "o").replace("1", "l") + " "
+        r = post(quin, "/teams/join", {"code": typed}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        login(ross, "ross")
+        wide = shown.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # full-width, as an IME types
+        assert post(ross, "/teams/join", {"code": wide}, follow_redirects=False).status_code == 303
+    with ctx.db.read() as s:
+        team_id = s.scalar(select(t.Team.id).where(t.Team.name == "Grouped"))
+        members = s.scalars(select(t.User.name).where(t.User.team_id == team_id)).all()
+    assert sorted(members) == ["pia", "quin", "ross"]
+
+
+def test_a_code_made_before_the_new_alphabet_still_works_exactly(backend, app, make, ctx):
+    _captain, team = make.player_in_team("sal", "Oldtimers")
+    with ctx.write() as uow:
+        uow.session.get(t.Team, team.id).invite_code = "old_Code-xyz123"
+    make.user("tia")
+    with TestClient(app) as tia:
+        login(tia, "tia")
+        assert post(tia, "/teams/join", {"code": "OLD_CODE-XYZ123"}).status_code == 400
+        assert (
+            post(tia, "/teams/join", {"code": "old_Code-xyz123"}, follow_redirects=False).status_code == 303
+        )
+        assert 'value="old_Code-xyz123"' in tia.get("/team").text
+
+
+def test_a_language_chosen_before_logging_in_wins_over_the_stored_one(client, make, ctx):
+    user = make.user("mona")
+    with ctx.write() as uow:
+        stored = uow.session.get(t.User, user.id)
+        stored.locale, stored.display = "ja", "both"
+    # Nothing chosen in this browser: the account's own language and mode.
+    login(client, "mona")
+    page = client.get("/challenges").text
+    assert '<html lang="ja">' in page and "Challenges" in page  # both languages side by side
+    client.post("/logout", data={"csrf_token": _csrf_from(page)})
+    client.cookies.clear()
+
+    # English alone, chosen on the log-in page, stays after logging in ...
+    client.get("/lang/en?next=/login")
+    login(client, "mona")
+    page = client.get("/challenges").text
+    assert '<html lang="en">' in page and "問題" not in text_of(page)
+    # ... and the stored preference is unchanged until the account page saves a new one.
+    with ctx.db.read() as s:
+        assert (s.get(t.User, user.id).locale, s.get(t.User, user.id).display) == ("ja", "both")

@@ -290,3 +290,16 @@ def test_the_live_script_and_styles_are_served(client):
     for word in ("First blood", "new announcement", "Paused", "Close"):
         assert word not in script.text
     assert client.get("/static/venue.css").status_code == 200
+
+
+def test_before_the_start_the_screen_shows_the_sites_address_and_its_qr_code(client, ctx):
+    now = ctx.now()
+    event.update_event(ctx, {"start_at": now + timedelta(hours=1), "end_at": now + timedelta(hours=9)})
+    page = client.get("/venue").text
+    assert 'class="venue-join"' in page and re.search(r'<svg [^>]*class="qr"', page)
+    assert '<span class="venue-join-url mono">http://testserver</span>' in page
+    assert "Scan to open the event's site" in page or "Scan to open the event&#39;s site" in page
+    # Once it has started the graph's place is the graph's again.
+    event.update_event(ctx, {"start_at": now - timedelta(minutes=1)})
+    assert 'class="venue-join"' not in client.get("/venue").text
+    assert 'class="venue-join"' not in client.get("/venue/board").text

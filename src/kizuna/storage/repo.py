@@ -37,7 +37,15 @@ def team_by_name_key(session: Session, key: str) -> t.Team | None:
 
 
 def team_by_invite(session: Session, code: str) -> t.Team | None:
-    return session.scalar(select(t.Team).where(t.Team.invite_code == code))
+    """The team of a typed invite code: exactly as stored (codes made before the unambiguous
+    alphabet are case-sensitive), else in its stored form (``security.invite_key``)."""
+    from kizuna.security import invite_key
+
+    found = session.scalar(select(t.Team).where(t.Team.invite_code == code))
+    key = invite_key(code) if found is None else None
+    if key is not None and key != code:
+        found = session.scalar(select(t.Team).where(t.Team.invite_code == key))
+    return found
 
 
 def team_size(session: Session, team_id: int) -> int:

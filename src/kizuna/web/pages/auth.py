@@ -70,11 +70,12 @@ TWO_FACTOR_NOTICE_KEY = "two_factor_notice"
 
 
 def _start_session(request: Request, user: t.User) -> None:
-    """Log ``user`` in; a language chosen before logging in survives unless the account has one."""
-    lang = request.session.get("lang")
+    """Log ``user`` in. A language (or both-languages mode) chosen in this browser's session before
+    logging in wins over the account's stored one: the reader just picked it. Storing it as the
+    account's own is a separate, explicit choice (``POST /account/language``)."""
+    chosen: dict[str, Any] = {k: request.session[k] for k in ("lang", "display") if k in request.session}
     login_session(request, user)
-    if lang and not user.locale:
-        request.session["lang"] = lang
+    request.session.update(chosen)
 
 
 def _after_login(request: Request, user: t.User) -> str:

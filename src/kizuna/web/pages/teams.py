@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH
 from kizuna.domain.policy import Action
+from kizuna.security import show_invite
 from kizuna.services import board, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
@@ -47,6 +49,18 @@ def _standing(request: Request, who: Principal | None, account_id: int) -> dict[
 # --- your team -----------------------------------------------------------------------------------
 
 
+def invite_context(request: Request, code: str) -> dict[str, Any]:
+    """The code as shown (groups of four), the join link and its QR code. The code rides in the
+    link's fragment (``#code=…``), which browsers never send: it stays out of every server's and
+    proxy's logs, and the join page's script fills it in."""
+    from kizuna.web.pages.account_two_factor import qr_svg
+
+    shown = show_invite(code)
+    base = request.app.state.settings.public_url.strip().rstrip("/") or str(request.base_url).rstrip("/")
+    link = f"{base}/teams/join#code={quote(shown, safe='')}"
+    return {"invite_shown": shown, "join_link": link, "join_qr": qr_svg(link)}
+
+
 def _my_team(request: Request, who: Principal, status_code: int = 200, **extra: Any) -> HTMLResponse:
     ctx = request.app.state.ctx
     mine = board.my_team(ctx, who)
@@ -54,6 +68,7 @@ def _my_team(request: Request, who: Principal, status_code: int = 200, **extra: 
     if mine is not None:
         context["standing"] = _standing(request, who, mine.team.id)
         context["is_captain"] = mine.team.captain_id == who.user_id
+        context.update(invite_context(request, mine.team.invite_code))
     context.update(extra)
     return render(request, "team.html", status_code=status_code, **context)
 

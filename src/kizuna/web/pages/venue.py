@@ -25,6 +25,7 @@ from babel.dates import format_time
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from kizuna.domain.clock import Phase
 from kizuna.i18n import BOTH, current_display, current_locale, display_locales, gettext_in, lazy
 from kizuna.services import venue as venue_service
 from kizuna.services.event import VENUE_ROWS_DEFAULT, clock_of
@@ -88,8 +89,11 @@ def _board(request: Request) -> dict[str, Any]:
     board = board_context(request, live=False, graph_top=GRAPH_TOP, layout=VENUE_GRAPH)
     ev = board["event"]
     rows = board["rows"][: ev.venue_rows or VENUE_ROWS_DEFAULT]
+    before = clock_of(ev).phase(request.app.state.ctx.now()) is Phase.NOT_STARTED
     return {
         **board,
+        # Before the start, where the graph will be: the site's address and its QR code for the room.
+        **(_site_link(request) if before else {}),
         "time_labels": _time_labels([t.value for t in board["graph"].x_ticks], viewer_zone(request, ev))
         if board["graph"]
         else [],
@@ -97,6 +101,14 @@ def _board(request: Request) -> dict[str, Any]:
         "row_count": ev.venue_rows or VENUE_ROWS_DEFAULT,
         "styles": {row["account_id"]: team_style(int(row["account_id"])) for row in rows},
     }
+
+
+def _site_link(request: Request) -> dict[str, Any]:
+    from kizuna.web.pages.account_two_factor import qr_svg
+
+    settings = request.app.state.settings
+    url = settings.public_url.strip().rstrip("/") or str(request.base_url).rstrip("/")
+    return {"site_url": url, "site_qr": qr_svg(url + "/")}
 
 
 def _status(request: Request) -> dict[str, Any]:

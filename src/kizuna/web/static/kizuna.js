@@ -6,6 +6,10 @@
  *   data-done, written by the server from the translation catalogs), never from this file. A
  *   countdown in content swapped in later (htmx, or kizuna-live.js's "kizuna:swapped") ticks too, and
  *   one whose end changed ("kizuna:countdown", after an extension) starts again from its new end.
+ * - Shows the copy buttons (button[data-copy]: the id of the field to copy) where the browser lets
+ *   a page write to the clipboard; the sentence said after copying comes from data-copied.
+ * - Fills in the join page's invite code from the link's fragment (#code=…), which browsers never
+ *   send to a server.
  */
 (function () {
   "use strict";
@@ -67,9 +71,40 @@
     for (var i = 0; i < timers.length; i++) startCountdown(timers[i]);
   }
 
+  function enableCopyButtons() {
+    if (!navigator.clipboard || !navigator.clipboard.writeText) return;
+    var buttons = document.querySelectorAll("button[data-copy]");
+    for (var i = 0; i < buttons.length; i++) {
+      (function (button) {
+        var field = document.getElementById(button.getAttribute("data-copy"));
+        var status = button.parentNode.querySelector(".copy-status");
+        if (!field) return;
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          navigator.clipboard.writeText(field.value).then(function () {
+            if (status) status.textContent = button.getAttribute("data-copied");
+          });
+        });
+      })(buttons[i]);
+    }
+  }
+
+  function fillInviteFromFragment() {
+    var field = document.getElementById("f-code");
+    var match = /^#code=([^&]{1,64})$/.exec(location.hash);
+    if (!field || !match || field.value) return;
+    try {
+      field.value = decodeURIComponent(match[1]);
+    } catch (e) {
+      return;
+    }
+  }
+
   function start() {
     rememberZone();
     startWithin(document);
+    enableCopyButtons();
+    if (location.pathname === "/teams/join") fillInviteFromFragment();
   }
 
   document.addEventListener("kizuna:swapped", function (e) {
