@@ -327,3 +327,68 @@ def test_an_invite_is_copied_and_its_link_fills_in_the_join_form(server: Server,
         expect(page.locator("main")).to_contain_text(LONG_TEAM)
     finally:
         newcomer.close()
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_phone_header_is_one_line_with_a_menu_and_a_segmented_language_switch(
+    server: Server, browser: Browser, tmp_path: Path, mode: str
+) -> None:
+    from playwright.sync_api import expect
+
+    switch = MODES[mode][0]
+    phone = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    try:
+        page = phone.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page)
+        page.goto(f"{switch}?next=/challenges")
+        page.screenshot(path=str(_shots(tmp_path) / f"header-{mode}-phone.png"))
+        header = page.locator("header.site")
+        height = header.bounding_box()["height"]
+        assert height <= 0.1 * 844, f"{mode}: the header takes {height}px of a phone's 844"
+        nav = page.locator("#main-nav")
+        menu = page.locator("header.site .menu-button")
+        expect(nav).to_be_hidden()
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        languages = page.locator("header.site nav.lang")
+        expect(languages.get_by_text("EN", exact=True)).to_be_visible()
+        expect(languages.get_by_text("併記", exact=True)).to_be_visible()
+        width = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert page.evaluate(width) <= 1  # nothing scrolls sideways
+        menu.click()
+        expect(menu).to_have_attribute("aria-expanded", "true")
+        expect(nav).to_be_visible()
+        nav.get_by_role("link", name=re.compile("Scoreboard|スコアボード")).first.click()
+        expect(page).to_have_url(re.compile(r"/scoreboard$"))
+    finally:
+        phone.close()
+
+
+def test_without_the_script_the_phone_navigation_stays_open(server: Server, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    phone = browser.new_context(
+        base_url=server.url, viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    try:
+        page = phone.new_page()
+        page.goto("/scoreboard?lang=en")
+        expect(page.locator("#main-nav")).to_be_visible()
+        expect(page.locator("header.site .menu-button")).to_be_hidden()
+        expect(page.locator("#main-nav").get_by_role("link", name="Challenges")).to_be_visible()
+    finally:
+        phone.close()
+
+
+def test_on_a_desktop_there_is_no_menu_button(server: Server, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    desktop = browser.new_context(base_url=server.url, viewport={"width": 1366, "height": 768})
+    try:
+        page = desktop.new_page()
+        page.goto("/scoreboard?lang=en")
+        expect(page.locator("header.site .menu-button")).to_be_hidden()
+        expect(page.locator("#main-nav").get_by_role("link", name="Challenges")).to_be_visible()
+        expect(page.locator("header.site nav.lang").get_by_text("English", exact=True)).to_be_visible()
+    finally:
+        desktop.close()

@@ -80,6 +80,8 @@ def make_environment() -> Environment:
     env.filters["markdown"] = _markdown
     env.globals["LOCALES"] = [(code, locale_name(code)) for code in LOCALES]
     # The both-languages switch is labelled in every language, like the language names.
+    # The language switch's short labels on a phone: each language's own short name.
+    env.globals["LOCALE_SHORT"] = {"en": "EN", "ja": "日本語"}
     env.globals["BOTH_LABEL"] = BOTH_SEPARATOR.join(gettext_in(code, BOTH_NAME) for code in LOCALES)
     env.globals["show"] = show
     # Templates ask the policy too: {% if user.can(Action.ACCOUNT_MANAGE) %}…

@@ -10,6 +10,8 @@
  *   a page write to the clipboard; the sentence said after copying comes from data-copied.
  * - Fills in the join page's invite code from the link's fragment (#code=…), which browsers never
  *   send to a server.
+ * - Folds the main navigation behind the menu button on a phone (the button is shown only there,
+ *   by the style sheet); without the script the navigation simply stays open.
  */
 (function () {
   "use strict";
@@ -100,7 +102,23 @@
     }
   }
 
+  function foldMenu() {
+    var button = document.querySelector("header.site .menu-button");
+    var header = document.querySelector("header.site");
+    if (!button || !header) return;
+    button.hidden = false;
+    function set(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      header.classList.toggle("menu-folded", !open);
+    }
+    set(false);
+    button.addEventListener("click", function () {
+      set(button.getAttribute("aria-expanded") !== "true");
+    });
+  }
+
   function start() {
+    foldMenu();
     rememberZone();
     startWithin(document);
     enableCopyButtons();
