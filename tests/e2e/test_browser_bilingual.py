@@ -24,7 +24,7 @@ from kizuna.services import accounts, challenges, content, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, unavailable
 from tests.live_server import running_server
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ def _seed(env: dict[str, str]) -> list[int]:
         as_rival = Principal(rival.id, rival.name, "player", wales.id)
         assert submissions.submit_flag(ctx, as_rival, ids[1], CHALLENGES[1][4]).status == "correct"
         accounts.register_user(ctx, "newcomer", PASSWORD, by_admin=True)  # in no team yet
+        accounts.register_user(ctx, "organiser", PASSWORD, role="admin", by_admin=True)
         return ids
     finally:
         ctx.db.dispose()
@@ -392,3 +393,61 @@ def test_on_a_desktop_there_is_no_menu_button(server: Server, browser: Browser) 
         expect(page.locator("header.site nav.lang").get_by_text("English", exact=True)).to_be_visible()
     finally:
         desktop.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PLAYER_PAGES = [
+    *("/", "/challenges", "/challenges/{id}", "/scoreboard", "/announcements", "/teams", "/team", "/account")
+]
+ADMIN_PAGES = [
+    *("/admin", "/admin/challenges", "/admin/challenges/{id}", "/admin/accounts", "/admin/submissions"),
+    *("/admin/awards", "/admin/translations", "/admin/event"),
+]
+VISITOR_PAGES = ["/login", "/register", "/venue"]
+
+
+def _axe(page: Page) -> list[tuple[str, str, int]]:
+    """axe-core's serious and critical violations on the page: (rule, impact, how many elements)."""
+    page.add_script_tag(path=str(AXE))
+    found: Any = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => [v.id, v.impact, v.nodes.length, v.nodes.slice(0, 3).map(n => n.target.join(' '))])"
+    )
+    return [tuple(v) for v in found]
+
+
+@pytest.mark.parametrize(
+    ("mode", "scheme"), [("en", "light"), ("ja", "light"), ("both", "light"), ("both", "dark")]
+)
+def test_axe_finds_no_serious_violation_on_the_main_pages(
+    server: Server, browser: Browser, tmp_path: Path, mode: str, scheme: str
+) -> None:
+    """In each language mode, and in the dark theme the system asks for (axe computes the real
+    contrast of every text it sees). A screenshot of each page is kept (``$KIZUNA_SCREENSHOTS``)."""
+    shots = _shots(tmp_path)
+    if not AXE.exists():
+        unavailable("axe-core", f"{AXE} is missing; run `make install` (npm)")
+    switch = MODES[mode][0]
+    problems: dict[str, Any] = {}
+    for who, pages in (("", VISITOR_PAGES), ("player", PLAYER_PAGES), ("organiser", ADMIN_PAGES)):
+        # Our Content-Security-Policy refuses injected scripts, axe's too: bypassed for this check only.
+        context = browser.new_context(base_url=server.url, bypass_csp=True, color_scheme=scheme)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            if who:
+                _log_in(page, who)
+            page.goto(f"{switch}?next=/")
+            for path in pages:
+                answer = page.goto(path.format(id=server.challenge_ids[0]))
+                assert answer is not None and answer.status == 200, (who, path)
+                slug = path.strip("/").replace("/", "-").replace("{id}", "id") or "home"
+                name = f"{who or 'visitor'}-{slug}-{mode}-{scheme}.png"
+                page.screenshot(path=str(shots / name), full_page=True)
+                found = _axe(page)
+                if found:
+                    problems[f"{who or 'visitor'} {path}"] = found
+        finally:
+            context.close()
+    assert problems == {}, problems

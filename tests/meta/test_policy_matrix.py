@@ -153,6 +153,7 @@ def _build(tmp: Path, template: Path) -> World:
         "page_id": str(page.id),
         "route": "rules",
         "code": "en",
+        "choice": "dark",
         "count": "3",
         "name": "static",
         "action": "freeze",

@@ -159,6 +159,7 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         "route": ["rules"],
         "count": ["10"],
         "code": ["en", "both"],
+        "choice": ["dark", "auto"],
         "name": ["static"],
     }
     return w

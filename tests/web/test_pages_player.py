@@ -703,3 +703,23 @@ def test_a_language_chosen_before_logging_in_wins_over_the_stored_one(client, ma
     # ... and the stored preference is unchanged until the account page saves a new one.
     with ctx.db.read() as s:
         assert (s.get(t.User, user.id).locale, s.get(t.User, user.id).display) == ("ja", "both")
+
+
+def test_the_theme_switch_sets_only_this_browsers_cookie(client, make, ctx):
+    page = client.get("/scoreboard").text
+    assert "data-theme" not in page.split(">", 2)[1]  # follows the system's setting
+    assert 'href="/theme/dark?next=/scoreboard"' in page
+    r = client.get("/theme/dark?next=/scoreboard", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/scoreboard"
+    assert "theme=dark" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+    assert '<html lang="en" data-theme="dark">' in client.get("/scoreboard").text
+    client.get("/theme/neon")  # not a theme: nothing changes
+    assert 'data-theme="dark"' in client.get("/").text
+    away = client.get("/theme/light?next=https://evil.example/", follow_redirects=False)
+    assert away.headers["location"] == "/"
+    assert 'data-theme="light"' in client.get("/").text
+    client.get("/theme/auto")
+    assert "data-theme" not in client.get("/").text.split(">", 2)[1]
+    # The venue's colours are made for a light background: it stays light.
+    client.get("/theme/dark")
+    assert '<html lang="en" data-theme="light">' in client.get("/venue").text

@@ -39,6 +39,7 @@ RESERVED = frozenset(
         "email",
         "events",
         "favicon",  # /favicon.ico
+        "theme",
         "files",
         "healthz",
         "lang",

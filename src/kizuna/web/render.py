@@ -93,6 +93,15 @@ def make_environment() -> Environment:
     return env
 
 
+THEMES = ("light", "dark")
+
+
+def theme_of(request: Request) -> str:
+    """The theme this browser chose (the ``theme`` cookie), or "" to follow its system's setting."""
+    chosen = request.cookies.get("theme", "")
+    return chosen if chosen in THEMES else ""
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     from kizuna.web.deps import csrf_token, optional_principal
 
@@ -113,6 +122,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         # This response's Content-Security-Policy nonce (kizuna.web.headers): every inline <script>
         # or <style> a template writes carries nonce="{{ csp_nonce }}", or the browser refuses it.
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
+        # The reader's theme, chosen at /theme/…: "light", "dark", or "" to follow the system.
+        "theme": theme_of(request),
     }
     base["time_zone"] = viewer_zone(request, base["event"])
     base["order"] = content_order(base["event"])

@@ -445,6 +445,20 @@ def switch_language(request: Request, code: str, next: str = "/") -> Response:
     return response
 
 
+@router.get("/theme/{choice}")
+def switch_theme(request: Request, choice: str, next: str = "/") -> Response:
+    """Show this browser the site light, dark, or ("auto") as its system says: a cookie only, then
+    back to the page it was reading."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if choice in ("light", "dark"):
+        response.set_cookie(
+            "theme", choice, max_age=LANG_COOKIE_AGE, samesite="lax", httponly=True, secure=_https(request)
+        )
+    elif choice == "auto":
+        response.delete_cookie("theme")
+    return response
+
+
 def _https(request: Request) -> bool:
     settings = getattr(request.app.state, "settings", None)
     return bool(getattr(settings, "https", False))
