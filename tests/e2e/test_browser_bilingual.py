@@ -24,7 +24,7 @@ from kizuna.services import accounts, challenges, content, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
-from tests.conftest import PASSWORD, unavailable
+from tests.conftest import PASSWORD, no_two_factor_requirement, unavailable
 from tests.live_server import running_server
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ def _seed(env: dict[str, str]) -> list[int]:
         assert submissions.submit_flag(ctx, as_rival, ids[1], CHALLENGES[1][4]).status == "correct"
         accounts.register_user(ctx, "newcomer", PASSWORD, by_admin=True)  # in no team yet
         accounts.register_user(ctx, "organiser", PASSWORD, role="admin", by_admin=True)
+        no_two_factor_requirement(ctx.db)  # the staff pages open without setting up a second factor
         return ids
     finally:
         ctx.db.dispose()
@@ -440,8 +441,10 @@ def test_axe_finds_no_serious_violation_on_the_main_pages(
                 _log_in(page, who)
             page.goto(f"{switch}?next=/")
             for path in pages:
-                answer = page.goto(path.format(id=server.challenge_ids[0]))
+                wanted = path.format(id=server.challenge_ids[0])
+                answer = page.goto(wanted)
                 assert answer is not None and answer.status == 200, (who, path)
+                assert page.url.split("?")[0].endswith(wanted), (who, path, page.url)  # not redirected
                 slug = path.strip("/").replace("/", "-").replace("{id}", "id") or "home"
                 name = f"{who or 'visitor'}-{slug}-{mode}-{scheme}.png"
                 page.screenshot(path=str(shots / name), full_page=True)
@@ -451,3 +454,76 @@ def test_axe_finds_no_serious_violation_on_the_main_pages(
         finally:
             context.close()
     assert problems == {}, problems
+
+
+# Words split over two lines in the staff tables: each Latin word, and each cell of at most five
+# Japanese characters (a status such as 不正解), must sit on one line. (Not inside <code>: what a
+# player typed may be any length, and breaks anywhere on purpose.)
+BROKEN_WORDS = """() => {
+  const out = [];
+  const lines = (range) => new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  for (const cell of document.querySelectorAll('.admin-body table th, .admin-body table td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('code')) continue;
+      const text = node.textContent;
+      const words = [...text.matchAll(/[A-Za-z]{2,}/g)];
+      const trimmed = text.trim();
+      if (/^[\\u3040-\\u30ff\\u4e00-\\u9fff]{2,5}$/.test(trimmed)) {
+        words.push({0: trimmed, index: text.indexOf(trimmed)});
+      }
+      for (const w of words) {
+        const range = document.createRange();
+        range.setStart(node, w.index);
+        range.setEnd(node, w.index + w[0].length);
+        if (lines(range) > 1) out.push(w[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+# What sticks out of the window on the right (outside any box that scrolls): tag, class and width.
+WIDE = """() => {
+  const limit = document.documentElement.clientWidth + 1;
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.table-scroll')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > limit) out.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.right)}`);
+  }
+  return out.slice(0, 8);
+}"""
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_staff_tables_keep_words_whole_and_scroll_in_their_own_box(
+    server: Server, browser: Browser, tmp_path: Path, viewport: str
+) -> None:
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page, "organiser")
+        for mode in ("en", "ja"):
+            page.goto(f"/lang/{mode}?next=/")
+            for path in ("/admin/challenges", "/admin/accounts", "/admin/submissions", "/admin/translations"):
+                page.goto(path)
+                page.screenshot(
+                    path=str(_shots(tmp_path) / f"staff{path.replace('/', '-')}-{mode}-{viewport}.png")
+                )
+                assert page.locator(".admin-body table").count() >= 1, path
+                broken = page.evaluate(BROKEN_WORDS)
+                assert broken == [], f"{mode} {path}: words broken over two lines: {broken}"
+                sideways = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                wide = page.evaluate(WIDE)
+                assert sideways <= 1, f"{mode} {path}: the page scrolls sideways by {sideways}px: {wide}"
+                if viewport == "desktop":  # the staff pages use the whole window
+                    main = page.locator("main").bounding_box()
+                    assert main["width"] > 0.9 * width, (path, main)
+    finally:
+        context.close()
