@@ -223,6 +223,7 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
         "route": ["rules"],
         "count": ["10"],
         "code": ["en", "both"],
+        "choice": ["dark", "auto"],
         "name": ["static"],
     }
     w.hidden = {
