@@ -303,3 +303,18 @@ def test_before_the_start_the_screen_shows_the_sites_address_and_its_qr_code(cli
     event.update_event(ctx, {"start_at": now - timedelta(minutes=1)})
     assert 'class="venue-join"' not in client.get("/venue").text
     assert 'class="venue-join"' not in client.get("/venue/board").text
+
+
+def test_the_sites_address_is_the_public_url_when_one_is_set(tmp_path, sqlite_template):
+    from fastapi.testclient import TestClient
+
+    from kizuna.web.app import create_app
+    from tests.conftest import make_sqlite_ctx
+
+    settings, context = make_sqlite_ctx(tmp_path, sqlite_template, public_url="https://ctf.example.org/")
+    now = context.now()
+    event.update_event(context, {"start_at": now + timedelta(hours=1)})
+    with TestClient(create_app(settings, context)) as c:
+        page = c.get("/venue").text
+    context.db.dispose()
+    assert '<span class="venue-join-url mono">https://ctf.example.org</span>' in page

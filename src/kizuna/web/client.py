@@ -78,3 +78,10 @@ def client_address(request: Request) -> str:
     if not trusted:
         return peer
     return resolve(peer, request.headers.getlist("x-forwarded-for"), trusted)
+
+
+def site_url(request: Request) -> str:
+    """The site's address as players reach it, without a final slash: ``KIZUNA_PUBLIC_URL`` when set,
+    else the address this request came to (shown back to the same reader: a join link, a QR code)."""
+    public = str(getattr(request.app.state.settings, "public_url", "") or "").strip().rstrip("/")
+    return public or str(request.base_url).rstrip("/")

@@ -53,11 +53,11 @@ def invite_context(request: Request, code: str) -> dict[str, Any]:
     """The code as shown (groups of four), the join link and its QR code. The code rides in the
     link's fragment (``#code=…``), which browsers never send: it stays out of every server's and
     proxy's logs, and the join page's script fills it in."""
+    from kizuna.web.client import site_url
     from kizuna.web.pages.account_two_factor import qr_svg
 
     shown = show_invite(code)
-    base = request.app.state.settings.public_url.strip().rstrip("/") or str(request.base_url).rstrip("/")
-    link = f"{base}/teams/join#code={quote(shown, safe='')}"
+    link = f"{site_url(request)}/teams/join#code={quote(shown, safe='')}"
     return {"invite_shown": shown, "join_link": link, "join_qr": qr_svg(link)}
 
 

@@ -104,10 +104,10 @@ def _board(request: Request) -> dict[str, Any]:
 
 
 def _site_link(request: Request) -> dict[str, Any]:
+    from kizuna.web.client import site_url
     from kizuna.web.pages.account_two_factor import qr_svg
 
-    settings = request.app.state.settings
-    url = settings.public_url.strip().rstrip("/") or str(request.base_url).rstrip("/")
+    url = site_url(request)
     return {"site_url": url, "site_qr": qr_svg(url + "/")}
 
 
