@@ -142,7 +142,7 @@ class HotReads:
         """A driver cursor on a pooled connection of ``Database.hot_engine``, given back at the end
         (a caller never holds two: see kizuna.web.fastlane). A driver error comes out as
         SQLAlchemy's (``OperationalError`` for an unreachable database, as from a session), and a
-        connection the server dropped is thrown away, not returned to the pool. On the loop: the
+        connection the server dropped is thrown away with the rest of the pool. On the loop: the
         loop's own connection (module docstring)."""
         if on_loop.get():
             with self._loop_cursor() as cur:
@@ -166,6 +166,9 @@ class HotReads:
             dropped = dialect.is_disconnect(exc, conn.dbapi_connection, None)
             if dropped:
                 conn.invalidate(exc)
+                # The server dropped one, so it dropped the pool's others too (a restart): a new
+                # pool, so the caller's second try gets a new connection, not the next dead one.
+                engine.dispose()
             raise DBAPIError.instance(
                 None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=dropped, dialect=dialect
             ) from exc
