@@ -8,6 +8,7 @@ step, no stale ``.mo`` files). The current locale is a context variable set per 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -66,15 +67,20 @@ def _joined(texts: list[str]) -> str:
     return BOTH_SEPARATOR.join(unique)
 
 
+def _displayed(lookup: Callable[[NullTranslations], object], values: dict[str, object]) -> str:
+    """``lookup`` in each language shown, placeholders filled, joined as :func:`_joined` does."""
+    texts = []
+    for code in display_locales():
+        text = str(lookup(translations(code)))
+        texts.append(text % values if values else text)
+    return _joined(texts)
+
+
 def gettext(message: str, **values: object) -> str:
     """Translate ``message`` into the current locale and fill its ``%(name)s`` placeholders.
 
     In both-languages mode the result carries both languages, reader's first ("得点 / Score")."""
-    texts = []
-    for code in display_locales():
-        text = translations(code).gettext(message)
-        texts.append(text % values if values else text)
-    return _joined(texts)
+    return _displayed(lambda t: t.gettext(message), values)
 
 
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
@@ -85,11 +91,7 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
 def pgettext(context: str, message: str, **values: object) -> str:
     """As :func:`gettext`, for a message whose translation depends on ``context`` (the same English
     word for two things: "Hidden" for a challenge is 非公開, for an account 非表示)."""
-    texts: list[str] = []
-    for code in display_locales():
-        text = str(translations(code).pgettext(context, message))
-        texts.append(text % values if values else text)
-    return _joined(texts)
+    return _displayed(lambda t: t.pgettext(context, message), values)
 
 
 def gettext_in(locale: str, message: str, **values: object) -> str:

@@ -7,7 +7,8 @@ mappers and compiled statements, Jinja2's templates, the catalogs), all in the o
 so every full collection walks them all. Measured in issue 9 (W4, 2 workers, 64 connections, a
 probe on ``gc.callbacks``): one full collection per worker in a 10 s run, 115–123 ms each, during
 which every request queued on that worker waited; that pause was most of W4's p99 (194–230 ms).
-After :func:`settle` the same collection takes 6–9 ms and W4's p99 is 79–88 ms.
+After :func:`settle` the same collection takes 6–9 ms and W4's p99 was 79–128 ms in four runs of
+the same half hour (docs/performance.md, item 14).
 
 :func:`settle` collects once, then moves every object that survived into the collector's permanent
 generation (``gc.freeze``), which later passes skip. Frozen objects are still freed by reference
