@@ -3,15 +3,24 @@ the countdown's sentences."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.zones import validate_time_zone, validate_time_zones, zones_or_default
 from kizuna.i18n import current_locale
-from kizuna.web.zones import countdown, format_in_zone, in_zones
+from kizuna.web.zones import (
+    clock_of,
+    countdown,
+    current_clock,
+    format_in_zone,
+    in_zones,
+    zone_choices,
+    zone_name,
+)
 
 SUMMER = datetime(2025, 7, 1, 8, 0)  # naive = UTC, as stored
 WINTER = datetime(2025, 12, 1, 8, 0)
@@ -107,3 +116,57 @@ def test_countdown_in_japanese(locale):
     assert c is not None
     assert c.text == "大会開始まで あと3日 00:01:00"
     assert c.patterns["other"] == "大会開始まで あと{days}日 {clock}"
+
+
+@pytest.fixture
+def clock():
+    tokens: list = []
+
+    def use(value: str) -> None:
+        tokens.append(current_clock.set(value))
+
+    yield use
+    for token in reversed(tokens):
+        current_clock.reset(token)
+
+
+def test_a_twelve_hour_clock_when_the_reader_asks_for_one(locale, clock):
+    evening = datetime(2025, 7, 1, 20, 5)  # 21:05 in London, 05:05 next day in Tokyo
+    locale("en")
+    clock("12")
+    assert format_in_zone(evening, "Europe/London") == "1 Jul 2025, 9:05 pm BST"
+    assert format_in_zone(evening, "Asia/Tokyo") == "2 Jul 2025, 5:05 am JST"
+    locale("ja")
+    assert format_in_zone(evening, "Asia/Tokyo") == "2025/07/02 午前5:05 JST"
+    clock("24")
+    assert format_in_zone(evening, "Asia/Tokyo") == "2025/07/02 5:05 JST"
+    locale("en")
+    assert format_in_zone(evening, "Europe/London") == "1 Jul 2025, 21:05 BST"
+    clock("")  # the language's own: British English writes a 24-hour clock
+    assert format_in_zone(evening, "Europe/London") == "1 Jul 2025, 21:05 BST"
+    assert clock_of("12") == "12" and clock_of("24") == "24"
+    assert clock_of("13") == clock_of("") == clock_of(None) == ""
+
+
+def test_zones_are_named_by_city_country_and_offset(locale):
+    locale("en")
+    assert zone_name("Asia/Tokyo", "en", SUMMER) == "Tokyo — Japan Time (GMT+9)"
+    assert zone_name("Europe/London", "en", SUMMER) == "London — United Kingdom Time (GMT+1)"
+    assert zone_name("Europe/London", "en", WINTER) == "London — United Kingdom Time (GMT)"
+    assert zone_name("UTC", "en", SUMMER) == "UTC — Coordinated Universal Time"
+    assert zone_name("Etc/GMT+5", "en", SUMMER) == "Etc/GMT+5 (GMT-5)"  # no city: the id and offset
+    locale("ja")
+    assert zone_name("Asia/Tokyo", "ja", SUMMER) == "東京 — 日本時間（GMT+9）"
+    assert zone_name("Europe/London", "ja", SUMMER) == "ロンドン — イギリス時間（GMT+1）"
+    assert zone_name("UTC", "ja", SUMMER) == "UTC — 協定世界時"
+
+
+def test_zone_choices_put_the_events_zones_first_then_west_to_east(locale):
+    locale("en")
+    choices = zone_choices("Asia/Kathmandu", ["Asia/Tokyo", "Europe/London"], WINTER)
+    ids = [zone for zone, _label in choices]
+    assert ids[:2] == ["Asia/Tokyo", "Europe/London"]
+    assert len(ids) == len(set(ids)) and "Asia/Kathmandu" in ids  # the reader's own choice is kept
+    offsets = [WINTER.replace(tzinfo=UTC).astimezone(ZoneInfo(z)).utcoffset() for z in ids[2:]]
+    assert offsets == sorted(offsets)
+    assert dict(choices)["America/New_York"] == "New York — Eastern Time (GMT-5)"

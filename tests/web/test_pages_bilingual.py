@@ -3,6 +3,8 @@ both-languages mode (日英併記) for content and interface text alike."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from kizuna.services import content, event
@@ -69,7 +71,9 @@ def test_both_languages_mode_shows_content_and_labels_side_by_side(client, make,
     board = client.get("/challenges").text
     assert "Cookie Jar" in board and "クッキー瓶" in board
     assert "web" in board and "ウェブ" in board
-    assert "Challenges / 問題" in board  # interface text too, reader's language first
+    # Interface text too, reader's language first; the second half in its own language, so screen
+    # readers switch voice (kizuna.web.bilingual).
+    assert '<h1>Challenges / <span lang="ja">問題</span></h1>' in board
     assert '<body class="both" ' in board
     page = client.get(f"/challenges/{ch.id}").text
     assert "Find the cookie." in page and "クッキーを探せ。" in page
@@ -90,5 +94,47 @@ def test_both_languages_mode_shows_content_and_labels_side_by_side(client, make,
 def test_both_languages_mode_by_query_for_the_venue_screen(client, make):
     make.challenge()
     page = client.get("/scoreboard?display=both").text
-    assert "Scoreboard / スコアボード" in page
-    assert "Scoreboard / スコアボード" not in client.get("/scoreboard").text
+    assert 'Scoreboard / <span lang="ja">スコアボード</span>' in page
+    assert "スコアボード" not in client.get("/scoreboard").text
+
+
+def test_the_second_languages_half_has_its_own_lang_where_markup_may_go(client, make):
+    """In 日英併記 the second half of interface text is wrapped in an element with its own lang; in
+    attributes, <title> and <option> (which cannot hold an element) it is plain text. The marks that
+    carry it never leave the server, not in pages nor in the API."""
+    make.challenge()
+    make.player_in_team("rin")
+    login(client, "rin")
+    client.get("/lang/ja")
+    client.get("/lang/both")
+    pages = {path: client.get(path).text for path in ("/", "/challenges", "/scoreboard", "/account", "/team")}
+    for path, page in pages.items():
+        assert "\ue000" not in page and "\ue001" not in page, path
+        assert '<html lang="ja">' in page, path
+        title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert "<" not in title and (path == "/" or " / " in title), path  # "/": the event's name
+    board = pages["/challenges"]
+    assert '<h1>問題 / <span lang="en">Challenges</span></h1>' in board
+    assert re.search(r'aria-label="[^"<]*/ [^"<]*"', board)  # attributes keep both, unmarked
+    account = pages["/account"]
+    assert re.search(r"<option[^>]*>[^<]*</option>", account)
+    assert not re.search(r"<option[^>]*>[^<]*<span", account)
+    api = client.get("/api/v1/challenges/999999")
+    assert "\ue000" not in api.text and api.status_code == 404
+    from kizuna.i18n import current_display, mark_second
+    from kizuna.web.bilingual import lang_spans
+
+    assert not mark_second.get() and current_display.get() == ""  # nothing left set after a page
+    raw = (
+        "<p>a / \ue000b\ue001</p><textarea>c / \ue000d\ue001</textarea><svg><text>\ue000e\ue001</text></svg>"
+    )
+    assert (
+        lang_spans(raw, "en")
+        == '<p>a / <span lang="en">b</span></p><textarea>c / d</textarea><svg><text>e</text></svg>'
+    )
+    script = '<script nonce="n">if (a<b) { s = "\ue000x\ue001"; }</script><b>\ue000y\ue001</b>'
+    assert (
+        lang_spans(script, "ja")
+        == '<script nonce="n">if (a<b) { s = "x"; }</script><b><span lang="ja">y</span></b>'
+    )
+    assert lang_spans("<p>plain</p>", "ja") == "<p>plain</p>"

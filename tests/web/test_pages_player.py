@@ -723,3 +723,33 @@ def test_the_theme_switch_sets_only_this_browsers_cookie(client, make, ctx):
     # The venue's colours are made for a light background: it stays light.
     client.get("/theme/dark")
     assert '<html lang="en" data-theme="light">' in client.get("/venue").text
+
+
+def test_the_clock_switch_sets_only_this_browsers_cookie(client, make, ctx):
+    """A 12-hour clock is this browser's choice (a cookie, like the theme); British English and
+    Japanese write a 24-hour clock by default."""
+    make.token(make.user("kit"))
+    login(client, "kit")
+    client.cookies.set("tz", "Europe/London")
+    page = client.get("/account").text
+    assert 'href="/clock/12?next=/account"' in page
+    assert re.search(r'href="/clock/24\?next=/account" aria-current="true"', page)
+    created = re.search(r"<td>(\d[^<]*(?:BST|GMT))</td>", page)
+    assert created and re.search(r"\b\d\d:\d\d (BST|GMT)$", created.group(1)), page
+    r = client.get("/clock/12?next=/account", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/account"
+    assert "clock=12" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+    page = client.get("/account").text
+    assert re.search(r'href="/clock/12\?next=/account" aria-current="true"', page)
+    assert re.search(r"<td>\d[^<]* \d{1,2}:\d\d [ap]m (BST|GMT)</td>", page), page
+    assert re.search(
+        r"<td>\d{4}/\d\d/\d\d 午[前後]\d{1,2}:\d\d (GMT|GMT\+1)</td>", client.get("/account?lang=ja").text
+    )
+    client.get("/clock/13")  # not a clock: nothing changes
+    assert re.search(r"<td>\d[^<]* [ap]m (BST|GMT)</td>", client.get("/account").text)
+    assert (
+        client.get("/clock/24?next=https://evil.example/", follow_redirects=False).headers["location"] == "/"
+    )
+    assert not re.search(r"<td>\d[^<]* [ap]m (BST|GMT)</td>", client.get("/account").text)
+    client.get("/clock/auto")
+    assert "clock" not in client.cookies

@@ -52,7 +52,8 @@ def test_venue_shows_top_and_announcements_in_both_languages(client, make, ctx):
     assert "広島チーム" in page.text and "300" in page.text
     assert 'class="venue-graph"' in page.text and "<polyline" in page.text  # the score graph
     assert "Welcome" in page.text and "ようこそ" in page.text and "頑張ってください！" in page.text
-    assert "Rank / 順位" in page.text and "First bloods / ファーストブラッド" in page.text
+    assert 'Rank / <span lang="ja">順位</span>' in page.text
+    assert 'First bloods / <span lang="ja">ファーストブラッド</span>' in page.text
     # The first blood's sentence in both languages, the screen's language first.
     assert "First blood! 広島チーム solved Warm-up." in page.text
     assert '<p lang="ja">' in page.text and "準備運動" in page.text
@@ -207,7 +208,7 @@ def test_paused_and_frozen_states_are_shown(client, make, ctx):
     with ctx.db.write() as s:
         s.get(t.Event, 1).pause_reason = {"en": "Network maintenance", "ja": "ネットワーク保守中"}
     status = client.get("/venue/status?display=both&lang=en").text
-    assert "Paused / 一時停止中" in status
+    assert 'Paused / <span lang="ja">一時停止中</span>' in status
     assert "Network maintenance" in status and "ネットワーク保守中" in status
     assert "Scoreboard frozen at" in status and "スコアボード凍結" in status
     ja = client.get("/venue/status?display=single&lang=ja").text

@@ -28,6 +28,12 @@ current_locale: ContextVar[str] = ContextVar("kizuna_locale", default=DEFAULT_LO
 BOTH = "both"
 current_display: ContextVar[str] = ContextVar("kizuna_display", default="")
 BOTH_SEPARATOR = " / "
+# While a page is written (kizuna.web.render), both-languages text marks its second language's half
+# with these two private-use characters; the page's writer then wraps that half in an element with
+# its own ``lang`` (so screen readers switch voice) or, inside attributes and elements that cannot
+# hold markup, drops the marks (kizuna.web.bilingual). Nothing else ever sees them.
+SECOND_OPEN, SECOND_CLOSE = "\ue000", "\ue001"
+mark_second: ContextVar[bool] = ContextVar("kizuna_mark_second", default=False)
 
 
 def secondary_locale(primary: str | None = None) -> str:
@@ -64,6 +70,8 @@ def _joined(texts: list[str]) -> str:
     for text in texts:
         if text not in unique:
             unique.append(text)
+    if len(unique) > 1 and mark_second.get():
+        unique[1:] = [f"{SECOND_OPEN}{text}{SECOND_CLOSE}" for text in unique[1:]]
     return BOTH_SEPARATOR.join(unique)
 
 

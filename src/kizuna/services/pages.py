@@ -40,6 +40,7 @@ RESERVED = frozenset(
         "events",
         "favicon",  # /favicon.ico
         "theme",
+        "clock",  # /clock/12|24|auto
         "files",
         "healthz",
         "lang",

@@ -31,6 +31,7 @@ from kizuna.web.attempt_gate import AttemptGate
 from kizuna.web.live import LiveHub
 from kizuna.web.render import make_environment
 from kizuna.web.snapshots import Snapshots
+from kizuna.web.zones import CLOCK_COOKIE, clock_of, current_clock
 
 STATIC = Path(__file__).parent / "static"
 access_log = logging.getLogger("kizuna.access")
@@ -112,9 +113,13 @@ class LocaleMiddleware:
         state["locale"], state["display"] = locale, display
         token = current_locale.set(locale)
         display_token = current_display.set(display)
+        clock_token = current_clock.set(
+            clock_of(cookie[CLOCK_COOKIE].value if CLOCK_COOKIE in cookie else "")
+        )
         try:
             await self.app(scope, receive, send)
         finally:
+            current_clock.reset(clock_token)
             current_display.reset(display_token)
             current_locale.reset(token)
 

@@ -153,6 +153,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/favicon.ico"): PUBLIC,  # a redirect to the mark under /static/
     ("GET", "/theme/{choice}"): PUBLIC,  # this browser's cookie only, like /lang/{code}
+    ("GET", "/clock/{choice}"): PUBLIC,  # this browser's cookie only, like /theme/{choice}
     ("GET", "/readyz"): PUBLIC,  # for load balancers: names checks, never addresses or errors
     # --- pages: everyone ---------------------------------------------------------------------------
     ("GET", "/"): PUBLIC,

@@ -24,14 +24,17 @@ from kizuna.i18n import (
     gettext_in,
     lazy,
     locale_name,
+    mark_second,
     ngettext,
     pgettext,
+    secondary_locale,
 )
 from kizuna.markdown import render_markdown
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.web import event_banner, live_labels, site_content
+from kizuna.web.bilingual import lang_spans
 from kizuna.web.content import content_order, localized, plain, show
-from kizuna.web.zones import format_in_zone, viewer_zone
+from kizuna.web.zones import current_clock, format_in_zone, viewer_zone
 
 TEMPLATES = Path(__file__).parent / "templates"
 BOTH_NAME = lazy("Both languages")
@@ -124,12 +127,22 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         # The reader's theme, chosen at /theme/…: "light", "dark", or "" to follow the system.
         "theme": theme_of(request),
+        # The reader's clock, chosen at /clock/…: "12", "24", or "" (the language's own, 24-hour).
+        "clock": current_clock.get() or "24",
     }
     base["time_zone"] = viewer_zone(request, base["event"])
     base["order"] = content_order(base["event"])
     base["etext"] = localized(base["event"], EVENT_TEXT)
     base.update(context)
-    html = env.get_template(template).render(**base)
+    if base["both"]:
+        # 日英併記: the second language's half of every interface string gets its own lang.
+        marking = mark_second.set(True)
+        try:
+            html = lang_spans(env.get_template(template).render(**base), secondary_locale())
+        finally:
+            mark_second.reset(marking)
+    else:
+        html = env.get_template(template).render(**base)
     return HTMLResponse(html, status_code=status_code)
 
 

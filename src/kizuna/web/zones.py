@@ -4,12 +4,14 @@ The reader's zone is decided here and nowhere else (``viewer_zone``): the accoun
 ``tz`` cookie our script sets from the browser, else the event's first zone. Formatting uses Babel's
 patterns for the reader's language and names the zone, so "9:00" is never ambiguous. English is
 written in British style ("28 Nov 2026, 06:03", a 24-hour clock: :data:`PATTERN_LOCALES`), for the
-joint events' audience in the UK and Japan.
+joint events' audience in the UK and Japan; a reader may ask for a 12-hour clock instead (the ``clock``
+cookie, :data:`current_clock`: "9:05 pm", 「午後9:05」).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,11 +25,36 @@ from fastapi import Request
 from kizuna.domain.clock import Phase, utc
 from kizuna.domain.zones import COMMON_TIME_ZONES, is_time_zone
 from kizuna.i18n import current_locale, gettext, ngettext
-from kizuna.services.event import clock_of, time_zones
+from kizuna.services.event import clock_of as event_clock
+from kizuna.services.event import time_zones
 
 TZ_COOKIE = "tz"
 # The Babel locale whose date and time patterns a language is written with.
 PATTERN_LOCALES = {"en": "en_GB"}
+# The reader's clock, set per request from the ``clock`` cookie (GET /clock/12|24|auto): "12" for a
+# 12-hour clock; anything else is the language's own (24-hour in British English and Japanese).
+CLOCK_COOKIE = "clock"
+CLOCKS = ("24", "12")
+current_clock: ContextVar[str] = ContextVar("kizuna_clock", default="")
+
+
+def clock_of(cookie: str | None) -> str:
+    """The clock a cookie value asks for: "12", "24", or "" (the language's own)."""
+    return cookie if cookie in CLOCKS else ""
+
+
+def time_of_day(local: datetime, locale: str) -> str:
+    """The time of day in the reader's language and clock: "21:05" or "9:05 pm"; 「21:05」 or 「午後9:05」."""
+    patterns = pattern_locale(locale)
+    if current_clock.get() == "12":
+        skeleton = Locale.parse(patterns).datetime_skeletons.get("hm")
+        if skeleton is not None:
+            return format_time(local, skeleton, locale=patterns)
+    elif current_clock.get() == "24":
+        skeleton = Locale.parse(patterns).datetime_skeletons.get("Hm")
+        if skeleton is not None:
+            return format_time(local, skeleton, locale=patterns)
+    return format_time(local, "short", locale=patterns)
 
 
 def pattern_locale(locale: str) -> str:
@@ -120,21 +147,36 @@ def format_in_zone(value: datetime, zone: str, fmt: str = "medium", locale: str 
     local = _aware(value).astimezone(ZoneInfo(zone))
     patterns = pattern_locale(locale)
     date = format_date(local, fmt, locale=patterns)
-    time = format_time(local, "short", locale=patterns)
+    time = time_of_day(local, locale)
     joined = Locale.parse(patterns).datetime_formats[fmt].format(time, date)
     return f"{joined} {zone_abbreviation(local, zone, locale)}"
 
 
-def zone_choices(chosen: str, event_zones: Sequence[str]) -> list[tuple[str, str]]:
-    """Zones to pick from: the event's, the common ones and the current choice, each named by its
-    city in the reader's language and its IANA id."""
+def zone_name(zone: str, locale: str, now: datetime | None = None) -> str:
+    """A zone as a reader knows it: its city, the country's or region's time and the offset now —
+    "Tokyo — Japan Time (GMT+9)", 「東京 — 日本時間（GMT+9）」; UTC is "UTC — Coordinated Universal Time"."""
+    if zone == "UTC":
+        return gettext("UTC — Coordinated Universal Time")
+    local = _aware(now or datetime.now(UTC)).astimezone(ZoneInfo(zone))
+    city = zone_label(zone, locale)
+    generic = get_timezone_name(ZoneInfo(zone), "long", locale=locale)
+    offset = gmt_offset(local, locale)
+    if city == zone or not generic or zone.startswith("Etc/"):
+        return gettext("%(zone)s (%(offset)s)", zone=zone, offset=offset)
+    return gettext("%(city)s — %(name)s (%(offset)s)", city=city, name=generic, offset=offset)
+
+
+def zone_choices(
+    chosen: str, event_zones: Sequence[str], now: datetime | None = None
+) -> list[tuple[str, str]]:
+    """Zones to pick from, each named as :func:`zone_name` does: the event's first, in its order, then
+    the common ones and the current choice from west to east (by their offset now)."""
     locale = current_locale.get()
-    zones = dict.fromkeys([*event_zones, *COMMON_TIME_ZONES, *([chosen] if is_time_zone(chosen) else [])])
-    out = []
-    for zone in zones:
-        city = zone_label(zone, locale)
-        out.append((zone, zone if city == zone else gettext("%(city)s (%(zone)s)", city=city, zone=zone)))
-    return out
+    when = _aware(now or datetime.now(UTC))
+    others = [z for z in dict.fromkeys([*COMMON_TIME_ZONES, *([chosen] if is_time_zone(chosen) else [])])]
+    others = [z for z in others if z not in event_zones]
+    others.sort(key=lambda z: (when.astimezone(ZoneInfo(z)).utcoffset() or timedelta(0), z))
+    return [(zone, zone_name(zone, locale, when)) for zone in dict.fromkeys([*event_zones, *others])]
 
 
 @dataclass(frozen=True)
@@ -201,8 +243,7 @@ def _sentences(kind: str, days: int, **values: object) -> str:
 
 def countdown(ev: Any, now: datetime) -> Countdown | None:
     """To the start before the event, to the end while it runs (or is paused); None otherwise."""
-    clock = clock_of(ev)
-    phase = clock.phase(now)
+    phase = event_clock(ev).phase(now)
     if phase is Phase.NOT_STARTED and ev.start_at is not None:
         kind, target = "start", _aware(ev.start_at)
     elif phase in (Phase.RUNNING, Phase.PAUSED) and ev.end_at is not None:

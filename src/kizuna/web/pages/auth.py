@@ -38,7 +38,7 @@ from kizuna.web.pages.player_helpers import (
     text,
 )
 from kizuna.web.render import render
-from kizuna.web.zones import zone_choices
+from kizuna.web.zones import CLOCK_COOKIE, CLOCKS, zone_choices
 
 router = APIRouter()
 
@@ -456,6 +456,25 @@ def switch_theme(request: Request, choice: str, next: str = "/") -> Response:
         )
     elif choice == "auto":
         response.delete_cookie("theme")
+    return response
+
+
+@router.get("/clock/{choice}")
+def switch_clock(request: Request, choice: str, next: str = "/") -> Response:
+    """Show this browser times on a 12-hour or 24-hour clock, or ("auto") as its language writes them:
+    a cookie only, like the theme, then back to the page it was reading."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if choice in CLOCKS:
+        response.set_cookie(
+            CLOCK_COOKIE,
+            choice,
+            max_age=LANG_COOKIE_AGE,
+            samesite="lax",
+            httponly=True,
+            secure=_https(request),
+        )
+    elif choice == "auto":
+        response.delete_cookie(CLOCK_COOKIE)
     return response
 
 

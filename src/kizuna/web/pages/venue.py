@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_time
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -38,7 +37,7 @@ from kizuna.web.site_content import announcements
 from kizuna.web.zones import (
     countdown,
     format_in_zone,
-    pattern_locale,
+    time_of_day,
     utc_iso,
     viewer_zone,
     zone_abbreviation,
@@ -77,8 +76,7 @@ def _time_labels(times: list[datetime], zone: str, locale: str | None = None) ->
     local = [_aware(when).astimezone(ZoneInfo(zone)) for when in times]
     if len({d.date() for d in local}) > 1:
         return [format_in_zone(when, zone, "short", locale) for when in times]
-    patterns = pattern_locale(locale)
-    return [f"{format_time(d, 'short', locale=patterns)} {zone_abbreviation(d, zone, locale)}" for d in local]
+    return [f"{time_of_day(d, locale)} {zone_abbreviation(d, zone, locale)}" for d in local]
 
 
 def _aware(value: datetime) -> datetime:
