@@ -170,3 +170,19 @@ def test_zone_choices_put_the_events_zones_first_then_west_to_east(locale):
     offsets = [WINTER.replace(tzinfo=UTC).astimezone(ZoneInfo(z)).utcoffset() for z in ids[2:]]
     assert offsets == sorted(offsets)
     assert dict(choices)["America/New_York"] == "New York — Eastern Time (GMT-5)"
+
+
+def test_in_both_languages_cities_and_dates_are_written_in_each(locale):
+    """日英併記: the review found the cities and dates in the first language only."""
+    from kizuna.i18n import BOTH, current_display
+
+    locale("ja")
+    token = current_display.set(BOTH)
+    try:
+        shown = in_zones(SUMMER, ["Asia/Tokyo", "UTC"])
+    finally:
+        current_display.reset(token)
+    assert [(z.label, z.text) for z in shown] == [
+        ("東京 / Tokyo", "2025/07/01 17:00 JST / 1 Jul 2025, 17:00 JST"),
+        ("UTC", "2025/07/01 8:00 UTC / 1 Jul 2025, 08:00 UTC"),
+    ]

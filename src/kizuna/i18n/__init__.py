@@ -75,6 +75,12 @@ def _joined(texts: list[str]) -> str:
     return BOTH_SEPARATOR.join(unique)
 
 
+def joined(texts: list[str]) -> str:
+    """Texts already written in each language shown (reader's first), joined as interface strings
+    are in both-languages mode; one text when they agree."""
+    return _joined(texts)
+
+
 def _displayed(lookup: Callable[[NullTranslations], object], values: dict[str, object]) -> str:
     """``lookup`` in each language shown, placeholders filled, joined as :func:`_joined` does."""
     texts = []

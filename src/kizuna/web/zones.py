@@ -24,7 +24,7 @@ from fastapi import Request
 
 from kizuna.domain.clock import Phase, utc
 from kizuna.domain.zones import COMMON_TIME_ZONES, is_time_zone
-from kizuna.i18n import current_locale, gettext, ngettext
+from kizuna.i18n import current_locale, display_locales, gettext, joined, ngettext
 from kizuna.services.event import clock_of as event_clock
 from kizuna.services.event import time_zones
 
@@ -193,9 +193,18 @@ def in_zones(value: datetime | None, zones: Sequence[str]) -> list[ZonedTime]:
     """``value`` written once in each of ``zones``, side by side; [] when there is no time."""
     if value is None:
         return []
-    locale = current_locale.get()
     iso = utc_iso(value)
-    return [ZonedTime(z, zone_label(z, locale), format_in_zone(value, z, locale=locale), iso) for z in zones]
+    # In both-languages mode the city and the date are written in each language ("東京 / Tokyo").
+    shown = display_locales()
+    return [
+        ZonedTime(
+            z,
+            joined([zone_label(z, code) for code in shown]),
+            joined([format_in_zone(value, z, locale=code) for code in shown]),
+            iso,
+        )
+        for z in zones
+    ]
 
 
 # --- the countdown to the start (before it) or to the end (while it runs) ----------------------------
