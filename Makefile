@@ -19,11 +19,18 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 # htmx is an enhancement: every page works without it, so a machine without npm still runs Kizuna.
+# The type faces (Inter, Noto Sans JP, JetBrains Mono; SIL Open Font Licence) come from npm too: each
+# face's stylesheet and its variable-weight files, which browsers fetch per script as pages need them.
 $(VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(VENDOR)
 	if command -v npm >/dev/null; then \
-	  npm ci --no-audit --no-fund --loglevel=error && cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js; \
-	else echo "npm not found: pages will work without htmx"; fi
+	  npm ci --no-audit --no-fund --loglevel=error && cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js \
+	  && for font in inter noto-sans-jp jetbrains-mono; do \
+	    rm -rf $(VENDOR)/fonts/$$font && mkdir -p $(VENDOR)/fonts/$$font/files \
+	    && cp node_modules/@fontsource-variable/$$font/index.css node_modules/@fontsource-variable/$$font/LICENSE $(VENDOR)/fonts/$$font/ \
+	    && cp node_modules/@fontsource-variable/$$font/files/*-wght-normal.woff2 $(VENDOR)/fonts/$$font/files/; \
+	  done; \
+	else echo "npm not found: pages will work without htmx, in the system's fonts"; fi
 	touch $@
 
 $(CTFCLI_VENV)/.installed: requirements-ctfcli.lock
