@@ -527,3 +527,30 @@ def test_staff_tables_keep_words_whole_and_scroll_in_their_own_box(
                     assert main["width"] > 0.9 * width, (path, main)
     finally:
         context.close()
+
+
+FONTS = Path(__file__).resolve().parents[2] / "src" / "kizuna" / "web" / "static" / "vendor" / "fonts"
+# Which faces the browser loaded for the page, once its fonts are ready.
+LOADED_FACES = """async () => {
+  await document.fonts.ready;
+  return [...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family.replace(/"/g, ''));
+}"""
+
+
+def test_pages_are_set_in_inter_noto_sans_jp_and_jetbrains_mono(server: Server, browser: Browser) -> None:
+    """The type faces come from npm at install time and are served by Kizuna itself: a Japanese page
+    loads Noto Sans JP for its Japanese, Inter for its Latin letters, JetBrains Mono for its code."""
+    if not (FONTS / "inter" / "index.css").exists():
+        unavailable("the type faces", f"{FONTS} is missing; run `make install` (npm)")
+    context = browser.new_context(base_url=server.url)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page)
+        page.goto(f"/lang/ja?next=/challenges/{server.challenge_ids[0]}")
+        faces = set(page.evaluate(LOADED_FACES))
+        assert {"Inter Variable", "Noto Sans JP Variable", "JetBrains Mono Variable"} <= faces, faces
+        family = page.locator("h1").evaluate("(el) => getComputedStyle(el).fontFamily")
+        assert family.startswith('"Inter Variable", "Noto Sans JP Variable"'), family
+    finally:
+        context.close()
