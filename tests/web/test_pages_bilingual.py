@@ -116,6 +116,8 @@ def test_the_second_languages_half_has_its_own_lang_where_markup_may_go(client, 
     board = pages["/challenges"]
     assert '<h1>問題 / <span lang="en">Challenges</span></h1>' in board
     assert re.search(r'aria-label="[^"<]*/ [^"<]*"', board)  # attributes keep both, unmarked
+    # The mode's own name is in both languages on every page, each half in its own.
+    assert '<span lang="en">Both languages</span> / <span lang="ja">日英併記</span>' in board
     account = pages["/account"]
     assert re.search(r"<option[^>]*>[^<]*</option>", account)
     assert not re.search(r"<option[^>]*>[^<]*<span", account)

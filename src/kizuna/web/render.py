@@ -86,6 +86,10 @@ def make_environment() -> Environment:
     # The language switch's short labels on a phone: each language's own short name.
     env.globals["LOCALE_SHORT"] = {"en": "EN", "ja": "日本語"}
     env.globals["BOTH_LABEL"] = BOTH_SEPARATOR.join(gettext_in(code, BOTH_NAME) for code in LOCALES)
+    # The same, each half in its own language for screen readers (not for attributes).
+    env.globals["BOTH_LABEL_HTML"] = Markup(BOTH_SEPARATOR).join(
+        Markup('<span lang="{}">{}</span>').format(code, gettext_in(code, BOTH_NAME)) for code in LOCALES
+    )
     env.globals["show"] = show
     # Templates ask the policy too: {% if user.can(Action.ACCOUNT_MANAGE) %}…
     env.globals["Action"] = Action
