@@ -92,6 +92,7 @@ class ErrorCode(StrEnum):
     EMAIL_UNVERIFIED = "email_unverified"
     MAIL_UNAVAILABLE = "mail_unavailable"
     LINK_INVALID = "link_invalid"
+    URL_INVALID = "url_invalid"  # a web address that is not http(s)://host…
     MAIL_TOO_MANY = "mail_too_many"
     # Malformed or oversized input (kizuna.web.limits, kizuna.web.errors, kizuna.domain.limits).
     INPUT_INVALID = "input_invalid"

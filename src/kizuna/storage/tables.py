@@ -53,6 +53,8 @@ class Event(Base):
     two_factor_roles: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # How many rows the venue screen shows (it never scrolls).
     venue_rows: Mapped[int] = mapped_column(Integer, default=10)
+    # The venue screen's colours: "light" or "dark" (high contrast, for a projector in a dark hall).
+    venue_theme: Mapped[str] = mapped_column(String(16), default="light")
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
     email_required: Mapped[bool] = mapped_column(Boolean, default=False)
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
@@ -337,6 +339,20 @@ class Page(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # not listed in the navigation
     auth_required: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(16), default="en")  # language of title and content
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Sponsor(Base):
+    """An organiser, host, sponsor or supporter named on the home page: a name per language (like
+    other organiser text), an optional http(s) link, its group and its place in the group."""
+
+    __tablename__ = "sponsors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    group: Mapped[str] = mapped_column(String(16), default="sponsors")  # services.sponsors.GROUPS
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the group, lowest first
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # language of ``name``
     translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
