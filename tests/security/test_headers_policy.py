@@ -20,7 +20,7 @@ from kizuna.services import content
 from kizuna.services.event import VENUE_ROWS
 from kizuna.web import headers
 from kizuna.web.app import create_app
-from kizuna.web.pages.scoreboard import COLOURS, INKS
+from kizuna.web.pages.scoreboard import COLOURS, COLOURS_DARK, INKS, INKS_DARK
 from kizuna.web.render import TEMPLATES, render
 from tests.conftest import login, make_sqlite_ctx
 from tests.security.test_headers_routes import csp_of, header_problems, nonce_of, page_problems
@@ -87,6 +87,8 @@ def test_the_venue_classes_that_replace_style_attributes_cover_every_value() -> 
         assert f".venue-table.rows-{n} {{ --rows: {n}; }}" in css
     for i, (colour, ink) in enumerate(zip(COLOURS, INKS, strict=True)):
         assert f".team-c{i} {{ --team: {colour}; --team-ink: {ink}; }}" in css
+    for i, (colour, ink) in enumerate(zip(COLOURS_DARK, INKS_DARK, strict=True)):
+        assert f':root[data-venue-theme="dark"] .team-c{i} {{ --team: {colour}; --team-ink: {ink}; }}' in css
     for n in range(1, len(LOCALES) + 1):
         assert f".venue-paused.reasons-{n} {{ --reasons: {n}; }}" in css
 
