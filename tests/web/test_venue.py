@@ -379,3 +379,23 @@ def test_the_sites_address_is_the_public_url_when_one_is_set(tmp_path, sqlite_te
         page = c.get("/venue").text
     context.db.dispose()
     assert '<span class="venue-join-url mono">https://ctf.example.org</span>' in page
+
+
+def test_the_scoreboard_table_shows_each_teams_mark_as_the_graph_draws_it(client, make, ctx):
+    ch = make.challenge(value=100)
+    ids = []
+    for n in range(3):
+        user, team = make.player_in_team(team_name=f"Swatch {n}")
+        _solve(ctx, user, team, ch)
+        ids.append(team.id)
+    html = client.get("/scoreboard").text
+    for team_id in ids:
+        style = team_style(team_id)
+        mark = f'<svg class="swatch {style.css_class}"'
+        row = re.search(rf'<tr data-account="{team_id}"[^>]*>.*?</tr>', html, re.S)
+        assert row and mark in row.group(0) and f'stroke="{style.colour}"' in row.group(0)
+        assert re.search(rf'<polyline class="series {style.css_class}" data-account="{team_id}"', html)
+        legend = re.search(rf'<li data-account="{team_id}">(.*?)</li>', html, re.S)
+        assert (
+            legend and mark in legend.group(1) and f'title="Swatch {ids.index(team_id)}"' in legend.group(1)
+        )

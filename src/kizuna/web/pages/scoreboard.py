@@ -243,8 +243,12 @@ def board_context(
     now = ctx.now().replace(tzinfo=UTC)
     cutoff = None if live else utc(state.cutoff)
     end = min(d for d in (utc(ev.end_at), cutoff, now) if d is not None)
+    rows = snaps.scoreboard(live=live, state=state).data
     return {
-        "rows": snaps.scoreboard(live=live, state=state).data,
+        "rows": rows,
+        # Each account's colour and dash, for the swatch beside its name (the graph's own series
+        # carry theirs); the venue's board replaces this with its top rows'.
+        "styles": {row["account_id"]: team_style(int(row["account_id"])) for row in rows},
         "graph": score_graph(snaps.top(graph_top, live=live, state=state).data, ev.start_at, end, layout),
         "team_mode": ev.mode == "teams",
         "frozen_at": ev.freeze_at if state.cutoff is not None else None,
