@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from kizuna.bootstrap import prepare_database
-from kizuna.services import accounts, challenges, content, submissions, teams
+from kizuna.services import accounts, challenges, content, sponsors, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
@@ -59,6 +59,15 @@ def _seed(env: dict[str, str]) -> list[int]:
     ctx = build_context(load_settings(environ=env))
     try:
         prepare_database(ctx.db)
+        # The home page's organisers and sponsors block, with and without a link and a translation.
+        for name, ja_name, group, url in (
+            ("Cyber Wales", "", "organisers", "https://example.org/wales"),
+            ("British Embassy Tokyo", "駐日英国大使館", "hosts", ""),
+        ):
+            translations = {"ja": {"name": ja_name}} if ja_name else None
+            sponsors.create_sponsor(
+                ctx, {"name": name, "locale": "en", "translations": translations, "group": group, "url": url}
+            )
         ids = []
         for en, ja, category, category_ja, flag in CHALLENGES:
             ch = challenges.create_challenge(
@@ -402,7 +411,7 @@ PLAYER_PAGES = [
 ]
 ADMIN_PAGES = [
     *("/admin", "/admin/challenges", "/admin/challenges/{id}", "/admin/accounts", "/admin/submissions"),
-    *("/admin/awards", "/admin/translations", "/admin/event"),
+    *("/admin/awards", "/admin/translations", "/admin/event", "/admin/sponsors", "/admin/sponsors/new"),
 ]
 VISITOR_PAGES = ["/login", "/register", "/venue"]
 
