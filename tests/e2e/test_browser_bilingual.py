@@ -202,6 +202,21 @@ def test_board_and_scoreboard_in_every_language_mode(
                 expect(page.get_by_role("heading", level=1)).to_contain_text("Scoreboard")
                 expect(page.get_by_role("heading", level=1)).to_contain_text("スコアボード")
             page.screenshot(path=str(shots / f"scoreboard-{mode}-{viewport}.png"), full_page=True)
+
+            # The landing page: the hero and the organisers and sponsors block fit the window.
+            page.goto("/")
+            expect(page.locator(".hero h1")).to_be_visible()
+            sponsors_block = page.locator("section.sponsors")
+            expect(sponsors_block.get_by_role("link", name=re.compile("Cyber Wales"))).to_be_visible()
+            host = {"en": ["British Embassy Tokyo"], "ja": ["駐日英国大使館"]}.get(
+                mode, ["British Embassy Tokyo", "駐日英国大使館"]
+            )
+            for name in host:
+                expect(sponsors_block.get_by_text(name)).to_be_visible()
+            _assert_not_clipped(page, ".hero")
+            _assert_not_clipped(page, ".hero-actions .button")
+            _assert_not_clipped(page, ".sponsor")
+            page.screenshot(path=str(shots / f"home-{mode}-{viewport}.png"), full_page=True)
     finally:
         context.close()
     assert len(list(shots.glob(f"*-{viewport}.png"))) >= 2 * len(MODES)
