@@ -54,6 +54,7 @@ RESERVED = frozenset(
         "reset-password",
         "scoreboard",
         "settings",
+        "sponsors",  # /sponsors/<id>/logo
         "static",
         "team",
         "teams",

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -354,6 +355,17 @@ class Sponsor(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)  # order within the group, lowest first
     locale: Mapped[str] = mapped_column(String(16), default="en")  # language of ``name``
     translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class SponsorLogo(Base):
+    """A sponsor's logo: a PNG, JPEG or WebP image (never SVG) checked by its first bytes when stored,
+    kept apart from ``sponsors`` so listing them never reads the images."""
+
+    __tablename__ = "sponsor_logos"
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsors.id", ondelete="CASCADE"), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(32))  # image/png, image/jpeg, image/webp
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of data: the ETag and the address's version
 
 
 class EventLog(Base):

@@ -186,6 +186,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/scoreboard"): PUBLIC,
     ("GET", "/scoreboard/fragment"): PUBLIC,
     ("GET", "/venue"): PUBLIC,
+    ("GET", "/sponsors/{sponsor_id}/logo"): PUBLIC,
     ("GET", "/venue/fragment"): PUBLIC,
     ("GET", "/venue/board"): PUBLIC,
     ("GET", "/venue/status"): PUBLIC,

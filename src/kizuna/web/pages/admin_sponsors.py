@@ -16,12 +16,24 @@ from kizuna.services import sponsors
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.storage import tables as t
+from kizuna.web.api.v1.sponsors import logo_url
 from kizuna.web.content import content_order, localized, resolve
 from kizuna.web.deps import CtxDep
 from kizuna.web.messages import message_for
 from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages import admin_texts
-from kizuna.web.pages.admin_common import Form, Gate, done, not_found, page, post_gate, text, view_gate
+from kizuna.web.pages.admin_common import (
+    Form,
+    Gate,
+    checked,
+    done,
+    not_found,
+    page,
+    post_gate,
+    text,
+    uploads,
+    view_gate,
+)
 from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
@@ -42,6 +54,7 @@ FIELD_LABELS: dict[str, str] = {
     "url": lazy("Link"),
     "group": lazy("Group"),
     "position": lazy("Order"),
+    "logo": lazy("Logo"),
 }
 
 
@@ -82,7 +95,17 @@ def _stored_values(row: t.Sponsor) -> tuple[dict[str, Any], columns.Texts]:
 
 def _typed(form: Form, row: t.Sponsor | None) -> tuple[dict[str, Any], columns.Texts]:
     values: dict[str, Any] = {name: text(form, name).strip() for name in OTHER_FIELDS}
+    values["remove_logo"] = checked(form, "remove_logo")
     return values, columns.typed(form, NAMES, columns.languages([row.locale] if row else []))
+
+
+def _logo_change(form: Form, values: dict[str, Any]) -> dict[str, Any]:
+    """The service's ``logo`` key: an upload's bytes, removal (None), or nothing (keep it)."""
+    chosen = uploads(form, "logo")
+    if chosen:
+        # Read at most one byte past the limit: the service refuses anything that long.
+        return {"logo": chosen[0].file.read(sponsors.MAX_LOGO + 1) or None}
+    return {"logo": None} if values.get("remove_logo") else {}
 
 
 def _form(
@@ -93,6 +116,7 @@ def _form(
     status_code: int = 200,
     errors: FormErrors | None = None,
 ) -> HTMLResponse:
+    digest = sponsors.logo_digests(request.app.state.ctx).get(row.id) if row is not None else None
     return page(
         request,
         "admin/sponsor.html",
@@ -103,6 +127,8 @@ def _form(
         errors=errors or {},
         group_options=[(g, group_label(g)) for g in sponsors.GROUPS],
         positions=sponsors.POSITIONS,
+        logo_url=logo_url(row.id, digest) if row is not None else None,
+        logo_max_kb=sponsors.MAX_LOGO // 1024,
     )
 
 
@@ -112,7 +138,7 @@ def _named(label: str, message: str) -> str:
 
 
 def _errors(exc: DomainError, texts: columns.Texts, source: str) -> FormErrors:
-    keys = {**columns.error_keys(NAMES, texts, source), **{f: f for f in OTHER_FIELDS}}
+    keys = {**columns.error_keys(NAMES, texts, source), **{f: f for f in (*OTHER_FIELDS, "logo")}}
     key = keys.get(exc.field, "")
     if exc.field in FIELD_LABELS:
         label = gettext(FIELD_LABELS[exc.field])
@@ -129,7 +155,7 @@ def _errors(exc: DomainError, texts: columns.Texts, source: str) -> FormErrors:
 
 
 def _save(
-    ctx: Context, row: t.Sponsor | None, values: dict[str, Any], texts: columns.Texts
+    ctx: Context, row: t.Sponsor | None, values: dict[str, Any], texts: columns.Texts, logo: dict[str, Any]
 ) -> tuple[t.Sponsor | None, FormErrors]:
     """Create (``row`` None) or update the entry from the typed form; the entry, or the form's
     errors. Its own language stays as it is while that column has a name, else the first that has one."""
@@ -139,7 +165,8 @@ def _save(
         first = next(iter(texts))
         message = gettext("Give the name in at least one language.")
         return None, {columns.key("name", first): _named(gettext(FIELD_LABELS["name"]), message)}
-    data = {**values, **admin_texts.payload(texts, source)}
+    fields = {name: values[name] for name in OTHER_FIELDS}
+    data = {**fields, **logo, **admin_texts.payload(texts, source)}
     try:
         if row is None:
             saved = sponsors.create_sponsor(ctx, data)
@@ -167,7 +194,7 @@ def create(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.
     if gate.denied:
         return gate.denied
     values, texts = _typed(gate.form, None)
-    saved, errors = _save(ctx, None, values, texts)
+    saved, errors = _save(ctx, None, values, texts, _logo_change(gate.form, values))
     if saved is None:
         return _form(request, None, values, texts, 400, errors)
     return done(request, URL, "sponsor_created")
@@ -202,7 +229,7 @@ def save(
         return row
     values, texts = _typed(gate.form, row)
     try:
-        saved, errors = _save(ctx, row, values, texts)
+        saved, errors = _save(ctx, row, values, texts, _logo_change(gate.form, values))
     except DomainError:
         return not_found(request)
     if saved is None:

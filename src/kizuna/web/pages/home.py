@@ -8,13 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
+from kizuna.domain.errors import DomainError
 from kizuna.domain.text import LocalizedText
 from kizuna.services import sponsors
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of, get_event, time_zones
+from kizuna.web.api.v1.sponsors import logo_url
 from kizuna.web.content import localized
+from kizuna.web.pages.admin_common import not_found
 from kizuna.web.pages.admin_sponsors import group_label
 from kizuna.web.render import render
 from kizuna.web.zones import countdown, in_zones, viewer_zone
@@ -26,6 +29,7 @@ router = APIRouter()
 class Named:
     text: LocalizedText  # the name, every language
     url: str  # "" when there is no link
+    logo: str | None = None  # the logo's address, when there is one
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,12 @@ class Group:
 def sponsor_groups(ctx: Context) -> list[Group]:
     """The entries by group, in the order the admins set; groups without entries are left out."""
     out: list[Group] = []
+    logos = sponsors.logo_digests(ctx)
     for row in sponsors.all_sponsors(ctx):
         if not out or out[-1].key != row.group:
             out.append(Group(row.group, group_label(row.group), []))
-        out[-1].members.append(Named(localized(row, sponsors.SPONSOR_TEXT), row.url))
+        text = localized(row, sponsors.SPONSOR_TEXT)
+        out[-1].members.append(Named(text, row.url, logo_url(row.id, logos.get(row.id))))
     return out
 
 
@@ -63,3 +69,18 @@ def home(request: Request) -> HTMLResponse:
         countdown=countdown(ev, now),
         sponsor_groups=sponsor_groups(ctx),
     )
+
+
+@router.get("/sponsors/{sponsor_id}/logo")
+def sponsor_logo(request: Request, sponsor_id: int) -> Response:
+    """An entry's logo as stored (its type was read from its bytes when it was stored); the same 404
+    as any missing page when the entry or its logo is missing. Cached by its digest."""
+    try:
+        logo = sponsors.logo_of(request.app.state.ctx, sponsor_id)
+    except DomainError:
+        return not_found(request)
+    etag = f'"{logo.digest[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(logo.data, media_type=logo.content_type, headers=headers)

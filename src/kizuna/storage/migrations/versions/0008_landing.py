@@ -1,4 +1,4 @@
-"""landing page: organisers and sponsors, the venue screen's theme
+"""landing page: organisers and sponsors (with their logos), the venue screen's theme
 
 Revision ID: 0008
 Revises: 0007
@@ -27,6 +27,15 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(16), nullable=False, server_default="en"),
         sa.Column("translations", sa.JSON(), nullable=True),
     )
+    op.create_table(
+        "sponsor_logos",
+        sa.Column(
+            "sponsor_id", sa.Integer(), sa.ForeignKey("sponsors.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("content_type", sa.String(32), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+    )
     with op.batch_alter_table("event") as batch:
         batch.add_column(sa.Column("venue_theme", sa.String(16), nullable=False, server_default="light"))
 
@@ -34,4 +43,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("event") as batch:
         batch.drop_column("venue_theme")
+    op.drop_table("sponsor_logos")
     op.drop_table("sponsors")

@@ -4,7 +4,8 @@ Anyone may read the list (it is on the public home page); ``name`` comes in the 
 (``Accept-Language``, ``?lang=``), falling back along the event's ``content_locales``, with every
 language's text in ``translations`` and the entry's own language in ``locale``. Admins create, change
 and delete entries; ``url`` must be an ``http`` or ``https`` address (or empty), ``group`` one of
-``organisers``, ``hosts``, ``sponsors``, ``supporters``."""
+``organisers``, ``hosts``, ``sponsors``, ``supporters``. ``logo`` (write only) is a PNG, JPEG or WebP
+image in base64 (null or "" removes it); entries answer ``logo_url``, the image's address (or null)."""
 
 from __future__ import annotations
 
@@ -31,23 +32,35 @@ SPONSOR_FIELDS = {
     "position": "integer",
     "locale": "string",
     "translations": "object",
+    "logo": "string",
 }
 
 
-def sponsor_shape(row: t.Sponsor, order: list[str]) -> dict[str, Any]:
+def logo_url(sponsor_id: int, digest: str | None) -> str | None:
+    """The logo's address, versioned by its digest so a new logo is never served from a cache."""
+    return f"/sponsors/{sponsor_id}/logo?v={digest[:16]}" if digest else None
+
+
+def sponsor_shape(row: t.Sponsor, order: list[str], digest: str | None) -> dict[str, Any]:
     return {
         "id": row.id,
         **localized_fields(localized(row, sponsors.SPONSOR_TEXT), sponsors.SPONSOR_TEXT, order),
         "url": row.url,
         "group": row.group,
         "position": row.position,
+        "logo_url": logo_url(row.id, digest),
     }
+
+
+def _one(ctx: Any, row: t.Sponsor) -> JSONResponse:
+    digest = sponsors.logo_digests(ctx).get(row.id)
+    return ok(sponsor_shape(row, content_order(get_event(ctx)), digest))
 
 
 @router.get("/sponsors", summary="The organisers, hosts, sponsors and supporters, in the home page's order")
 def list_sponsors(ctx: CtxDep) -> JSONResponse:
-    order = content_order(get_event(ctx))
-    return ok([sponsor_shape(row, order) for row in sponsors.all_sponsors(ctx)])
+    order, logos = content_order(get_event(ctx)), sponsors.logo_digests(ctx)
+    return ok([sponsor_shape(row, order, logos.get(row.id)) for row in sponsors.all_sponsors(ctx)])
 
 
 @router.post(
@@ -58,12 +71,12 @@ def list_sponsors(ctx: CtxDep) -> JSONResponse:
 async def create_sponsor(request: Request, ctx: CtxDep, who: EventAdmin) -> JSONResponse:
     data = await json_body(request)
     row = await run_in_threadpool(sponsors.create_sponsor, ctx, data)
-    return ok(sponsor_shape(row, content_order(get_event(ctx))))
+    return _one(ctx, row)
 
 
 @router.get("/sponsors/{sponsor_id}", summary="One organiser, host, sponsor or supporter")
 def get_sponsor(ctx: CtxDep, sponsor_id: int) -> JSONResponse:
-    return ok(sponsor_shape(sponsors.get_sponsor(ctx, sponsor_id), content_order(get_event(ctx))))
+    return _one(ctx, sponsors.get_sponsor(ctx, sponsor_id))
 
 
 @router.patch(
@@ -74,7 +87,7 @@ def get_sponsor(ctx: CtxDep, sponsor_id: int) -> JSONResponse:
 async def update_sponsor(request: Request, ctx: CtxDep, who: EventAdmin, sponsor_id: int) -> JSONResponse:
     data = await json_body(request)
     row = await run_in_threadpool(sponsors.update_sponsor, ctx, sponsor_id, data)
-    return ok(sponsor_shape(row, content_order(get_event(ctx))))
+    return _one(ctx, row)
 
 
 @router.delete(
