@@ -55,18 +55,32 @@ class Server:
     challenge_ids: list[int]
 
 
+def _png() -> bytes:
+    from tests.web.test_sponsors import _png as png
+
+    return png()
+
+
 def _seed(env: dict[str, str]) -> list[int]:
     ctx = build_context(load_settings(environ=env))
     try:
         prepare_database(ctx.db)
         # The home page's organisers and sponsors block, with and without a link and a translation.
-        for name, ja_name, group, url in (
-            ("Cyber Wales", "", "organisers", "https://example.org/wales"),
-            ("British Embassy Tokyo", "駐日英国大使館", "hosts", ""),
+        for name, ja_name, group, url, logo in (
+            ("Cyber Wales", "", "organisers", "https://example.org/wales", None),
+            ("British Embassy Tokyo", "駐日英国大使館", "hosts", "", _png()),
         ):
             translations = {"ja": {"name": ja_name}} if ja_name else None
             sponsors.create_sponsor(
-                ctx, {"name": name, "locale": "en", "translations": translations, "group": group, "url": url}
+                ctx,
+                {
+                    "name": name,
+                    "locale": "en",
+                    "translations": translations,
+                    "group": group,
+                    "url": url,
+                    "logo": logo,
+                },
             )
         ids = []
         for en, ja, category, category_ja, flag in CHALLENGES:
@@ -216,6 +230,13 @@ def test_board_and_scoreboard_in_every_language_mode(
             _assert_not_clipped(page, ".hero")
             _assert_not_clipped(page, ".hero-actions .button")
             _assert_not_clipped(page, ".sponsor")
+            # The logo loads under the page's Content-Security-Policy.
+            logo = sponsors_block.locator("img.sponsor-logo")
+            expect(logo).to_have_count(1)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('img.sponsor-logo')].every((i) => i.complete)"
+            )
+            assert logo.evaluate("(img) => img.naturalWidth") == 1
             page.screenshot(path=str(shots / f"home-{mode}-{viewport}.png"), full_page=True)
     finally:
         context.close()
