@@ -83,6 +83,7 @@ def test_the_list_is_in_group_then_position_order(client, ctx):
         ({"name": "X", "url": "https://"}, "url"),
         ({"name": "X", "url": "https://exa mple.org/"}, "url"),
         ({"name": "X", "url": "//example.org/"}, "url"),
+        ({"name": "X", "url": "https://example.org:99999/"}, "url"),
         ({"name": "X", "group": "friends"}, "group"),
         ({"name": "X", "position": "first"}, "position"),
         ({"name": "X", "position": 10**6}, "position"),

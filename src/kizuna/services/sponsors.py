@@ -92,6 +92,7 @@ def validate_url(raw: Any) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
     except ValueError:
         raise DomainError(ErrorCode.URL_INVALID, field="url") from None
     if parts.scheme.lower() not in ("http", "https") or not host or "\\" in url:
