@@ -352,3 +352,27 @@ def test_deleting_an_entry_deletes_its_logo(client, make, ctx):
     sponsors.delete_sponsor(ctx, row.id)
     with ctx.db.read() as s:
         assert s.query(t.SponsorLogo).count() == 0
+
+
+def test_the_call_to_action_follows_the_phase_and_the_reader(client, make, ctx):
+    from datetime import timedelta
+
+    from kizuna.services import event
+
+    now = ctx.now()
+    event.update_event(ctx, {"start_at": now + timedelta(hours=1), "end_at": now + timedelta(hours=5)})
+    hero = re.search(r'<p class="actions hero-actions">(.*?)</p>', client.get("/").text, re.S).group(1)
+    assert 'href="/register"' in hero and 'href="/login"' in hero and "final scoreboard" not in hero
+    event.update_event(ctx, {"start_at": now - timedelta(hours=5), "end_at": now - timedelta(hours=1)})
+    hero = re.search(r'<p class="actions hero-actions">(.*?)</p>', client.get("/").text, re.S).group(1)
+    assert 'href="/register"' not in hero and "See the final scoreboard" in hero
+    make.user("player")
+    login(client, "player")
+    hero = re.search(r'<p class="actions hero-actions">(.*?)</p>', client.get("/?lang=ja").text, re.S).group(
+        1
+    )
+    assert (
+        'href="/login"' not in hero
+        and "最終結果のスコアボードを見る" in hero
+        and 'href="/challenges"' in hero
+    )

@@ -252,7 +252,7 @@ def confirm_delete(
         request,
         "admin/confirm.html",
         title=gettext("Remove “%(name)s” from the home page?", name=name),
-        consequence=gettext("Its name and link are removed in every language. This cannot be undone."),
+        consequence=gettext("Its name, link and logo are removed in every language. This cannot be undone."),
         action=f"{_edit_url(sponsor_id)}/delete",
         button=gettext("Remove"),
         cancel=_edit_url(sponsor_id),
