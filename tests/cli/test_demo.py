@@ -138,6 +138,16 @@ def test_every_demo_item_is_in_english_and_japanese(demo: tuple[Context, TestCli
         assert len(notes) == len(ANNOUNCEMENTS) >= 2
         for note in notes:
             both(note, ("title", "content"))
+        # The joint event's organisers and host, each named in both languages, links http(s) only.
+        named = s.query(t.Sponsor).order_by(t.Sponsor.position).all()
+        assert [(row.name, row.group) for row in named] == [
+            ("Cyber Wales", "organisers"),
+            ("Cyber Hiroshima", "organisers"),
+            ("British Embassy Tokyo", "hosts"),
+        ]
+        for row in named:
+            both(row, ("name",))
+            assert row.url == "" or row.url.startswith("https://")
 
     # And players are served them: the board in Japanese has Japanese names and categories.
     token = player_token(ctx)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from kizuna.bootstrap import prepare_database
-from kizuna.services import accounts, challenges, content, submissions, teams
+from kizuna.services import accounts, challenges, content, sponsors, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
@@ -55,10 +55,33 @@ class Server:
     challenge_ids: list[int]
 
 
+def _png() -> bytes:
+    from tests.web.test_sponsors import _png as png
+
+    return png()
+
+
 def _seed(env: dict[str, str]) -> list[int]:
     ctx = build_context(load_settings(environ=env))
     try:
         prepare_database(ctx.db)
+        # The home page's organisers and sponsors block, with and without a link and a translation.
+        for name, ja_name, group, url, logo in (
+            ("Cyber Wales", "", "organisers", "https://example.org/wales", None),
+            ("British Embassy Tokyo", "駐日英国大使館", "hosts", "", _png()),
+        ):
+            translations = {"ja": {"name": ja_name}} if ja_name else None
+            sponsors.create_sponsor(
+                ctx,
+                {
+                    "name": name,
+                    "locale": "en",
+                    "translations": translations,
+                    "group": group,
+                    "url": url,
+                    "logo": logo,
+                },
+            )
         ids = []
         for en, ja, category, category_ja, flag in CHALLENGES:
             ch = challenges.create_challenge(
@@ -193,6 +216,28 @@ def test_board_and_scoreboard_in_every_language_mode(
                 expect(page.get_by_role("heading", level=1)).to_contain_text("Scoreboard")
                 expect(page.get_by_role("heading", level=1)).to_contain_text("スコアボード")
             page.screenshot(path=str(shots / f"scoreboard-{mode}-{viewport}.png"), full_page=True)
+
+            # The landing page: the hero and the organisers and sponsors block fit the window.
+            page.goto("/")
+            expect(page.locator(".hero h1")).to_be_visible()
+            sponsors_block = page.locator("section.sponsors")
+            expect(sponsors_block.get_by_role("link", name=re.compile("Cyber Wales"))).to_be_visible()
+            host = {"en": ["British Embassy Tokyo"], "ja": ["駐日英国大使館"]}.get(
+                mode, ["British Embassy Tokyo", "駐日英国大使館"]
+            )
+            for name in host:
+                expect(sponsors_block.get_by_text(name)).to_be_visible()
+            _assert_not_clipped(page, ".hero")
+            _assert_not_clipped(page, ".hero-actions .button")
+            _assert_not_clipped(page, ".sponsor")
+            # The logo loads under the page's Content-Security-Policy.
+            logo = sponsors_block.locator("img.sponsor-logo")
+            expect(logo).to_have_count(1)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('img.sponsor-logo')].every((i) => i.complete)"
+            )
+            assert logo.evaluate("(img) => img.naturalWidth") == 1
+            page.screenshot(path=str(shots / f"home-{mode}-{viewport}.png"), full_page=True)
     finally:
         context.close()
     assert len(list(shots.glob(f"*-{viewport}.png"))) >= 2 * len(MODES)
@@ -402,7 +447,7 @@ PLAYER_PAGES = [
 ]
 ADMIN_PAGES = [
     *("/admin", "/admin/challenges", "/admin/challenges/{id}", "/admin/accounts", "/admin/submissions"),
-    *("/admin/awards", "/admin/translations", "/admin/event"),
+    *("/admin/awards", "/admin/translations", "/admin/event", "/admin/sponsors", "/admin/sponsors/new"),
 ]
 VISITOR_PAGES = ["/login", "/register", "/venue"]
 

@@ -217,8 +217,14 @@ MEASURE = """() => {
       font: Math.min(...[...tr.cells].map((c) => parseFloat(getComputedStyle(c).fontSize))),
       name: name.textContent.trim(),
       colour: getComputedStyle(tr).getPropertyValue('--team').trim(),
+      account: tr.dataset.account,
+      ink: getComputedStyle(name).color,
     };
   });
+  const lines = [...document.querySelectorAll('.venue-graph .series')].map((g) => ({
+    account: g.dataset.account,
+    stroke: getComputedStyle(g.querySelector('polyline')).stroke,
+  }));
   const labels = [...document.querySelectorAll('.venue-graph text')]
     .map((t) => t.getBoundingClientRect().height);
   const inside = (sel) => [...document.querySelectorAll(sel)].every((el) => {
@@ -228,7 +234,8 @@ MEASURE = """() => {
   return {
     scrollHeight: Math.max(root.scrollHeight, document.body.scrollHeight),
     scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth),
-    innerHeight, innerWidth, rows, labels,
+    innerHeight, innerWidth, rows, labels, lines,
+    background: getComputedStyle(document.body).backgroundColor,
     tableBottom: box.bottom,
     headVisible: inside('.venue-name') && inside('.venue-clock .countdown') && inside('.venue-state'),
     tickersVisible: inside('.ticker h2') && inside('.venue-foot .lang a'),
@@ -259,24 +266,36 @@ def _pause_and_freeze(server: Server) -> None:
         db.dispose()
 
 
+def _rgb(colour: str) -> str:
+    """A #rrggbb colour as the browser computes it (rgb(r, g, b))."""
+    hex_ = colour.lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(hex_[i : i + 2], 16) for i in (0, 2, 4)))
+
+
 @pytest.mark.parametrize(
-    ("mode", "rows", "states"),
+    ("mode", "rows", "states", "theme"),
     [
-        ("en", 10, False),
-        ("ja", 10, False),
-        ("both", 10, False),
-        ("both", 20, False),
-        ("ja", 20, True),
-        ("both", 20, True),
+        ("en", 10, False, "light"),
+        ("ja", 10, False, "light"),
+        ("both", 10, False, "light"),
+        ("both", 20, False, "light"),
+        ("ja", 20, True, "light"),
+        ("both", 20, True, "light"),
+        ("en", 10, False, "dark"),
+        ("both", 20, True, "dark"),
     ],
 )
 def test_venue_fits_a_1080p_projector(
-    server: Server, browser: Browser, tmp_path: Path, mode: str, rows: int, states: bool
+    server: Server, browser: Browser, tmp_path: Path, mode: str, rows: int, states: bool, theme: str
 ) -> None:
     from playwright.sync_api import expect
 
+    from kizuna.web.pages.scoreboard import COLOURS, COLOURS_DARK
+
     if rows != 10:
         _api(server, "PATCH", "/api/v1/event", server.admin_token, {"venue_rows": rows})
+    if theme != "light":
+        _api(server, "PATCH", "/api/v1/event", server.admin_token, {"venue_theme": theme})
     if states:
         _pause_and_freeze(server)
     address, bloods, team = MODES[mode]
@@ -291,7 +310,8 @@ def test_venue_fits_a_1080p_projector(
             expect(page.locator(".venue-paused")).to_be_visible()
             expect(page.locator(".venue-frozen")).to_be_visible()
         m: Any = page.evaluate(MEASURE)
-        page.screenshot(path=str(_shots(tmp_path) / f"venue-{mode}-{rows}{'-paused' if states else ''}.png"))
+        shot = f"venue-{mode}-{rows}{'-paused' if states else ''}{'-dark' if theme == 'dark' else ''}.png"
+        page.screenshot(path=str(_shots(tmp_path) / shot))
     finally:
         context.close()
     assert m["scrollHeight"] <= m["innerHeight"], m
@@ -307,6 +327,18 @@ def test_venue_fits_a_1080p_projector(
     assert m["headVisible"] and m["tickersVisible"], m
     if mode == "both":
         assert m["rows"][0]["font"] >= 32
+    # The theme the organisers chose, and each team in one colour of that theme's palette, the same
+    # in the table and on the graph.
+    palette = COLOURS_DARK if theme == "dark" else COLOURS
+    assert m["background"] == ("rgb(0, 0, 0)" if theme == "dark" else "rgb(255, 255, 255)"), m["background"]
+    if theme == "dark":
+        assert all(r["ink"] == "rgb(255, 255, 255)" for r in m["rows"]), m["rows"]
+    colour_of = {r["account"]: r["colour"] for r in m["rows"]}
+    assert all(c.upper() in palette for c in colour_of.values()), colour_of
+    drawn = [line for line in m["lines"] if line["account"] in colour_of]
+    assert drawn, m["lines"]
+    for line in drawn:
+        assert line["stroke"] == _rgb(colour_of[line["account"]]), (line, colour_of)
 
 
 def _score(page: Page, team_id: int) -> str:

@@ -33,7 +33,17 @@ from fastapi.testclient import TestClient
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
 from kizuna.domain.names import name_key
 from kizuna.domain.policy import Action
-from kizuna.services import accounts, awards, challenges, content, event, notifications, pages, teams
+from kizuna.services import (
+    accounts,
+    awards,
+    challenges,
+    content,
+    event,
+    notifications,
+    pages,
+    sponsors,
+    teams,
+)
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
 from kizuna.web.app import create_app
@@ -135,6 +145,7 @@ def _build(tmp: Path, template: Path) -> World:
     award = awards.grant_award(ctx, name="Kind", value=5, team_id=blue.id)
     note = notifications.announce(ctx, "Welcome", "Have fun.")
     page = pages.create_page(ctx, {"route": "rules", "title": "Rules", "content": "Be kind."})
+    sponsor = sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "group": "organisers"})
     submission = _submission(ctx, w, captain.id, red.id)
     w.ids = {
         "challenge_id": str(ch.id),
@@ -151,6 +162,7 @@ def _build(tmp: Path, template: Path) -> World:
         "submission_id": str(submission),
         "notification_id": str(note.id),
         "page_id": str(page.id),
+        "sponsor_id": str(sponsor.id),
         "route": "rules",
         "code": "en",
         "choice": "dark",
@@ -195,6 +207,7 @@ def _victims(w: World, role: str) -> dict[str, Callable[[], str]]:
         "submission_id": lambda: str(_submission(ctx, w, int(w.ids["user_id"]), int(w.ids["team_id"]))),
         "notification_id": lambda: str(notifications.announce(ctx, "v", "v").id),
         "page_id": lambda: str(pages.create_page(ctx, {"route": f"victim-{w.next()}", "title": "v"}).id),
+        "sponsor_id": lambda: str(sponsors.create_sponsor(ctx, {"name": f"victim{w.next()}"}).id),
     }
 
 

@@ -20,7 +20,7 @@ from kizuna.services import content
 from kizuna.services.event import VENUE_ROWS
 from kizuna.web import headers
 from kizuna.web.app import create_app
-from kizuna.web.pages.scoreboard import COLOURS, INKS
+from kizuna.web.pages.scoreboard import COLOURS, COLOURS_DARK, INKS, INKS_DARK
 from kizuna.web.render import TEMPLATES, render
 from tests.conftest import login, make_sqlite_ctx
 from tests.security.test_headers_routes import csp_of, header_problems, nonce_of, page_problems
@@ -80,13 +80,21 @@ def test_our_scripts_need_neither_eval_nor_inline_styles() -> None:
     assert not problems, problems
 
 
+def test_the_team_colour_classes_cover_every_colour_in_both_themes() -> None:
+    css = (STATIC / "kizuna.css").read_text(encoding="utf-8")
+    for i, (colour, ink) in enumerate(zip(COLOURS, INKS, strict=True)):
+        assert f"\n.team-c{i} {{ --team: {colour}; --team-ink: {ink}; }}" in css
+    for i, (colour, ink) in enumerate(zip(COLOURS_DARK, INKS_DARK, strict=True)):
+        dark = f"--team: {colour}; --team-ink: {ink}; }}"
+        assert f':root[data-theme="dark"] .team-c{i} {{ {dark}' in css
+        assert f'  :root:not([data-theme="light"]) .team-c{i} {{ {dark}' in css  # the system's dark
+
+
 def test_the_venue_classes_that_replace_style_attributes_cover_every_value() -> None:
     css = (STATIC / "venue.css").read_text(encoding="utf-8")
     low, high = VENUE_ROWS
     for n in range(low, high + 1):
         assert f".venue-table.rows-{n} {{ --rows: {n}; }}" in css
-    for i, (colour, ink) in enumerate(zip(COLOURS, INKS, strict=True)):
-        assert f".team-c{i} {{ --team: {colour}; --team-ink: {ink}; }}" in css
     for n in range(1, len(LOCALES) + 1):
         assert f".venue-paused.reasons-{n} {{ --reasons: {n}; }}" in css
 

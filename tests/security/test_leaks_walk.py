@@ -32,7 +32,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from kizuna.services import accounts, content, event, notifications, pages, teams
+from kizuna.services import accounts, content, event, notifications, pages, sponsors, teams
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.web.live import LiveSettings
@@ -156,6 +156,9 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         "token_id": [str(token_id)],
         "notification_id": ["1"],
         "page_id": [str(page.id)],
+        "sponsor_id": [
+            str(sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "url": "https://example.org/"}).id)
+        ],
         "route": ["rules"],
         "count": ["10"],
         "code": ["en", "both"],

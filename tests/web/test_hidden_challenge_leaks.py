@@ -33,7 +33,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from kizuna.services import content, event, notifications, pages
+from kizuna.services import content, event, notifications, pages, sponsors
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.web.live import LiveSettings
@@ -220,6 +220,9 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
         "token_id": [str(token_id)],
         "notification_id": [str(notice.id)],
         "page_id": [str(page.id)],
+        "sponsor_id": [
+            str(sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "url": "https://example.org/"}).id)
+        ],
         "route": ["rules"],
         "count": ["10"],
         "code": ["en", "both"],

@@ -720,9 +720,9 @@ def test_the_theme_switch_sets_only_this_browsers_cookie(client, make, ctx):
     assert 'data-theme="light"' in client.get("/").text
     client.get("/theme/auto")
     assert "data-theme" not in client.get("/").text.split(">", 2)[1]
-    # The venue's colours are made for a light background: it stays light.
+    # The venue's colours are the organisers' choice (event.venue_theme), not the browser's: light here.
     client.get("/theme/dark")
-    assert '<html lang="en" data-theme="light">' in client.get("/venue").text
+    assert '<html lang="en" data-theme="light" data-venue-theme="light">' in client.get("/venue").text
 
 
 def test_the_clock_switch_sets_only_this_browsers_cookie(client, make, ctx):

@@ -159,11 +159,14 @@ def test_home_shows_the_event_text_in_the_readers_language_with_fallback_notes(c
         },
     )
     en = client.get("/").text
-    assert "<h1>" in en and "<em>players</em>" in en and "絆CTF" not in en
+    hero = '<h1 id="h-event" class="hero-title">'
+    assert hero in en and "<em>players</em>" in en and "絆CTF" not in en
     ja = client.get("/?lang=ja").text
-    h1 = text_of(ja.split("<h1>")[1].split("</h1>")[0])
+    h1 = text_of(ja.split(hero)[1].split("</h1>")[0])
     assert "絆CTF" in h1 and "原文" not in h1
-    description = text_of(ja.split('<div class="description">')[1].split("<section")[0])
+    description = text_of(
+        ja.split('<div class="description hero-description">')[1].split('<div class="hero-clock">')[0]
+    )
     assert "原文（英語）" in description and "players" in description
     both = client.get("/?lang=ja&display=both").text
     assert "lt-blocks" in both and "絆CTF" in both and "Kizuna CTF" in both

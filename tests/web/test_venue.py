@@ -126,7 +126,9 @@ def test_each_team_keeps_its_colour_in_the_table_and_the_graph(client, make, ctx
         style = team_style(team.id)
         assert f'<tr data-account="{team.id}" class="{style.css_class}">' in html
         assert re.search(
-            rf'<g class="series" data-account="{team.id}"[^>]*>\s*<polyline[^>]*stroke="{style.colour}"', html
+            rf'<g class="series {style.css_class}" data-account="{team.id}"[^>]*>'
+            rf'\s*<polyline[^>]*stroke="{style.colour}"',
+            html,
         )
     assert team_style(first_team.id).colour == COLOURS[int(colour.group(1))]  # the same whatever the rank
 
@@ -199,6 +201,65 @@ def test_the_rows_setting_on_the_admin_event_page(client, make, ctx):
     assert event.get_event(ctx).venue_rows == 6
     r = post(client, "/admin/event", event_form())  # a form without the field keeps the setting
     assert r.status_code == 303 and event.get_event(ctx).venue_rows == 6
+
+
+# --- the high-contrast dark theme (event.venue_theme) ---------------------------------------------
+
+
+def test_the_venue_is_light_until_the_organisers_choose_dark(client, make, ctx):
+    ch = make.challenge(value=100)
+    user, team = make.player_in_team(team_name="Dragons")
+    _solve(ctx, user, team, ch)
+    page = client.get("/venue").text
+    assert '<html lang="en" data-theme="light" data-venue-theme="light">' in page
+    assert client.get("/api/v1/event").json()["data"]["venue_theme"] == "light"
+    admin = make.admin("venue-boss")
+    r = client.patch("/api/v1/event", json={"venue_theme": "dark"}, headers=auth(make.token(admin)))
+    assert r.status_code == 200 and r.json()["data"]["venue_theme"] == "dark"
+    assert client.get("/api/v1/event").json()["data"]["venue_theme"] == "dark"
+    page = client.get("/venue").text
+    assert '<html lang="en" data-theme="dark" data-venue-theme="dark">' in page
+    # The graph's lines carry their team's colour class, which the dark theme redraws.
+    style = team_style(team.id)
+    assert f'<g class="series {style.css_class}" data-account="{team.id}"' in page
+    assert f'<tr data-account="{team.id}" class="{style.css_class}">' in page
+    # The rest of the site keeps the reader's own theme.
+    assert 'data-theme="dark"' not in client.get("/").text
+
+
+@pytest.mark.parametrize("value", ["black", "", None, True, 1, ["dark"], "DARK"])
+def test_a_bad_theme_is_refused_in_the_readers_language(client, make, ctx, value):
+    token = make.token(make.admin("venue-boss"))
+    r = client.patch("/api/v1/event", json={"venue_theme": value}, headers=auth(token))
+    assert r.status_code == 400 and "venue_theme" in r.json()["errors"], r.text
+    ja = client.patch("/api/v1/event?lang=ja", json={"venue_theme": value}, headers=auth(token))
+    assert ja.status_code == 400 and re.search(r"[ぁ-んァ-ン一-龥]", ja.json()["errors"]["venue_theme"][0])
+    assert event.get_event(ctx).venue_theme == "light"
+
+
+def test_players_cannot_change_the_theme(client, make, ctx):
+    user, _team = make.player_in_team()
+    assert (
+        client.patch(
+            "/api/v1/event", json={"venue_theme": "dark"}, headers=auth(make.token(user))
+        ).status_code
+        == 403
+    )
+    assert event.get_event(ctx).venue_theme == "light"
+
+
+def test_the_theme_on_the_admin_event_page(client, make, ctx):
+    as_admin(client, make)
+    page = client.get("/admin/event").text
+    assert 'name="venue_theme"' in page and "Dark, high contrast" in page
+    r = post(client, "/admin/event", event_form(venue_theme="sepia"))
+    assert r.status_code == 400 and 'id="e-venue_theme"' in r.text
+    assert event.get_event(ctx).venue_theme == "light"
+    r = post(client, "/admin/event", event_form(venue_theme="dark"))
+    assert r.status_code == 303, r.text
+    assert event.get_event(ctx).venue_theme == "dark"
+    r = post(client, "/admin/event", event_form())  # a form without the field keeps the setting
+    assert r.status_code == 303 and event.get_event(ctx).venue_theme == "dark"
 
 
 def test_paused_and_frozen_states_are_shown(client, make, ctx):
@@ -319,3 +380,23 @@ def test_the_sites_address_is_the_public_url_when_one_is_set(tmp_path, sqlite_te
         page = c.get("/venue").text
     context.db.dispose()
     assert '<span class="venue-join-url mono">https://ctf.example.org</span>' in page
+
+
+def test_the_scoreboard_table_shows_each_teams_mark_as_the_graph_draws_it(client, make, ctx):
+    ch = make.challenge(value=100)
+    ids = []
+    for n in range(3):
+        user, team = make.player_in_team(team_name=f"Swatch {n}")
+        _solve(ctx, user, team, ch)
+        ids.append(team.id)
+    html = client.get("/scoreboard").text
+    for team_id in ids:
+        style = team_style(team_id)
+        mark = f'<svg class="swatch {style.css_class}"'
+        row = re.search(rf'<tr data-account="{team_id}"[^>]*>.*?</tr>', html, re.S)
+        assert row and mark in row.group(0) and f'stroke="{style.colour}"' in row.group(0)
+        assert re.search(rf'<polyline class="series {style.css_class}" data-account="{team_id}"', html)
+        legend = re.search(rf'<li data-account="{team_id}">(.*?)</li>', html, re.S)
+        assert (
+            legend and mark in legend.group(1) and f'title="Swatch {ids.index(team_id)}"' in legend.group(1)
+        )

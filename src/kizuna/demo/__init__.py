@@ -2,7 +2,7 @@
 forensics, reversing and misc), each solvable from what it shows or ships — its module keeps the
 documented solution as ``solve`` — with hints, category names, announcements and the event's own
 text in both languages; three teams with a few solves so the scoreboard and graph have something to
-show; and an admin."""
+show; the joint event's organisers and host on the home page; and an admin."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from kizuna.demo import crypto, forensics, misc, reversing, web
 from kizuna.demo.model import DemoChallenge, Text
-from kizuna.services import accounts, challenges, content, event, notifications, submissions, teams
+from kizuna.services import accounts, challenges, content, event, notifications, sponsors, submissions, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 
@@ -76,6 +76,18 @@ ANNOUNCEMENTS = (
     ),
 )
 
+# The joint event's organisers and host, named on the home page (names and links only, no logos). A
+# link is given only where the organisation's official address is known; admins add the others.
+SPONSORS = (
+    (Text("Cyber Wales", "サイバーウェールズ"), "organisers", ""),
+    (Text("Cyber Hiroshima", "サイバー広島"), "organisers", ""),
+    (
+        Text("British Embassy Tokyo", "駐日英国大使館"),
+        "hosts",
+        "https://www.gov.uk/world/organisations/british-embassy-tokyo",
+    ),
+)
+
 TEAMS = [
     ("Cyber Wales", ["dewi", "cerys"]),
     ("Cyber Hiroshima", ["haruto", "yui"]),
@@ -126,6 +138,18 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
             title.en,
             text.en,
             {"locale": "en", "translations": {"ja": {"title": title.ja, "content": text.ja}}},
+        )
+    for position, (named, group, url) in enumerate(SPONSORS, start=1):
+        sponsors.create_sponsor(
+            ctx,
+            {
+                "name": named.en,
+                "locale": "en",
+                "translations": {"ja": {"name": named.ja}},
+                "group": group,
+                "position": position,
+                "url": url,
+            },
         )
     first_player: dict[str, Principal] = {}
     for team_name, members in TEAMS:

@@ -92,6 +92,9 @@ class ErrorCode(StrEnum):
     EMAIL_UNVERIFIED = "email_unverified"
     MAIL_UNAVAILABLE = "mail_unavailable"
     LINK_INVALID = "link_invalid"
+    URL_INVALID = "url_invalid"  # a web address that is not http(s)://host…
+    LOGO_TYPE = "logo_type"  # a logo that is not a PNG, JPEG or WebP image
+    LOGO_TOO_LARGE = "logo_too_large"
     MAIL_TOO_MANY = "mail_too_many"
     # Malformed or oversized input (kizuna.web.limits, kizuna.web.errors, kizuna.domain.limits).
     INPUT_INVALID = "input_invalid"

@@ -37,6 +37,7 @@ EDITABLE = (
     "locale",
     "translations",
     "venue_rows",
+    "venue_theme",
     "two_factor_roles",
     "email_verification",
     "email_domains",
@@ -85,6 +86,17 @@ def _content_locales(value: Any) -> list[str] | None:
 # The venue screen never scrolls: at 1920×1080 up to 20 rows keep their text at 32 px or more.
 VENUE_ROWS = (1, 20)
 VENUE_ROWS_DEFAULT = 10
+
+
+# The venue screen's colours: the site's light theme, or a high-contrast dark one for a projector
+# in a dark hall (white on black, the teams in lighter colours: scoreboard.COLOURS_DARK).
+VENUE_THEMES = ("light", "dark")
+VENUE_THEME_DEFAULT = "light"
+
+
+def venue_theme(ev: t.Event) -> str:
+    """The venue screen's theme (the default when unset)."""
+    return ev.venue_theme if ev.venue_theme in VENUE_THEMES else VENUE_THEME_DEFAULT
 
 
 def _venue_rows(value: Any) -> int:
@@ -162,6 +174,10 @@ def update_event(ctx: Context, changes: dict[str, Any], mail_ready: bool = True)
                 ev.team_size_limit = size
             elif key == "venue_rows":
                 ev.venue_rows = _venue_rows(value)
+            elif key == "venue_theme":
+                if value not in VENUE_THEMES:
+                    raise DomainError(ErrorCode.VALUE_INVALID, field="venue_theme")
+                ev.venue_theme = value
             elif key == "two_factor_roles":
                 # Which staff roles must use two-factor authentication; None: the default (admins).
                 ev.two_factor_roles = None if value is None else two_factor.validate_roles(value)

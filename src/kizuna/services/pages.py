@@ -55,6 +55,7 @@ RESERVED = frozenset(
         "reset-password",
         "scoreboard",
         "settings",
+        "sponsors",  # /sponsors/<id>/logo
         "static",
         "team",
         "teams",

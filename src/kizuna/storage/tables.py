@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -53,6 +54,8 @@ class Event(Base):
     two_factor_roles: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # How many rows the venue screen shows (it never scrolls).
     venue_rows: Mapped[int] = mapped_column(Integer, default=10)
+    # The venue screen's colours: "light" or "dark" (high contrast, for a projector in a dark hall).
+    venue_theme: Mapped[str] = mapped_column(String(16), default="light")
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
     email_required: Mapped[bool] = mapped_column(Boolean, default=False)
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
@@ -338,6 +341,31 @@ class Page(Base):
     auth_required: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(16), default="en")  # language of title and content
     translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Sponsor(Base):
+    """An organiser, host, sponsor or supporter named on the home page: a name per language (like
+    other organiser text), an optional http(s) link, its group and its place in the group."""
+
+    __tablename__ = "sponsors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    group: Mapped[str] = mapped_column(String(16), default="sponsors")  # services.sponsors.GROUPS
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the group, lowest first
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # language of ``name``
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class SponsorLogo(Base):
+    """A sponsor's logo: a PNG, JPEG or WebP image (never SVG) checked by its first bytes when stored,
+    kept apart from ``sponsors`` so listing them never reads the images."""
+
+    __tablename__ = "sponsor_logos"
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsors.id", ondelete="CASCADE"), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(32))  # image/png, image/jpeg, image/webp
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of data: the ETag and the address's version
 
 
 class EventLog(Base):

@@ -51,6 +51,9 @@ ACTION_LABELS: dict[str, str] = {
     "page.created": lazy("Custom page created"),
     "page.updated": lazy("Custom page changed"),
     "page.deleted": lazy("Custom page deleted"),
+    "sponsor.created": lazy("Organiser or sponsor added"),
+    "sponsor.updated": lazy("Organiser or sponsor changed"),
+    "sponsor.deleted": lazy("Organiser or sponsor removed"),
     "token.created": lazy("Access token created for another account"),
     "token.deleted": lazy("Access token of another account deleted"),
     "event.settings_changed": lazy("Event settings changed"),
@@ -106,6 +109,10 @@ def target_url(row: AuditRow) -> str:
         return f"/admin/accounts/{user_id}" if isinstance(user_id, int) else ""
     if kind == "page" and numeric:
         return f"/admin/pages/{tid}"
+    if kind == "sponsor":
+        return (
+            "/admin/sponsors" if row.action.endswith(".deleted") or not numeric else f"/admin/sponsors/{tid}"
+        )
     if kind == "announcement":
         return "/admin/announcements"
     if kind == "award":

@@ -114,6 +114,11 @@ MESSAGES: dict[ErrorCode, str] = {
         "This link does not work any more: it was already used, it expired, or a newer one was sent. "
         "Ask for a new link."
     ),
+    ErrorCode.URL_INVALID: lazy(
+        "Enter a full web address that starts with https:// or http://, such as https://example.org/."
+    ),
+    ErrorCode.LOGO_TYPE: lazy("A logo must be a PNG, JPEG or WebP image. SVG images are not accepted."),
+    ErrorCode.LOGO_TOO_LARGE: lazy("A logo can be at most %(max)s KB."),
     ErrorCode.INPUT_INVALID: lazy(
         "The request could not be read: send well-formed JSON or form data, without NUL characters, "
         "unpaired surrogates, NaN or Infinity, nested at most %(depth)s levels."

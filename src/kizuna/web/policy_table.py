@@ -136,6 +136,12 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/pages/{page_id}"): Action.PAGE_EDIT.value,
     ("GET", "/api/v1/event"): PUBLIC,
     ("PATCH", "/api/v1/event"): Action.EVENT_SETTINGS.value,
+    # Organisers and sponsors: the public home page lists them; admins keep the list.
+    ("GET", "/api/v1/sponsors"): PUBLIC,
+    ("POST", "/api/v1/sponsors"): Action.EVENT_SETTINGS.value,
+    ("GET", "/api/v1/sponsors/{sponsor_id}"): PUBLIC,
+    ("PATCH", "/api/v1/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
+    ("DELETE", "/api/v1/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
     ("POST", "/api/v1/event/start"): Action.EVENT_CONTROL.value,
     ("POST", "/api/v1/event/pause"): Action.EVENT_CONTROL.value,
     ("POST", "/api/v1/event/resume"): Action.EVENT_CONTROL.value,
@@ -181,6 +187,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/scoreboard"): PUBLIC,
     ("GET", "/scoreboard/fragment"): PUBLIC,
     ("GET", "/venue"): PUBLIC,
+    ("GET", "/sponsors/{sponsor_id}/logo"): PUBLIC,
     ("GET", "/venue/fragment"): PUBLIC,
     ("GET", "/venue/board"): PUBLIC,
     ("GET", "/venue/status"): PUBLIC,
@@ -269,6 +276,13 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/pages/{page_id}"): Action.PAGE_EDIT.value,
     ("GET", "/admin/pages/{page_id}/delete"): Action.PAGE_EDIT.value,
     ("POST", "/admin/pages/{page_id}/delete"): Action.PAGE_EDIT.value,
+    ("GET", "/admin/sponsors"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/sponsors/new"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/sponsors/new"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
 }
 
 # Routes that answer a refusal with 404, exactly as for something that does not exist.

@@ -55,6 +55,7 @@ SETTING_FIELDS = (
     "time_zones",
     "content_locales",
     "venue_rows",
+    "venue_theme",
     "email_domains",
 )
 BOOL_FIELDS = ("paused", "registration_open", "email_required", "email_verification")
@@ -90,6 +91,7 @@ def _event_values(ev: t.Event) -> dict[str, object]:
         "time_zones": "\n".join(time_zones(ev)),
         "content_locales": ", ".join(ev.content_locales or []),
         "venue_rows": str(ev.venue_rows or event.VENUE_ROWS_DEFAULT),
+        "venue_theme": event.venue_theme(ev),
         "paused": bool(ev.paused),
         "registration_open": bool(ev.registration_open),
         "email_required": bool(ev.email_required),
@@ -115,6 +117,7 @@ def _event_page(
         # The order readers get when none is declared (the field's help shows it).
         default_order=", ".join(content_order(SimpleNamespace(default_locale=ev.default_locale))),
         venue_rows_range=event.VENUE_ROWS,
+        venue_themes=[("light", gettext("Light")), ("dark", gettext("Dark, high contrast"))],
         two_factor_choices=[(key, gettext(label)) for key, label in TWO_FACTOR_CHOICES],
         mail_ready=MailConfig.from_settings(request.app.state.settings).links,
     )
@@ -178,8 +181,9 @@ def save_event(
             # description); an empty text removes that language's translation.
             "translations": {code: dict(fields) for code, fields in texts.items()},
         }
-        if "venue_rows" not in gate.form:
-            del changes["venue_rows"]  # a form from before the setting existed keeps the current value
+        for name in ("venue_rows", "venue_theme"):
+            if name not in gate.form:
+                del changes[name]  # a form from before the setting existed keeps the current value
         for key in TWO_FACTOR_FIELDS:
             del changes[key]
         if "two_factor_shown" in gate.form:  # (unticked boxes are not sent; this field always is)

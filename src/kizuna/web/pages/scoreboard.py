@@ -39,6 +39,22 @@ COLOURS = (
 # The text colour that reads on each of COLOURS (for labels drawn on the colour itself).
 _W, _B = "#ffffff", "#000000"
 INKS = (_W, _B, _B, _B, _B, _B, _W, _W, _W, _W)
+# The same teams on the venue's high-contrast dark screen (event.venue_theme "dark", on black): a
+# lighter counterpart of each colour, every one at least 4.5:1 on the black background and under its
+# black ink, still far apart from each other (tests/unit/test_colour_contrast.py checks all three).
+COLOURS_DARK = (
+    "#5A9BFF",
+    "#E69F00",
+    "#00C28F",
+    "#E48FC0",
+    "#FF7A33",
+    "#8EE3F5",
+    "#F0E442",
+    "#FFFFFF",
+    "#C9A27E",
+    "#B9A3FF",
+)
+INKS_DARK = (_B,) * len(COLOURS_DARK)
 DASHES = ("", "8 3", "2 3", "8 3 2 3", "12 4", "4 4", "1 2", "10 2 2 2", "6 6", "3 6")
 
 
@@ -94,6 +110,12 @@ class Series:
     end_x: float = 0.0  # where the line ends (its current score)
     end_y: float = 0.0
     label_y: float = 0.0  # the end-of-line label's height, moved apart from its neighbours
+
+    @property
+    def css_class(self) -> str:
+        """The colour's class (``TeamStyle.css_class``): the venue's dark theme redraws the line in
+        that class's dark counterpart."""
+        return f"team-c{COLOURS.index(self.colour)}"
 
 
 @dataclass(frozen=True)
@@ -221,8 +243,12 @@ def board_context(
     now = ctx.now().replace(tzinfo=UTC)
     cutoff = None if live else utc(state.cutoff)
     end = min(d for d in (utc(ev.end_at), cutoff, now) if d is not None)
+    rows = snaps.scoreboard(live=live, state=state).data
     return {
-        "rows": snaps.scoreboard(live=live, state=state).data,
+        "rows": rows,
+        # Each account's colour and dash, for the swatch beside its name (the graph's own series
+        # carry theirs); the venue's board replaces this with its top rows'.
+        "styles": {row["account_id"]: team_style(int(row["account_id"])) for row in rows},
         "graph": score_graph(snaps.top(graph_top, live=live, state=state).data, ev.start_at, end, layout),
         "team_mode": ev.mode == "teams",
         "frozen_at": ev.freeze_at if state.cutoff is not None else None,

@@ -18,6 +18,7 @@ from kizuna.web.api.v1 import (
     pages,
     scoreboard,
     solutions,
+    sponsors,
     submissions,
     tags,
     teams,
@@ -45,6 +46,7 @@ for module in (
     pages,
     event,
     event_control,
+    sponsors,
     audit,
     feed,
 ):

@@ -42,6 +42,8 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
         "content_locales": order,
         "time_zones": event.time_zones(ev),
         "venue_rows": ev.venue_rows or event.VENUE_ROWS_DEFAULT,
+        # The venue screen's colours: "light", or "dark" (high contrast, for a projector in a dark hall).
+        "venue_theme": event.venue_theme(ev),
     }
     if admin:
         out["email_required"] = ev.email_required
