@@ -35,6 +35,6 @@ def test_readme_mentions_no_setting_that_does_not_exist() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     known = set(documented_settings()) | {"KIZUNA_CONFIG"}
     # Variables for the test suite and tools are not settings of the server.
-    tooling = {"KIZUNA_TEST_POSTGRES_URL", "KIZUNA_TEST_REDIS_URL", "KIZUNA_CTFCLI"}
+    tooling = {"KIZUNA_TEST_POSTGRES_URL", "KIZUNA_TEST_REDIS_URL", "KIZUNA_CTFCLI", "KIZUNA_SCREENSHOTS"}
     mentioned = set(re.findall(r"\bKIZUNA_[A-Z0-9_]+\b", readme)) - tooling
     assert mentioned <= known, f"README.md documents unknown settings: {sorted(mentioned - known)}"

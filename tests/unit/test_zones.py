@@ -186,3 +186,14 @@ def test_in_both_languages_cities_and_dates_are_written_in_each(locale):
         ("東京 / Tokyo", "2025/07/01 17:00 JST / 1 Jul 2025, 17:00 JST"),
         ("UTC", "2025/07/01 8:00 UTC / 1 Jul 2025, 08:00 UTC"),
     ]
+
+
+def test_zone_names_in_both_languages_are_written_in_each(locale):
+    from kizuna.i18n import BOTH, current_display
+
+    locale("ja")
+    token = current_display.set(BOTH)
+    try:
+        assert zone_name("Asia/Tokyo", "ja", SUMMER) == "東京 — 日本時間（GMT+9） / Tokyo — Japan Time (GMT+9)"
+    finally:
+        current_display.reset(token)

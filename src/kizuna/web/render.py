@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kizuna.domain.policy import Action
 from kizuna.i18n import (
@@ -87,7 +87,7 @@ def make_environment() -> Environment:
     env.globals["LOCALE_SHORT"] = {"en": "EN", "ja": "日本語"}
     env.globals["BOTH_LABEL"] = BOTH_SEPARATOR.join(gettext_in(code, BOTH_NAME) for code in LOCALES)
     # The same, each half in its own language for screen readers (not for attributes).
-    env.globals["BOTH_LABEL_HTML"] = Markup(BOTH_SEPARATOR).join(
+    env.globals["BOTH_LABEL_HTML"] = escape(BOTH_SEPARATOR).join(
         Markup('<span lang="{}">{}</span>').format(code, gettext_in(code, BOTH_NAME)) for code in LOCALES
     )
     env.globals["show"] = show

@@ -24,7 +24,7 @@ from fastapi import Request
 
 from kizuna.domain.clock import Phase, utc
 from kizuna.domain.zones import COMMON_TIME_ZONES, is_time_zone
-from kizuna.i18n import current_locale, display_locales, gettext, joined, ngettext
+from kizuna.i18n import current_locale, display_locales, gettext, gettext_in, joined, lazy, ngettext
 from kizuna.services.event import clock_of as event_clock
 from kizuna.services.event import time_zones
 
@@ -152,18 +152,29 @@ def format_in_zone(value: datetime, zone: str, fmt: str = "medium", locale: str 
     return f"{joined} {zone_abbreviation(local, zone, locale)}"
 
 
+UTC_NAME = lazy("UTC — Coordinated Universal Time")
+ZONE_NAME = lazy("%(city)s — %(name)s (%(offset)s)")
+ZONE_AND_OFFSET = lazy("%(zone)s (%(offset)s)")
+
+
 def zone_name(zone: str, locale: str, now: datetime | None = None) -> str:
     """A zone as a reader knows it: its city, the country's or region's time and the offset now —
-    "Tokyo — Japan Time (GMT+9)", 「東京 — 日本時間（GMT+9）」; UTC is "UTC — Coordinated Universal Time"."""
+    "Tokyo — Japan Time (GMT+9)", 「東京 — 日本時間（GMT+9）」; UTC is "UTC — Coordinated Universal Time".
+    In both-languages mode, written in each language, reader's first."""
+    shown = display_locales() if locale == current_locale.get() else [locale]
+    return joined([_zone_name_in(zone, code, now) for code in shown])
+
+
+def _zone_name_in(zone: str, locale: str, now: datetime | None) -> str:
     if zone == "UTC":
-        return gettext("UTC — Coordinated Universal Time")
+        return gettext_in(locale, UTC_NAME)
     local = _aware(now or datetime.now(UTC)).astimezone(ZoneInfo(zone))
     city = zone_label(zone, locale)
     generic = get_timezone_name(ZoneInfo(zone), "long", locale=locale)
     offset = gmt_offset(local, locale)
     if city == zone or not generic or zone.startswith("Etc/"):
-        return gettext("%(zone)s (%(offset)s)", zone=zone, offset=offset)
-    return gettext("%(city)s — %(name)s (%(offset)s)", city=city, name=generic, offset=offset)
+        return gettext_in(locale, ZONE_AND_OFFSET, zone=zone, offset=offset)
+    return gettext_in(locale, ZONE_NAME, city=city, name=generic, offset=offset)
 
 
 def zone_choices(
