@@ -1,0 +1,126 @@
+"""Date and time inputs of the staff forms, typed in a zone chosen beside each of them.
+
+A time input ``start_at`` comes with a select ``start_at_zone`` offering the event's zones and UTC,
+the event's first zone chosen by default (or the zone last chosen for that field, remembered in the
+session). The server reads the clock time in the chosen zone, stores the instant in UTC, and shows a
+stored time back as a clock time in the zone chosen. Under each input the same instant is written in
+UTC and in the event's zones: by the server for the stored (or typed) time, and by
+``/static/kizuna-admin.js`` as the organiser types (its words come from the page, never from the
+script). A clock time that a zone skips or repeats is refused (``domain.zones.wall_time_to_utc``).
+
+A form posted without a zone (an API-like client, or a page from before zones were offered) is read
+as UTC, as the forms always were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.zones import is_time_zone, utc_to_wall_time, wall_time_to_utc
+from kizuna.i18n import current_locale, gettext
+from kizuna.services.event import time_zones
+from kizuna.web.messages import message_for
+from kizuna.web.zones import ZonedTime, in_zones, pattern_locale, zone_label
+
+ZONE_SUFFIX = "_zone"
+SESSION_KEY = "admin_input_zones"
+UTC_ZONE = "UTC"
+
+
+def input_zones(ev: Any) -> list[str]:
+    """The zones a time may be typed in: the event's, then UTC (always offered)."""
+    return list(dict.fromkeys([*time_zones(ev), UTC_ZONE]))
+
+
+def zone_options(zones: Sequence[str]) -> list[tuple[str, str]]:
+    """(zone, its city and IANA id in the reader's language) for the zone select."""
+    locale = current_locale.get()
+    out = []
+    for zone in zones:
+        city = zone_label(zone, locale)
+        out.append((zone, zone if city == zone else gettext("%(city)s (%(zone)s)", city=city, zone=zone)))
+    return out
+
+
+def remembered(request: Request, key: str, zones: Sequence[str]) -> str:
+    """The zone last chosen for ``key`` in this session if still offered, else the event's first."""
+    stored = request.session.get(SESSION_KEY)
+    chosen = stored.get(key) if isinstance(stored, dict) else None
+    return chosen if isinstance(chosen, str) and chosen in zones else zones[0]
+
+
+def remember(request: Request, chosen: Mapping[str, str]) -> None:
+    """Keep the zones chosen on a saved form, so the page after the redirect shows the same."""
+    stored = request.session.get(SESSION_KEY)
+    request.session[SESSION_KEY] = {**(stored if isinstance(stored, dict) else {}), **chosen}
+
+
+def chosen_zone(form: Mapping[str, object], key: str, zones: Sequence[str]) -> str:
+    """The zone posted beside ``key``; UTC when the form has none. An unknown or unoffered zone is
+    refused (a crafted form: our page only offers ``zones``)."""
+    value = form.get(key + ZONE_SUFFIX)
+    if value is None:
+        return UTC_ZONE
+    if not isinstance(value, str) or value not in zones or not is_time_zone(value):
+        raise DomainError(ErrorCode.TIME_ZONE_INVALID, field=key, zone=str(value)[:64])
+    return value
+
+
+def read_time(typed: str, zone: str, field: str) -> datetime | None:
+    """A ``datetime-local`` value typed in ``zone`` as a naive UTC datetime; None when empty."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    try:
+        local = datetime.fromisoformat(typed)
+    except ValueError:
+        raise DomainError(ErrorCode.VALUE_INVALID, field=field) from None
+    return wall_time_to_utc(local, zone, field).replace(tzinfo=None)
+
+
+def wall_value(value: datetime | None, zone: str) -> str:
+    """A stored (naive UTC) time as a ``datetime-local`` value in ``zone``; seconds only if any."""
+    if value is None:
+        return ""
+    local = utc_to_wall_time(value, zone)
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+
+
+@dataclass(frozen=True)
+class TimeInput:
+    """What the ``ui.zoned_time`` macro needs for one input: the zone chosen and offered, and the
+    instant already known (stored, or typed and valid) in UTC and every event zone."""
+
+    zone: str
+    options: list[tuple[str, str]]
+    preview_zones: list[tuple[str, str]]  # (zone, city) of the preview lines
+    times: list[ZonedTime]  # the known instant in each preview zone; [] when there is none
+    patterns: dict[str, str]  # the sentences kizuna-admin.js shows for a skipped or repeated time
+    locale: str  # the BCP 47 tag kizuna-admin.js formats the preview with ("en-GB", "ja")
+
+
+def preview_zones(zones: Sequence[str]) -> list[str]:
+    """The preview's zones: UTC first, then the event's."""
+    return list(dict.fromkeys([UTC_ZONE, *zones]))
+
+
+def time_input(zone: str, zones: Sequence[str], instant: datetime | None) -> TimeInput:
+    locale = current_locale.get()
+    shown = preview_zones(zones)
+    return TimeInput(
+        zone=zone,
+        options=zone_options(zones),
+        preview_zones=[(z, zone_label(z, locale)) for z in shown],
+        times=in_zones(instant, shown),
+        patterns={
+            "skipped": message_for(DomainError(ErrorCode.TIME_SKIPPED, time="{time}", zone="{zone}")),
+            "repeated": message_for(DomainError(ErrorCode.TIME_REPEATED, time="{time}", zone="{zone}")),
+        },
+        locale=pattern_locale(locale).replace("_", "-"),
+    )
