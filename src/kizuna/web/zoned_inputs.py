@@ -61,12 +61,12 @@ def remember(request: Request, chosen: Mapping[str, str]) -> None:
     request.session[SESSION_KEY] = {**(stored if isinstance(stored, dict) else {}), **chosen}
 
 
-def chosen_zone(form: Mapping[str, object], key: str, zones: Sequence[str]) -> str:
-    """The zone posted beside ``key``; UTC when the form has none. An unknown or unoffered zone is
-    refused (a crafted form: our page only offers ``zones``)."""
+def chosen_zone(form: Mapping[str, object], key: str, zones: Sequence[str], default: str = UTC_ZONE) -> str:
+    """The zone posted beside ``key``; ``default`` (UTC) when the form has none. An unknown or
+    unoffered zone is refused (a crafted form: our page only offers ``zones``)."""
     value = form.get(key + ZONE_SUFFIX)
     if value is None:
-        return UTC_ZONE
+        return default
     if not isinstance(value, str) or value not in zones or not is_time_zone(value):
         raise DomainError(ErrorCode.TIME_ZONE_INVALID, field=key, zone=str(value)[:64])
     return value
