@@ -286,7 +286,9 @@ def test_page_errors_stay_on_the_page_and_store_nothing(client: TestClient, make
         r'id="e-reason_en">Reason in English: Give the reason for the pause in at least one language.', r.text
     )
     r = post(client, "/admin/event/control/pause?lang=ja", {"reason_en": "x" * 501, "reason_ja": "停止"})
-    assert r.status_code == 400 and 'id="e-reason_en">理由（英語）：理由は500文字以内にしてください。' in r.text
+    assert (
+        r.status_code == 400 and 'id="e-reason_en">理由（英語）：理由は500文字以内にしてください。' in r.text
+    )
     assert "x" * 501 in r.text  # what was typed comes back
     # A crafted confirmation is checked again.
     r = post(client, "/admin/event/control/pause", {"confirm": "1", "reason_en": "a\x07b"})

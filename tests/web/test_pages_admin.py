@@ -199,7 +199,7 @@ def test_a_dangerous_regex_shows_the_error_and_stores_nothing(backend, client, m
         {"flag_type": "regex", "flag_content": "kizuna{(a+)+}"},
     )
     assert r.status_code == 400
-    message = "The regular expression could take too long to match; simplify it."
+    message = "Flag: The regular expression could take too long to match; simplify it."
     assert 'role="alert"' in r.text
     assert re.search(r'<p class="field-error" id="e-flag_content">' + re.escape(message), r.text)
     assert re.search(r'id="f-flag_content"[^>]*aria-describedby="[^"]*e-flag_content', r.text)
@@ -213,11 +213,11 @@ def test_challenge_form_errors_keep_the_input_and_change_nothing(client, make, c
     as_admin(client, make)
     r = post(client, f"/admin/challenges/{ch.id}", challenge_form(name="Renamed", value="lots"))
     assert r.status_code == 400
-    assert re.search(r'id="e-value">This value is not valid.', r.text)
+    assert re.search(r'id="e-value">Value: enter a whole number.</p>', r.text)
     assert 'value="Renamed"' in r.text
     r = post(client, "/admin/challenges/new", challenge_form(name=" "))
     assert r.status_code == 400
-    assert "This field is required." in r.text
+    assert re.search(r'id="e-name_en">Name \(English\): fill this in.</p>', r.text)
     with ctx.db.read() as s:
         assert [(c.name, c.value) for c in s.query(t.Challenge)] == [("Stable", 100)]
 
@@ -265,7 +265,7 @@ def test_edit_and_delete_a_hint_and_refuse_another_challenges_parts(client, make
         {"title_en": "T", "content_en": "new", "cost": "-1"},
     )
     assert r.status_code == 400
-    assert re.search(rf'id="e-hint-{hint.id}-cost">This value is not valid.', r.text)
+    assert re.search(rf'id="e-hint-{hint.id}-cost">Cost in points: enter a whole number.', r.text)
     r = post(
         client,
         f"/admin/challenges/{ch.id}/hints/{hint.id}",
