@@ -542,10 +542,14 @@ def test_award_form_errors(client, make, ctx):
     as_admin(client, make)
     r = post(client, "/admin/awards", {"recipient": "", "name": "x", "value": "ten"})
     assert r.status_code == 400
-    assert "Choose who receives the award." in r.text
-    assert "Enter a whole number of points; a negative number is a penalty." in r.text
+    assert re.search(r'id="e-recipient">Recipient: choose a team or user.</p>', r.text)
+    assert re.search(
+        r'id="e-value">Points: enter a whole number; a negative number is a penalty.</p>', r.text
+    )
+    assert 'value="ten"' in r.text  # what was typed is kept
     r = post(client, "/admin/awards", {"recipient": f"user:{lone.id}", "name": "x", "value": "5"})
-    assert r.status_code == 400 and "This user is not in a team, so the award cannot count." in r.text
+    assert r.status_code == 400
+    assert "Recipient: this user is not in a team, so the award cannot count." in r.text
     with ctx.db.read() as s:
         assert s.query(t.Award).count() == 0
 
