@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
@@ -26,7 +28,7 @@ from kizuna.domain.zones import is_time_zone, utc_to_wall_time, wall_time_to_utc
 from kizuna.i18n import current_locale, gettext
 from kizuna.services.event import time_zones
 from kizuna.web.messages import message_for
-from kizuna.web.zones import ZonedTime, in_zones, pattern_locale, zone_label
+from kizuna.web.zones import ZonedTime, in_zones, pattern_locale, zone_abbreviation, zone_label
 
 ZONE_SUFFIX = "_zone"
 SESSION_KEY = "admin_input_zones"
@@ -99,7 +101,7 @@ class TimeInput:
 
     zone: str
     options: list[tuple[str, str]]
-    preview_zones: list[tuple[str, str]]  # (zone, city) of the preview lines
+    preview_zones: list[tuple[str, str, str]]  # (zone, city, short names as JSON) of the preview lines
     times: list[ZonedTime]  # the known instant in each preview zone; [] when there is none
     patterns: dict[str, str]  # the sentences kizuna-admin.js shows for a skipped or repeated time
     locale: str  # the BCP 47 tag kizuna-admin.js formats the preview with ("en-GB", "ja")
@@ -110,13 +112,26 @@ def preview_zones(zones: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([UTC_ZONE, *zones]))
 
 
+def short_names(zone: str, locale: str, year: int) -> str:
+    """The zone's short names by offset in minutes, as JSON ({"0": "GMT", "60": "BST"}), from
+    midwinter and midsummer of ``year``: kizuna-admin.js names a previewed time as the server does
+    ("JST", where the browser would write "GMT+9"), and falls back to the browser's name."""
+    names: dict[str, str] = {}
+    for month in (1, 7):
+        local = datetime(year, month, 1, 12, tzinfo=UTC).astimezone(ZoneInfo(zone))
+        minutes = int((local.utcoffset() or timedelta(0)) // timedelta(minutes=1))
+        names[str(minutes)] = zone_abbreviation(local, zone, locale)
+    return json.dumps(names, ensure_ascii=False, sort_keys=True)
+
+
 def time_input(zone: str, zones: Sequence[str], instant: datetime | None) -> TimeInput:
     locale = current_locale.get()
     shown = preview_zones(zones)
+    year = (instant or datetime.now(UTC)).year
     return TimeInput(
         zone=zone,
         options=zone_options(zones),
-        preview_zones=[(z, zone_label(z, locale)) for z in shown],
+        preview_zones=[(z, zone_label(z, locale), short_names(z, locale, year)) for z in shown],
         times=in_zones(instant, shown),
         patterns={
             "skipped": message_for(DomainError(ErrorCode.TIME_SKIPPED, time="{time}", zone="{zone}")),

@@ -39,11 +39,27 @@
     return found;
   }
 
-  function format(ms, zone, locale) {
-    return new Intl.DateTimeFormat(locale, {
-      timeZone: zone, year: "numeric", month: "short", day: "numeric", hour: "2-digit",
-      minute: "2-digit", hourCycle: "h23", timeZoneName: "short"
+  /* The language's medium date and short time, as the server writes them (Babel and Intl share
+     CLDR's patterns), then the zone's short name: the server's (data-names, by offset in minutes),
+     else the browser's. */
+  function format(ms, zone, locale, names) {
+    var text = new Intl.DateTimeFormat(locale, {
+      timeZone: zone, dateStyle: "medium", timeStyle: "short", hourCycle: "h23"
     }).format(new Date(ms));
+    var name = names[String(Math.round(offsetAt(ms, zone) / 60000))];
+    if (!name) {
+      var parts = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: "short" }).formatToParts(new Date(ms));
+      parts.forEach(function (p) { if (p.type === "timeZoneName") name = p.value; });
+    }
+    return name ? text + " " + name : text;
+  }
+
+  function namesOf(li) {
+    try {
+      return JSON.parse(li.getAttribute("data-names") || "{}") || {};
+    } catch (e) {
+      return {};
+    }
   }
 
   function fill(pattern, time, zone) {
@@ -88,7 +104,7 @@
       list.querySelectorAll("li[data-zone]").forEach(function (li) {
         var time = li.querySelector("time");
         time.setAttribute("datetime", iso);
-        time.textContent = format(found[0], li.getAttribute("data-zone"), locale);
+        time.textContent = format(found[0], li.getAttribute("data-zone"), locale, namesOf(li));
       });
     }
 
