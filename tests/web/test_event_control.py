@@ -425,6 +425,10 @@ def test_page_extend_in_a_zone_chosen_beside_the_input(client: TestClient, make:
     assert (
         r.status_code == 200 and f'name="end_at" value="{new_utc.strftime("%Y-%m-%dT%H:%M:%SZ")}"' in r.text
     )
+    # The confirmation shows the new end in UTC and each of the event's zones.
+    confirm = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r.text))
+    assert f"Tokyo {typed[8:10].lstrip('0')} " in confirm and "JST" in confirm
+    assert "UTC " + new_utc.strftime("%d").lstrip("0") in confirm and "London" in confirm
     page = client.get("/admin/event/control").text
     assert re.search(r'<option value="Asia/Tokyo" selected>', page.split('id="f-end_local_zone"')[1])
     r = post(client, "/admin/event/control/extend", {"end_local": "soon", "end_local_zone": "Asia/Tokyo"})

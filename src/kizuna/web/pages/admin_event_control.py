@@ -23,7 +23,7 @@ from kizuna.domain.event_state import MAX_EXTEND_MINUTES, MAX_REASON, ControlAct
 from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES, current_locale, gettext, language_name, lazy
 from kizuna.services import event_control
-from kizuna.services.event import clock_of, get_event
+from kizuna.services.event import clock_of, get_event, time_zones
 from kizuna.services.event_control import Inputs, Preview
 from kizuna.web import zoned_inputs as zoned
 from kizuna.web.deps import CtxDep
@@ -40,7 +40,7 @@ from kizuna.web.pages.admin_common import (
     view_gate,
 )
 from kizuna.web.pages.player_helpers import FormErrors
-from kizuna.web.zones import utc_iso, viewer_zone
+from kizuna.web.zones import in_zones, utc_iso, viewer_zone
 
 router = APIRouter()
 URL = "/admin/event/control"
@@ -269,6 +269,9 @@ def _confirm_page(request: Request, action: ControlAction, preview: Preview) -> 
         hidden["end_at"] = utc_iso(changes["end_at"])
         old = preview.clock.end_at
         extra.update(old_end=old, old_end_iso=utc_iso(old) if old else "", new_end=changes["end_at"])
+        # The new end in UTC and each event zone, as the organiser may have typed it in any of them.
+        zones = zoned.preview_zones(time_zones(get_event(request.app.state.ctx)))
+        extra["new_end_times"] = in_zones(changes["end_at"], zones)
     return page(
         request,
         "admin/event_control_confirm.html",
