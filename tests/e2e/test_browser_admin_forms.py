@@ -17,7 +17,7 @@ from kizuna.bootstrap import prepare_database
 from kizuna.services import accounts, event
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
-from kizuna.web.zones import format_in_zone
+from kizuna.web.zones import current_clock, format_in_zone
 from tests.conftest import PASSWORD
 from tests.live_server import running_server
 
@@ -89,13 +89,25 @@ def test_the_time_preview_and_the_decay_fields_follow_the_form(server: str, brow
     page.click("form[action='/admin/event'] button[type=submit]")
     expect(page.locator("p.notice").first).to_have_text("The event settings have been saved.")
     expect(page.locator("#f-start_at_zone")).to_have_value("UTC")
-    # The script rewrites the server's preview on load, in the same words as the server's.
+    # The script rewrites the server's preview on load, in the same words as the server's: in each
+    # language, on a 12-hour clock too, and in both languages at once (日英併記).
     saved = datetime(2026, 11, 28, 9, 0)
-    for locale in ("en", "ja"):
-        page.goto(f"/lang/{locale}?next=/admin/event")
-        for zone in ("UTC", "Europe/London", "Asia/Tokyo"):
-            line = page.locator(f"#p-start_at li[data-zone='{zone}'] time")
-            expect(line).to_have_text(format_in_zone(saved, zone, locale=locale))
+    for clock in ("24", "12"):
+        page.goto(f"/clock/{clock}?next=/admin/event")
+        token = current_clock.set(clock)
+        try:
+            for locale in ("en", "ja"):
+                page.goto(f"/lang/{locale}?next=/admin/event")
+                for zone in ("UTC", "Europe/London", "Asia/Tokyo"):
+                    line = page.locator(f"#p-start_at li[data-zone='{zone}'] time")
+                    expect(line).to_have_text(format_in_zone(saved, zone, locale=locale))
+            page.goto("/lang/both?next=/admin/event")
+            # The reader's language (Japanese, chosen last) first.
+            both = " / ".join(format_in_zone(saved, "Asia/Tokyo", locale=code) for code in ("ja", "en"))
+            expect(page.locator("#p-start_at li[data-zone='Asia/Tokyo'] time")).to_have_text(both)
+        finally:
+            current_clock.reset(token)
+    page.goto("/clock/auto?next=/admin/event")
     page.goto("/lang/en?next=/admin/event")
 
     page.goto("/admin/challenges/new")

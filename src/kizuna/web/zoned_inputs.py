@@ -21,14 +21,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from starlette.requests import Request
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.zones import is_time_zone, utc_to_wall_time, wall_time_to_utc
-from kizuna.i18n import current_locale, gettext
+from kizuna.i18n import current_locale, display_locales, joined
 from kizuna.services.event import time_zones
 from kizuna.web.messages import message_for
-from kizuna.web.zones import ZonedTime, in_zones, pattern_locale, zone_abbreviation, zone_label
+from kizuna.web.zones import (
+    ZonedTime,
+    current_clock,
+    in_zones,
+    pattern_locale,
+    time_of_day,
+    zone_abbreviation,
+    zone_label,
+    zone_name,
+)
 
 ZONE_SUFFIX = "_zone"
 SESSION_KEY = "admin_input_zones"
@@ -41,13 +51,9 @@ def input_zones(ev: Any) -> list[str]:
 
 
 def zone_options(zones: Sequence[str]) -> list[tuple[str, str]]:
-    """(zone, its city and IANA id in the reader's language) for the zone select."""
+    """(zone, its name as the account page writes it: "Tokyo — Japan Time (GMT+9)") for the select."""
     locale = current_locale.get()
-    out = []
-    for zone in zones:
-        city = zone_label(zone, locale)
-        out.append((zone, zone if city == zone else gettext("%(city)s (%(zone)s)", city=city, zone=zone)))
-    return out
+    return [(zone, zone_name(zone, locale)) for zone in zones]
 
 
 def remembered(request: Request, key: str, zones: Sequence[str]) -> str:
@@ -104,7 +110,11 @@ class TimeInput:
     preview_zones: list[tuple[str, str, str]]  # (zone, city, short names as JSON) of the preview lines
     times: list[ZonedTime]  # the known instant in each preview zone; [] when there is none
     patterns: dict[str, str]  # the sentences kizuna-admin.js shows for a skipped or repeated time
-    locale: str  # the BCP 47 tag kizuna-admin.js formats the preview with ("en-GB", "ja")
+    locales: str  # the BCP 47 tags kizuna-admin.js writes the preview in ("en-GB"; "ja en-GB" in 日英併記)
+    hour_cycle: str  # the reader's clock for Intl: "h12", "h23", or "" for the language's own
+    # JSON, per tag: the pattern joining time {0} and date {1} ("{1}, {0}") and whether the hour has
+    # two digits ("09:00") or as many as it needs ("9:00"), as the server writes them.
+    patterns_by_tag: str
 
 
 def preview_zones(zones: Sequence[str]) -> list[str]:
@@ -112,30 +122,55 @@ def preview_zones(zones: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([UTC_ZONE, *zones]))
 
 
-def short_names(zone: str, locale: str, year: int) -> str:
-    """The zone's short names by offset in minutes, as JSON ({"0": "GMT", "60": "BST"}), from
-    midwinter and midsummer of ``year``: kizuna-admin.js names a previewed time as the server does
-    ("JST", where the browser would write "GMT+9"), and falls back to the browser's name."""
-    names: dict[str, str] = {}
-    for month in (1, 7):
-        local = datetime(year, month, 1, 12, tzinfo=UTC).astimezone(ZoneInfo(zone))
-        minutes = int((local.utcoffset() or timedelta(0)) // timedelta(minutes=1))
-        names[str(minutes)] = zone_abbreviation(local, zone, locale)
+def _tag(locale: str) -> str:
+    """The BCP 47 tag of a language's date patterns ("en" → "en-GB")."""
+    return pattern_locale(locale).replace("_", "-")
+
+
+def short_names(zone: str, locales: Sequence[str], year: int) -> str:
+    """The zone's short names in each language by offset in minutes, as JSON
+    ({"en-GB": {"0": "GMT", "60": "BST"}}), from midwinter and midsummer of ``year``:
+    kizuna-admin.js names a previewed time as the server does ("JST", where the browser would write
+    "GMT+9"), and falls back to the browser's name for an offset not listed."""
+    names: dict[str, dict[str, str]] = {}
+    for locale in locales:
+        by_offset = names.setdefault(_tag(locale), {})
+        for month in (1, 7):
+            local = datetime(year, month, 1, 12, tzinfo=UTC).astimezone(ZoneInfo(zone))
+            minutes = int((local.utcoffset() or timedelta(0)) // timedelta(minutes=1))
+            by_offset[str(minutes)] = zone_abbreviation(local, zone, locale)
     return json.dumps(names, ensure_ascii=False, sort_keys=True)
 
 
 def time_input(zone: str, zones: Sequence[str], instant: datetime | None) -> TimeInput:
-    locale = current_locale.get()
+    """One time input: ``zone`` chosen among ``zones`` (``input_zones``), ``instant`` to preview."""
     shown = preview_zones(zones)
     year = (instant or datetime.now(UTC)).year
+    # As ``zones.in_zones`` writes them: in both-languages mode, in each language (reader's first).
+    locales = display_locales()
     return TimeInput(
         zone=zone,
         options=zone_options(zones),
-        preview_zones=[(z, zone_label(z, locale), short_names(z, locale, year)) for z in shown],
+        preview_zones=[
+            (z, joined([zone_label(z, code) for code in locales]), short_names(z, locales, year))
+            for z in shown
+        ],
         times=in_zones(instant, shown),
         patterns={
             "skipped": message_for(DomainError(ErrorCode.TIME_SKIPPED, time="{time}", zone="{zone}")),
             "repeated": message_for(DomainError(ErrorCode.TIME_REPEATED, time="{time}", zone="{zone}")),
         },
-        locale=pattern_locale(locale).replace("_", "-"),
+        locales=" ".join(_tag(code) for code in locales),
+        hour_cycle={"12": "h12", "24": "h23"}.get(current_clock.get(), ""),
+        patterns_by_tag=json.dumps(
+            {_tag(code): _clock_pattern(code) for code in locales}, ensure_ascii=False
+        ),
     )
+
+
+def _clock_pattern(locale: str) -> dict[str, str]:
+    """How ``zones.format_in_zone`` writes a date and time in ``locale`` and the reader's clock, in
+    the terms of the browser's ``Intl.DateTimeFormat``: the join and the hour's digits."""
+    join = str(Locale.parse(pattern_locale(locale)).datetime_formats["medium"])
+    sample = time_of_day(datetime(2000, 1, 1, 9, 5), locale)  # "09:05", "9:05", "9:05 am", 「午前9:05」
+    return {"join": join, "hour": "2-digit" if "09" in sample else "numeric"}

@@ -3,7 +3,8 @@
  * - Zoned times (fieldset[data-zoned-input], templates/admin/_ui.html zoned_time): as the organiser
  *   types a date and time or changes the zone beside it, the preview under the field shows the same
  *   moment in UTC and in each of the event's zones (li[data-zone]), formatted by the browser in the
- *   page's language (data-locale). A time the chosen zone skips or repeats (a summer-time change)
+ *   page's language or languages (data-locales) and the reader's clock (data-hour-cycle), with the
+ *   zones' short names the server uses (data-names). A time the chosen zone skips or repeats (a summer-time change)
  *   shows the page's own sentence instead (data-skipped, data-repeated, with {time} and {zone}),
  *   as the server would refuse it. The script has no words of its own.
  * - The challenge form: the dynamic-scoring fields ([data-dynamic-only]) are shown only while the
@@ -39,24 +40,39 @@
     return found;
   }
 
-  /* The language's medium date and short time, as the server writes them (Babel and Intl share
-     CLDR's patterns), then the zone's short name: the server's (data-names, by offset in minutes),
-     else the browser's. */
-  function format(ms, zone, locale, names) {
-    var text = new Intl.DateTimeFormat(locale, {
-      timeZone: zone, dateStyle: "medium", timeStyle: "short", hourCycle: "h23"
-    }).format(new Date(ms));
-    var name = names[String(Math.round(offsetAt(ms, zone) / 60000))];
+  /* The language's medium date and its time of day, as the server writes them (Babel and Intl share
+     CLDR's data): the join ("{1}, {0}") and the hour's digits come from the server (data-patterns),
+     the hour cycle is the reader's 12- or 24-hour clock, else the language's own; then the zone's
+     short name: the server's (names: by offset in minutes), else the browser's. */
+  function format(ms, zone, locale, hourCycle, names, pattern) {
+    var when = new Date(ms);
+    pattern = pattern || {};
+    var date = new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: "medium" }).format(when);
+    var clock = { timeZone: zone, hour: pattern.hour || "numeric", minute: "2-digit" };
+    if (hourCycle) clock.hourCycle = hourCycle;
+    var time = new Intl.DateTimeFormat(locale, clock).format(when);
+    var text = (pattern.join || "{1} {0}").split("{1}").join(date).split("{0}").join(time);
+    var name = (names || {})[String(Math.round(offsetAt(ms, zone) / 60000))];
     if (!name) {
-      var parts = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: "short" }).formatToParts(new Date(ms));
+      var parts = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: "short" }).formatToParts(when);
       parts.forEach(function (p) { if (p.type === "timeZoneName") name = p.value; });
     }
     return name ? text + " " + name : text;
   }
 
-  function namesOf(li) {
+  /* The time in each language shown (two in both-languages mode, joined as the server joins them). */
+  function formatAll(ms, zone, locales, hourCycle, names, patterns) {
+    var texts = [];
+    locales.forEach(function (locale) {
+      var text = format(ms, zone, locale, hourCycle, names[locale], patterns[locale]);
+      if (texts.indexOf(text) === -1) texts.push(text);
+    });
+    return texts.join(" / ");
+  }
+
+  function jsonOf(el, name) {
     try {
-      return JSON.parse(li.getAttribute("data-names") || "{}") || {};
+      return JSON.parse(el.getAttribute(name) || "{}") || {};
     } catch (e) {
       return {};
     }
@@ -74,7 +90,10 @@
     if (!input || !select || !preview) return;
     var list = preview.querySelector("ul");
     var problem = preview.querySelector(".zoned-preview-problem");
-    var locale = preview.getAttribute("data-locale") || document.documentElement.lang || undefined;
+    var locales = (preview.getAttribute("data-locales") || document.documentElement.lang || "").split(" ").filter(Boolean);
+    if (!locales.length) locales = [undefined]; // the browser's own language
+    var hourCycle = preview.getAttribute("data-hour-cycle") || "";
+    var patterns = jsonOf(preview, "data-patterns");
 
     function update() {
       var match = LOCAL.exec(input.value);
@@ -104,7 +123,7 @@
       list.querySelectorAll("li[data-zone]").forEach(function (li) {
         var time = li.querySelector("time");
         time.setAttribute("datetime", iso);
-        time.textContent = format(found[0], li.getAttribute("data-zone"), locale, namesOf(li));
+        time.textContent = formatAll(found[0], li.getAttribute("data-zone"), locales, hourCycle, jsonOf(li, "data-names"), patterns);
       });
     }
 
