@@ -170,6 +170,12 @@ def _names(typed: str) -> list[str]:
     return [part for part in re.split(r"[\s,、]+", typed) if part]
 
 
+# The event form's own sentences, each naming its field.
+END_BEFORE_START = lazy("%(field)s: must be later than the start.")
+ONE_TO_FOUR_ZONES = lazy("%(field)s: enter one to four time zones.")
+NUMBER_FROM_TO = lazy("%(field)s: enter a whole number from %(low)s to %(high)s.")
+
+
 def _event_errors(exc: DomainError, texts: columns.Texts, source: str) -> FormErrors:
     fields = {name: name for name in (*SETTING_FIELDS, *BOOL_FIELDS)}
     labels = _labels(list(texts))
@@ -183,11 +189,6 @@ def _event_errors(exc: DomainError, texts: columns.Texts, source: str) -> FormEr
         low, high = event.VENUE_ROWS
         errors = {"venue_rows": named(NUMBER_FROM_TO, EVENT_LABELS.labels["venue_rows"], low=low, high=high)}
     return errors
-
-
-END_BEFORE_START = lazy("%(field)s: must be later than the start.")
-ONE_TO_FOUR_ZONES = lazy("%(field)s: enter one to four time zones.")
-NUMBER_FROM_TO = lazy("%(field)s: enter a whole number from %(low)s to %(high)s.")
 
 
 def _read_times(
