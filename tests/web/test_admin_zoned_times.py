@@ -141,3 +141,15 @@ def test_errors_name_the_field_in_japanese(client, make, ctx):
         client, "/admin/event", zoned(start_at="2026-03-29T01:30", start_at_zone="Europe/London"), headers=ja
     )
     assert "開始：" in re.search(r'id="e-start_at">([^<]*)<', r.text).group(1)
+
+
+def test_the_overview_and_tables_do_not_claim_utc_for_times_shown_in_other_zones(client, make, ctx):
+    as_admin(client, make)
+    assert post(client, "/admin/event", zoned()).status_code == 303
+    overview = client.get("/admin").text
+    assert "(UTC)" not in overview
+    # The start in every event zone, each named with its zone, as on the home page.
+    start = text_of(overview.split("<dt>Start</dt>")[1].split("</dd>")[0])
+    assert "London 28 Nov 2026, 09:00 GMT" in start and "Tokyo 28 Nov 2026, 18:00 JST" in start
+    for path in ("/admin/awards", "/admin/submissions"):
+        assert "Time (UTC)" not in client.get(path).text

@@ -38,6 +38,7 @@ from kizuna.web.pages.admin_common import (
     view_gate,
 )
 from kizuna.web.pages.player_helpers import FormErrors
+from kizuna.web.zones import in_zones
 
 router = APIRouter()
 
@@ -52,7 +53,15 @@ def dashboard(request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Acti
     with ctx.db.read() as s:
         counts = admin_queries.counts(s)
     ev = get_event(ctx)
-    return page(request, "admin/dashboard.html", counts=counts, phase=clock_of(ev).phase(ctx.now()).value)
+    zones = time_zones(ev)
+    return page(
+        request,
+        "admin/dashboard.html",
+        counts=counts,
+        phase=clock_of(ev).phase(ctx.now()).value,
+        # The start, end and freeze in every event zone, as the home page shows them.
+        milestones={key: in_zones(getattr(ev, key), zones) for key in TIME_FIELDS},
+    )
 
 
 # --- event settings -------------------------------------------------------------------------------
