@@ -282,9 +282,13 @@ def test_page_errors_stay_on_the_page_and_store_nothing(client: TestClient, make
     login(client, "root")
     r = post(client, "/admin/event/control/pause", {"reason_en": "", "reason_ja": "   "})
     assert r.status_code == 400
-    assert re.search(r'id="e-reason_en">Give the reason for the pause in at least one language.', r.text)
+    assert re.search(
+        r'id="e-reason_en">Reason in English: Give the reason for the pause in at least one language.', r.text
+    )
     r = post(client, "/admin/event/control/pause?lang=ja", {"reason_en": "x" * 501, "reason_ja": "停止"})
-    assert r.status_code == 400 and 'id="e-reason_en">理由は500文字以内にしてください。' in r.text
+    assert (
+        r.status_code == 400 and 'id="e-reason_en">理由（英語）：理由は500文字以内にしてください。' in r.text
+    )
     assert "x" * 501 in r.text  # what was typed comes back
     # A crafted confirmation is checked again.
     r = post(client, "/admin/event/control/pause", {"confirm": "1", "reason_en": "a\x07b"})
@@ -402,3 +406,32 @@ def test_staff_see_the_banner_in_the_admin_area(client: TestClient, make: Any, c
     )
     assert "Break." in banner(client.get("/admin").text)
     assert isinstance(event.get_event(ctx).start_at, datetime)
+
+
+def test_page_extend_in_a_zone_chosen_beside_the_input(client: TestClient, make: Any, ctx: Context) -> None:
+    """The zone chosen beside the new end wins over the reader's own; the page remembers it."""
+    make.admin("root")
+    login(client, "root")
+    client.cookies.set("tz", "America/New_York")
+    page = client.get("/admin/event/control").text
+    assert re.search(
+        r'<select id="f-end_local_zone" name="end_local_zone">\s*<option value="Europe/London" selected>',
+        page,
+    )
+    end = event.get_event(ctx).end_at
+    new_utc = (end + timedelta(hours=3)).replace(second=0, microsecond=0)
+    typed = (new_utc + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M")  # Tokyo is UTC+9
+    r = post(client, "/admin/event/control/extend", {"end_local": typed, "end_local_zone": "Asia/Tokyo"})
+    assert (
+        r.status_code == 200 and f'name="end_at" value="{new_utc.strftime("%Y-%m-%dT%H:%M:%SZ")}"' in r.text
+    )
+    # The confirmation shows the new end in UTC and each of the event's zones.
+    confirm = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r.text))
+    assert f"Tokyo {typed[8:10].lstrip('0')} " in confirm and "JST" in confirm
+    assert "UTC " + new_utc.strftime("%d").lstrip("0") in confirm and "London" in confirm
+    page = client.get("/admin/event/control").text
+    assert re.search(r'<option value="Asia/Tokyo" selected>', page.split('id="f-end_local_zone"')[1])
+    r = post(client, "/admin/event/control/extend", {"end_local": "soon", "end_local_zone": "Asia/Tokyo"})
+    assert r.status_code == 400
+    assert re.search(r'id="e-end_local">New end: enter a date and time.</p>', r.text)
+    assert event.get_event(ctx).end_at == end

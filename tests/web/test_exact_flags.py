@@ -84,7 +84,7 @@ def test_admin_form_refuses_an_exact_flag_that_is_case_insensitive(client, make,
         {"flag_type": "exact", "flag_content": "k{x}", "flag_case_insensitive": "1"},
     )
     assert r.status_code == 400
-    message = "A flag compared byte for byte cannot also be case-insensitive."
+    message = "Case-insensitive: A flag compared byte for byte cannot also be case-insensitive."
     assert re.search(r'id="e-flag_case_insensitive">' + re.escape(message), r.text)
     assert re.search(r'<option value="exact" selected>', r.text)  # what was chosen is kept
     with ctx.db.read() as s:

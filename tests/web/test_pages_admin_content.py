@@ -69,12 +69,12 @@ def test_admin_announcement_in_japanese_only_is_japanese_and_marked_incomplete(c
         (
             _announcement_form(content_ja=""),
             "f-content_ja",
-            "Fill in both the title and the content in Japanese, or leave both empty.",
+            "Content (Markdown) (Japanese): fill in both the title and the content, or leave both empty.",
         ),
         (
             _announcement_form(title_en="", content_en="", title_ja="", content_ja=""),
             "f-title_en",
-            "Write the title and the content in at least one language.",
+            "Title (English): write the title and the content in at least one language.",
         ),
     ],
 )

@@ -145,8 +145,8 @@ def test_an_error_in_a_language_column_is_shown_next_to_it_and_nothing_changes(c
     form = challenge_form(locale="ja", name="Renamed jar", name_ja="", description_ja="説明だけ")
     r = post(client, f"/admin/challenges/{ch.id}", form)
     assert r.status_code == 400
-    assert 'role="alert"' in r.text and '<a href="#f-name_ja">This field is required.</a>' in r.text
-    assert re.search(r'<p class="field-error" id="e-name_ja">This field is required.', r.text)
+    assert 'role="alert"' in r.text and '<a href="#f-name_ja">Name (Japanese): fill this in.</a>' in r.text
+    assert re.search(r'<p class="field-error" id="e-name_ja">Name \(Japanese\): fill this in.', r.text)
     assert re.search(r'id="f-name_ja"[^>]*aria-describedby="e-name_ja"', r.text)
     assert 'value="Renamed jar"' in r.text and "説明だけ</textarea>" in r.text
     assert re.search(r'<option value="ja" selected>', r.text)
@@ -220,7 +220,7 @@ def test_hints_have_language_columns(client, make, ctx):
     }
     r = post(client, f"/admin/challenges/{ch.id}/hints/{hint.id}", bad)
     assert r.status_code == 400
-    assert re.search(rf'id="e-{key}-cost">This value is not valid.', r.text)
+    assert re.search(rf'id="e-{key}-cost">Cost in points: enter a whole number.', r.text)
     assert "クッキーを見て</textarea>" in r.text
     with ctx.db.read() as s:
         assert s.get(t.Hint, hint.id).translations == {"ja": {"title": "ヒント"}}

@@ -194,7 +194,7 @@ def test_the_rows_setting_on_the_admin_event_page(client, make, ctx):
     assert 'name="venue_rows"' in page and 'value="10"' in page and 'min="1"' in page and 'max="20"' in page
     r = post(client, "/admin/event", event_form(venue_rows="25"))
     assert r.status_code == 400
-    assert "Enter a whole number from 1 to 20." in r.text and 'value="25"' in r.text
+    assert "Rows on the venue screen: enter a whole number from 1 to 20." in r.text and 'value="25"' in r.text
     assert event.get_event(ctx).venue_rows == 10
     r = post(client, "/admin/event", event_form(venue_rows="6"))
     assert r.status_code == 303, r.text

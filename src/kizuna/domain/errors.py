@@ -55,6 +55,8 @@ class ErrorCode(StrEnum):
     ACCOUNT_BANNED = "account_banned"
     LOCALE_INVALID = "locale_invalid"
     TIME_ZONE_INVALID = "time_zone_invalid"
+    TIME_SKIPPED = "time_skipped"
+    TIME_REPEATED = "time_repeated"
     ROUTE_TAKEN = "route_taken"
     ROUTE_INVALID = "route_invalid"
     # Event control (kizuna.domain.event_state).

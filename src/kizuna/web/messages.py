@@ -54,6 +54,14 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ACCOUNT_BANNED: lazy("This account has been banned."),
     ErrorCode.LOCALE_INVALID: lazy("“%(locale)s” is not a language code such as en or ja."),
     ErrorCode.TIME_ZONE_INVALID: lazy("“%(zone)s” is not a time zone such as Europe/London or Asia/Tokyo."),
+    ErrorCode.TIME_SKIPPED: lazy(
+        "%(time)s does not exist in %(zone)s: the clocks go forward then. "
+        "Type another time, or the time in another zone such as UTC."
+    ),
+    ErrorCode.TIME_REPEATED: lazy(
+        "%(time)s happens twice in %(zone)s: the clocks go back then. "
+        "Type the time in another zone such as UTC, so it names one moment."
+    ),
     ErrorCode.ROUTE_TAKEN: lazy("Another page already uses that address."),
     ErrorCode.ROUTE_INVALID: lazy(
         "Page addresses use lower-case letters, digits, hyphens and slashes, such as rules or info/access."

@@ -20,12 +20,25 @@ from kizuna.services.mail import MailConfig
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
+from kizuna.web import zoned_inputs as zoned
 from kizuna.web.content import content_order, localized
 from kizuna.web.deps import CtxDep
-from kizuna.web.messages import message_for
 from kizuna.web.pages import admin_columns as columns
-from kizuna.web.pages.admin_common import Gate, checked, done, field_errors, page, post_gate, text, view_gate
+from kizuna.web.pages.admin_common import (
+    NOT_VALID,
+    FieldLabels,
+    Gate,
+    checked,
+    done,
+    field_errors,
+    named,
+    page,
+    post_gate,
+    text,
+    view_gate,
+)
 from kizuna.web.pages.player_helpers import FormErrors
+from kizuna.web.zones import in_zones
 
 router = APIRouter()
 
@@ -40,7 +53,15 @@ def dashboard(request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Acti
     with ctx.db.read() as s:
         counts = admin_queries.counts(s)
     ev = get_event(ctx)
-    return page(request, "admin/dashboard.html", counts=counts, phase=clock_of(ev).phase(ctx.now()).value)
+    zones = time_zones(ev)
+    return page(
+        request,
+        "admin/dashboard.html",
+        counts=counts,
+        phase=clock_of(ev).phase(ctx.now()).value,
+        # The start, end and freeze in every event zone, as the home page shows them.
+        milestones={key: in_zones(getattr(ev, key), zones) for key in TIME_FIELDS},
+    )
 
 
 # --- event settings -------------------------------------------------------------------------------
@@ -68,25 +89,44 @@ TWO_FACTOR_LABELS = {
     "author": lazy("Authors"),
 }
 TWO_FACTOR_CHOICES = [(key, TWO_FACTOR_LABELS[role]) for key, role in TWO_FACTOR_FIELDS.items()]
+# Typed as a clock time in the zone chosen beside each (``web.zoned_inputs``), stored in UTC.
+TIME_FIELDS = ("start_at", "end_at", "freeze_at")
+# The labels the form shows, for errors that name their field.
+EVENT_LABELS = FieldLabels(
+    {
+        "mode": lazy("Mode"),
+        "team_size_limit": lazy("Team size limit"),
+        "start_at": lazy("Start"),
+        "end_at": lazy("End"),
+        "freeze_at": lazy("Scoreboard freeze"),
+        "time_zones": lazy("Time zones"),
+        "email_verification": lazy("Players must verify their e-mail address before playing"),
+        "email_domains": lazy("Allowed e-mail domains"),
+        "default_locale": lazy("Default language"),
+        "content_locales": lazy("Content language order"),
+        "venue_rows": lazy("Rows on the venue screen"),
+    },
+    numbers=("team_size_limit", "venue_rows"),
+    times=TIME_FIELDS,
+)
+EVENT_TEXT_LABELS = {"name": lazy("Event name"), "description": lazy("Description")}
 
 
-def _local(value: datetime | None) -> str:
-    """A stored (naive UTC) time as a ``datetime-local`` value; seconds only when there are some."""
-    if value is None:
-        return ""
-    return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")
+def _labels(codes: list[str]) -> FieldLabels:
+    return EVENT_LABELS | FieldLabels(columns.labels(EVENT_TEXT_LABELS, codes))
 
 
-def _event_values(ev: t.Event) -> dict[str, object]:
+def _event_values(request: Request, ev: t.Event) -> dict[str, object]:
     stored = localized(ev, EVENT_TEXT)
     texts = columns.stored(stored, EVENT_TEXT, columns.languages([ev.locale or "en"], stored.texts))
+    offered = zoned.input_zones(ev)
+    chosen = {key: zoned.remembered(request, key, offered) for key in TIME_FIELDS}
     return {
         **columns.values(texts),
         "mode": ev.mode,
         "team_size_limit": str(ev.team_size_limit),
-        "start_at": _local(ev.start_at),
-        "end_at": _local(ev.end_at),
-        "freeze_at": _local(ev.freeze_at),
+        **{key: zoned.wall_value(getattr(ev, key), chosen[key]) for key in TIME_FIELDS},
+        **{key + zoned.ZONE_SUFFIX: chosen[key] for key in TIME_FIELDS},
         "default_locale": ev.default_locale or "en",
         "time_zones": "\n".join(time_zones(ev)),
         "content_locales": ", ".join(ev.content_locales or []),
@@ -102,17 +142,31 @@ def _event_values(ev: t.Event) -> dict[str, object]:
 
 
 def _event_page(
-    request: Request, values: dict[str, object], errors: FormErrors | None = None, status_code: int = 200
+    request: Request,
+    values: dict[str, object],
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+    instants: dict[str, datetime | None] | None = None,
 ) -> HTMLResponse:
+    """The form; ``instants``: the times to preview in every zone (default: the stored ones)."""
     ev = get_event(request.app.state.ctx)
     source = ev.locale or "en"
     texts = columns.typed(values, EVENT_TEXT, [*LOCALES, source])
+    offered = zoned.input_zones(ev)
+    shown = instants if instants is not None else {key: getattr(ev, key) for key in TIME_FIELDS}
     return page(
         request,
         "admin/event.html",
         status_code=status_code,
+        labels=_labels(list(texts)),
         values=values,
         errors=errors or {},
+        times={
+            key: zoned.time_input(
+                str(values.get(key + zoned.ZONE_SUFFIX) or offered[0]), offered, shown.get(key)
+            )
+            for key in TIME_FIELDS
+        },
         languages=columns.columns(texts, EVENT_TEXT, source),
         # The order readers get when none is declared (the field's help shows it).
         default_order=", ".join(content_order(SimpleNamespace(default_locale=ev.default_locale))),
@@ -128,22 +182,43 @@ def _names(typed: str) -> list[str]:
     return [part for part in re.split(r"[\s,、]+", typed) if part]
 
 
-def _event_errors(exc: DomainError, values: dict[str, str], texts: columns.Texts, source: str) -> FormErrors:
+# The event form's own sentences, each naming its field.
+END_BEFORE_START = lazy("%(field)s: must be later than the start.")
+ONE_TO_FOUR_ZONES = lazy("%(field)s: enter one to four time zones.")
+NUMBER_FROM_TO = lazy("%(field)s: enter a whole number from %(low)s to %(high)s.")
+
+
+def _event_errors(exc: DomainError, texts: columns.Texts, source: str) -> FormErrors:
     fields = {name: name for name in (*SETTING_FIELDS, *BOOL_FIELDS)}
-    errors = field_errors(exc, {**fields, **columns.error_keys(EVENT_TEXT, texts, source)})
-    if exc.code is ErrorCode.VALUE_INVALID and exc.field == "end_at" and values["start_at"]:
-        try:
-            datetime.fromisoformat(values["end_at"])
-        except ValueError:
-            return errors  # the end itself is not a time
-        # The end is a valid time, so what is wrong is its order relative to the start.
-        errors = {"end_at": gettext("The end must be later than the start.")}
+    labels = _labels(list(texts))
+    errors = field_errors(exc, {**fields, **columns.error_keys(EVENT_TEXT, texts, source)}, labels=labels)
+    if exc.code is ErrorCode.VALUE_INVALID and exc.field == "end_at":
+        # The times were read before (each is a time), so what is wrong is the order.
+        errors = {"end_at": named(END_BEFORE_START, EVENT_LABELS.labels["end_at"])}
     if exc.code is ErrorCode.VALUE_INVALID and exc.field == "time_zones":
-        errors = {"time_zones": gettext("Enter one to four time zones.")}
+        errors = {"time_zones": named(ONE_TO_FOUR_ZONES, EVENT_LABELS.labels["time_zones"])}
     if exc.code is ErrorCode.VALUE_INVALID and exc.field == "venue_rows":
         low, high = event.VENUE_ROWS
-        errors = {"venue_rows": gettext("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)}
+        errors = {"venue_rows": named(NUMBER_FROM_TO, EVENT_LABELS.labels["venue_rows"], low=low, high=high)}
     return errors
+
+
+def _read_times(
+    form: dict[str, object], typed: dict[str, str], offered: list[str]
+) -> tuple[dict[str, datetime | None], dict[str, str], FormErrors]:
+    """Each time typed in the zone chosen beside it: the instants (naive UTC), the zones chosen,
+    and an error naming each field that could not be read."""
+    instants: dict[str, datetime | None] = {}
+    chosen: dict[str, str] = {}
+    errors: FormErrors = {}
+    for key in TIME_FIELDS:
+        try:
+            chosen[key] = zoned.chosen_zone(form, key, offered)
+            instants[key] = zoned.read_time(typed[key], chosen[key], key)
+        except DomainError as exc:
+            errors[key] = EVENT_LABELS.error(exc, key)
+            instants[key] = None
+    return instants, chosen, errors
 
 
 @router.get("/admin/event", response_class=HTMLResponse)
@@ -152,29 +227,34 @@ def event_page(
 ) -> Response:
     if gate.denied:
         return gate.denied
-    return _event_page(request, _event_values(get_event(ctx)))
+    return _event_page(request, _event_values(request, get_event(ctx)))
 
 
 @router.post("/admin/event", response_class=HTMLResponse)
 def save_event(
     request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.EVENT_SETTINGS))
 ) -> Response:
-    """Save every setting at once; times typed in the form are UTC. On any error nothing is saved
-    and the form comes back with what was typed."""
+    """Save every setting at once; each time is read in the zone chosen beside it (UTC when the form
+    sends none) and stored in UTC. On any error nothing is saved and the form comes back with what
+    was typed."""
     if gate.denied:
         return gate.denied
+    ev = get_event(ctx)
     typed = {name: text(gate.form, name).strip() for name in SETTING_FIELDS}
     ticks = {name: checked(gate.form, name) for name in (*BOOL_FIELDS, *TWO_FACTOR_FIELDS)}
-    source = get_event(ctx).locale or "en"
+    source = ev.locale or "en"
     texts = columns.typed(gate.form, EVENT_TEXT, [*LOCALES, source])
-    shown = {**typed, **ticks, **columns.values(texts)}
-    errors: FormErrors
+    offered = zoned.input_zones(ev)
+    instants, chosen, errors = _read_times(gate.form, typed, offered)
+    zones_typed = {key + zoned.ZONE_SUFFIX: chosen.get(key) or offered[0] for key in TIME_FIELDS}
+    shown = {**typed, **zones_typed, **ticks, **columns.values(texts)}
     if typed["default_locale"] not in LOCALES:
-        errors = {"default_locale": message_for(DomainError(ErrorCode.VALUE_INVALID))}
-    else:
+        errors = {**errors, "default_locale": named(NOT_VALID, EVENT_LABELS.labels["default_locale"])}
+    if not errors:
         changes: dict[str, object] = {
             **typed,
             **ticks,
+            **instants,
             "time_zones": _names(typed["time_zones"]) or None,
             "content_locales": _names(typed["content_locales"]),
             # Every column, the event's own language included (it writes the plain name and
@@ -192,7 +272,8 @@ def save_event(
             mail_ready = MailConfig.from_settings(request.app.state.settings).links
             event.update_event(ctx, changes, mail_ready=mail_ready)
         except DomainError as exc:
-            errors = _event_errors(exc, typed, texts, source)
+            errors = _event_errors(exc, texts, source)
         else:
+            zoned.remember(request, chosen)
             return done(request, "/admin/event", "event_saved")
-    return _event_page(request, shown, errors, 400)
+    return _event_page(request, shown, errors, 400, instants)

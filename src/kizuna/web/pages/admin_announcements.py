@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.errors import DomainError
 from kizuna.domain.policy import Action
 from kizuna.domain.text import LocalizedText
-from kizuna.i18n import LOCALES, gettext
+from kizuna.i18n import LOCALES, gettext, lazy
 from kizuna.services import notifications
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
@@ -21,7 +21,17 @@ from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep
 from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages import admin_texts
-from kizuna.web.pages.admin_common import Gate, done, field_errors, not_found, page, post_gate, view_gate
+from kizuna.web.pages.admin_common import (
+    FieldLabels,
+    Gate,
+    done,
+    field_errors,
+    named,
+    not_found,
+    page,
+    post_gate,
+    view_gate,
+)
 from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
@@ -44,6 +54,15 @@ def _rows(ctx: Context) -> list[Row]:
     ]
 
 
+TEXT_LABELS = {"title": lazy("Title"), "content": lazy("Content (Markdown)")}
+WRITE_ONE = lazy("%(field)s: write the title and the content in at least one language.")
+
+
+def _labels() -> FieldLabels:
+    """Each column's title and content, named with their language, for errors naming the field."""
+    return FieldLabels(columns.labels(TEXT_LABELS, LOCALES))
+
+
 def _page(
     request: Request,
     ctx: Context,
@@ -61,6 +80,7 @@ def _page(
         values=columns.values(texts),
         # A new announcement has no own language yet: it is chosen when it is published.
         cols=columns.columns(texts, NOTIFICATION_TEXT, ""),
+        labels=_labels(),
     )
 
 
@@ -81,16 +101,18 @@ def create(
     if gate.denied:
         return gate.denied
     texts = columns.typed(gate.form, NOTIFICATION_TEXT, LOCALES)
-    errors = admin_texts.half_written(texts, NOTIFICATION_TEXT)
+    labels = _labels()
+    errors = admin_texts.half_written(texts, NOTIFICATION_TEXT, labels.labels)
     source = admin_texts.own_language(texts, NOTIFICATION_TEXT, [get_event(ctx).default_locale])
     if source is None and not errors:
-        message = gettext("Write the title and the content in at least one language.")
-        errors = {columns.key("title", LOCALES[0]): message}
+        first = columns.key("title", LOCALES[0])
+        errors = {first: named(WRITE_ONE, labels.labels[first])}
     if source is not None and not errors:
         try:
             notifications.announce(ctx, "", "", admin_texts.payload(texts, source))
         except DomainError as exc:
-            errors = field_errors(exc, columns.error_keys(NOTIFICATION_TEXT, texts, source))
+            keys = columns.error_keys(NOTIFICATION_TEXT, texts, source)
+            errors = field_errors(exc, keys, labels=labels | FieldLabels(columns.labels(TEXT_LABELS, texts)))
         else:
             return done(request, URL, "announcement_created")
     return _page(request, ctx, 400, errors, texts)

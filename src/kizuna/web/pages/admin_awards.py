@@ -10,16 +10,18 @@ from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.policy import Action
-from kizuna.i18n import gettext
+from kizuna.i18n import gettext, lazy
 from kizuna.services import awards
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.storage import admin_queries
 from kizuna.web.deps import CtxDep
 from kizuna.web.pages.admin_common import (
+    FieldLabels,
     Gate,
     done,
     field_errors,
+    named,
     not_found,
     page,
     post_gate,
@@ -53,6 +55,22 @@ def _recipients(ctx: Context) -> list[tuple[str, list[tuple[str, str]]]]:
     return [(gettext("Teams"), [(f"team:{o.id}", o.name) for o in team_options]), users]
 
 
+# The labels the form shows, for errors that name their field (admin_common.FieldLabels).
+AWARD_LABELS = FieldLabels(
+    {
+        "recipient": lazy("Recipient"),
+        "name": lazy("Name"),
+        "description": lazy("Reason"),
+        "value": lazy("Points"),
+        "category": lazy("Category"),
+    },
+    numbers=("value",),
+)
+CHOOSE_RECIPIENT = lazy("%(field)s: choose a team or user.")
+POINTS = lazy("%(field)s: enter a whole number; a negative number is a penalty.")
+NOT_IN_TEAM = lazy("%(field)s: this user is not in a team, so the award cannot count.")
+
+
 def _awards_page(
     request: Request,
     ctx: Context,
@@ -70,6 +88,7 @@ def _awards_page(
         recipients=_recipients(ctx),
         errors=errors or {},
         values=values or {},
+        labels=AWARD_LABELS,
     )
 
 
@@ -87,11 +106,11 @@ def _parse(typed: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
     errors: FormErrors = {}
     kind, _sep, raw_id = typed["recipient"].partition(":")
     if kind not in ("team", "user") or not raw_id.isascii() or not raw_id.isdigit():
-        errors["recipient"] = gettext("Choose who receives the award.")
+        errors["recipient"] = named(CHOOSE_RECIPIENT, AWARD_LABELS.labels["recipient"])
     try:
         value = int(typed["value"])
     except ValueError:
-        errors["value"] = gettext("Enter a whole number of points; a negative number is a penalty.")
+        errors["value"] = named(POINTS, AWARD_LABELS.labels["value"])
         value = 0
     if errors:
         return {}, errors
@@ -115,9 +134,9 @@ def grant(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.A
         try:
             awards.grant_award(ctx, **args)
         except DomainError as exc:
-            errors = field_errors(exc, AWARD_FIELDS)
+            errors = field_errors(exc, AWARD_FIELDS, labels=AWARD_LABELS)
             if exc.code is ErrorCode.VALUE_INVALID and exc.field == "team_id" and "user_id" in args:
-                errors = {"recipient": gettext("This user is not in a team, so the award cannot count.")}
+                errors = {"recipient": named(NOT_IN_TEAM, AWARD_LABELS.labels["recipient"])}
         else:
             return done(request, "/admin/awards", "award_granted")
     return _awards_page(request, ctx, 400, errors, typed)

@@ -7,7 +7,7 @@ one column per language (``admin_columns``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import CASE_INSENSITIVE, EXACT, FLAG_TYPES
 from kizuna.domain.policy import Action
-from kizuna.i18n import LOCALES, gettext, locale_name, pgettext
+from kizuna.i18n import LOCALES, current_locale, gettext, language_name, lazy, locale_name, pgettext
 from kizuna.services import challenges as service
 from kizuna.services import content
 from kizuna.services.context import Context
@@ -28,6 +28,7 @@ from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep
 from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages.admin_common import (
+    FieldLabels,
     Form,
     Gate,
     checked,
@@ -45,7 +46,10 @@ from kizuna.web.pages.player_helpers import FormErrors
 
 router = APIRouter()
 
-FUNCTIONS = ("static", "linear", "logarithmic")
+# The decay functions a dynamic challenge can have (the form's choices; "static" is no decay).
+FUNCTIONS = ("logarithmic", "linear")
+# The fields that apply to dynamic challenges only: ignored when the form's type is another.
+DYNAMIC_FIELDS = ("function", "initial", "minimum", "decay")
 # Service field -> form field. "requirements" is the prerequisites select on the form.
 CHALLENGE_FIELDS = {
     **{
@@ -72,6 +76,55 @@ TEXT_FIELDS = tuple(name for name in CHALLENGE_FIELDS if name != "requirements")
 DETAIL_TEXT = (*CHALLENGE_TEXT, "category")
 FLAG_FIELDS = {"type": "flag_type", "content": "flag_content", "data": "flag_case_insensitive"}
 NEW_HINT = "hint_"  # the prefix of the add-a-hint form's controls (hint_title_ja, hint_cost)
+
+
+# The labels the edit page shows, for errors that name their field (admin_common.FieldLabels).
+CHALLENGE_LABELS = FieldLabels(
+    {
+        "locale": lazy("Original language"),
+        "category": lazy("Category"),
+        "connection_info": lazy("Connection info"),
+        "type": lazy("Challenge type"),
+        "value": lazy("Value"),
+        "function": lazy("Decay function"),
+        "initial": lazy("Initial value"),
+        "minimum": lazy("Minimum value"),
+        "decay": lazy("Decay"),
+        "state": lazy("State"),
+        "max_attempts": lazy("Max attempts"),
+        "position": lazy("Position"),
+        "prerequisites": lazy("Challenges to solve first"),
+        "flag_type": lazy("Flag type"),
+        "flag_content": lazy("Flag"),
+        "flag_case_insensitive": lazy("Case-insensitive"),
+        "hint_cost": lazy("Cost in points"),
+        "tag_value": lazy("New tag"),
+        "file": lazy("Files to upload"),
+    },
+    numbers=("value", "initial", "minimum", "decay", "max_attempts", "position", "hint_cost"),
+)
+DETAIL_LABELS = {"name": lazy("Name"), "description": lazy("Description")}
+HINT_LABELS = {"title": lazy("Title"), "content": lazy("Hint text")}
+CATEGORY_IN = lazy("Category in %(language)s")
+
+
+def _labels(values: dict[str, Any], hint_ids: Sequence[int] = ()) -> FieldLabels:
+    """Every field's label on the challenge page, the language columns' with their language."""
+    codes = columns.ordered(
+        [*LOCALES, *(key.removeprefix("name_") for key in values if key.startswith("name_"))]
+    )
+    reader = current_locale.get()
+    per_language = {
+        **columns.labels(DETAIL_LABELS, codes),
+        **columns.labels(HINT_LABELS, codes, NEW_HINT),
+        **{f"category_{code}": gettext(CATEGORY_IN, language=language_name(code, reader)) for code in codes},
+    }
+    for hint_id in hint_ids:
+        prefix = _hint_prefix(hint_id)
+        per_language.update(columns.labels(HINT_LABELS, codes, prefix))
+        per_language[prefix + "cost"] = gettext("Cost in points")
+    hints = FieldLabels(per_language, numbers=[f"{_hint_prefix(i)}cost" for i in hint_ids])
+    return CHALLENGE_LABELS | hints
 
 
 def _hint_prefix(hint_id: int) -> str:
@@ -113,7 +166,8 @@ def _values_of(ch: t.Challenge) -> dict[str, Any]:
         "connection_info": ch.connection_info or "",
         "value": num(ch.value),
         "type": ch.type,
-        "function": ch.function,
+        # A challenge that does not decay offers a dynamic challenge's default if made dynamic.
+        "function": ch.function if ch.function in FUNCTIONS else FUNCTIONS[0],
         "initial": num(ch.initial),
         "minimum": num(ch.minimum),
         "decay": num(ch.decay),
@@ -127,7 +181,7 @@ def _values_of(ch: t.Challenge) -> dict[str, Any]:
 
 NEW_VALUES: dict[str, Any] = {
     "type": "standard",
-    "function": "static",
+    "function": FUNCTIONS[0],
     # New challenges start hidden, so players never see one before its flags exist.
     "state": "hidden",
     "value": "100",
@@ -164,13 +218,28 @@ def _category_names(
 
 
 def _changes(
-    values: dict[str, Any], texts: columns.Texts, loaded: admin_queries.CategoryNames | None
+    values: dict[str, Any],
+    texts: columns.Texts,
+    loaded: admin_queries.CategoryNames | None,
+    stored_type: str | None = None,
 ) -> dict[str, Any]:
     """The service's fields from the typed form: the original language's column as the plain name
-    and description, every column in ``translations`` (empty texts remove translations)."""
-    data = {name: values[name] for name in TEXT_FIELDS if name != "value"}
+    and description, every column in ``translations`` (empty texts remove translations).
+
+    The decay fields count only when the type is dynamic; for any other type they are ignored (as
+    a browser without our script still sends them), and a challenge changed from dynamic
+    (``stored_type``) to another type stops decaying. A standard challenge given a decay through
+    the API keeps it: the form leaves what it does not show alone, as a partial API update does."""
+    dynamic = values["type"] == "dynamic"
+    data = {
+        name: values[name]
+        for name in TEXT_FIELDS
+        if name != "value" and (dynamic or name not in DYNAMIC_FIELDS)
+    }
+    if not dynamic and (stored_type is None or stored_type == "dynamic"):
+        data["function"] = "static"
     # A decaying challenge's value is computed from its solves; an empty value box is then ignored.
-    if values["value"] or values["function"] in ("", "static"):
+    if values["value"] or not dynamic:
         data["value"] = values["value"]
     prerequisites = values["prerequisites"]
     data["requirements"] = (
@@ -273,6 +342,7 @@ def _new_form(
         request,
         "admin/challenge.html",
         status_code=status_code,
+        labels=_labels(values),
         parts=None,
         values=values,
         errors=errors or {},
@@ -303,8 +373,9 @@ def create(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.
     try:
         ch = service.create_challenge(ctx, _changes(values, texts, None))
     except DomainError as exc:
-        errors = field_errors(exc, _error_keys(texts, values["locale"]))
-        return _new_form(request, ctx, {**values, **columns.values(texts)}, 400, errors)
+        shown = {**values, **columns.values(texts)}
+        errors = field_errors(exc, _error_keys(texts, values["locale"]), labels=_labels(shown))
+        return _new_form(request, ctx, shown, 400, errors)
     return done(request, _edit_url(ch.id), "challenge_created")
 
 
@@ -332,6 +403,7 @@ def _edit_page(
         request,
         "admin/challenge.html",
         status_code=status_code,
+        labels=_labels(shown, [hint.id for hint in parts.hints]),
         parts=parts,
         values=shown,
         errors=errors or {},
@@ -375,12 +447,13 @@ def save(
         loaded = admin_queries.category_names(s, ch.category, ch.locale)
     values, texts = _typed(gate.form, ch.locale)
     try:
-        service.update_challenge(ctx, challenge_id, _changes(values, texts, loaded))
+        service.update_challenge(ctx, challenge_id, _changes(values, texts, loaded, ch.type))
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
-        errors = field_errors(exc, _error_keys(texts, values["locale"]))
-        return _edit_page(request, ctx, challenge_id, 400, errors, {**values, **columns.values(texts)})
+        shown = {**values, **columns.values(texts)}
+        errors = field_errors(exc, _error_keys(texts, values["locale"]), labels=_labels(shown))
+        return _edit_page(request, ctx, challenge_id, 400, errors, shown)
     return done(request, _edit_url(challenge_id), "challenge_saved")
 
 
@@ -436,7 +509,8 @@ def add_flag(
     except DomainError as exc:
         if exc.field == "challenge_id":
             return not_found(request)
-        return _edit_page(request, ctx, challenge_id, 400, field_errors(exc, FLAG_FIELDS), typed)
+        errors = field_errors(exc, FLAG_FIELDS, labels=CHALLENGE_LABELS)
+        return _edit_page(request, ctx, challenge_id, 400, errors, typed)
     return done(request, _edit_url(challenge_id, "flags"), "flag_added")
 
 
@@ -479,7 +553,9 @@ def _hint_failed(
     """The edit page again after a hint form failed, with what was typed and the error in place."""
     keys = {**columns.error_keys(HINT_TEXT, texts, source, prefix), "cost": prefix + "cost"}
     typed = {**columns.values(texts, prefix), prefix + "cost": cost}
-    return _edit_page(request, ctx, challenge_id, 400, field_errors(exc, keys), typed)
+    hint_id = int(prefix.split("-")[1]) if prefix.startswith("hint-") else None
+    labels = _labels({}, [hint_id] if hint_id is not None else [])
+    return _edit_page(request, ctx, challenge_id, 400, field_errors(exc, keys, labels=labels), typed)
 
 
 @router.post("/admin/challenges/{challenge_id}/hints", response_class=HTMLResponse)
@@ -557,7 +633,7 @@ def add_tag(
     except DomainError as exc:
         if exc.field == "challenge_id":
             return not_found(request)
-        errors = field_errors(exc, {"value": "tag_value"})
+        errors = field_errors(exc, {"value": "tag_value"}, labels=CHALLENGE_LABELS)
         return _edit_page(request, ctx, challenge_id, 400, errors, {"tag_value": value})
     return done(request, _edit_url(challenge_id, "tags"), "tag_added")
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from babel.lists import format_list
 
 from kizuna.domain.text import LocalizedText
-from kizuna.i18n import LOCALES, current_locale, gettext, language_name, lazy, locale_name
+from kizuna.i18n import LOCALES, current_locale, gettext, gettext_in, language_name, lazy, locale_name
 from kizuna.web.pages.admin_common import Form, text
 
 Texts = dict[str, dict[str, str]]
@@ -32,6 +32,8 @@ FIELD_NAMES = {
     "category": lazy("category"),
 }
 SINGLE_LINE = ("name", "title", "category")
+# A column control's label when an error names it: "Name (Japanese)".
+LABEL_IN_LANGUAGE = lazy("%(field)s (%(language)s)")
 
 
 def key(name: str, code: str, prefix: str = "") -> str:
@@ -139,6 +141,19 @@ def translations(texts: Mapping[str, Mapping[str, str]], source: str, keep_empty
         if kept:
             out[code] = kept
     return out
+
+
+def labels(fields: Mapping[str, str], codes: Iterable[str], prefix: str = "") -> dict[str, str]:
+    """Each column control's label with its language ("Name (Japanese)", 「名前（日本語）」), for the
+    errors that name their field (``admin_common.FieldLabels``); ``fields``: name → lazy label."""
+    reader = current_locale.get()
+    return {
+        key(name, code, prefix): gettext_in(
+            reader, LABEL_IN_LANGUAGE, field=gettext_in(reader, label), language=language_name(code, reader)
+        )
+        for code in codes
+        for name, label in fields.items()
+    }
 
 
 def error_keys(names: Sequence[str], codes: Iterable[str], source: str, prefix: str = "") -> dict[str, str]:

@@ -10,7 +10,7 @@ CSRF token checked, so nothing about a form is processed for someone who may not
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
@@ -21,10 +21,18 @@ from starlette.datastructures import UploadFile
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
 from kizuna.domain.policy import Action
-from kizuna.i18n import gettext, lazy
+from kizuna.i18n import (
+    BOTH_SEPARATOR,
+    current_locale,
+    display_locales,
+    gettext,
+    gettext_in,
+    lazy,
+    translations,
+)
 from kizuna.services.accounts import Principal
 from kizuna.web.deps import optional_principal, staff_action, two_factor_missing, verified_form
-from kizuna.web.messages import message_for
+from kizuna.web.messages import MESSAGES, message_for
 from kizuna.web.pages.player_helpers import FormErrors, here, login_redirect, see_other
 from kizuna.web.render import render, render_error
 
@@ -127,11 +135,18 @@ def post_gate(action: Action) -> Callable[[Request], Awaitable[Gate]]:
     return gate
 
 
-def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render an admin page, showing (once) the notice a previous redirect left in the session."""
+def page(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    labels: FieldLabels | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render an admin page, showing (once) the notice a previous redirect left in the session.
+    With ``labels``, each error names its field (``FieldLabels.name``)."""
     notice = request.session.pop(NOTICE_KEY, None) if status_code < 400 else None
     context.setdefault("notice", gettext(NOTICES[notice]) if notice in NOTICES else "")
-    context.setdefault("errors", {})
+    context["errors"] = labels.name(context.get("errors") or {}) if labels else context.get("errors") or {}
     context.setdefault("values", {})
     return render(request, template, status_code=status_code, **context)
 
@@ -195,9 +210,99 @@ def invalid_form() -> FormErrors:
     return {"": message_for(DomainError(ErrorCode.VALUE_INVALID))}
 
 
-def field_errors(exc: DomainError, fields: dict[str, str], default: str = "") -> FormErrors:
+def field_errors(
+    exc: DomainError, fields: Mapping[str, str], default: str = "", labels: FieldLabels | None = None
+) -> FormErrors:
     """The sentence for ``exc``, keyed by the form field it belongs to.
 
     ``fields`` maps the service's field names to this form's field keys; an error about any other
-    field (or none) goes to ``default`` — the form as a whole when that is ""."""
-    return {fields.get(exc.field, default): message_for(exc)}
+    field (or none) goes to ``default`` — the form as a whole when that is "". With ``labels`` the
+    sentence names the field, in words suited to the field's kind (``FieldLabels.error``)."""
+    key = fields.get(exc.field, default)
+    return {key: labels.error(exc, key) if labels else message_for(exc)}
+
+
+# --- errors that name their field -----------------------------------------------------------------
+
+
+class Named(str):
+    """An error sentence that already names its field ("Start: enter a date and time.")."""
+
+    __slots__ = ()
+
+
+# Sentences for the common problems, each a whole sentence naming the field.
+REQUIRED = lazy("%(field)s: fill this in.")
+NOT_A_NUMBER = lazy("%(field)s: enter a whole number.")
+NOT_A_TIME = lazy("%(field)s: enter a date and time.")
+NOT_VALID = lazy("%(field)s: this value is not valid.")
+# Any other sentence after its field's name.
+WITH_FIELD = lazy("%(field)s: %(message)s")
+
+
+def named(pattern: str, label: str, message: str = "", **params: object) -> Named:
+    """``pattern`` (one of the sentences above, or another "%(field)s: …" one) for the field
+    labelled ``label``; ``message`` a catalog sentence put in its ``%(message)s``. Each language
+    shown gets its own words throughout (in both-languages mode the halves are not mixed)."""
+    texts = []
+    for code in display_locales():
+        inner = _filled(code, message, params) if message else ""
+        texts.append(_filled(code, pattern, {**params, "field": gettext_in(code, label), "message": inner}))
+    return Named(BOTH_SEPARATOR.join(dict.fromkeys(texts)))
+
+
+def _filled(code: str, pattern: str, values: Mapping[str, object]) -> str:
+    """``pattern`` in the language ``code``, its placeholders filled (some are named "message" or
+    "locale", which ``gettext_in`` cannot take as keywords)."""
+    text = str(translations(code).gettext(pattern))
+    return text % values if values else text
+
+
+@dataclass(frozen=True)
+class FieldLabels:
+    """A form's field labels, keyed by field key (lazy strings, as the template shows them), and
+    which fields take whole numbers or times, so an invalid value is explained in those words.
+
+    Every error on a staff form is then one line that names its field, beside the field and in the
+    summary at the top: "Start: enter a date and time." / 「開始：日時を入力してください。」"""
+
+    labels: Mapping[str, str]
+    numbers: Collection[str] = ()
+    times: Collection[str] = ()
+
+    def error(self, exc: DomainError, key: str) -> str:
+        """The sentence for ``exc`` on the field ``key``, naming it when its label is known."""
+        label = self.labels.get(key)
+        if not label:
+            return message_for(exc)
+        if exc.code in (ErrorCode.FIELD_REQUIRED, ErrorCode.NAME_EMPTY):
+            return named(REQUIRED, label)
+        if exc.code is ErrorCode.VALUE_INVALID:
+            if key in self.numbers:
+                return named(NOT_A_NUMBER, label)
+            if key in self.times:
+                return named(NOT_A_TIME, label)
+            return named(NOT_VALID, label)
+        return named(WITH_FIELD, self.labels[key], MESSAGES[exc.code], **exc.params)
+
+    def name(self, errors: Mapping[str, str]) -> FormErrors:
+        """Each sentence not yet naming its field, after its field's label."""
+        out: FormErrors = {}
+        for key, message in errors.items():
+            label = self.labels.get(key)
+            if isinstance(message, Named) or not label:
+                out[key] = message
+            else:
+                # The sentence is already in the language(s) shown: one pattern around it.
+                line = _filled(
+                    current_locale.get(), WITH_FIELD, {"field": gettext(label), "message": message}
+                )
+                out[key] = Named(line)
+        return out
+
+    def __or__(self, other: FieldLabels) -> FieldLabels:
+        return FieldLabels(
+            {**self.labels, **other.labels},
+            {*self.numbers, *other.numbers},
+            {*self.times, *other.times},
+        )

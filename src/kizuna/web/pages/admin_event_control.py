@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,13 +23,24 @@ from kizuna.domain.event_state import MAX_EXTEND_MINUTES, MAX_REASON, ControlAct
 from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES, current_locale, gettext, language_name, lazy
 from kizuna.services import event_control
-from kizuna.services.event import clock_of, get_event
+from kizuna.services.event import clock_of, get_event, time_zones
 from kizuna.services.event_control import Inputs, Preview
+from kizuna.web import zoned_inputs as zoned
 from kizuna.web.deps import CtxDep
 from kizuna.web.messages import message_for
-from kizuna.web.pages.admin_common import Form, Gate, done, not_found, page, post_gate, text, view_gate
+from kizuna.web.pages.admin_common import (
+    FieldLabels,
+    Form,
+    Gate,
+    done,
+    not_found,
+    page,
+    post_gate,
+    text,
+    view_gate,
+)
 from kizuna.web.pages.player_helpers import FormErrors
-from kizuna.web.zones import utc_iso, viewer_zone, zone_label
+from kizuna.web.zones import in_zones, utc_iso, viewer_zone
 
 router = APIRouter()
 URL = "/admin/event/control"
@@ -119,10 +129,6 @@ def _reasons(reason: dict[str, str] | None) -> list[tuple[str, str, str]]:
     return [(code, language_name(code, reader), text) for code, text in (reason or {}).items() if text]
 
 
-def _reader_zone(request: Request) -> str:
-    return viewer_zone(request, get_event(request.app.state.ctx))
-
-
 def _reason_fields() -> list[tuple[str, str]]:
     """(locale, its name in the reader's language) for each reason field, the reader's first."""
     reader = current_locale.get()
@@ -130,17 +136,30 @@ def _reason_fields() -> list[tuple[str, str]]:
     return [(code, language_name(code, reader)) for code in codes]
 
 
+# The labels the forms show, for errors that name their field.
+CONTROL_LABELS = FieldLabels(
+    {"end_local": lazy("New end"), "minutes": lazy("Or add minutes")},
+    numbers=("minutes",),
+    times=("end_local",),
+)
+REASON_IN = lazy("Reason in %(language)s")
+
+
 def _control_page(
     request: Request,
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
+    new_end: datetime | None = None,
 ) -> HTMLResponse:
+    """The page; ``new_end``: a new end typed (and valid) in a form that failed, to preview."""
     ctx = request.app.state.ctx
     ev = get_event(ctx)
     now = ctx.now()
     clock = clock_of(ev)
-    zone = _reader_zone(request)
+    offered = zoned.input_zones(ev)
+    shown = dict(values or {})
+    shown.setdefault(END_ZONE, zoned.remembered(request, "end_local", offered))
     times = [
         TimeRow(gettext("Start"), ev.start_at, utc_iso(ev.start_at) if ev.start_at else ""),
         TimeRow(gettext("End"), ev.end_at, utc_iso(ev.end_at) if ev.end_at else ""),
@@ -158,10 +177,18 @@ def _control_page(
         reason_fields=_reason_fields(),
         max_reason=MAX_REASON,
         max_minutes=MAX_EXTEND_MINUTES,
-        zone_city=zone_label(zone, current_locale.get()),
-        values=values or {},
+        end_input=zoned.time_input(shown[END_ZONE], offered, new_end),
+        values=shown,
         errors=errors or {},
+        labels=_control_labels(),
     )
+
+
+def _control_labels() -> FieldLabels:
+    """The reason fields are named as the form labels them ("Reason in Japanese")."""
+    reader = current_locale.get()
+    reasons = {f"reason_{code}": gettext(REASON_IN, language=language_name(code, reader)) for code in LOCALES}
+    return CONTROL_LABELS | FieldLabels(reasons)
 
 
 @router.get(URL, response_class=HTMLResponse)
@@ -174,15 +201,19 @@ def control_page(request: Request, gate: ControlView) -> Response:
 # --- the posted forms -------------------------------------------------------------------------------
 
 
+END_ZONE = "end_local" + zoned.ZONE_SUFFIX
+
+
+def _end_zone(request: Request, form: Form) -> str:
+    """The zone the new end is typed in: the one chosen beside it, else (a form from before zones
+    were offered) the reader's zone."""
+    ev = get_event(request.app.state.ctx)
+    return zoned.chosen_zone(form, "end_local", zoned.input_zones(ev), default=viewer_zone(request, ev))
+
+
 def _local_time(typed: str, zone: str) -> datetime | None:
-    """A ``datetime-local`` value typed in the reader's zone, as an instant; None when empty."""
-    if not typed.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(typed.strip())
-    except ValueError:
-        raise DomainError(ErrorCode.VALUE_INVALID, field="end_at") from None
-    return utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone)))
+    """The new end typed in ``zone``, as an instant; None when empty."""
+    return utc(zoned.read_time(typed, zone, "end_at"))
 
 
 def _instant(typed: str) -> datetime | None:
@@ -207,7 +238,7 @@ def _inputs(action: ControlAction, form: Form, zone: str, confirming: bool) -> I
 
 def _typed(form: Form) -> dict[str, str]:
     """What was typed, to show again when the form comes back with an error."""
-    keys = [f"reason_{code}" for code in LOCALES] + ["end_local", "minutes"]
+    keys = [f"reason_{code}" for code in LOCALES] + ["end_local", END_ZONE, "minutes"]
     return {key: text(form, key) for key in keys}
 
 
@@ -218,11 +249,11 @@ def _form_errors(exc: DomainError) -> FormErrors:
         key = f"reason_{current_locale.get()}"
     elif field.startswith("reason.") and field.removeprefix("reason.") in LOCALES:
         key = f"reason_{field.removeprefix('reason.')}"
-    elif field in ("end_at", "minutes"):
-        key = "end_local" if field == "end_at" else "minutes"
+    elif field in ("end_at", "end_local", "minutes"):
+        key = "minutes" if field == "minutes" else "end_local"
     else:
         key = ""
-    return {key: message_for(exc)}
+    return {key: CONTROL_LABELS.error(exc, key) if key == "end_local" else message_for(exc)}
 
 
 def _confirm_page(request: Request, action: ControlAction, preview: Preview) -> HTMLResponse:
@@ -238,6 +269,9 @@ def _confirm_page(request: Request, action: ControlAction, preview: Preview) -> 
         hidden["end_at"] = utc_iso(changes["end_at"])
         old = preview.clock.end_at
         extra.update(old_end=old, old_end_iso=utc_iso(old) if old else "", new_end=changes["end_at"])
+        # The new end in UTC and each event zone, as the organiser may have typed it in any of them.
+        zones = zoned.preview_zones(time_zones(get_event(request.app.state.ctx)))
+        extra["new_end_times"] = in_zones(changes["end_at"], zones)
     return page(
         request,
         "admin/event_control_confirm.html",
@@ -261,13 +295,19 @@ def control_action(request: Request, ctx: CtxDep, action: str, gate: ControlPost
         return not_found(request)
     chosen = ControlAction(action)
     confirming = "confirm" in gate.form
+    given = None
     try:
-        given = _inputs(chosen, gate.form, _reader_zone(request), confirming)
+        zone = _end_zone(request, gate.form) if chosen is ControlAction.EXTEND else ""
+        given = _inputs(chosen, gate.form, zone, confirming)
         if confirming:
             event_control.apply(ctx, gate.staff, chosen, given)
         else:
-            return _confirm_page(request, chosen, event_control.preview(ctx, chosen, given))
+            preview = event_control.preview(ctx, chosen, given)
+            if zone and gate.form.get(END_ZONE):
+                zoned.remember(request, {"end_local": zone})
+            return _confirm_page(request, chosen, preview)
     except DomainError as exc:
         status = exc.status if exc.status in (400, 409) else 400
-        return _control_page(request, _typed(gate.form), _form_errors(exc), status)
+        new_end = given.end_at if given is not None else None
+        return _control_page(request, _typed(gate.form), _form_errors(exc), status, new_end)
     return done(request, URL, NOTICE_OF[chosen])

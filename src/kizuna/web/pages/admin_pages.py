@@ -3,6 +3,7 @@ create/edit form with every language side by side, and deleting a page after a c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.policy import Action
-from kizuna.i18n import gettext
+from kizuna.i18n import gettext, lazy
 from kizuna.services import pages
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
@@ -21,11 +22,13 @@ from kizuna.web.deps import CtxDep
 from kizuna.web.pages import admin_columns as columns
 from kizuna.web.pages import admin_texts
 from kizuna.web.pages.admin_common import (
+    FieldLabels,
     Form,
     Gate,
     checked,
     done,
     field_errors,
+    named,
     not_found,
     page,
     post_gate,
@@ -38,6 +41,14 @@ router = APIRouter()
 
 URL = "/admin/pages"
 OTHER_FIELDS = ("route", "format")
+# The labels the form shows, for errors that name their field (admin_common.FieldLabels).
+PAGE_LABELS = {"route": lazy("Address"), "format": lazy("Format")}
+TEXT_LABELS = {"title": lazy("Title"), "content": lazy("Content")}
+TITLE_ONE = lazy("%(field)s: give the page a title in at least one language.")
+
+
+def _labels(codes: Iterable[str]) -> FieldLabels:
+    return FieldLabels({**PAGE_LABELS, **columns.labels(TEXT_LABELS, codes)})
 
 
 def _edit_url(page_id: int) -> str:
@@ -88,6 +99,7 @@ def _form(
         values={**values, **columns.values(texts)},
         cols=columns.columns(texts, PAGE_TEXT, p.locale if p else ""),
         errors=errors or {},
+        labels=_labels(texts),
         format_options=[("markdown", gettext("Markdown")), ("html", gettext("HTML (made safe when shown)"))],
     )
 
@@ -100,8 +112,8 @@ def _save(
     preferred = ([p.locale] if p is not None else []) + [get_event(ctx).default_locale]
     source = admin_texts.own_language(texts, ("title",), preferred)
     if source is None:
-        first = next(iter(texts))
-        return None, {columns.key("title", first): gettext("Give the page a title in at least one language.")}
+        first = columns.key("title", next(iter(texts)))
+        return None, {first: named(TITLE_ONE, _labels(texts).labels[first])}
     data = {**values, **admin_texts.payload(texts, source)}
     try:
         saved = pages.create_page(ctx, data) if p is None else pages.update_page(ctx, p.id, data)
@@ -109,7 +121,7 @@ def _save(
         if exc.code is ErrorCode.NOT_FOUND:
             raise
         keys = {**columns.error_keys(PAGE_TEXT, texts, source), **{f: f for f in OTHER_FIELDS}}
-        return None, field_errors(exc, keys)
+        return None, field_errors(exc, keys, labels=_labels(texts))
     return saved, {}
 
 

@@ -7,28 +7,30 @@ language, in a preferred order, whose column has every required field; the other
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kizuna.i18n import LOCALES, current_locale, gettext, language_name
+from kizuna.i18n import LOCALES, lazy
 from kizuna.web.content import content_order, localized, resolve
 from kizuna.web.pages import admin_columns as columns
+from kizuna.web.pages.admin_common import named
 from kizuna.web.pages.player_helpers import FormErrors
 
+HALF_WRITTEN = lazy("%(field)s: fill in both the title and the content, or leave both empty.")
 
-def half_written(texts: columns.Texts, names: Sequence[str]) -> FormErrors:
-    """Errors for each interface language with some but not all of ``names`` filled in."""
+
+def half_written(texts: columns.Texts, names: Sequence[str], labels: Mapping[str, str]) -> FormErrors:
+    """Errors for each interface language with some but not all of ``names`` filled in, each
+    naming its field (``labels``: control key → label with its language)."""
     errors: FormErrors = {}
     for code in LOCALES:
         values = texts.get(code, {})
         empty = [name for name in names if not values.get(name, "").strip()]
         if not empty or len(empty) == len(names):
             continue
-        message = gettext(
-            "Fill in both the title and the content in %(language)s, or leave both empty.",
-            language=language_name(code, current_locale.get()),
-        )
-        errors.update({columns.key(name, code): message for name in empty})
+        for name in empty:
+            key = columns.key(name, code)
+            errors[key] = named(HALF_WRITTEN, labels[key])
     return errors
 
 
