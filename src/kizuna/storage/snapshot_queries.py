@@ -1,4 +1,5 @@
-"""The challenge list as plain data: challenges, solve counts (ranked accounts only), tags."""
+"""The challenge list as plain data: challenges, solve counts and first solvers (ranked accounts
+only), tags, and when each challenge was last released."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
     if cutoff is not None:
         counts_q = counts_q.where(t.Solve.date < cutoff)
     counts = {cid: n for cid, n in s.execute(counts_q)}
+    firsts = first_solvers(s, ranked, cutoff)
+    released = release_times(s)
     tags: dict[int, list[str]] = {}
     for cid, value in s.execute(select(t.Tag.challenge_id, t.Tag.value).order_by(t.Tag.id)):
         tags.setdefault(cid, []).append(value)
@@ -45,11 +48,42 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
                 "locale": ch.locale,
                 "texts": LocalizedText.of(ch.locale, {"name": ch.name}, ch.translations).as_dict(),
                 "category_texts": categories.get(ch.category, {}),
+                # The ranked account that solved it first (before the cutoff), as the challenge's
+                # "First solvers" list shows: the board marks first blood for that account only.
+                "first_account": firsts.get(ch.id),
+                "released_at": released.get(ch.id),
             }
         )
     # CTFd's order: positioned challenges first by position, then by value, then id.
     rows.sort(key=lambda r: (0 if r["position"] > 0 else 1, r["position"], r["value"], r["id"]))
     return rows
+
+
+def first_solvers(s: Session, ranked: Any, cutoff: datetime | None) -> dict[int, int]:
+    """Each solved challenge's first solver among ``ranked`` accounts (earliest solve, then lowest
+    id), counting only solves before ``cutoff`` when one is given."""
+    order = func.row_number().over(partition_by=t.Solve.challenge_id, order_by=(t.Solve.date, t.Solve.id))
+    inner = select(t.Solve.challenge_id, t.Solve.account_id, order.label("n")).where(
+        t.Solve.account_id.in_(ranked)
+    )
+    if cutoff is not None:
+        inner = inner.where(t.Solve.date < cutoff)
+    sub = inner.subquery()
+    return {cid: acct for cid, acct in s.execute(select(sub.c.challenge_id, sub.c.account_id).where(sub.c.n == 1))}
+
+
+def release_times(s: Session) -> dict[int, datetime]:
+    """When each challenge was last made visible to players (its latest ``challenge_released`` event,
+    the index on (type, id) finds them)."""
+    out: dict[int, datetime] = {}
+    rows = s.execute(
+        select(t.EventLog.data, t.EventLog.created_at).where(t.EventLog.type == "challenge_released")
+    )
+    for data, created_at in rows:
+        ident = data.get("challenge_id") if isinstance(data, dict) else None
+        if isinstance(ident, int) and (ident not in out or created_at > out[ident]):
+            out[ident] = created_at
+    return out
 
 
 def category_names(s: Session) -> dict[str, dict[str, str]]:
