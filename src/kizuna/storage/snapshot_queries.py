@@ -69,7 +69,9 @@ def first_solvers(s: Session, ranked: Any, cutoff: datetime | None) -> dict[int,
     if cutoff is not None:
         inner = inner.where(t.Solve.date < cutoff)
     sub = inner.subquery()
-    return {cid: acct for cid, acct in s.execute(select(sub.c.challenge_id, sub.c.account_id).where(sub.c.n == 1))}
+    return {
+        cid: acct for cid, acct in s.execute(select(sub.c.challenge_id, sub.c.account_id).where(sub.c.n == 1))
+    }
 
 
 def release_times(s: Session) -> dict[int, datetime]:

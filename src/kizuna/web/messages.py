@@ -184,7 +184,11 @@ def _scored(params: dict[str, object]) -> str:
         )
     if team:
         return ngettext(
-            "Correct! +%(num)s point for %(team)s.", "Correct! +%(num)s points for %(team)s.", n, num=num, team=team
+            "Correct! +%(num)s point for %(team)s.",
+            "Correct! +%(num)s points for %(team)s.",
+            n,
+            num=num,
+            team=team,
         )
     if blood:
         return ngettext(
@@ -193,7 +197,9 @@ def _scored(params: dict[str, object]) -> str:
             n,
             num=num,
         )
-    return ngettext("Correct! You have scored %(num)s point.", "Correct! You have scored %(num)s points.", n, num=num)
+    return ngettext(
+        "Correct! You have scored %(num)s point.", "Correct! You have scored %(num)s points.", n, num=num
+    )
 
 
 ATTEMPT_MESSAGE_IDS = (

@@ -154,7 +154,9 @@ class Snapshots:
             out.append(entry)
         return out
 
-    def standing(self, live: bool, account_id: int | None, state: State | None = None) -> dict[str, Any] | None:
+    def standing(
+        self, live: bool, account_id: int | None, state: State | None = None
+    ) -> dict[str, Any] | None:
         """``account_id``'s row of the scoreboard snapshot (place and score), or None when it is not
         ranked (hidden, banned, staff, no account). The public board is the frozen one. A dictionary
         by account is built once per scoreboard snapshot, so a request only looks it up."""
