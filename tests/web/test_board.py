@@ -174,7 +174,7 @@ def test_a_category_only_hidden_challenges_have_is_as_unknown_as_a_missing_one(c
 
 
 def test_locked_cards_stay_with_unsolved_and_go_with_a_category(client, make):
-    user, _ = make.player_in_team("lok")
+    make.player_in_team("lok")
     first = make.challenge(name="First", category="web")
     make.challenge(name="Next", category="web", requirements={"prerequisites": [first.id], "anonymize": True})
     login(client, "lok")
@@ -402,3 +402,10 @@ def test_htmx_wrong_answers_get_only_the_result(client, make):
         headers={"HX-Request": "true"},
     )
     assert result_area(r.text) == "Incorrect" and "hx-swap-oob" not in r.text
+
+
+def test_without_a_start_time_nothing_is_new(client, make):
+    make.player_in_team("none")
+    ch = make.challenge(name="Whenever")
+    login(client, "none")
+    assert "chip-new" not in cards(client.get("/challenges").text)[ch.id]

@@ -109,8 +109,8 @@ def category_text(category: str, names: dict[str, str]) -> LocalizedText:
 
 def is_new(released_at: datetime | None, start_at: datetime | None, now: datetime) -> bool:
     """A challenge is new for ``NEW_FOR`` after it was released during the event; the ones there
-    from the start (released before it) never are."""
-    if released_at is None or (start_at is not None and released_at <= start_at):
+    from the start (released before it) never are, nor any in an event without a start time."""
+    if released_at is None or start_at is None or released_at <= start_at:
         return False
     return timedelta(0) <= now - released_at < NEW_FOR
 
