@@ -11,6 +11,7 @@ English and Japanese: no sideways scrolling, no card cut off. Screenshots go to
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,9 +24,10 @@ from tests.e2e.test_browser_bilingual import (
     Server,
     _assert_not_clipped,
     _log_in,
+    _seed,
     _shots,
-    server,  # noqa: F401 - the fixture, shared with the bilingual tests
 )
+from tests.live_server import running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -34,6 +36,21 @@ pytestmark = pytest.mark.e2e
 
 VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
 COOKIE, CAESAR, LONG = 0, 1, 2  # indexes into CHALLENGES; the rival team solved CAESAR first
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Server]:
+    """The bilingual tests' event: three challenges in three categories, the player's team (with a
+    long Japanese name) and a rival team that solved the second challenge."""
+    env = {
+        "KIZUNA_DATA_DIR": str(tmp_path / "data"),
+        "KIZUNA_DATABASE_URL": f"sqlite:///{tmp_path / 'kizuna.db'}",
+        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
+        "KIZUNA_ENVIRONMENT": "test",
+    }
+    ids = _seed(env)
+    with running_server(env, tmp_path / "server.log") as url:
+        yield Server(url, ids)
 
 
 def _mark_page(page: Page) -> None:
@@ -57,17 +74,17 @@ def _visible_cards(page: Page) -> list[str]:
 
 
 def test_a_correct_answer_updates_the_page_and_the_board_filters_at_once(
-    server: Server, browser: Browser, tmp_path: Path
+    site: Server, browser: Browser, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     shots = _shots(tmp_path)
-    context = browser.new_context(base_url=server.url, viewport={"width": 1366, "height": 768})
+    context = browser.new_context(base_url=site.url, viewport={"width": 1366, "height": 768})
     try:
         page = context.new_page()
         page.set_default_timeout(15_000)
         _log_in(page)
-        cookie, caesar, long_ = server.challenge_ids
+        cookie, caesar, long_ = site.challenge_ids
 
         # First blood, through htmx: the result, the solved state and the count change in place.
         _answer(page, cookie, CHALLENGES[COOKIE][4])
@@ -131,11 +148,11 @@ def test_a_correct_answer_updates_the_page_and_the_board_filters_at_once(
         context.close()
 
 
-def test_without_the_script_the_filters_are_a_form(server: Server, browser: Browser) -> None:
+def test_without_the_script_the_filters_are_a_form(site: Server, browser: Browser) -> None:
     from playwright.sync_api import expect
 
     context = browser.new_context(
-        base_url=server.url, viewport={"width": 390, "height": 844}, java_script_enabled=False
+        base_url=site.url, viewport={"width": 390, "height": 844}, java_script_enabled=False
     )
     try:
         page = context.new_page()
@@ -154,13 +171,13 @@ def test_without_the_script_the_filters_are_a_form(server: Server, browser: Brow
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_the_board_fits_every_screen_in_both_languages(
-    server: Server, browser: Browser, tmp_path: Path, viewport: str
+    site: Server, browser: Browser, tmp_path: Path, viewport: str
 ) -> None:
     from playwright.sync_api import expect
 
     width, height = VIEWPORTS[viewport]
     shots = _shots(tmp_path)
-    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height})
+    context = browser.new_context(base_url=site.url, viewport={"width": width, "height": height})
     try:
         page = context.new_page()
         page.set_default_timeout(15_000)
