@@ -182,13 +182,28 @@ def test_the_board_fits_every_screen_in_both_languages(
         page = context.new_page()
         page.set_default_timeout(15_000)
         _log_in(page)
+        cookie = site.challenge_ids[COOKIE]
+        _answer(page, cookie, CHALLENGES[COOKIE][4])  # so the cards show the solved and first-blood chips
+        expect(page.locator("#attempt-result")).to_contain_text("first blood")
         for mode in ("en", "ja", "both"):
             page.goto(f"/lang/{mode}?next=/challenges")
             expect(page.locator(".standing-bar")).to_be_visible()
             if mode != "en":
                 expect(page.locator("main").get_by_text(LONG_JA).first).to_be_visible()
-            for selector in (".card", ".card-name", ".card-stats", ".standing-bar", ".board-filters"):
+            for selector in (
+                ".card",
+                ".card-name",
+                ".card-stats",
+                ".chip",
+                ".standing-bar",
+                ".board-filters",
+            ):
                 _assert_not_clipped(page, selector)
             page.screenshot(path=str(shots / f"board-chips-{mode}-{viewport}.png"), full_page=True)
+        page.goto("/theme/dark?next=/challenges")
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        _assert_not_clipped(page, ".card")
+        _assert_not_clipped(page, ".chip")
+        page.screenshot(path=str(shots / f"board-chips-dark-{viewport}.png"), full_page=True)
     finally:
         context.close()
