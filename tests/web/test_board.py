@@ -409,3 +409,30 @@ def test_without_a_start_time_nothing_is_new(client, make):
     ch = make.challenge(name="Whenever")
     login(client, "none")
     assert "chip-new" not in cards(client.get("/challenges").text)[ch.id]
+
+
+def test_staff_checking_a_flag_get_a_plain_correct_and_nothing_swapped(client, make):
+    ch = make.challenge()
+    make.admin("checker")
+    login(client, "checker")
+    r = client.post(
+        f"/challenges/{ch.id}/attempt",
+        data={"submission": "flag{test}", "csrf_token": csrf(client)},
+        headers={"HX-Request": "true"},
+    )
+    assert result_area(r.text) == "Correct" and "hx-swap-oob" not in r.text
+
+
+def test_first_blood_goes_to_the_first_ranked_account_as_the_first_solvers_list_says(client, make, ctx):
+    early, early_team = make.player_in_team("shady", "Shady")
+    make.player_in_team("honest", "Honest")
+    ch = make.challenge(name="Contested")
+    solve(client, make, early, ch)
+    login(client, "honest")
+    assert _answer(client, ch.id) == "Correct! +100 points for Honest."  # the second solve
+    assert "chip-blood" not in cards(client.get("/challenges").text)[ch.id]
+    with ctx.write() as uow:  # the first solver is hidden pending review: no longer ranked
+        uow.session.get(t.Team, early_team.id).hidden = True
+        uow.bump(SCOREBOARD, CHALLENGES)
+    assert "chip-blood" in cards(client.get("/challenges").text)[ch.id]
+    assert "Shady" not in client.get(f"/challenges/{ch.id}").text

@@ -181,7 +181,7 @@ def attempt(
     key, params = _page_outcome(request, ctx, who, outcome)
     if _htmx(request):
         result = {"status": outcome.status, "message": attempt_message(key, **params)}
-        if outcome.status == "correct":
+        if key == "correct_scored":
             # The result and, out of band, the parts of the page a solve changes: the solved state,
             # the solve count and the first solvers.
             context = _challenge_context(request, who, challenge_id)
