@@ -234,7 +234,7 @@ def test_a_hidden_team_is_not_ranked_and_its_score_is_not_shown(client, make, ct
     assert "100" not in bar
 
 
-def test_a_frozen_scoreboard_gives_the_frozen_score_rank_and_no_later_first_blood(client, make, ctx):
+def test_a_frozen_scoreboard_gives_the_frozen_score_rank_and_no_later_first_blood(backend, client, make, ctx):
     clock = Clock(ctx)
     me, _ = make.player_in_team("ice", "Ice")
     rival, _ = make.player_in_team("fire", "Fire")
@@ -261,7 +261,7 @@ def test_a_frozen_scoreboard_gives_the_frozen_score_rank_and_no_later_first_bloo
 # --- chips: first blood, new ------------------------------------------------------------------------
 
 
-def test_first_blood_is_marked_only_for_the_account_that_took_it(client, make):
+def test_first_blood_is_marked_only_for_the_account_that_took_it(backend, client, make):
     first, _ = make.player_in_team("quick", "Quick")
     second, _ = make.player_in_team("slow", "Slow")
     ch = make.challenge(name="Race")
@@ -423,7 +423,9 @@ def test_staff_checking_a_flag_get_a_plain_correct_and_nothing_swapped(client, m
     assert result_area(r.text) == "Correct" and "hx-swap-oob" not in r.text
 
 
-def test_first_blood_goes_to_the_first_ranked_account_as_the_first_solvers_list_says(client, make, ctx):
+def test_first_blood_goes_to_the_first_ranked_account_as_the_first_solvers_list_says(
+    backend, client, make, ctx
+):
     early, early_team = make.player_in_team("shady", "Shady")
     make.player_in_team("honest", "Honest")
     ch = make.challenge(name="Contested")
@@ -436,3 +438,25 @@ def test_first_blood_goes_to_the_first_ranked_account_as_the_first_solvers_list_
         uow.bump(SCOREBOARD, CHALLENGES)
     assert "chip-blood" in cards(client.get("/challenges").text)[ch.id]
     assert "Shady" not in client.get(f"/challenges/{ch.id}").text
+
+
+def test_first_solver_on_a_tie_is_the_lowest_ranked_solve(backend, make, ctx):
+    from kizuna.storage import repo, snapshot_queries
+    from tests.conftest import record_solve
+
+    hidden_user, hidden_team = make.player_in_team("tie-hidden")
+    a_user, a_team = make.player_in_team("tie-a")
+    b_user, b_team = make.player_in_team("tie-b")
+    ch = make.challenge()
+    same = ctx.now() - timedelta(minutes=5)
+    with ctx.write() as uow:
+        record_solve(uow, ch.id, hidden_user, hidden_team.id, same)
+        record_solve(uow, ch.id, b_user, b_team.id, same)
+        record_solve(uow, ch.id, a_user, a_team.id, same)
+        uow.session.get(t.Team, hidden_team.id).hidden = True
+    with ctx.db.read() as s:
+        ranked = repo._ranked_accounts_subquery(s)
+        assert snapshot_queries.first_solvers(s, ranked, [(ch.id, same)]) == {ch.id: b_team.id}
+        rows = {r["id"]: r for r in snapshot_queries.challenge_rows(s, None)}
+        assert rows[ch.id]["first_account"] == b_team.id and rows[ch.id]["solves"] == 2
+        assert snapshot_queries.challenge_rows(s, same)[0]["first_account"] is None  # nothing before

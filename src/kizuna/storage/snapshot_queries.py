@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from kizuna.domain.text import LocalizedText
@@ -17,14 +17,15 @@ from kizuna.storage import tables as t
 def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
     ranked = repo._ranked_accounts_subquery(s)
     counts_q = (
-        select(t.Solve.challenge_id, func.count())
+        select(t.Solve.challenge_id, func.count(), func.min(t.Solve.date))
         .where(t.Solve.account_id.in_(ranked))
         .group_by(t.Solve.challenge_id)
     )
     if cutoff is not None:
         counts_q = counts_q.where(t.Solve.date < cutoff)
-    counts = {cid: n for cid, n in s.execute(counts_q)}
-    firsts = first_solvers(s, ranked, cutoff)
+    counted = s.execute(counts_q).all()
+    counts = {cid: n for cid, n, _first in counted}
+    firsts = first_solvers(s, ranked, [(cid, first) for cid, _n, first in counted])
     released = release_times(s)
     tags: dict[int, list[str]] = {}
     for cid, value in s.execute(select(t.Tag.challenge_id, t.Tag.value).order_by(t.Tag.id)):
@@ -59,19 +60,30 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
     return rows
 
 
-def first_solvers(s: Session, ranked: Any, cutoff: datetime | None) -> dict[int, int]:
-    """Each solved challenge's first solver among ``ranked`` accounts (earliest solve, then lowest
-    id), counting only solves before ``cutoff`` when one is given."""
-    order = func.row_number().over(partition_by=t.Solve.challenge_id, order_by=(t.Solve.date, t.Solve.id))
-    inner = select(t.Solve.challenge_id, t.Solve.account_id, order.label("n")).where(
-        t.Solve.account_id.in_(ranked)
+def first_solvers(s: Session, ranked: Any, earliest: list[tuple[int, datetime]]) -> dict[int, int]:
+    """Each challenge's first solver among ``ranked`` accounts, given each challenge's earliest
+    counted solve time (from the solve counts' own query, so the cutoff is theirs): the account of
+    the ranked solve at that time, the lowest id on a tie.
+
+    Two small reads rather than one: the solves at those times, then which of their accounts are
+    ranked. With the ranked accounts' subquery in the first, SQLite walks the solves by account, and
+    a window function over every solve took twice as long as the counts themselves."""
+    if not earliest:
+        return {}
+    stmt = (
+        select(t.Solve.challenge_id, t.Solve.account_id)
+        .where(tuple_(t.Solve.challenge_id, t.Solve.date).in_(earliest))
+        .order_by(t.Solve.id)
     )
-    if cutoff is not None:
-        inner = inner.where(t.Solve.date < cutoff)
-    sub = inner.subquery()
-    return {
-        cid: acct for cid, acct in s.execute(select(sub.c.challenge_id, sub.c.account_id).where(sub.c.n == 1))
-    }
+    found = s.execute(stmt).all()
+    accounts = sorted({acct for _cid, acct in found})
+    key = ranked.selected_columns[0]
+    counted = set(s.execute(ranked.where(key.in_(accounts))).scalars())
+    out: dict[int, int] = {}
+    for cid, acct in found:
+        if acct in counted:
+            out.setdefault(cid, acct)
+    return out
 
 
 def release_times(s: Session) -> dict[int, datetime]:
