@@ -93,6 +93,7 @@ def test_a_correct_answer_updates_the_page_and_the_board_filters_at_once(
         expect(page.locator("#challenge-head")).to_have_class(re.compile(r"\bsolved\b"))
         expect(page.locator("#challenge-head .solve-count")).to_have_text("1")
         expect(page.locator("#challenge-head")).to_contain_text("Your team has solved this challenge.")
+        expect(page.locator("#challenge-head .chip-blood")).to_have_text("First blood")
         expect(page.locator("#challenge-solvers")).to_contain_text(LONG_TEAM)
         assert _still_here(page), "the page was reloaded"
         page.screenshot(path=str(shots / "challenge-correct-first-blood.png"), full_page=True)
@@ -101,6 +102,8 @@ def test_a_correct_answer_updates_the_page_and_the_board_filters_at_once(
         _answer(page, caesar, CHALLENGES[CAESAR][4])
         expect(result).to_have_text(f"Correct! +100 points for {LONG_TEAM}.")
         expect(page.locator("#challenge-head .solve-count")).to_have_text("2")
+        expect(page.locator("#challenge-head")).to_contain_text("Your team has solved this challenge.")
+        expect(page.locator("#challenge-head .chip-blood")).to_have_count(0)
         assert _still_here(page)
 
         # The board: the standing, the chips, then the filters without a reload.

@@ -315,6 +315,8 @@ def test_first_blood_in_team_mode_in_each_language_mode(client, make):
     ones = [make.challenge(name=f"One {i}", value=100) for i in range(3)]
     login(client, "red")
     assert _answer(client, ones[0].id) == "Correct! +100 points for Red Dragons — first blood!"
+    head = re.search(r'<div id="challenge-head".*?</div>', client.get(f"/challenges/{ones[0].id}").text, re.S)
+    assert head and "chip-blood" in head.group(0) and "Your team has solved this challenge." in head.group(0)
     assert (
         _answer(client, ones[1].id, lang="lang=ja")
         == "正解です！Red Dragons が 100点を獲得しました。ファーストブラッドです！"
@@ -387,6 +389,7 @@ def test_htmx_gets_the_message_and_the_solved_parts_of_the_page_out_of_band(clie
     )
     assert head, r.text
     assert '<dd class="solve-count">2</dd>' in head.group(0)
+    assert "chip-blood" not in head.group(0)  # Firsts solved it first
     assert "Your team has solved this challenge." in head.group(0)
     solvers = re.search(r'<section id="challenge-solvers"[^>]*hx-swap-oob="true">.*?</section>', r.text, re.S)
     assert solvers and "Htmx Team" in solvers.group(0) and "Firsts" in solvers.group(0)

@@ -101,7 +101,7 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
     view = board.challenge_view(ctx, who, challenge_id, ev.mode)
     live = who.can(Action.SCOREBOARD_LIVE)
     cutoff = None if live else state.cutoff
-    counts = {r["id"]: r["solves"] for r in snaps.challenges(live=live, state=state).data}
+    row = next((r for r in snaps.challenges(live=live, state=state).data if r["id"] == challenge_id), None)
     signer = request.app.state.file_signer
     files = [
         {
@@ -115,7 +115,11 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
         "view": view,
         "challenge": view.challenge,
         "ctext": localized(view.challenge, CHALLENGE_TEXT),
-        "solve_count": counts.get(challenge_id, 0),
+        "solve_count": row["solves"] if row else 0,
+        # As on the board: the viewer's account solved it first, by the snapshot they may see.
+        "first_blood": bool(
+            row and view.account_id is not None and row.get("first_account") == view.account_id
+        ),
         "files": files,
         "solvers": board.solvers(ctx, challenge_id, ev.mode, cutoff, limit=board.SOLVER_LIMIT),
         "account_kind": "teams" if ev.mode == "teams" else "users",
