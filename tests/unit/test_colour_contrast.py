@@ -30,6 +30,10 @@ PAIRS = [
     ("--focus", "--panel", 3.0),
     ("--warn", "--highlight", 3.0),
     ("--input-border", "--bg", 3.0),
+    # Chips (kizuna.css, "Board"): solved is --ok on --ok-bg, locked --muted on --panel, new
+    # --accent-fg on --accent (pairs above); first blood is the page's own background on --blood.
+    ("--bg", "--blood", 4.5),
+    ("--blood", "--bg", 3.0),  # the first-blood edge of a card
 ]
 DARK = ':root[data-theme="dark"]'
 SYSTEM_DARK = ':root:not([data-theme="light"])'

@@ -354,12 +354,12 @@ def test_board_shows_solved_mark_and_solve_count(backend, client, make):
     html = client.get("/challenges").text
     cards = {
         m.group(1): m.group(0)
-        for m in re.finditer(r'<li class="card[^"]*">.*?href="/challenges/(\d+)".*?</li>', html, re.S)
+        for m in re.finditer(r'<li class="card[^"]*"[^>]*>.*?href="/challenges/(\d+)".*?</li>', html, re.S)
     }
-    assert "solved" in cards[str(solved.id)].split(">")[0]
-    assert "✓" in cards[str(solved.id)] and "(solved)" in cards[str(solved.id)]
+    assert "solved" in cards[str(solved.id)].split('"')[1]  # the class
+    assert "chip-solved" in cards[str(solved.id)] and "(solved)" in cards[str(solved.id)]
     assert "2 solves" in text_of(cards[str(solved.id)])
-    assert "solved" not in cards[str(open_.id)].split(">")[0]
+    assert "solved" not in cards[str(open_.id)].split('"')[1]
     assert "0 solves" in text_of(cards[str(open_.id)])
     assert "300 points" in text_of(cards[str(open_.id)])
     assert ">web<" in html and ">crypto<" in html
@@ -407,7 +407,7 @@ def test_submit_incorrect_then_correct_by_form(backend, client, make):
     assert re.search(r'role="status"[^>]*>\s*<p>Incorrect. You have 4 tries remaining.</p>', r.text)
     assert "4 attempts left" in r.text
     r = post(client, f"/challenges/{ch.id}/attempt", {"submission": "flag{yes}"})
-    assert re.search(r'role="status"[^>]*>\s*<p>Correct</p>', r.text)
+    assert re.search(r'role="status"[^>]*>\s*<p>Correct! \+120 points for [^<]+ — first blood!</p>', r.text)
     assert "Your team has solved this challenge." in r.text  # a team event: the team's solve
     board = client.get("/scoreboard").text
     assert "120" in board

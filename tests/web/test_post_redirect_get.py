@@ -69,7 +69,7 @@ def test_a_flag_form_redirects_and_the_result_shows_once(backend, client, make, 
     assert r.status_code == 303 and FLAG not in r.headers["location"]
     assert FLAG not in json.dumps(session_of(client))
     page = client.get(r.headers["location"])
-    assert result_area(page.text) == "Correct"
+    assert result_area(page.text) == "Correct! +50 points for team1 — first blood!"
     assert FLAG not in page.text
     assert "Your team has solved this challenge." in page.text
     assert result_area(client.get(f"/challenges/{ch.id}").text) == ""

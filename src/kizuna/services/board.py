@@ -23,8 +23,8 @@ Shared by the API and the pages so both apply the same rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from kizuna.domain.clock import Phase
@@ -36,10 +36,11 @@ from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
-from kizuna.storage import repo, scoreboard_queries, snapshot_queries
+from kizuna.storage import event_log, repo, scoreboard_queries, snapshot_queries
 from kizuna.storage import tables as t
 
 SOLVER_LIMIT = 10
+NEW_FOR = timedelta(hours=1)  # a challenge released during the event is "new" for this long
 NO_TEXT = LocalizedText("")
 
 
@@ -58,6 +59,13 @@ def ensure_started(ctx: Context, who: Principal, ev: t.Event) -> None:
     """Players see no challenge before the start; staff who may view every challenge always do."""
     if not who.can(Action.CHALLENGE_VIEW_ALL) and clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
         raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
+
+
+def account_name(ctx: Context, mode: str, acct: int) -> str:
+    """The scoring account's name (the team's in team mode), "" when it has gone."""
+    with ctx.db.read() as s:
+        found = event_log.account_names(s, mode, [acct]).get(acct)
+    return found.name if found is not None else ""
 
 
 def solved_ids(ctx: Context, acct: int | None) -> set[int]:
@@ -86,6 +94,9 @@ class BoardEntry:
     tags: tuple[str, ...] = ()
     text: LocalizedText = NO_TEXT  # the name in every language
     category_text: LocalizedText = NO_TEXT  # the category's display names ("" source: untranslated)
+    first_blood: bool = False  # the viewer's account solved it first (see ``board_entries``)
+    new: bool = False  # released during the event less than ``NEW_FOR`` ago
+    shown: bool = True  # matches the board's filters (``apply_filters``); others are rendered hidden
 
 
 def category_text(category: str, names: dict[str, str]) -> LocalizedText:
@@ -96,8 +107,27 @@ def category_text(category: str, names: dict[str, str]) -> LocalizedText:
     return LocalizedText.of(source, {"name": names[source]}, {c: {"name": n} for c, n in names.items()})
 
 
-def board_entries(rows: list[dict[str, Any]], solved: set[int], view_all: bool) -> list[BoardEntry]:
-    """The entries a viewer sees, from the challenge-list snapshot rows (already in board order)."""
+def is_new(released_at: datetime | None, start_at: datetime | None, now: datetime) -> bool:
+    """A challenge is new for ``NEW_FOR`` after it was released during the event; the ones there
+    from the start (released before it) never are, nor any in an event without a start time."""
+    if released_at is None or start_at is None or released_at <= start_at:
+        return False
+    return timedelta(0) <= now - released_at < NEW_FOR
+
+
+def board_entries(
+    rows: list[dict[str, Any]],
+    solved: set[int],
+    view_all: bool,
+    account: int | None = None,
+    start_at: datetime | None = None,
+    now: datetime | None = None,
+) -> list[BoardEntry]:
+    """The entries a viewer sees, from the challenge-list snapshot rows (already in board order).
+
+    ``first_blood`` marks the challenges whose first solver is the viewer's ``account``, from the
+    same snapshot as the solve counts: the public one is frozen, so during a freeze only solves before
+    it count and the mark never tells a player whether someone else solved a challenge after it."""
     out: list[BoardEntry] = []
     for r in rows:
         if r["state"] != "visible" and not view_all:
@@ -119,6 +149,8 @@ def board_entries(rows: list[dict[str, Any]], solved: set[int], view_all: bool) 
                     tags=tuple(r["tags"]),
                     text=LocalizedText(r["locale"], r["texts"]),
                     category_text=category_text(r["category"], r["category_texts"]),
+                    first_blood=account is not None and r.get("first_account") == account,
+                    new=now is not None and is_new(r.get("released_at"), start_at, now),
                 )
             )
         elif requirements.get("anonymize"):
@@ -144,6 +176,55 @@ def by_category(entries: list[BoardEntry]) -> list[tuple[str, list[BoardEntry]]]
     for entry in entries:
         groups.setdefault(entry.category, []).append(entry)
     return list(groups.items())
+
+
+SHOW_ALL = "all"
+SHOW_UNSOLVED = "unsolved"
+SHOW_CHOICES = (SHOW_ALL, SHOW_UNSOLVED)
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """The board's filters as asked for (``?show=unsolved&category=web``), already checked:
+    ``show`` is one of ``SHOW_CHOICES``, ``category`` a category the viewer can see or ""."""
+
+    show: str = SHOW_ALL
+    category: str = ""
+    unknown_show: bool = False  # a value of ``show`` we do not know was asked for (and ignored)
+    unknown_category: bool = False  # likewise a category the viewer has no challenge in
+
+    @property
+    def active(self) -> bool:
+        return self.show != SHOW_ALL or bool(self.category)
+
+
+def board_filters(show: str, category: str, entries: list[BoardEntry]) -> BoardFilters:
+    """Check the asked-for filters against what the viewer sees. An unknown value is ignored and
+    flagged, never an error: a category only among hidden challenges is as unknown as one that does
+    not exist, so the answer says nothing about challenges the viewer cannot see."""
+    show, category = show.strip(), category.strip()
+    known = {e.category for e in entries if not e.locked}
+    unknown_show = bool(show) and show not in SHOW_CHOICES
+    unknown_category = bool(category) and category not in known
+    return BoardFilters(
+        show=show if show in SHOW_CHOICES else SHOW_ALL,
+        category="" if unknown_category else category,
+        unknown_show=unknown_show,
+        unknown_category=unknown_category,
+    )
+
+
+def apply_filters(entries: list[BoardEntry], filters: BoardFilters) -> list[BoardEntry]:
+    """Every entry, those not matching the filters marked ``shown=False`` (the page keeps them,
+    hidden, so the script can filter again without asking the server). A locked entry has no known
+    category: it is left out by a category filter and kept by "unsolved"."""
+
+    def matches(e: BoardEntry) -> bool:
+        if filters.show == SHOW_UNSOLVED and e.solved:
+            return False
+        return not filters.category or (not e.locked and e.category == filters.category)
+
+    return [e if matches(e) else replace(e, shown=False) for e in entries]
 
 
 # --- one challenge --------------------------------------------------------------------------------

@@ -403,4 +403,5 @@ def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, submission_id: int) -> At
         audience=Audience.PUBLIC if ch.state == "visible" else Audience.STAFF,
         account_id=a.account,
     )
-    return AttemptResult("correct", "correct")
+    # What the player's page says (web.messages.attempt_message); the API's message stays CTFd's.
+    return AttemptResult("correct", "correct", params={"value": ch.value, "first_blood": int(rank == 1)})

@@ -1,11 +1,12 @@
-"""The challenge list as plain data: challenges, solve counts (ranked accounts only), tags."""
+"""The challenge list as plain data: challenges, solve counts and first solvers (ranked accounts
+only), tags, and when each challenge was last released."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from kizuna.domain.text import LocalizedText
@@ -16,13 +17,16 @@ from kizuna.storage import tables as t
 def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
     ranked = repo._ranked_accounts_subquery(s)
     counts_q = (
-        select(t.Solve.challenge_id, func.count())
+        select(t.Solve.challenge_id, func.count(), func.min(t.Solve.date))
         .where(t.Solve.account_id.in_(ranked))
         .group_by(t.Solve.challenge_id)
     )
     if cutoff is not None:
         counts_q = counts_q.where(t.Solve.date < cutoff)
-    counts = {cid: n for cid, n in s.execute(counts_q)}
+    counted = s.execute(counts_q).all()
+    counts = {cid: n for cid, n, _first in counted}
+    firsts = first_solvers(s, ranked, [(cid, first) for cid, _n, first in counted])
+    released = release_times(s)
     tags: dict[int, list[str]] = {}
     for cid, value in s.execute(select(t.Tag.challenge_id, t.Tag.value).order_by(t.Tag.id)):
         tags.setdefault(cid, []).append(value)
@@ -45,11 +49,55 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
                 "locale": ch.locale,
                 "texts": LocalizedText.of(ch.locale, {"name": ch.name}, ch.translations).as_dict(),
                 "category_texts": categories.get(ch.category, {}),
+                # The ranked account that solved it first (before the cutoff), as the challenge's
+                # "First solvers" list shows: the board marks first blood for that account only.
+                "first_account": firsts.get(ch.id),
+                "released_at": released.get(ch.id),
             }
         )
     # CTFd's order: positioned challenges first by position, then by value, then id.
     rows.sort(key=lambda r: (0 if r["position"] > 0 else 1, r["position"], r["value"], r["id"]))
     return rows
+
+
+def first_solvers(s: Session, ranked: Any, earliest: list[tuple[int, datetime]]) -> dict[int, int]:
+    """Each challenge's first solver among ``ranked`` accounts, given each challenge's earliest
+    counted solve time (from the solve counts' own query, so the cutoff is theirs): the account of
+    the ranked solve at that time, the lowest id on a tie.
+
+    Two small reads rather than one: the solves at those times, then which of their accounts are
+    ranked. With the ranked accounts' subquery in the first, SQLite walks the solves by account, and
+    a window function over every solve took twice as long as the counts themselves."""
+    if not earliest:
+        return {}
+    stmt = (
+        select(t.Solve.challenge_id, t.Solve.account_id)
+        .where(tuple_(t.Solve.challenge_id, t.Solve.date).in_(earliest))
+        .order_by(t.Solve.id)
+    )
+    found = s.execute(stmt).all()
+    accounts = sorted({acct for _cid, acct in found})
+    key = ranked.selected_columns[0]
+    counted = set(s.execute(ranked.where(key.in_(accounts))).scalars())
+    out: dict[int, int] = {}
+    for cid, acct in found:
+        if acct in counted:
+            out.setdefault(cid, acct)
+    return out
+
+
+def release_times(s: Session) -> dict[int, datetime]:
+    """When each challenge was last made visible to players (its latest ``challenge_released`` event,
+    the index on (type, id) finds them)."""
+    out: dict[int, datetime] = {}
+    rows = s.execute(
+        select(t.EventLog.data, t.EventLog.created_at).where(t.EventLog.type == "challenge_released")
+    )
+    for data, created_at in rows:
+        ident = data.get("challenge_id") if isinstance(data, dict) else None
+        if isinstance(ident, int) and (ident not in out or created_at > out[ident]):
+            out[ident] = created_at
+    return out
 
 
 def category_names(s: Session) -> dict[str, dict[str, str]]:

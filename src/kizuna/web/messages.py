@@ -151,6 +151,8 @@ def attempt_message(message_id: str, **params: object) -> str:
 
     if message_id == "correct":
         return gettext("Correct")
+    if message_id == "correct_scored":
+        return _scored(params)
     if message_id == "incorrect":
         return gettext("Incorrect")
     if message_id == "incorrect_remaining":
@@ -174,8 +176,48 @@ def attempt_message(message_id: str, **params: object) -> str:
     raise KeyError(message_id)
 
 
+def _scored(params: dict[str, object]) -> str:
+    """The player's page after a correct answer: the points and for whom, and "first blood" only
+    when it was (``team`` is "" in individual mode)."""
+    from babel.numbers import format_decimal
+
+    from kizuna.i18n import current_locale, ngettext
+
+    n = int(str(params.get("value", 0) or 0))
+    num = format_decimal(n, locale=current_locale.get())
+    team = str(params.get("team", "") or "")
+    blood = bool(params.get("first_blood"))
+    if team and blood:
+        return ngettext(
+            "Correct! +%(num)s point for %(team)s — first blood!",
+            "Correct! +%(num)s points for %(team)s — first blood!",
+            n,
+            num=num,
+            team=team,
+        )
+    if team:
+        return ngettext(
+            "Correct! +%(num)s point for %(team)s.",
+            "Correct! +%(num)s points for %(team)s.",
+            n,
+            num=num,
+            team=team,
+        )
+    if blood:
+        return ngettext(
+            "Correct! You have scored %(num)s point — first blood!",
+            "Correct! You have scored %(num)s points — first blood!",
+            n,
+            num=num,
+        )
+    return ngettext(
+        "Correct! You have scored %(num)s point.", "Correct! You have scored %(num)s points.", n, num=num
+    )
+
+
 ATTEMPT_MESSAGE_IDS = (
     "correct",
+    "correct_scored",
     "incorrect",
     "incorrect_remaining",
     "already_solved_correct",

@@ -154,6 +154,21 @@ class Snapshots:
             out.append(entry)
         return out
 
+    def standing(
+        self, live: bool, account_id: int | None, state: State | None = None
+    ) -> dict[str, Any] | None:
+        """``account_id``'s row of the scoreboard snapshot (place and score), or None when it is not
+        ranked (hidden, banned, staff, no account). The public board is the frozen one. A dictionary
+        by account is built once per scoreboard snapshot, so a request only looks it up."""
+        if account_id is None:
+            return None
+        state = state or self.state()
+        board = self.scoreboard(live, state)
+        key = f"standings:{live}"
+        index = self._get(key, board.stamp, lambda: {r["account_id"]: r for r in board.data}, serve=False)
+        found: dict[str, Any] | None = index.data.get(account_id)
+        return found
+
     def top(self, count: int, live: bool, state: State | None = None) -> Snapshot:
         state = state or self.state()
         cutoff = None if live else state.cutoff

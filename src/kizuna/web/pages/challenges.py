@@ -36,13 +36,17 @@ def _phase_notice(phase: Phase) -> str:
 
 @router.get("/challenges", response_class=HTMLResponse)
 def challenge_board(request: Request, ctx: CtxDep) -> Response:
+    """The board: the viewer's score and rank at a glance, filters (``?show=unsolved&category=…``,
+    an ordinary GET form; the script applies them at once) and the cards grouped by category.
+    Everything comes from the snapshots (challenge list, scoreboard) plus the viewer's solved set."""
     who = optional_principal(request)
     if who is None:
         return login_redirect(request)
     snaps = request.app.state.snapshots
     state = snaps.state()
     ev = state.event
-    phase = clock_of(ev).phase(ctx.now())
+    now = ctx.now()
+    phase = clock_of(ev).phase(now)
     page: dict[str, Any] = {"groups": [], "not_started": False, "team_required": False}
     view_all = who.can(Action.CHALLENGE_VIEW_ALL)
     if phase is Phase.NOT_STARTED and not view_all:
@@ -53,15 +57,42 @@ def challenge_board(request: Request, ctx: CtxDep) -> Response:
     except DomainError:
         page.update(team_required=True)
         return render(request, "challenges.html", **page)
-    rows = snaps.challenges(live=who.can(Action.SCOREBOARD_LIVE), state=state).data
-    entries = board.board_entries(rows, board.solved_ids(ctx, acct), view_all)
-    page.update(groups=board.by_category(entries), notice=_phase_notice(phase))
+    live = who.can(Action.SCOREBOARD_LIVE)
+    rows = snaps.challenges(live=live, state=state).data
+    entries = board.board_entries(rows, board.solved_ids(ctx, acct), view_all, acct, ev.start_at, now)
+    query = request.query_params
+    filters = board.board_filters(query.get("show", "")[:32], query.get("category", "")[:200], entries)
+    groups = board.by_category(board.apply_filters(entries, filters))
+    page.update(
+        groups=groups,
+        notice=_phase_notice(phase),
+        filters=filters,
+        categories=[(name, items[0]) for name, items in groups if name and not items[0].locked],
+        shown_count=sum(1 for _name, items in groups for e in items if e.shown),
+        standing=_standing(snaps, state, who, acct, live, entries),
+        account_kind="teams" if ev.mode == "teams" else "users",
+    )
     return render(request, "challenges.html", **page)
 
 
-def _challenge_page(
-    request: Request, who: Principal, challenge_id: int, status_code: int = 200, **extra: Any
-) -> HTMLResponse:
+def _standing(
+    snaps: Any, state: Any, who: Principal, acct: int | None, live: bool, entries: list[board.BoardEntry]
+) -> dict[str, Any] | None:
+    """The viewer's score and place at a glance, from the scoreboard snapshot they may see (frozen
+    for players during a freeze); None for staff, who play for no account."""
+    if acct is None or not who.can(Action.PLAY):
+        return None
+    row = snaps.standing(live, acct, state)
+    listed = [e for e in entries if not e.locked]
+    return {
+        "row": row,
+        "solved": sum(1 for e in listed if e.solved),
+        "total": len(listed),
+        "frozen_at": state.event.freeze_at if state.cutoff is not None and not live else None,
+    }
+
+
+def _challenge_context(request: Request, who: Principal, challenge_id: int) -> dict[str, Any]:
     ctx = request.app.state.ctx
     snaps = request.app.state.snapshots
     state = snaps.state()
@@ -70,7 +101,7 @@ def _challenge_page(
     view = board.challenge_view(ctx, who, challenge_id, ev.mode)
     live = who.can(Action.SCOREBOARD_LIVE)
     cutoff = None if live else state.cutoff
-    counts = {r["id"]: r["solves"] for r in snaps.challenges(live=live, state=state).data}
+    row = next((r for r in snaps.challenges(live=live, state=state).data if r["id"] == challenge_id), None)
     signer = request.app.state.file_signer
     files = [
         {
@@ -80,11 +111,15 @@ def _challenge_page(
         }
         for f in view.files
     ]
-    context: dict[str, Any] = {
+    return {
         "view": view,
         "challenge": view.challenge,
         "ctext": localized(view.challenge, CHALLENGE_TEXT),
-        "solve_count": counts.get(challenge_id, 0),
+        "solve_count": row["solves"] if row else 0,
+        # As on the board: the viewer's account solved it first, by the snapshot they may see.
+        "first_blood": bool(
+            row and view.account_id is not None and row.get("first_account") == view.account_id
+        ),
         "files": files,
         "solvers": board.solvers(ctx, challenge_id, ev.mode, cutoff, limit=board.SOLVER_LIMIT),
         "account_kind": "teams" if ev.mode == "teams" else "users",
@@ -93,6 +128,12 @@ def _challenge_page(
         "hint_message": None,
         "here": f"/challenges/{challenge_id}",
     }
+
+
+def _challenge_page(
+    request: Request, who: Principal, challenge_id: int, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    context = _challenge_context(request, who, challenge_id)
     context.update(extra)
     return render(request, "challenge.html", status_code=status_code, **context)
 
@@ -141,19 +182,43 @@ def attempt(
         flash.error(request, here, exc)
         return see_other(f"{here}#attempt-result")
     answer: Response
+    key, params = _page_outcome(request, ctx, who, outcome)
     if _htmx(request):
-        message = attempt_message(outcome.message, **outcome.params)
-        answer = render(
-            request, "_attempt_result.html", result={"status": outcome.status, "message": message}
-        )
+        result = {"status": outcome.status, "message": attempt_message(key, **params)}
+        if key == "correct_scored":
+            # The result and, out of band, the parts of the page a solve changes: the solved state,
+            # the solve count and the first solvers.
+            context = _challenge_context(request, who, challenge_id)
+            answer = render(request, "_attempt_solved.html", **{**context, "result": result})
+        else:
+            answer = render(request, "_attempt_result.html", result=result)
     else:
-        flash.attempt(request, here, outcome.status, outcome.message, **outcome.params)
+        flash.attempt(request, here, outcome.status, key, **params)
         answer = see_other(f"{here}#attempt-result")
     if outcome.retry_after is not None:
         # Rate limited: the page says so in words (htmx swaps only 2xx answers, and a form is
         # redirected), and Retry-After says when the window frees, as the API's 429 does.
         answer.headers["Retry-After"] = str(outcome.retry_after)
     return answer
+
+
+def _page_outcome(
+    request: Request, ctx: Any, who: Principal, outcome: submissions.AttemptResult
+) -> tuple[str, dict[str, Any]]:
+    """The message id and values the page shows for an attempt. A player's correct answer says the
+    points and for whom ("Correct! +100 points for Red Dragons — first blood!"); "first blood" is
+    left out while the scoreboard is frozen for the player, since saying it, or not, would tell
+    whether another account solved the challenge after the freeze."""
+    if outcome.message != "correct" or "value" not in outcome.params:
+        return outcome.message, dict(outcome.params)  # also staff's checked answers: plain "Correct"
+    state = request.app.state.snapshots.state()
+    ev = state.event
+    frozen = state.cutoff is not None and not who.can(Action.SCOREBOARD_LIVE)
+    team = ""
+    if ev.mode == "teams" and who.team_id is not None:
+        team = board.account_name(ctx, ev.mode, who.team_id)
+    blood = 0 if frozen else int(bool(outcome.params.get("first_blood")))
+    return "correct_scored", {"value": int(outcome.params["value"]), "first_blood": blood, "team": team}
 
 
 def _unlock_url(challenge_id: int, hint_id: int) -> str:

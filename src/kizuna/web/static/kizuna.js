@@ -12,6 +12,10 @@
  *   send to a server.
  * - Folds the main navigation behind the menu button on a phone (the button is shown only there,
  *   by the style sheet); without the script the navigation simply stays open.
+ * - Applies the challenge board's filters (form[data-board-filters]) as they change, without a
+ *   request: the server renders every card and marks those its filters leave out with `hidden`, so
+ *   the script only moves that mark, and keeps the address in step (a reload or a shared link shows
+ *   the same board). Without the script the form is an ordinary GET form.
  */
 (function () {
   "use strict";
@@ -117,8 +121,59 @@
     });
   }
 
+  function boardFilters() {
+    var form = document.querySelector("form[data-board-filters]");
+    if (!form || !window.URLSearchParams || !history.replaceState) return;
+    var unsolved = form.querySelector('input[name="show"]');
+    var category = form.querySelector('select[name="category"]');
+    var apply = form.querySelector("[data-filters-apply]");
+    var clear = form.querySelector("[data-filters-clear]");
+    var empty = document.querySelector("[data-board-empty]");
+    if (apply) apply.hidden = true; // the filters apply as they change
+    function run() {
+      var onlyUnsolved = !!(unsolved && unsolved.checked);
+      var wanted = category ? category.value : "";
+      var sections = document.querySelectorAll("[data-category-section]");
+      var total = 0;
+      for (var i = 0; i < sections.length; i++) {
+        var cards = sections[i].querySelectorAll("li.card");
+        var shown = 0;
+        for (var j = 0; j < cards.length; j++) {
+          var card = cards[j];
+          var ok = !(onlyUnsolved && card.getAttribute("data-solved") === "1") &&
+            (!wanted || card.getAttribute("data-category") === wanted);
+          card.hidden = !ok;
+          if (ok) shown++;
+        }
+        sections[i].hidden = shown === 0;
+        total += shown;
+      }
+      if (empty) empty.hidden = total > 0;
+      if (clear) clear.hidden = !onlyUnsolved && !wanted;
+      var params = new URLSearchParams();
+      if (onlyUnsolved) params.set("show", "unsolved");
+      if (wanted) params.set("category", wanted);
+      var query = params.toString();
+      history.replaceState(history.state, "", location.pathname + (query ? "?" + query : ""));
+    }
+    form.addEventListener("change", run);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      run();
+    });
+    if (clear) {
+      clear.addEventListener("click", function (e) {
+        e.preventDefault();
+        if (unsolved) unsolved.checked = false;
+        if (category) category.value = "";
+        run();
+      });
+    }
+  }
+
   function start() {
     foldMenu();
+    boardFilters();
     rememberZone();
     startWithin(document);
     enableCopyButtons();
