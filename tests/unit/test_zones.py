@@ -194,6 +194,7 @@ def test_zone_names_in_both_languages_are_written_in_each(locale):
     locale("ja")
     token = current_display.set(BOTH)
     try:
-        assert zone_name("Asia/Tokyo", "ja", SUMMER) == "東京 — 日本時間（GMT+9） / Tokyo — Japan Time (GMT+9)"
+        named = zone_name("Asia/Tokyo", "ja", SUMMER)
+        assert named == "東京 — 日本時間（GMT+9） / Tokyo — Japan Time (GMT+9)"
     finally:
         current_display.reset(token)
