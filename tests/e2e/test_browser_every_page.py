@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from kizuna.services import awards, content, event, notifications, pages
+from kizuna.services import awards, content, event, notifications, pages, sponsors
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from tests.e2e.test_browser_bilingual import MODES, MONOSPACED, _log_in, _seed, _shots
@@ -47,7 +47,7 @@ class Site:
 
 
 def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
-    """What the pages show beyond the board: a hint, an announcement, a page, an award."""
+    """What the pages show beyond the board: a hint, an announcement, a page, an award, a host."""
     ctx = build_context(load_settings(environ=env))
     try:
         hint = content.create_hint(
@@ -86,7 +86,17 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
             player = s.query(t.User).filter_by(name="player").one()
             ids = {"rival": rival.id, "rival_team": rival.team_id or 0, "player_team": player.team_id or 0}
         awards.grant_award(ctx, "Best write-up", 50, team_id=ids["rival_team"])
-        return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id}
+        host = sponsors.create_sponsor(
+            ctx,
+            {
+                "name": "The British Embassy Tokyo, host of the first joint CTF between the two clusters",
+                "locale": "en",
+                "translations": {"ja": {"name": "駐日英国大使館（両クラスターによる初の合同CTFの会場）"}},
+                "group": "hosts",
+                "url": "https://example.org/a/rather/long/address/for/the/host/of/the/event",
+            },
+        )
+        return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id, "sponsor": host.id}
     finally:
         ctx.db.dispose()
 
@@ -118,7 +128,7 @@ ORGANISER = [
     *("/admin/challenges", "/admin/challenges/new", "/admin/challenges/{challenge}", "/admin/translations"),
     *("/admin/accounts", "/admin/accounts/{rival}", "/admin/teams", "/admin/teams/{rival_team}"),
     *("/admin/awards", "/admin/submissions", "/admin/announcements", "/admin/pages", "/admin/pages/{page}"),
-    "/admin/pages/new",
+    *("/admin/pages/new", "/admin/sponsors", "/admin/sponsors/new", "/admin/sponsors/{sponsor}"),
 ]
 WHO = {"visitor": VISITOR, "player": PLAYER, "newcomer": NEWCOMER, "organiser": ORGANISER}
 
