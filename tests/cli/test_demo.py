@@ -196,3 +196,16 @@ def test_the_tiny_program_runs_and_prints_no_flag(tmp_path: Path) -> None:
     program.chmod(0o755)
     ran = subprocess.run([str(program)], capture_output=True, check=True, timeout=10)
     assert ran.stdout == b"Nothing to see here.\n"
+
+
+def test_the_demo_starts_once_its_challenges_are_in_place(demo: tuple[Context, TestClient]) -> None:
+    """As at a real event, the challenges are there before the start: the board marks none as new."""
+    from kizuna.services.board import is_new
+    from kizuna.storage.snapshot_queries import release_times
+
+    ctx, _client = demo
+    with ctx.db.read() as s:
+        start = s.get(t.Event, 1).start_at
+        released = release_times(s)
+    assert start is not None and released
+    assert not [cid for cid, when in released.items() if is_new(when, start, ctx.now())]

@@ -110,7 +110,6 @@ STAFF = (("judge", "judge"), ("marshal", "marshal"), ("author", "author"))
 
 
 def load_demo(ctx: Context, admin_password: str, staff_password: str | None = None) -> str:
-    now = ctx.now()
     event.update_event(
         ctx,
         {
@@ -120,8 +119,6 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
             "translations": {"ja": {"name": EVENT["name"].ja, "description": EVENT["description"].ja}},
             "mode": "teams",
             "team_size_limit": 4,
-            "start_at": now - timedelta(hours=1),
-            "end_at": now + timedelta(days=7),
             "registration_open": True,
         },
     )
@@ -151,6 +148,10 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
                 "url": url,
             },
         )
+    # The event starts once its challenges are in place, as at a real event: none of them is "new"
+    # on the board (services/board.py marks challenges released after the start).
+    now = ctx.now()
+    event.update_event(ctx, {"start_at": now, "end_at": now + timedelta(days=7)})
     first_player: dict[str, Principal] = {}
     for team_name, members in TEAMS:
         captain = accounts.register_user(ctx, members[0], secrets.token_urlsafe(12), by_admin=True)
