@@ -7,6 +7,7 @@ would notice asserted on each —
   scrolls on its own);
 * no element's content overflows its box (text cut off or spilling over a neighbour): a box that
   scrolls on its own, or ends its text with an ellipsis, is the only exception;
+* no word in a table is broken over two lines ("Ra/nk", 「順/位」);
 * code, flags, tokens and invite codes are monospace in every language;
 * the venue screen fits 1920×1080 without scrolling, during the event and before its start.
 
@@ -176,6 +177,31 @@ INSPECT = """(monospaced) => {
     const [mono, family] = isMono(el);
     if (!mono) out.proportional.push(`${describe(el)} (${family})`);
   }
+  // Words split over two lines in any table: each Latin word, and each cell of at most five Japanese
+  // characters (a heading such as 順位), must sit on one line (not inside <code>: what a player typed
+  // breaks anywhere on purpose).
+  out.broken = [];
+  const lines = (range) => new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  for (const cell of document.querySelectorAll('table th, table td')) {
+    if (cell.closest('.visually-hidden, [hidden]')) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('code, .visually-hidden')) continue;
+      const text = node.textContent;
+      const words = [...text.matchAll(/[A-Za-z]{2,}/g)];
+      const trimmed = text.trim();
+      if (/^[\u3040-\u30ff\u4e00-\u9fff]{2,5}$/.test(trimmed)) {
+        words.push({0: trimmed, index: text.indexOf(trimmed)});
+      }
+      for (const w of words) {
+        const range = document.createRange();
+        range.setStart(node, w.index);
+        range.setEnd(node, w.index + w[0].length);
+        if (lines(range) > 1) out.broken.push(w[0]);
+      }
+    }
+  }
+  out.broken = out.broken.slice(0, 6);
   out.outside = out.outside.slice(0, 6);
   out.overflowing = out.overflowing.slice(0, 6);
   out.proportional = out.proportional.slice(0, 6);
