@@ -214,7 +214,9 @@ MEASURE = """() => {
     const name = tr.querySelector('th.name');
     return {
       top: r.top, bottom: r.bottom,
-      font: Math.min(...[...tr.cells].map((c) => parseFloat(getComputedStyle(c).fontSize))),
+      // The smallest text in the row, the rank's chip included.
+      font: Math.min(...[...tr.cells, ...tr.querySelectorAll('.chip')]
+        .map((c) => parseFloat(getComputedStyle(c).fontSize))),
       name: name.textContent.trim(),
       colour: getComputedStyle(tr).getPropertyValue('--team').trim(),
       account: tr.dataset.account,
