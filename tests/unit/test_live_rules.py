@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kizuna.domain.events import EVENT_TYPES
-from kizuna.domain.live import LiveEvent, Viewer, World, speaks_to, visible_to
+from kizuna.domain.live import LiveEvent, Viewer, World, speaks_to, visible_to, withholds_rank
 from kizuna.domain.policy import ACCOUNT_ROLES
 
 T0 = datetime(2026, 11, 28, 9, 0)
@@ -174,6 +174,21 @@ def test_the_freeze_holds_back_later_scoring_from_the_public() -> None:
     assert receivers(event("announcement", at=after, notification_id=1), FROZEN) == set(EVERYONE)
     # After the freeze is lifted the same solve is public again.
     assert receivers(solve(at=after), WORLD) == set(EVERYONE)
+
+
+def test_during_the_freeze_a_team_gets_its_own_solve_without_its_blood_rank() -> None:
+    """ "Second blood" on a team's own solve after the freeze would tell it that another team solved
+    the same challenge after the freeze, which the frozen board hides."""
+    after = FREEZE + timedelta(minutes=1)
+    second = solve(at=after, blood=2)
+    assert visible_to(second, PLAYER_B, FROZEN)  # its own solve still reaches it ...
+    assert withholds_rank(second, PLAYER_B, FROZEN)  # ... as an ordinary one
+    assert not withholds_rank(second, ADMIN, FROZEN) and not withholds_rank(second, JUDGE, FROZEN)
+    assert not withholds_rank(solve(at=after, blood=0), PLAYER_B, FROZEN)  # nothing to withhold
+    assert not withholds_rank(solve(at=FREEZE - timedelta(seconds=1), blood=2), PLAYER_B, FROZEN)
+    assert not withholds_rank(second, PLAYER_B, WORLD)  # the freeze lifted: the rank is public
+    award = event("award", "public", TEAM_B, after, award_id=1, account_id=TEAM_B, value=10)
+    assert not withholds_rank(award, PLAYER_B, FROZEN)
 
 
 def test_an_unknown_audience_reaches_nobody() -> None:

@@ -174,6 +174,32 @@ def test_first_blood_in_english_japanese_and_both(live: TestClient, make: Factor
     assert got["both"]["messages"] == [english, japanese]
 
 
+def test_during_the_freeze_a_teams_own_later_solve_comes_without_its_blood_rank(
+    live: TestClient, make: Factory, ctx: Context
+) -> None:
+    ch = make.challenge(flag="flag{late}", name="Late")
+    first, _ = make.player_in_team("asa", team_name="Early Birds")
+    second, late = make.player_in_team("ben", team_name="Late Owls")
+    admin = make.user("root", role="admin")
+    attempt = {"challenge_id": ch.id, "submission": "flag{late}"}
+    assert (
+        live.post("/api/v1/challenges/attempt", json=attempt, headers=auth(make.token(first))).status_code
+        == 200
+    )
+    event_service.update_event(ctx, {"freeze_at": datetime.now(UTC) - timedelta(minutes=1)})
+    with (
+        live.stream("GET", "/events?lang=en", headers=auth(make.token(second))) as own,
+        live.stream("GET", "/events?lang=en", headers=auth(make.token(admin))) as staff,
+    ):
+        r = live.post("/api/v1/challenges/attempt", json=attempt, headers=auth(make.token(second)))
+        assert r.json()["data"]["status"] == "correct", r.text
+        mine = by_type(read_until(own, has_event("solve")), "solve")[0].json
+        seen = by_type(read_until(staff, has_event("solve")), "solve")[0].json
+    assert mine["data"]["account_id"] == late.id
+    assert mine["data"]["first_blood"] == 0 and mine["messages"] == []  # not "Second blood"
+    assert seen["data"]["first_blood"] == 2 and "Second blood" in seen["messages"][0]["text"]
+
+
 def test_sentences_of_the_event_state_in_each_language(live: TestClient, ctx: Context) -> None:
     with live.stream("GET", "/events?lang=ja&display=both") as r:
         paused = emit(ctx, "event_state", state="paused", reason={"en": "Lunch", "ja": "昼食"}, end_at=None)

@@ -170,6 +170,19 @@ def visible_to(event: LiveEvent, viewer: Viewer, world: World) -> bool:
     return not (world.frozen_out(event) and not (viewer.can(Action.SCOREBOARD_LIVE) or own))
 
 
+def withholds_rank(event: LiveEvent, viewer: Viewer, world: World) -> bool:
+    """Must ``viewer`` receive this solve without its blood rank? During the freeze a team still
+    sees its own later solves, but "Second blood" would tell it that another account solved the
+    same challenge after the freeze, which the frozen board hides: such a solve comes as an
+    ordinary one (rank 0, no sentence). Staff who see the live scoreboard get it whole."""
+    return (
+        event.type == "solve"
+        and event.first_blood > 0
+        and world.frozen_out(event)
+        and not viewer.can(Action.SCOREBOARD_LIVE)
+    )
+
+
 def speaks_to(event: LiveEvent, viewer: Viewer) -> bool:
     """Does ``event`` carry a sentence (toast, ticker, feed line) for ``viewer``? Only the first
     three solves of a challenge do; an award speaks to its account and to staff who see the feed or

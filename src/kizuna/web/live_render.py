@@ -74,9 +74,9 @@ class Prepared:
     # Per reader language, for an announcement.
     announcement: Mapping[str, Announcement] | None = None
     announced_at: str | None = None
-    _frames: dict[tuple[tuple[str, ...], bool], tuple[bytes, ...]] = field(default_factory=dict)
+    _frames: dict[tuple[tuple[str, ...], bool | str], tuple[bytes, ...]] = field(default_factory=dict)
 
-    def frames(self, locales: Sequence[str], speaks: bool) -> tuple[bytes, ...]:
+    def frames(self, locales: Sequence[str], speaks: bool | str) -> tuple[bytes, ...]:
         """The frames (without their ``id:`` line) for readers of ``locales`` (reader's first) to whom
         the event speaks or not; rendered once per kind of reader."""
         key = (tuple(locales), speaks)
@@ -95,16 +95,23 @@ def frame(kind: str, value: Any) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + _dump(value) + b"\n\n"
 
 
-def render(p: Prepared, locales: tuple[str, ...], speaks: bool) -> tuple[bytes, ...]:
+# A solve sent without its blood rank (domain.live.withholds_rank): no sentence, first_blood 0.
+WITHHELD = "withheld"
+
+
+def render(p: Prepared, locales: tuple[str, ...], speaks: bool | str) -> tuple[bytes, ...]:
     e = p.event
     primary = locales[0]
+    data = dict(e.data)
+    if speaks == WITHHELD:
+        data["first_blood"] = 0
     body = {
         "id": e.id,
         "type": e.type,
         "at": iso(e.created_at),
-        "data": dict(e.data),
+        "data": data,
         "names": dict(p.names.get(primary, {})),
-        "messages": messages(p, locales) if speaks else [],
+        "messages": messages(p, locales) if speaks is True else [],
     }
     out: list[bytes] = []
     if e.type == "announcement" and p.announcement:

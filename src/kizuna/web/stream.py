@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
 
 from kizuna.domain.errors import DomainError, ErrorCode
-from kizuna.domain.live import Viewer, speaks_to
+from kizuna.domain.live import Viewer, speaks_to, withholds_rank
 from kizuna.i18n import display_locales, gettext, lazy
 from kizuna.security import token_digest
 from kizuna.services import sessions
@@ -32,7 +32,7 @@ from kizuna.storage import event_log
 from kizuna.web.deps import optional_principal, two_factor_missing
 from kizuna.web.errors import error_json
 from kizuna.web.live import LiveHub, Stream, StreamLimit
-from kizuna.web.live_render import KEEP_ALIVE, RETRY, Prepared
+from kizuna.web.live_render import KEEP_ALIVE, RETRY, WITHHELD, Prepared
 from kizuna.web.messages import message_for
 
 router = APIRouter(tags=["live"])
@@ -135,7 +135,14 @@ class EventStreamResponse(Response):
         open, making them per stream was a tenth of the worker's time."""
         stream = self.stream
         listed = list(items)
-        speaks = tuple(speaks_to(item.event, stream.viewer) for item in listed)
+        # Per item: True (with its sentence), False (without), or WITHHELD (a frozen-out solve of
+        # the viewer's own, without its blood rank: domain.live.withholds_rank).
+        speaks = tuple(
+            WITHHELD
+            if withholds_rank(item.event, stream.viewer, item.world)
+            else speaks_to(item.event, stream.viewer)
+            for item in listed
+        )
         # The very objects (a resume prepares its own), kept alive with the bytes so no id is reused.
         key = (tuple(map(id, listed)), stream.locales, speaks, self.mark)
         chunks = self.hub.chunks
