@@ -112,3 +112,29 @@ def test_in_both_languages_mode_each_half_names_the_field_in_its_own_language(cl
         "Recipient: choose a team or user. / 対象：チームまたはプレイヤーを選んでください。",
         "対象：チームまたはプレイヤーを選んでください。 / Recipient: choose a team or user.",
     )
+
+
+@pytest.mark.parametrize(
+    ("headers", "name_line", "confirm_line"),
+    [
+        ({}, "Name: fill this in.", "New password again: The two passwords do not match."),
+        (JA, "名前：入力してください。", "新しいパスワード（確認）：2つのパスワードが一致しません。"),
+    ],
+)
+def test_account_and_team_errors_name_the_field(client, make, ctx, headers, name_line, confirm_line):
+    as_admin(client, make)
+    user, team = make.player_in_team("ivy", team_name="Ivy League")
+    form = {"name": "", "email": "ivy@example.org", "role": "player"}
+    r = post(client, f"/admin/accounts/{user.id}", form, headers=headers)
+    assert r.status_code == 400
+    assert_named(r.text, "name", name_line)
+    assert 'value="ivy@example.org"' in r.text  # what was typed is kept
+    passwords = {"password": "a-long-enough-password", "confirm": "another-long-password"}
+    r = post(client, f"/admin/accounts/{user.id}/password", passwords, headers=headers)
+    assert r.status_code == 400
+    assert_named(r.text, "confirm", confirm_line)
+    r = post(client, f"/admin/teams/{team.id}", {"name": ""}, headers=headers)
+    assert r.status_code == 400
+    assert re.search(r'<p class="field-error" id="e-name">[^<]*(Team name|チーム名)', r.text)
+    with ctx.db.read() as s:
+        assert s.get(t.User, user.id).name == "ivy" and s.get(t.Team, team.id).name == "Ivy League"

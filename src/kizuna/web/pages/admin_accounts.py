@@ -24,6 +24,7 @@ from kizuna.storage import tables as t
 from kizuna.web.deps import CtxDep, login_session
 from kizuna.web.messages import message_for
 from kizuna.web.pages.admin_common import (
+    FieldLabels,
     Gate,
     done,
     field_errors,
@@ -95,6 +96,19 @@ def account_list(
     return page(request, "admin/accounts.html", result=result, q=q, role_labels=labels)
 
 
+# The labels the forms show, for errors that name their field (admin_common.FieldLabels).
+ACCOUNT_LABELS = FieldLabels(
+    {
+        "name": lazy("Name"),
+        "email": lazy("Email address"),
+        "role": lazy("Role"),
+        "password": lazy("New password"),
+        "confirm": lazy("New password again"),
+    }
+)
+TEAM_LABELS = FieldLabels({"name": lazy("Team name")})
+
+
 def _account_page(
     request: Request,
     ctx: Context,
@@ -118,6 +132,7 @@ def _account_page(
         account=row,
         values=shown,
         errors=errors or {},
+        labels=ACCOUNT_LABELS,
         role_options=[(role, role_label(role)) for role in ACCOUNT_ROLES],
         role_name=role_label(row.role),
         name_max=MAX_NAME_LENGTH,
@@ -169,7 +184,9 @@ def save_account(
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
-        return _account_page(request, ctx, user_id, 400, field_errors(exc, USER_FIELDS), typed)
+        return _account_page(
+            request, ctx, user_id, 400, field_errors(exc, USER_FIELDS, labels=ACCOUNT_LABELS), typed
+        )
     return done(request, f"/admin/accounts/{user_id}", "user_saved")
 
 
@@ -219,7 +236,8 @@ def set_password(
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
-        return _account_page(request, ctx, user_id, 400, field_errors(exc, {"password": "password"}))
+        errors = field_errors(exc, {"password": "password"}, labels=ACCOUNT_LABELS)
+        return _account_page(request, ctx, user_id, 400, errors)
     if user_id == gate.staff.user_id:
         login_session(request, user)
     return done(request, f"/admin/accounts/{user_id}", "password_set")
@@ -280,6 +298,7 @@ def _team_page(
         members=members,
         values=shown,
         errors=errors or {},
+        labels=TEAM_LABELS,
         name_max=MAX_NAME_LENGTH,
     )
 
