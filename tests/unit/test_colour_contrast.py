@@ -34,6 +34,10 @@ PAIRS = [
     # --accent-fg on --accent (pairs above); first blood is the page's own background on --blood.
     ("--bg", "--blood", 4.5),
     ("--blood", "--bg", 3.0),  # the first-blood edge of a card
+    # The other chips: muted and hidden are --fg on --panel, neutral --fg on --bg, scheduled and
+    # pending --fg on --highlight (correct and incorrect are the --ok and --bad pairs above).
+    ("--fg", "--panel", 4.5),
+    ("--fg", "--highlight", 4.5),
 ]
 DARK = ':root[data-theme="dark"]'
 SYSTEM_DARK = ':root:not([data-theme="light"])'
