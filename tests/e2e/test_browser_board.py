@@ -95,6 +95,7 @@ def test_a_correct_answer_updates_the_page_and_the_board_filters_at_once(
         expect(page.locator("#challenge-head")).to_contain_text("Your team has solved this challenge.")
         expect(page.locator("#challenge-head .chip-blood")).to_have_text("First blood")
         expect(page.locator("#challenge-solvers")).to_contain_text(LONG_TEAM)
+        expect(page.locator("#f-submission")).to_have_value("")  # emptied for the next flag
         assert _still_here(page), "the page was reloaded"
         page.screenshot(path=str(shots / "challenge-correct-first-blood.png"), full_page=True)
 

@@ -186,6 +186,13 @@
   document.addEventListener("htmx:afterSwap", function (e) {
     startWithin((e.detail && e.detail.target) || e.target);
   });
+  // A correct flag answered in place: the field is emptied (a wrong one stays, to be corrected).
+  // After settling: htmx gives the swapped element its new classes only then.
+  document.addEventListener("htmx:afterSettle", function () {
+    var result = document.getElementById("attempt-result");
+    var field = document.getElementById("f-submission");
+    if (result && field && result.classList.contains("result-correct")) field.value = "";
+  });
   document.addEventListener("kizuna:countdown", function (e) {
     if (e.target && e.target.hasAttribute && e.target.hasAttribute("data-countdown")) startCountdown(e.target);
   });
