@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -198,6 +198,20 @@ def optional_int(value: str) -> int | None:
         return int(value) if value.strip() else None
     except ValueError:
         return None
+
+
+R = TypeVar("R")
+
+
+def open_row(request: Request, gate: Gate, load: Callable[[], R]) -> R | Response:
+    """The row a staff page works on (``load()``), or what to answer instead: the gate's refusal, or
+    the same 404 as a missing page when ``load`` finds nothing (a DomainError)."""
+    if gate.denied:
+        return gate.denied
+    try:
+        return load()
+    except DomainError:
+        return not_found(request)
 
 
 def page_number(value: str) -> int:

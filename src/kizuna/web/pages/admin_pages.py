@@ -30,6 +30,7 @@ from kizuna.web.pages.admin_common import (
     field_errors,
     named,
     not_found,
+    open_row,
     page,
     post_gate,
     text,
@@ -146,12 +147,7 @@ def create(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.
 
 def _open(request: Request, ctx: Context, page_id: int, gate: Gate) -> t.Page | Response:
     """The page to work on, or what to answer instead: the admin gate's refusal, or 404."""
-    if gate.denied:
-        return gate.denied
-    try:
-        return pages.get_page(ctx, page_id)
-    except DomainError:
-        return not_found(request)
+    return open_row(request, gate, lambda: pages.get_page(ctx, page_id))
 
 
 @router.get(URL + "/{page_id}", response_class=HTMLResponse)

@@ -28,6 +28,7 @@ from kizuna.web.pages.admin_common import (
     checked,
     done,
     not_found,
+    open_row,
     page,
     post_gate,
     text,
@@ -202,12 +203,7 @@ def create(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.
 
 def _open(request: Request, ctx: Context, sponsor_id: int, gate: Gate) -> t.Sponsor | Response:
     """The entry to work on, or what to answer instead: the admin gate's refusal, or 404."""
-    if gate.denied:
-        return gate.denied
-    try:
-        return sponsors.get_sponsor(ctx, sponsor_id)
-    except DomainError:
-        return not_found(request)
+    return open_row(request, gate, lambda: sponsors.get_sponsor(ctx, sponsor_id))
 
 
 @router.get(URL + "/{sponsor_id}", response_class=HTMLResponse)
