@@ -753,3 +753,18 @@ def test_the_clock_switch_sets_only_this_browsers_cookie(client, make, ctx):
     assert not re.search(r"<td>\d[^<]* [ap]m (BST|GMT)</td>", client.get("/account").text)
     client.get("/clock/auto")
     assert "clock" not in client.cookies
+
+
+def test_empty_lists_say_so_in_the_same_empty_state_box(client, make):
+    """An empty list is one component on every page (kizuna.css .empty-state), in each language."""
+    make.player_in_team("una")
+    login(client, "una")
+    expected = {
+        "/announcements": "There are no announcements yet.",
+        "/challenges": "There are no challenges yet.",
+    }
+    for path, sentence in expected.items():
+        assert f'<p class="empty-state">{sentence}</p>' in client.get(path).text, path
+    ch = make.challenge()
+    page = client.get(f"/challenges/{ch.id}?lang=ja").text
+    assert '<p class="empty-state">この問題はまだ誰も正解していません。</p>' in page
