@@ -117,7 +117,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 VISITOR = [
     *("/", "/login", "/register", "/password/forgot", "/scoreboard", "/teams", "/users"),
-    *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page"),
+    *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
 ]
 PLAYER = [
     *("/", "/challenges", "/challenges/{challenge}", "/challenges/{challenge}/hints/{hint}/unlock"),
