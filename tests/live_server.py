@@ -21,6 +21,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def server_env(folder: Path) -> dict[str, str]:
+    """The settings of a test server whose data and SQLite database live in ``folder``."""
+    return {
+        "KIZUNA_DATA_DIR": str(folder / "data"),
+        "KIZUNA_DATABASE_URL": f"sqlite:///{folder / 'kizuna.db'}",
+        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
+        "KIZUNA_ENVIRONMENT": "test",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

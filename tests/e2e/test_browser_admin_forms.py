@@ -19,7 +19,7 @@ from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from kizuna.web.zones import current_clock, format_in_zone
 from tests.conftest import PASSWORD
-from tests.live_server import running_server
+from tests.live_server import running_server, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -29,12 +29,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = {
-        "KIZUNA_DATA_DIR": str(tmp_path / "data"),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{tmp_path / 'kizuna.db'}",
-        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
-        "KIZUNA_ENVIRONMENT": "test",
-    }
+    env = server_env(tmp_path)
     ctx = build_context(load_settings(environ=env))
     try:
         prepare_database(ctx.db)

@@ -25,7 +25,7 @@ from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from tests.conftest import PASSWORD, no_two_factor_requirement, unavailable
-from tests.live_server import running_server
+from tests.live_server import running_server, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -119,12 +119,7 @@ def _seed(env: dict[str, str]) -> list[int]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    env = {
-        "KIZUNA_DATA_DIR": str(tmp_path / "data"),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{tmp_path / 'kizuna.db'}",
-        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
-        "KIZUNA_ENVIRONMENT": "test",
-    }
+    env = server_env(tmp_path)
     ids = _seed(env)
     with running_server(env, tmp_path / "server.log") as url:
         yield Server(url, ids)

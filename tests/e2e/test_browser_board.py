@@ -27,7 +27,7 @@ from tests.e2e.test_browser_bilingual import (
     _seed,
     _shots,
 )
-from tests.live_server import running_server
+from tests.live_server import running_server, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -42,12 +42,7 @@ COOKIE, CAESAR, LONG = 0, 1, 2  # indexes into CHALLENGES; the rival team solved
 def site(tmp_path: Path) -> Iterator[Server]:
     """The bilingual tests' event: three challenges in three categories, the player's team (with a
     long Japanese name) and a rival team that solved the second challenge."""
-    env = {
-        "KIZUNA_DATA_DIR": str(tmp_path / "data"),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{tmp_path / 'kizuna.db'}",
-        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
-        "KIZUNA_ENVIRONMENT": "test",
-    }
+    env = server_env(tmp_path)
     ids = _seed(env)
     with running_server(env, tmp_path / "server.log") as url:
         yield Server(url, ids)

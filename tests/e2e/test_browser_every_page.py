@@ -30,7 +30,7 @@ from kizuna.services import awards, content, event, notifications, pages, sponso
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from tests.e2e.test_browser_bilingual import MODES, MONOSPACED, _log_in, _seed, _shots
-from tests.live_server import running_server
+from tests.live_server import running_server, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -104,12 +104,7 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    env = {
-        "KIZUNA_DATA_DIR": str(tmp_path / "data"),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{tmp_path / 'kizuna.db'}",
-        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
-        "KIZUNA_ENVIRONMENT": "test",
-    }
+    env = server_env(tmp_path)
     ids = _more(env, _seed(env))
     with running_server(env, tmp_path / "server.log") as url:
         yield Site(url, env, ids)

@@ -19,7 +19,7 @@ from kizuna.services import accounts, challenges, content, teams
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from tests.conftest import PASSWORD, unavailable
-from tests.live_server import running_server
+from tests.live_server import running_server, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -64,13 +64,7 @@ def _seed(env: dict[str, str]) -> tuple[str, int]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    data = tmp_path / "data"
-    env = {
-        "KIZUNA_DATA_DIR": str(data),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{tmp_path / 'kizuna.db'}",
-        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
-        "KIZUNA_ENVIRONMENT": "test",
-    }
+    env = server_env(tmp_path)
     invite_code, challenge_id = _seed(env)
     with running_server(env, tmp_path / "server.log") as url:
         yield Server(url, invite_code, challenge_id)

@@ -36,7 +36,7 @@ from kizuna.storage import tables as t
 from kizuna.storage.db import Database
 from kizuna.web.app import build_context
 from tests.conftest import PASSWORD
-from tests.live_server import running_server
+from tests.live_server import running_server, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -145,12 +145,7 @@ def _seed(env: dict[str, str]) -> tuple[list[int], str, list[tuple[int, str, str
 
 
 def _env(folder: Path) -> dict[str, str]:
-    return {
-        "KIZUNA_DATA_DIR": str(folder / "data"),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{folder / 'kizuna.db'}",
-        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
-        "KIZUNA_ENVIRONMENT": "test",
-    }
+    return server_env(folder)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from tests.conftest import PASSWORD
-from tests.live_server import running_server
+from tests.live_server import running_server, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
@@ -70,12 +70,7 @@ class Seeded:
 
 
 def _env(folder: Path) -> dict[str, str]:
-    return {
-        "KIZUNA_DATA_DIR": str(folder / "data"),
-        "KIZUNA_DATABASE_URL": f"sqlite:///{folder / 'kizuna.db'}",
-        "KIZUNA_SECRET_KEY": "e2e-secret-key-not-for-production",
-        "KIZUNA_ENVIRONMENT": "test",
-    }
+    return server_env(folder)
 
 
 def _seed(env: dict[str, str]) -> tuple[int, int]:
