@@ -81,6 +81,12 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     # --- the API: the board, accounts and teams ---------------------------------------------------
     ("GET", "/api/v1/scoreboard"): PUBLIC,
     ("GET", "/api/v1/scoreboard/top/{count}"): PUBLIC,
+    ("GET", "/api/v1/ctftime"): PUBLIC,  # the public (frozen) board, as the scoreboard
+    # Brackets (divisions): registration offers them to everyone; admins keep the list.
+    ("GET", "/api/v1/brackets"): PUBLIC,
+    ("POST", "/api/v1/brackets"): Action.EVENT_SETTINGS.value,
+    ("PATCH", "/api/v1/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
+    ("DELETE", "/api/v1/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
     ("GET", "/api/v1/users"): PUBLIC,
     ("POST", "/api/v1/users"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/api/v1/users/me"): ACCOUNT,
@@ -283,6 +289,12 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
     ("GET", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
     ("POST", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/brackets"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/brackets/new"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/brackets/{bracket_id}/delete"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/brackets/{bracket_id}/delete"): Action.EVENT_SETTINGS.value,
 }
 
 # Routes that answer a refusal with 404, exactly as for something that does not exist.
