@@ -264,7 +264,7 @@ def test_an_unknown_country_is_refused_in_the_readers_language(
         client.patch("/api/v1/users/me", json={"country": ""}, headers=token).json()["data"]["country"] == ""
     )
     assert client.get("/api/v1/scoreboard?bracket_id=abc").status_code == 400
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the service refuses it too
+    with pytest.raises(Exception):  # noqa: B017 - the service refuses it too
         accounts.register_user(ctx, "ben", "x" * 12, country="Wales", by_admin=True)
 
 

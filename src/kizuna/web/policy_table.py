@@ -204,6 +204,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/account"): ACCOUNT,
     ("POST", "/account/password"): ACCOUNT,
     ("POST", "/account/language"): ACCOUNT,
+    ("POST", "/account/profile"): ACCOUNT,
     ("POST", "/account/sessions/end-others"): ACCOUNT,
     ("POST", "/account/time-zone"): ACCOUNT,
     ("POST", "/account/tokens"): ACCOUNT,
@@ -223,6 +224,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/team"): ACCOUNT,
     ("POST", "/team/invite"): ACCOUNT,
     ("POST", "/team/leave"): ACCOUNT,
+    ("POST", "/team/profile"): ACCOUNT,  # the captain's
     ("GET", "/teams/new"): ACCOUNT,
     ("POST", "/teams/new"): ACCOUNT,
     ("GET", "/teams/join"): ACCOUNT,

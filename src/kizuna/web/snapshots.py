@@ -24,10 +24,10 @@ import orjson
 from kizuna.domain.text import LocalizedText
 from kizuna.services import scoreboard
 from kizuna.services.board import category_text
-from kizuna.services.scoreboard import BoardFilter
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.services.hot import HotCache
+from kizuna.services.scoreboard import BoardFilter
 from kizuna.storage import snapshot_queries as q
 from kizuna.storage import tables as t
 from kizuna.storage.hot_reads import must_not_wait

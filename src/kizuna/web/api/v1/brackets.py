@@ -41,7 +41,7 @@ def bracket_shape(row: t.Bracket, order: list[str]) -> dict[str, Any]:
 
 
 @router.get("/brackets", summary="The brackets (divisions); ?type=users or ?type=teams keeps one kind")
-def list_brackets(ctx: CtxDep, type: str | None = None) -> JSONResponse:  # noqa: A002 - CTFd's name
+def list_brackets(ctx: CtxDep, type: str | None = None) -> JSONResponse:
     kind = brackets.validate_type(type) if type else None
     order = content_order(get_event(ctx))
     return ok([bracket_shape(row, order) for row in brackets.all_brackets(ctx, kind)])
