@@ -235,14 +235,15 @@ def test_hidden_and_banned_accounts_stay_off_filtered_boards(
         ("en", "“XX” is not a country or region code. Use a two-letter ISO 3166 code such as GB or JP."),
         (
             "ja",
-            "「XX」は国・地域のコードではありません。GB や JP のような ISO 3166 の2文字のコードを使ってください。",
+            "「XX」は国・地域のコードではありません。"
+            "GB や JP のような ISO 3166 の2文字のコードを使ってください。",
         ),
     ],
 )
 def test_an_unknown_country_is_refused_in_the_readers_language(
     client: Any, make: Factory, ctx: Context, lang: str, sentence: str
 ) -> None:
-    user, team = make.player_in_team("aoi", "Hiroshima")
+    user, _team = make.player_in_team("aoi", "Hiroshima")
     token = auth(make.token(user))
     headers = {**token, "Accept-Language": lang}
     for r in (

@@ -30,7 +30,7 @@ def account_attributes(s: Session, mode: str) -> dict[int, Attributes]:
 def user_brackets(s: Session) -> dict[int, int]:
     """The bracket of every user who has one (listed beside them among a team's members)."""
     stmt = select(t.User.id, t.User.bracket_id).where(t.User.bracket_id.is_not(None))
-    return {i: b for i, b in s.execute(stmt)}
+    return {i: b for i, b in s.execute(stmt) if b is not None}
 
 
 def bracket_names(s: Session) -> dict[int, str]:

@@ -39,8 +39,8 @@ from kizuna.web.content import Shown, content_order, localized, resolve, show
 from kizuna.web.event_banner import REASON, paused_now, reason_text
 from kizuna.web.pages.scoreboard import GraphLayout, board_context, team_style
 from kizuna.web.render import render
-from kizuna.web.snapshots import ANY
 from kizuna.web.site_content import announcements
+from kizuna.web.snapshots import ANY
 from kizuna.web.zones import (
     countdown,
     format_in_zone,

@@ -37,7 +37,8 @@ def scoreboard(
 
 @router.get(
     "/scoreboard/top/{count}",
-    summary="The top N accounts with every scoring event, for the graph; ?bracket_id=, ?country=, ?affiliation=",
+    summary="The top N accounts with every scoring event, for the graph; "
+    "?bracket_id=, ?country=, ?affiliation=",
 )
 def top(
     request: Request,
