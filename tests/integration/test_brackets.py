@@ -125,6 +125,10 @@ def test_bracket_id_on_users_and_teams(backend: str, client: Any, make: Factory,
     r = client.post("/api/v1/teams", json={"name": "Cardiff", "bracket_id": students.id}, headers=admin)
     assert r.status_code == 200 and r.json()["data"]["bracket_id"] == students.id
 
+    # A bracket that changes kind leaves the accounts of the other kind.
+    brackets.update_bracket(ctx, students.id, {"type": "users"})
+    with ctx.db.read() as s:
+        assert s.query(t.Team).filter(t.Team.bracket_id == students.id).count() == 0
     # Deleting a bracket leaves its accounts in none.
     brackets.delete_bracket(ctx, solo.id)
     assert client.get(f"/api/v1/users/{captain.id}").json()["data"]["bracket_id"] is None
@@ -336,3 +340,51 @@ def test_openapi_lists_the_new_routes(client: Any) -> None:
     assert names >= {"bracket_id", "country", "affiliation"}
     names = {p["name"] for p in paths["/api/v1/scoreboard/top/{count}"]["get"].get("parameters", [])}
     assert "bracket_id" in names
+
+
+def test_filtered_boards_are_derived_from_the_cached_board_and_bounded(
+    client: Any, make: Factory, ctx: Context, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filtered board is the full board's snapshot, filtered and ranked again: once the full board
+    is built, no filter reads the standings again; and however many filters visitors ask for, only
+    the most recent MAX_FILTERED are kept."""
+    from kizuna.services import scoreboard
+    from kizuna.services.scoreboard import BoardFilter
+    from kizuna.web import snapshots as snapshots_module
+
+    _event(ctx, make)
+    snaps = client.app.state.snapshots
+    full = snaps.scoreboard(False)
+
+    def no_standings(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a filtered board must not recompute the standings")
+
+    monkeypatch.setattr(scoreboard, "standings", no_standings)
+    japan = snaps.board(False, BoardFilter(country="JP"))
+    assert [r["pos"] for r in japan.data] == [1, 2, 3]
+    assert japan.stamp == full.stamp
+    assert snaps.board(False, BoardFilter(country="JP")) is japan  # served again, not rebuilt
+    feed = snaps.ctftime(BoardFilter(country="GB"))
+    assert [e["team"] for e in feed.data["standings"]] == ["Cardiff Dragons", "London Owls"]
+
+    monkeypatch.setattr(snapshots_module, "MAX_FILTERED", 5)
+    for n in range(20):
+        snaps.board(False, BoardFilter(affiliation=f"Club {n}"))
+    kept = [k for k in snaps._cache if k.startswith("scoreboard:False:")]
+    assert len(kept) <= 5
+    assert "scoreboard:False:||club 19" in kept
+
+
+def test_the_demo_event_has_brackets_and_two_countries(ctx: Context) -> None:
+    from kizuna.demo import load_demo
+
+    load_demo(ctx, "admin-password-for-tests")
+    names = {b.name: b.translations for b in brackets.all_brackets(ctx, "teams")}
+    assert names == {
+        "Students": {"ja": {"name": "学生", "description": "全員が学生のチーム。"}},
+        "Open": names["Open"],
+    }
+    assert names["Open"]["ja"]["name"] == "一般"
+    with ctx.db.read() as s:
+        rows = s.query(t.Team.country, t.Team.bracket_id).all()
+    assert {c for c, _b in rows} == {"GB", "JP"} and all(b is not None for _c, b in rows)
