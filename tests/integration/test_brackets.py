@@ -110,11 +110,33 @@ def test_bracket_id_on_users_and_teams(backend: str, client: Any, make: Factory,
     r = client.patch("/api/v1/teams/me", json={"bracket_id": solo.id}, headers=token)
     assert r.status_code == 400 and "bracket_id" in r.json()["errors"]
     assert client.get(f"/api/v1/teams/{team.id}").json()["data"]["bracket_id"] == students.id
+    # Chosen once: the captain cannot move the team to another bracket (CTFd: CVE-2024-11716), nor
+    # leave it; sending the same one again is fine.
+    open_ = brackets.create_bracket(ctx, {"name": "Open", "type": "teams"})
+    r = client.patch("/api/v1/teams/me", json={"bracket_id": open_.id}, headers=token)
+    assert r.status_code == 400 and r.json()["errors"]["bracket_id"] == [
+        "Your bracket has already been chosen. Ask the organisers to change it."
+    ]
+    assert client.patch("/api/v1/teams/me", json={"bracket_id": None}, headers=token).status_code == 400
+    assert (
+        client.patch("/api/v1/teams/me", json={"bracket_id": students.id}, headers=token).status_code == 200
+    )
 
     # A user's own bracket is of type users.
     r = client.patch("/api/v1/users/me", json={"bracket_id": solo.id}, headers=token)
     assert r.status_code == 200 and r.json()["data"]["bracket_id"] == solo.id
     assert client.patch("/api/v1/users/me", json={"bracket_id": 999}, headers=token).status_code == 400
+    solo_two = brackets.create_bracket(ctx, {"name": "Solo two", "type": "users"})
+    ja = {**token, "Accept-Language": "ja"}
+    r = client.patch("/api/v1/users/me", json={"bracket_id": solo_two.id}, headers=ja)
+    assert r.status_code == 400 and r.json()["errors"]["bracket_id"] == [
+        "部門はすでに選ばれています。変更は運営に依頼してください。"
+    ]
+    # The organisers move accounts between brackets.
+    r = client.patch(f"/api/v1/users/{captain.id}", json={"bracket_id": solo_two.id}, headers=admin)
+    assert r.status_code == 200 and r.json()["data"]["bracket_id"] == solo_two.id
+    r = client.patch(f"/api/v1/teams/{team.id}", json={"bracket_id": open_.id}, headers=admin)
+    assert r.status_code == 200 and r.json()["data"]["bracket_id"] == open_.id
     # Admins set it on create and edit.
     r = client.post(
         "/api/v1/users", json={"name": "ben", "password": "x" * 12, "bracket_id": solo.id}, headers=admin
@@ -130,7 +152,7 @@ def test_bracket_id_on_users_and_teams(backend: str, client: Any, make: Factory,
     with ctx.db.read() as s:
         assert s.query(t.Team).filter(t.Team.bracket_id == students.id).count() == 0
     # Deleting a bracket leaves its accounts in none.
-    brackets.delete_bracket(ctx, solo.id)
+    brackets.delete_bracket(ctx, solo_two.id)
     assert client.get(f"/api/v1/users/{captain.id}").json()["data"]["bracket_id"] is None
 
 

@@ -129,14 +129,21 @@ def test_team_creation_and_settings_choose_the_teams_bracket(client, make, ctx):
     with ctx.db.read() as s:
         team = s.query(t.Team).filter(t.Team.name == "Hiroshima").one()
         assert (team.country, team.bracket_id) == ("JP", students.id)
-    assert 'action="/team/profile"' in client.get("/team").text
+    settings = client.get("/team").text
+    assert 'action="/team/profile"' in settings
+    # The bracket is chosen once: the settings show it rather than offer it again.
+    assert 'name="bracket_id"' not in settings and "Bracket: Students." in settings
     r = post(
         client, "/team/profile", {"affiliation": "Hiroshima University", "country": "GB", "bracket_id": ""}
     )
     assert r.status_code == 303
     with ctx.db.read() as s:
         team = s.get(t.Team, team.id)
-        assert (team.affiliation, team.country, team.bracket_id) == ("Hiroshima University", "GB", None)
+        assert (team.affiliation, team.country, team.bracket_id) == (
+            "Hiroshima University",
+            "GB",
+            students.id,
+        )
     # The account's own settings: affiliation and country (a player's own bracket only in
     # individual mode).
     assert post(client, "/account/profile", {"affiliation": "Keio", "country": "jp"}).status_code == 303

@@ -23,7 +23,7 @@ from kizuna.domain.policy import ACCOUNT_ROLES, Action, can, is_staff
 from kizuna.domain.zones import validate_time_zone
 from kizuna.security import hash_password, new_token, token_digest, verify_password
 from kizuna.services import sessions
-from kizuna.services.brackets import check_bracket
+from kizuna.services.brackets import check_bracket, check_own_choice
 from kizuna.services.context import Context
 from kizuna.storage import mail_tokens, name_queries, repo
 from kizuna.storage import tables as t
@@ -221,9 +221,10 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.Use
         return user
 
 
-def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.User:
+def update_user(ctx: Context, user_id: int, changes: Mapping[str, object], own: bool = False) -> t.User:
     """Admin edit of a user: name, email, password, hidden, banned, affiliation, country (an ISO
-    3166-1 alpha-2 code), bracket_id (a bracket of type ``users``). A role is
+    3166-1 alpha-2 code), bracket_id (a bracket of type ``users``; ``own``: the user's own edit, which
+    may choose a bracket only while they have none). A role is
     changed only through ``services.moderation.change_role`` (admins, audited as a role change), so
     ``role`` and CTFd's ``type`` are refused here."""
     new_hash = None
@@ -272,7 +273,10 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
             raw = validate_display_text(str(changes["country"] or ""), "country")
             user.country = validate_country(raw)
         if "bracket_id" in changes:
-            user.bracket_id = check_bracket(s, changes["bracket_id"], "users")
+            chosen = check_bracket(s, changes["bracket_id"], "users")
+            if own:
+                check_own_choice(user.bracket_id, chosen)
+            user.bracket_id = chosen
         if "time_zone" in changes:
             zone = changes["time_zone"] or ""
             user.time_zone = validate_time_zone(zone) if zone else ""

@@ -5,7 +5,8 @@ resolved like every other) and a ``type``: ``teams`` groups teams, ``users`` gro
 mode the board ranks teams, so a team's bracket decides its board; in individual mode a user's does
 (a user's own bracket is still listed beside them among a team's members). An account may be in at
 most one bracket (``bracket_id``, null for none), and only in one of its own kind
-(``BRACKET_INVALID`` otherwise). Deleting a bracket leaves its accounts in none (``ON DELETE SET
+(``BRACKET_INVALID`` otherwise). Players (and captains) choose theirs once; changing it is the
+organisers' (``check_own_choice``). Deleting a bracket leaves its accounts in none (``ON DELETE SET
 NULL``). Every write bumps the scoreboard revision, because the board carries ``bracket_name``, and
 is audited (``bracket.created`` / ``updated`` / ``deleted``).
 """
@@ -152,6 +153,14 @@ def all_brackets(ctx: Context, kind: str | None = None) -> list[t.Bracket]:
         if kind is not None:
             query = query.filter(t.Bracket.type == kind)
         return list(query)
+
+
+def check_own_choice(current: int | None, chosen: int | None) -> None:
+    """A player (or a team's captain) chooses their bracket once: while they have none, or the same
+    one again. Changing it afterwards is the organisers' (``Action.ACCOUNT_MANAGE``), as on CTFd,
+    where letting users move themselves was a reported vulnerability (CVE-2024-11716)."""
+    if current is not None and chosen != current:
+        raise DomainError(ErrorCode.BRACKET_LOCKED, field="bracket_id")
 
 
 def check_bracket(s: Any, raw: Any, kind: str) -> int | None:

@@ -12,7 +12,7 @@ from kizuna.domain.names import name_key, validate_display_text, validate_name
 from kizuna.domain.policy import is_staff
 from kizuna.security import new_invite_code
 from kizuna.services.accounts import ensure_may_play, refuse_look_alike
-from kizuna.services.brackets import check_bracket
+from kizuna.services.brackets import check_bracket, check_own_choice
 from kizuna.services.context import Context
 from kizuna.storage import name_queries, repo
 from kizuna.storage import tables as t
@@ -186,7 +186,10 @@ def update_team(
             raw = validate_display_text(str(changes["country"] or ""), "country")
             team.country = validate_country(raw)
         if "bracket_id" in changes:
-            team.bracket_id = check_bracket(s, changes["bracket_id"], "teams")
+            chosen = check_bracket(s, changes["bracket_id"], "teams")
+            if not manage_any:
+                check_own_choice(team.bracket_id, chosen)  # the captain chooses once
+            team.bracket_id = chosen
         if "captain_id" in changes:
             new_captain = s.get(t.User, int(str(changes["captain_id"])))
             if new_captain is None or new_captain.team_id != team.id:

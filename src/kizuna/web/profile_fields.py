@@ -18,6 +18,17 @@ from kizuna.web.content import content_order, localized, resolve
 class Profile:
     countries: list[tuple[str, str]]
     brackets: list[tuple[str, str]]  # empty when the event has no bracket of that kind
+    chosen: str = ""  # the bracket already chosen (its name): shown, no longer offered
+
+
+def chosen_once(options: Profile, values: dict[str, str]) -> Profile:
+    """The settings' choices: a bracket already chosen is shown by name rather than offered again,
+    because players choose theirs once (``services.brackets.check_own_choice``)."""
+    current = values.get("bracket_id") or ""
+    if not current:
+        return options
+    name = dict(options.brackets).get(current, "")
+    return Profile(options.countries, [], name)
 
 
 def profile_options(ctx: Context, kind: str) -> Profile:

@@ -311,7 +311,7 @@ def _account(request: Request, who: Principal, status_code: int = 200, **extra: 
         "account_display": _stored_display(ctx, who.user_id),
         "browsers": sessions.browsers(ctx, who.user_id, request.session.get("sid")),
         "two_factor": two_factor.status(ctx, who),
-        "profile": _player_profile(request),
+        "profile": profile_fields.chosen_once(_player_profile(request), _stored_profile(ctx, who.user_id)),
         "profile_values": _stored_profile(ctx, who.user_id),
         "profile_errors": {},
     }
@@ -343,9 +343,11 @@ def change_profile(request: Request, ctx: CtxDep, form: Form = Depends(verified_
     who = optional_principal(request)
     if who is None:
         return login_redirect(request)
-    values = profile_fields.typed(form, bool(_player_profile(request).brackets))
+    stored = _stored_profile(ctx, who.user_id)
+    offered = bool(_player_profile(request).brackets) and not stored.get("bracket_id")
+    values = profile_fields.typed(form, offered)
     try:
-        accounts.update_user(ctx, who.user_id, values)
+        accounts.update_user(ctx, who.user_id, values, own=True)
     except DomainError as exc:
         return _account(request, who, 400, profile_errors=errors_of(exc), profile_values=values)
     flash.notice(request, "/account", "profile_saved")

@@ -16,6 +16,7 @@ from kizuna.security import show_invite
 from kizuna.services import board, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
+from kizuna.storage import tables as t
 from kizuna.web import profile_fields
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
@@ -70,12 +71,14 @@ def _my_team(request: Request, who: Principal, status_code: int = 200, **extra: 
         context["standing"] = _standing(request, who, mine.team.id)
         context["is_captain"] = mine.team.captain_id == who.user_id
         context.update(invite_context(request, mine.team.invite_code))
-        context["profile"] = profile_fields.profile_options(ctx, "teams")
         context["profile_values"] = {
             "affiliation": mine.team.affiliation,
             "country": mine.team.country,
             "bracket_id": str(mine.team.bracket_id) if mine.team.bracket_id else "",
         }
+        context["profile"] = profile_fields.chosen_once(
+            profile_fields.profile_options(ctx, "teams"), context["profile_values"]
+        )
     context.update(extra)
     return render(request, "team.html", status_code=status_code, **context)
 
@@ -114,7 +117,11 @@ def change_profile(request: Request, ctx: CtxDep, form: Form = Depends(verified_
         return login_redirect(request)
     if who.team_id is None:
         return see_other("/team")
-    values = profile_fields.typed(form, bool(profile_fields.profile_options(ctx, "teams").brackets))
+    with ctx.db.read() as s:
+        team = s.get(t.Team, who.team_id)
+        has_bracket = team is not None and team.bracket_id is not None
+    offered = bool(profile_fields.profile_options(ctx, "teams").brackets) and not has_bracket
+    values = profile_fields.typed(form, offered)
     try:
         teams.update_team(ctx, who.team_id, dict(values), who.user_id, False)
     except DomainError as exc:

@@ -169,7 +169,7 @@ async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) 
         if locale not in ("", "en", "ja"):
             raise DomainError(ErrorCode.VALUE_INVALID, field="locale")
         changes["locale"] = locale
-    user = await run_in_threadpool(accounts.update_user, ctx, who.user_id, changes) if changes else None
+    user = await run_in_threadpool(accounts.update_user, ctx, who.user_id, changes, True) if changes else None
     if payload.get("password") and not request.headers.get("authorization"):
         # Every session of the account ended with the old password; this browser gets a new one.
         await run_in_threadpool(renew_session, request, _visible_user(ctx, who.user_id, who, own=True))
