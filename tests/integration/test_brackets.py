@@ -410,3 +410,25 @@ def test_the_demo_event_has_brackets_and_two_countries(ctx: Context) -> None:
     with ctx.db.read() as s:
         rows = s.query(t.Team.country, t.Team.bracket_id).all()
     assert {c for c, _b in rows} == {"GB", "JP"} and all(b is not None for _c, b in rows)
+
+
+def test_in_individual_mode_users_brackets_make_the_boards(
+    backend: str, client: Any, make: Factory, ctx: Context, clock: Clock
+) -> None:
+    event.update_event(ctx, {"mode": "users"})
+    solo = brackets.create_bracket(ctx, {"name": "Solo", "type": "users"})
+    crews = brackets.create_bracket(ctx, {"name": "Crews", "type": "teams"})
+    aoi = make.user("aoi", country="JP", bracket_id=solo.id)
+    ben = make.user("ben", country="GB")
+    with pytest.raises(Exception):  # noqa: B017, PT011 - a teams bracket is not a user's
+        make.user("cai", bracket_id=crews.id)
+    for i, (user, value) in enumerate(((ben, 200), (aoi, 100))):
+        _solve(ctx, make.challenge(value=value), user, None, T0 + timedelta(minutes=i))
+    rows = client.get("/api/v1/scoreboard").json()["data"]
+    assert [(r["name"], r["bracket_id"], r["bracket_name"]) for r in rows] == [
+        ("ben", None, None),
+        ("aoi", solo.id, "Solo"),
+    ]
+    solo_board = client.get(f"/api/v1/scoreboard?bracket_id={solo.id}").json()["data"]
+    assert [(r["pos"], r["name"], r["account_type"]) for r in solo_board] == [(1, "aoi", "user")]
+    assert client.get(f"/api/v1/scoreboard?bracket_id={crews.id}").json()["data"] == []
