@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kizuna.domain.errors import DomainError
 from kizuna.services import accounts, brackets, event, teams
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
@@ -291,7 +292,7 @@ def test_an_unknown_country_is_refused_in_the_readers_language(
         client.patch("/api/v1/users/me", json={"country": ""}, headers=token).json()["data"]["country"] == ""
     )
     assert client.get("/api/v1/scoreboard?bracket_id=abc").status_code == 400
-    with pytest.raises(Exception):  # noqa: B017 - the service refuses it too
+    with pytest.raises(DomainError):
         accounts.register_user(ctx, "ben", "x" * 12, country="Wales", by_admin=True)
 
 
@@ -420,7 +421,7 @@ def test_in_individual_mode_users_brackets_make_the_boards(
     crews = brackets.create_bracket(ctx, {"name": "Crews", "type": "teams"})
     aoi = make.user("aoi", country="JP", bracket_id=solo.id)
     ben = make.user("ben", country="GB")
-    with pytest.raises(Exception):  # noqa: B017, PT011 - a teams bracket is not a user's
+    with pytest.raises(DomainError):
         make.user("cai", bracket_id=crews.id)
     for i, (user, value) in enumerate(((ben, 200), (aoi, 100))):
         _solve(ctx, make.challenge(value=value), user, None, T0 + timedelta(minutes=i))
