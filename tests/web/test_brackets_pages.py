@@ -170,3 +170,38 @@ def test_admin_page_adds_edits_and_removes_a_bracket(client, make, ctx):
     assert post(client, f"/admin/brackets/{row.id}/delete").status_code == 303
     assert brackets.all_brackets(ctx) == []
     assert client.get(f"/admin/brackets/{row.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Country or region: “Wales” is not a country"),
+        ("ja", "国・地域：「Wales」は国・地域のコードではありません。"),
+    ],
+)
+def test_organisers_move_teams_and_accounts_between_brackets(client, make, ctx, lang, expected):
+    students = brackets.create_bracket(ctx, {"name": "Students", "type": "teams"})
+    open_ = brackets.create_bracket(ctx, {"name": "Open", "type": "teams"})
+    solo = brackets.create_bracket(ctx, {"name": "Solo", "type": "users"})
+    captain, team = make.player_in_team("aoi", "Hiroshima")
+    teams.update_team(ctx, team.id, {"bracket_id": students.id}, captain.id, False)
+    as_admin(client, make)
+    client.get(f"/lang/{lang}")
+    page = client.get(f"/admin/teams/{team.id}").text
+    assert f'action="/admin/teams/{team.id}/profile"' in page
+    form = {"affiliation": "Hiroshima University", "country": "JP", "bracket_id": str(open_.id)}
+    assert post(client, f"/admin/teams/{team.id}/profile", form).status_code == 303
+    with ctx.db.read() as s:
+        row = s.get(t.Team, team.id)
+        assert (row.affiliation, row.country, row.bracket_id) == ("Hiroshima University", "JP", open_.id)
+    bad = post(client, f"/admin/teams/{team.id}/profile", {**form, "country": "Wales"})
+    assert bad.status_code == 400 and expected in text_of(bad.text)
+    form = {"affiliation": "", "country": "GB", "bracket_id": str(solo.id)}
+    assert post(client, f"/admin/accounts/{captain.id}/profile", form).status_code == 303
+    with ctx.db.read() as s:
+        user = s.get(t.User, captain.id)
+        assert (user.country, user.bracket_id) == ("GB", solo.id)
+    # A player cannot use the organisers' form.
+    client.post("/logout", data={"csrf_token": ""})
+    login(client, "aoi")
+    assert post(client, f"/admin/teams/{team.id}/profile", {"bracket_id": ""}).status_code == 403

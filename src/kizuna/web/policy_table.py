@@ -260,12 +260,14 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/accounts"): Action.ACCOUNT_HIDE.value,
     ("GET", "/admin/accounts/{user_id}"): Action.ACCOUNT_HIDE.value,  # marshals: the hide toggle only
     ("POST", "/admin/accounts/{user_id}"): Action.ACCOUNT_MANAGE.value,  # the role: role.change
+    ("POST", "/admin/accounts/{user_id}/profile"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/accounts/{user_id}/toggle"): Action.ACCOUNT_HIDE.value,  # ban: account.manage
     ("POST", "/admin/accounts/{user_id}/password"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/accounts/{user_id}/two-factor/reset"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/admin/teams"): Action.ACCOUNT_HIDE.value,
     ("GET", "/admin/teams/{team_id}"): Action.ACCOUNT_HIDE.value,
     ("POST", "/admin/teams/{team_id}"): Action.ACCOUNT_MANAGE.value,
+    ("POST", "/admin/teams/{team_id}/profile"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/teams/{team_id}/toggle"): Action.ACCOUNT_HIDE.value,  # ban: account.manage
     ("GET", "/admin/teams/{team_id}/delete"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/teams/{team_id}/delete"): Action.ACCOUNT_MANAGE.value,
