@@ -16,7 +16,6 @@ from kizuna.security import show_invite
 from kizuna.services import board, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
-from kizuna.storage import tables as t
 from kizuna.web import profile_fields
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
@@ -117,9 +116,8 @@ def change_profile(request: Request, ctx: CtxDep, form: Form = Depends(verified_
         return login_redirect(request)
     if who.team_id is None:
         return see_other("/team")
-    with ctx.db.read() as s:
-        team = s.get(t.Team, who.team_id)
-        has_bracket = team is not None and team.bracket_id is not None
+    mine = board.my_team(ctx, who)
+    has_bracket = mine is not None and mine.team.bracket_id is not None
     offered = bool(profile_fields.profile_options(ctx, "teams").brackets) and not has_bracket
     values = profile_fields.typed(form, offered)
     try:
