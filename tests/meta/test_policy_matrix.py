@@ -36,6 +36,7 @@ from kizuna.domain.policy import Action
 from kizuna.services import (
     accounts,
     awards,
+    brackets,
     challenges,
     content,
     event,
@@ -146,6 +147,7 @@ def _build(tmp: Path, template: Path) -> World:
     note = notifications.announce(ctx, "Welcome", "Have fun.")
     page = pages.create_page(ctx, {"route": "rules", "title": "Rules", "content": "Be kind."})
     sponsor = sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "group": "organisers"})
+    bracket = brackets.create_bracket(ctx, {"name": "Students", "type": "teams"})
     submission = _submission(ctx, w, captain.id, red.id)
     w.ids = {
         "challenge_id": str(ch.id),
@@ -163,6 +165,7 @@ def _build(tmp: Path, template: Path) -> World:
         "notification_id": str(note.id),
         "page_id": str(page.id),
         "sponsor_id": str(sponsor.id),
+        "bracket_id": str(bracket.id),
         "route": "rules",
         "code": "en",
         "choice": "dark",
@@ -208,6 +211,7 @@ def _victims(w: World, role: str) -> dict[str, Callable[[], str]]:
         "notification_id": lambda: str(notifications.announce(ctx, "v", "v").id),
         "page_id": lambda: str(pages.create_page(ctx, {"route": f"victim-{w.next()}", "title": "v"}).id),
         "sponsor_id": lambda: str(sponsors.create_sponsor(ctx, {"name": f"victim{w.next()}"}).id),
+        "bracket_id": lambda: str(brackets.create_bracket(ctx, {"name": f"victim{w.next()}"}).id),
     }
 
 

@@ -32,7 +32,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from kizuna.services import accounts, content, event, notifications, pages, sponsors, teams
+from kizuna.services import accounts, brackets, content, event, notifications, pages, sponsors, teams
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.web.live import LiveSettings
@@ -159,6 +159,7 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         "sponsor_id": [
             str(sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "url": "https://example.org/"}).id)
         ],
+        "bracket_id": [str(brackets.create_bracket(ctx, {"name": "Students", "type": "teams"}).id)],
         "route": ["rules"],
         "count": ["10"],
         "code": ["en", "both"],

@@ -2,7 +2,8 @@
 forensics, reversing and misc), each solvable from what it shows or ships — its module keeps the
 documented solution as ``solve`` — with hints, category names, announcements and the event's own
 text in both languages; three teams with a few solves so the scoreboard and graph have something to
-show; the joint event's organisers and host on the home page; and an admin."""
+show, in two brackets (Students / 学生 and Open / 一般) from two countries (GB and JP), so the
+scoreboard's filters show something; the joint event's organisers and host on the home page; and an admin."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ from datetime import timedelta
 
 from kizuna.demo import crypto, forensics, misc, reversing, web
 from kizuna.demo.model import DemoChallenge, Text
-from kizuna.services import accounts, challenges, content, event, notifications, sponsors, submissions, teams
+from kizuna.services import (
+    accounts,
+    brackets,
+    challenges,
+    content,
+    event,
+    notifications,
+    sponsors,
+    submissions,
+    teams,
+)
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 
@@ -88,10 +99,18 @@ SPONSORS = (
     ),
 )
 
+# The divisions (部門) of the joint event, each with its own ranks on the scoreboard.
+BRACKETS = (
+    ("students", Text("Students", "学生"), Text("Teams of full-time students.", "全員が学生のチーム。")),
+    ("open", Text("Open", "一般"), Text("Everyone else.", "学生以外のチーム。")),
+)
+
+# Each team: its members, country (ISO 3166-1 alpha-2), affiliation and bracket, so the scoreboard's
+# filters (Japan and United Kingdom boards, one per bracket) have something to show.
 TEAMS = [
-    ("Cyber Wales", ["dewi", "cerys"]),
-    ("Cyber Hiroshima", ["haruto", "yui"]),
-    ("Embassy Hackers", ["alex"]),
+    ("Cyber Wales", ["dewi", "cerys"], "GB", "Cyber Wales", "open"),
+    ("Cyber Hiroshima", ["haruto", "yui"], "JP", "Hiroshima University", "students"),
+    ("Embassy Hackers", ["alex"], "GB", "British Embassy Tokyo", "open"),
 ]
 # Which team's first player solves which challenge, in order, so the board and graph are not empty.
 SOLVES = [
@@ -152,12 +171,39 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
     # on the board (services/board.py marks challenges released after the start).
     now = ctx.now()
     event.update_event(ctx, {"start_at": now, "end_at": now + timedelta(days=7)})
+    bracket_ids = {
+        key: brackets.create_bracket(
+            ctx,
+            {
+                "name": name.en,
+                "description": about.en,
+                "type": "teams",
+                "locale": "en",
+                "translations": {"ja": {"name": name.ja, "description": about.ja}},
+            },
+        ).id
+        for key, name, about in BRACKETS
+    }
     first_player: dict[str, Principal] = {}
-    for team_name, members in TEAMS:
-        captain = accounts.register_user(ctx, members[0], secrets.token_urlsafe(12), by_admin=True)
-        team = teams.create_team(ctx, team_name, captain.id)
+    for team_name, members, country, affiliation, bracket in TEAMS:
+        captain = accounts.register_user(
+            ctx,
+            members[0],
+            secrets.token_urlsafe(12),
+            by_admin=True,
+            country=country,
+            affiliation=affiliation,
+        )
+        team = teams.create_team(ctx, team_name, captain.id, affiliation, country, bracket_ids[bracket])
         for member in members[1:]:
-            user = accounts.register_user(ctx, member, secrets.token_urlsafe(12), by_admin=True)
+            user = accounts.register_user(
+                ctx,
+                member,
+                secrets.token_urlsafe(12),
+                by_admin=True,
+                country=country,
+                affiliation=affiliation,
+            )
             teams.join_team(ctx, user.id, team.invite_code)
         first_player[team_name] = Principal(captain.id, captain.name, "player", team.id)
     flags = {spec.key: spec.flag for spec in CHALLENGES}

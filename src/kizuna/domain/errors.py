@@ -97,6 +97,9 @@ class ErrorCode(StrEnum):
     URL_INVALID = "url_invalid"  # a web address that is not http(s)://host…
     LOGO_TYPE = "logo_type"  # a logo that is not a PNG, JPEG or WebP image
     LOGO_TOO_LARGE = "logo_too_large"
+    COUNTRY_INVALID = "country_invalid"  # not an ISO 3166-1 alpha-2 code (kizuna.domain.countries)
+    BRACKET_INVALID = "bracket_invalid"  # no such bracket, or one for the other kind of account
+    BRACKET_LOCKED = "bracket_locked"  # a player's bracket, once chosen, is changed by the organisers
     MAIL_TOO_MANY = "mail_too_many"
     # Malformed or oversized input (kizuna.web.limits, kizuna.web.errors, kizuna.domain.limits).
     INPUT_INVALID = "input_invalid"

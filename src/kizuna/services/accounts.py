@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from kizuna.domain.countries import validate_country
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.names import (
@@ -22,6 +23,7 @@ from kizuna.domain.policy import ACCOUNT_ROLES, Action, can, is_staff
 from kizuna.domain.zones import validate_time_zone
 from kizuna.security import hash_password, new_token, token_digest, verify_password
 from kizuna.services import sessions
+from kizuna.services.brackets import check_bracket, check_own_choice
 from kizuna.services.context import Context
 from kizuna.storage import mail_tokens, name_queries, repo
 from kizuna.storage import tables as t
@@ -35,7 +37,7 @@ DISPLAYS = ("", "both")  # one language, or both side by side (日英併記)
 # Reading preferences: changing them changes no one else's view, so no snapshot is invalidated.
 PREFERENCES = {"locale", "display", "time_zone"}
 # What an admin edit records in the audit trail (before and after); never the password hash.
-AUDITED_FIELDS = ("name", "email", "role", "hidden", "banned", "affiliation", "country")
+AUDITED_FIELDS = ("name", "email", "role", "hidden", "banned", "affiliation", "country", "bracket_id")
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,12 @@ def register_user(
     by_admin: bool = False,
     affiliation: str = "",
     country: str = "",
+    bracket_id: object = None,
 ) -> t.User:
+    """A new account. ``country`` is an ISO 3166-1 alpha-2 code (or ""); ``bracket_id`` a bracket of
+    type ``users`` (or None)."""
     clean = validate_name(name)
+    country = validate_country(validate_display_text(country, "country"))
     validate_password(password)
     if role not in ROLES:
         raise DomainError(ErrorCode.VALUE_INVALID, field="type")
@@ -148,7 +154,8 @@ def register_user(
             password_hash=password_hash,
             role=role,
             affiliation=validate_display_text(affiliation, "affiliation")[:128],
-            country=validate_display_text(country, "country")[:8],
+            country=country,
+            bracket_id=check_bracket(s, bracket_id, "users"),
             # An account an admin (or the command line) makes is vouched for, with or without an
             # address; a player's own registration waits for its link when the event asks.
             email_verified_at=ctx.now() if by_admin else None,
@@ -214,8 +221,10 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> t.Use
         return user
 
 
-def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.User:
-    """Admin edit of a user: name, email, password, hidden, banned, affiliation, country. A role is
+def update_user(ctx: Context, user_id: int, changes: Mapping[str, object], own: bool = False) -> t.User:
+    """Admin edit of a user: name, email, password, hidden, banned, affiliation, country (an ISO
+    3166-1 alpha-2 code), bracket_id (a bracket of type ``users``; ``own``: the user's own edit, which
+    may choose a bracket only while they have none). A role is
     changed only through ``services.moderation.change_role`` (admins, audited as a role change), so
     ``role`` and CTFd's ``type`` are refused here."""
     new_hash = None
@@ -257,9 +266,17 @@ def update_user(ctx: Context, user_id: int, changes: Mapping[str, object]) -> t.
                 setattr(user, flag, bool(changes[flag]))
         if changes.get("banned"):
             sessions.end_all(uow, user)  # a ban ends the user's sessions at once
-        for text, limit in (("affiliation", 128), ("country", 8), ("locale", 16)):
+        for text, limit in (("affiliation", 128), ("locale", 16)):
             if text in changes:
                 setattr(user, text, validate_display_text(str(changes[text] or ""), text)[:limit])
+        if "country" in changes:
+            raw = validate_display_text(str(changes["country"] or ""), "country")
+            user.country = validate_country(raw)
+        if "bracket_id" in changes:
+            chosen = check_bracket(s, changes["bracket_id"], "users")
+            if own:
+                check_own_choice(user.bracket_id, chosen)
+            user.bracket_id = chosen
         if "time_zone" in changes:
             zone = changes["time_zone"] or ""
             user.time_zone = validate_time_zone(zone) if zone else ""

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from kizuna.domain.email_domains import domain_allowed
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
@@ -252,7 +254,12 @@ class Registration:
 
 
 def register_player(
-    ctx: Context, cfg: MailConfig, name: str, password: str, email: str | None
+    ctx: Context,
+    cfg: MailConfig,
+    name: str,
+    password: str,
+    email: str | None,
+    profile: Mapping[str, Any] | None = None,
 ) -> Registration:
     """A player registering themselves (see the module docstring for what happens to an address
     already in use). With verification on, the account is made unverified and a link is mailed; the
@@ -264,13 +271,13 @@ def register_player(
             ErrorCode.EMAIL_DOMAIN_NOT_ALLOWED, field="email", domains=", ".join(ev.email_domains)
         )
     if not ev.email_verification:
-        return Registration(accounts.register_user(ctx, name, password, email=email))
+        return Registration(accounts.register_user(ctx, name, password, email=email, **dict(profile or {})))
     if not email:
         raise DomainError(ErrorCode.EMAIL_REQUIRED, field="email")
     if not cfg.links:
         raise Forbidden(ErrorCode.MAIL_UNAVAILABLE)
     try:
-        user = accounts.register_user(ctx, name, password, email=email)
+        user = accounts.register_user(ctx, name, password, email=email, **dict(profile or {}))
     except DomainError as exc:
         if exc.code is not ErrorCode.EMAIL_TAKEN:
             raise

@@ -8,12 +8,18 @@ scoreboard freeze) only solves and awards before it count.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kizuna.domain.countries import validate_country
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.names import validate_display_text
 from kizuna.domain.ranking import Ranked, Standing, rank
 from kizuna.services.context import Context
+from kizuna.storage import bracket_queries as bq
 from kizuna.storage import scoreboard_queries as q
 
 
@@ -22,6 +28,8 @@ class Member:
     id: int
     name: str
     score: int
+    bracket_id: int | None = None
+    bracket_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,10 @@ class Row:
     score: int
     last_scored_at: datetime | None
     members: list[Member] = field(default_factory=list)
+    bracket_id: int | None = None
+    bracket_name: str | None = None
+    country: str = ""
+    affiliation: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,11 +68,17 @@ def standings(ctx: Context, cutoff: datetime | None = None) -> Board:
         accounts = q.ranked_accounts(s, mode)
         solve_totals = q.solve_totals(s, cutoff)
         award_totals = q.award_totals(s, cutoff)
+        attributes = bq.account_attributes(s, mode)
+        bracket_names = bq.bracket_names(s)
         members: dict[int, list[Member]] = {}
         if mode == "teams":
             user_scores = q.user_scores(s, cutoff)
+            user_brackets = bq.user_brackets(s)
             for uid, name, team_id in q.team_members(s):
-                members.setdefault(team_id, []).append(Member(uid, name, user_scores.get(uid, 0)))
+                bracket = user_brackets.get(uid)
+                members.setdefault(team_id, []).append(
+                    Member(uid, name, user_scores.get(uid, 0), bracket, bracket_names.get(bracket or 0))
+                )
     entries = []
     for account_id, name in accounts.items():
         solved, solved_at = solve_totals.get(account_id, (0, None))
@@ -68,18 +86,72 @@ def standings(ctx: Context, cutoff: datetime | None = None) -> Board:
         times = [d for d in (solved_at, awarded_at) if d is not None]
         entries.append(Standing(account_id, name, int(solved) + int(awarded), max(times) if times else None))
     ranked: list[Ranked] = rank(entries)
-    rows = [
-        Row(
-            r.pos,
-            r.standing.account_id,
-            r.standing.name,
-            r.standing.score,
-            r.standing.last_scored_at,
-            members.get(r.standing.account_id, []),
+    rows = []
+    for r in ranked:
+        found = attributes.get(r.standing.account_id)
+        bracket = found.bracket_id if found else None
+        rows.append(
+            Row(
+                r.pos,
+                r.standing.account_id,
+                r.standing.name,
+                r.standing.score,
+                r.standing.last_scored_at,
+                members.get(r.standing.account_id, []),
+                bracket,
+                bracket_names.get(bracket or 0),
+                found.country if found else "",
+                found.affiliation if found else "",
+            )
         )
-        for r in ranked
-    ]
     return Board(mode, rows)
+
+
+# --- boards of one bracket, country or affiliation -------------------------------------------------
+
+MAX_AFFILIATION = 128
+
+
+def affiliation_key(text: str) -> str:
+    """Affiliations are compared as people read them: NFKC (full-width letters as ASCII), case
+    folded, spaces at the ends ignored — so ｋｅｉｏ and Keio are one affiliation."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """Which accounts a board shows: those in ``bracket_id``, from ``country`` (an ISO 3166-1
+    alpha-2 code) and of ``affiliation``, all that are given (None or "" = any)."""
+
+    bracket_id: int | None = None
+    country: str = ""
+    affiliation: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.bracket_id is None and not self.country and not self.affiliation
+
+    @property
+    def key(self) -> str:
+        return f"{self.bracket_id or ''}|{self.country}|{affiliation_key(self.affiliation)}"
+
+    def keeps(self, row: Mapping[str, Any]) -> bool:
+        if self.bracket_id is not None and row.get("bracket_id") != self.bracket_id:
+            return False
+        if self.country and row.get("country") != self.country:
+            return False
+        return not self.affiliation or affiliation_key(str(row.get("affiliation") or "")) == affiliation_key(
+            self.affiliation
+        )
+
+
+def filtered(rows: list[dict[str, Any]], which: BoardFilter) -> list[dict[str, Any]]:
+    """The rows ``which`` keeps, ranked again from 1 within the filter. The full board's order is
+    already the tie-break's (``domain.ranking``), so keeping it keeps the tie-break: the "Japan"
+    board's first place is the best-placed Japanese account, rank 1."""
+    if which.empty:
+        return rows
+    return [{**row, "pos": i} for i, row in enumerate((r for r in rows if which.keeps(r)), start=1)]
 
 
 def score_events(
@@ -106,3 +178,24 @@ def account_summary(ctx: Context, account_id: int) -> dict[str, Any]:
     with ctx.db.read() as s:
         score = q.account_score(s, account_id)
     return {"score": score, "pos": None}
+
+
+def parse_filter(bracket_id: str | None, country: str | None, affiliation: str | None) -> BoardFilter:
+    """A board filter from query parameters. A bracket id that is not a number, a country that is not
+    an ISO 3166-1 alpha-2 code, or an affiliation too long or with control characters is refused
+    (400, ``VALUE_INVALID`` / ``COUNTRY_INVALID`` / ``TEXT_CONTROL_CHARACTER``); a well-formed
+    bracket id that names no bracket gives an empty board, as CTFd's ``?bracket_id=`` does."""
+    bracket: int | None = None
+    text = (bracket_id or "").strip()
+    if text:
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:
+            raise DomainError(ErrorCode.VALUE_INVALID, field="bracket_id")
+        bracket = int(text)
+    affiliation = (affiliation or "").strip()
+    if len(affiliation) > MAX_AFFILIATION:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="affiliation")
+    return BoardFilter(
+        bracket,
+        validate_country(validate_display_text(country or "", "country")),
+        validate_display_text(affiliation, "affiliation"),
+    )

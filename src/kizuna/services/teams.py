@@ -5,19 +5,21 @@ or be put in one by an admin (``STAFF_NO_TEAM``, 403)."""
 
 from __future__ import annotations
 
+from kizuna.domain.countries import validate_country
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.names import name_key, validate_display_text, validate_name
 from kizuna.domain.policy import is_staff
 from kizuna.security import new_invite_code
 from kizuna.services.accounts import ensure_may_play, refuse_look_alike
+from kizuna.services.brackets import check_bracket, check_own_choice
 from kizuna.services.context import Context
 from kizuna.storage import name_queries, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 
 # What the audit trail records of a team edit.
-AUDITED_FIELDS = ("name", "affiliation", "country", "captain_id", "hidden", "banned")
+AUDITED_FIELDS = ("name", "affiliation", "country", "bracket_id", "captain_id", "hidden", "banned")
 
 
 def _refuse_staff(user: t.User, field: str = "") -> None:
@@ -27,10 +29,17 @@ def _refuse_staff(user: t.User, field: str = "") -> None:
 
 
 def create_team(
-    ctx: Context, name: str, captain_id: int | None, affiliation: str = "", country: str = ""
+    ctx: Context,
+    name: str,
+    captain_id: int | None,
+    affiliation: str = "",
+    country: str = "",
+    bracket_id: object = None,
 ) -> t.Team:
-    """Create a team. With a captain (a player creating their own team) the captain joins it."""
+    """Create a team. With a captain (a player creating their own team) the captain joins it.
+    ``country`` is an ISO 3166-1 alpha-2 code (or ""); ``bracket_id`` a bracket of type ``teams``."""
     clean = validate_name(name)
+    country = validate_country(validate_display_text(country, "country"))
     with ctx.write() as uow:
         s = uow.session
         ev = repo.event(s)
@@ -54,7 +63,8 @@ def create_team(
             invite_code=new_invite_code(),
             captain_id=captain_id,
             affiliation=validate_display_text(affiliation, "affiliation")[:128],
-            country=validate_display_text(country, "country")[:8],
+            country=country,
+            bracket_id=check_bracket(s, bracket_id, "teams"),
         )
         s.add(team)
         try:
@@ -170,9 +180,16 @@ def update_team(
                 raise DomainError(ErrorCode.NAME_TAKEN, field="name")
             refuse_look_alike(clean, name_queries.team_names(s, except_id=team.id))
             team.name, team.name_key = clean, name_key(clean)
-        for text, limit in (("affiliation", 128), ("country", 8)):
-            if text in changes:
-                setattr(team, text, validate_display_text(str(changes[text] or ""), text)[:limit])
+        if "affiliation" in changes:
+            team.affiliation = validate_display_text(str(changes["affiliation"] or ""), "affiliation")[:128]
+        if "country" in changes:
+            raw = validate_display_text(str(changes["country"] or ""), "country")
+            team.country = validate_country(raw)
+        if "bracket_id" in changes:
+            chosen = check_bracket(s, changes["bracket_id"], "teams")
+            if not manage_any:
+                check_own_choice(team.bracket_id, chosen)  # the captain chooses once
+            team.bracket_id = chosen
         if "captain_id" in changes:
             new_captain = s.get(t.User, int(str(changes["captain_id"])))
             if new_captain is None or new_captain.team_id != team.id:

@@ -86,6 +86,20 @@ class Revision(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class Bracket(Base):
+    """A division (部門) with its own ranks, in CTFd's shape: ``type`` says whom it groups, ``users``
+    (individual mode, or the members' own division) or ``teams`` (team mode). Name and description
+    are organiser text: their own ``locale`` and ``translations``, like other content."""
+
+    __tablename__ = "brackets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str] = mapped_column(String(16), default="teams")  # "users" | "teams"
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # language of name and description
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
 class Team(Base):
     __tablename__ = "teams"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -94,7 +108,10 @@ class Team(Base):
     invite_code: Mapped[str] = mapped_column(String(64), unique=True)
     captain_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     affiliation: Mapped[str] = mapped_column(String(128), default="")
-    country: Mapped[str] = mapped_column(String(8), default="")
+    country: Mapped[str] = mapped_column(String(8), default="")  # ISO 3166-1 alpha-2, "" = none
+    bracket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("brackets.id", ondelete="SET NULL", name="fk_teams_bracket_id"), nullable=True
+    )
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     banned: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -112,7 +129,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="player")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), nullable=True)
     affiliation: Mapped[str] = mapped_column(String(128), default="")
-    country: Mapped[str] = mapped_column(String(8), default="")
+    country: Mapped[str] = mapped_column(String(8), default="")  # ISO 3166-1 alpha-2, "" = none
+    bracket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("brackets.id", ondelete="SET NULL", name="fk_users_bracket_id"), nullable=True
+    )
     locale: Mapped[str] = mapped_column(String(16), default="")
     display: Mapped[str] = mapped_column(String(16), default="")  # "" (one language) | "both" (日英併記)
     time_zone: Mapped[str] = mapped_column(String(64), default="")  # "" = the browser's / the event's

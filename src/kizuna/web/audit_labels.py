@@ -54,6 +54,9 @@ ACTION_LABELS: dict[str, str] = {
     "sponsor.created": lazy("Organiser or sponsor added"),
     "sponsor.updated": lazy("Organiser or sponsor changed"),
     "sponsor.deleted": lazy("Organiser or sponsor removed"),
+    "bracket.created": lazy("Bracket added"),
+    "bracket.updated": lazy("Bracket changed"),
+    "bracket.deleted": lazy("Bracket removed"),
     "token.created": lazy("Access token created for another account"),
     "token.deleted": lazy("Access token of another account deleted"),
     "event.settings_changed": lazy("Event settings changed"),
@@ -112,6 +115,10 @@ def target_url(row: AuditRow) -> str:
     if kind == "sponsor":
         return (
             "/admin/sponsors" if row.action.endswith(".deleted") or not numeric else f"/admin/sponsors/{tid}"
+        )
+    if kind == "bracket":
+        return (
+            "/admin/brackets" if row.action.endswith(".deleted") or not numeric else f"/admin/brackets/{tid}"
         )
     if kind == "announcement":
         return "/admin/announcements"

@@ -127,6 +127,11 @@ MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.LOGO_TYPE: lazy("A logo must be a PNG, JPEG or WebP image. SVG images are not accepted."),
     ErrorCode.LOGO_TOO_LARGE: lazy("A logo can be at most %(max)s KB."),
+    ErrorCode.COUNTRY_INVALID: lazy(
+        "“%(country)s” is not a country or region code. Use a two-letter ISO 3166 code such as GB or JP."
+    ),
+    ErrorCode.BRACKET_INVALID: lazy("Choose one of the brackets offered for this kind of account."),
+    ErrorCode.BRACKET_LOCKED: lazy("Your bracket has already been chosen. Ask the organisers to change it."),
     ErrorCode.INPUT_INVALID: lazy(
         "The request could not be read: send well-formed JSON or form data, without NUL characters, "
         "unpaired surrogates, NaN or Infinity, nested at most %(depth)s levels."

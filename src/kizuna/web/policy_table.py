@@ -81,6 +81,12 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     # --- the API: the board, accounts and teams ---------------------------------------------------
     ("GET", "/api/v1/scoreboard"): PUBLIC,
     ("GET", "/api/v1/scoreboard/top/{count}"): PUBLIC,
+    ("GET", "/api/v1/ctftime"): PUBLIC,  # the public (frozen) board, as the scoreboard
+    # Brackets (divisions): registration offers them to everyone; admins keep the list.
+    ("GET", "/api/v1/brackets"): PUBLIC,
+    ("POST", "/api/v1/brackets"): Action.EVENT_SETTINGS.value,
+    ("PATCH", "/api/v1/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
+    ("DELETE", "/api/v1/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
     ("GET", "/api/v1/users"): PUBLIC,
     ("POST", "/api/v1/users"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/api/v1/users/me"): ACCOUNT,
@@ -198,6 +204,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/account"): ACCOUNT,
     ("POST", "/account/password"): ACCOUNT,
     ("POST", "/account/language"): ACCOUNT,
+    ("POST", "/account/profile"): ACCOUNT,
     ("POST", "/account/sessions/end-others"): ACCOUNT,
     ("POST", "/account/time-zone"): ACCOUNT,
     ("POST", "/account/tokens"): ACCOUNT,
@@ -217,6 +224,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/team"): ACCOUNT,
     ("POST", "/team/invite"): ACCOUNT,
     ("POST", "/team/leave"): ACCOUNT,
+    ("POST", "/team/profile"): ACCOUNT,  # the captain's
     ("GET", "/teams/new"): ACCOUNT,
     ("POST", "/teams/new"): ACCOUNT,
     ("GET", "/teams/join"): ACCOUNT,
@@ -252,12 +260,14 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/accounts"): Action.ACCOUNT_HIDE.value,
     ("GET", "/admin/accounts/{user_id}"): Action.ACCOUNT_HIDE.value,  # marshals: the hide toggle only
     ("POST", "/admin/accounts/{user_id}"): Action.ACCOUNT_MANAGE.value,  # the role: role.change
+    ("POST", "/admin/accounts/{user_id}/profile"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/accounts/{user_id}/toggle"): Action.ACCOUNT_HIDE.value,  # ban: account.manage
     ("POST", "/admin/accounts/{user_id}/password"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/accounts/{user_id}/two-factor/reset"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/admin/teams"): Action.ACCOUNT_HIDE.value,
     ("GET", "/admin/teams/{team_id}"): Action.ACCOUNT_HIDE.value,
     ("POST", "/admin/teams/{team_id}"): Action.ACCOUNT_MANAGE.value,
+    ("POST", "/admin/teams/{team_id}/profile"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/teams/{team_id}/toggle"): Action.ACCOUNT_HIDE.value,  # ban: account.manage
     ("GET", "/admin/teams/{team_id}/delete"): Action.ACCOUNT_MANAGE.value,
     ("POST", "/admin/teams/{team_id}/delete"): Action.ACCOUNT_MANAGE.value,
@@ -283,6 +293,12 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
     ("GET", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
     ("POST", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/brackets"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/brackets/new"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/brackets/{bracket_id}/delete"): Action.EVENT_SETTINGS.value,
+    ("POST", "/admin/brackets/{bracket_id}/delete"): Action.EVENT_SETTINGS.value,
 }
 
 # Routes that answer a refusal with 404, exactly as for something that does not exist.

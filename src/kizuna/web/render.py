@@ -29,6 +29,7 @@ from kizuna.i18n import (
     pgettext,
     secondary_locale,
 )
+from kizuna.i18n.countries import country_name
 from kizuna.markdown import render_markdown
 from kizuna.services.translations import EVENT_TEXT
 from kizuna.web import event_banner, live_labels, site_content
@@ -94,6 +95,7 @@ def make_environment() -> Environment:
     # Templates ask the policy too: {% if user.can(Action.ACCOUNT_MANAGE) %}…
     env.globals["Action"] = Action
     env.globals["plain"] = plain
+    env.globals["country_name"] = country_name  # "GB" -> "United Kingdom" / 「イギリス」
     site_content.install(env)
     event_banner.install(env)
     live_labels.install(env)

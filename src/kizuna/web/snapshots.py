@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from kizuna.services.board import category_text
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.services.hot import HotCache
+from kizuna.services.scoreboard import BoardFilter
 from kizuna.storage import snapshot_queries as q
 from kizuna.storage import tables as t
 from kizuna.storage.hot_reads import must_not_wait
@@ -39,6 +41,10 @@ def iso(dt: datetime | None) -> str | None:
 
 
 GZIP_FROM = 1024  # bodies at least this long are also kept gzip-compressed
+# Boards of one bracket, country or affiliation (and their top N and CTFtime feeds) are kept for the
+# most recently asked this many filters: the filters a visitor can ask for are many, memory is not.
+MAX_FILTERED = 256
+ANY = BoardFilter()
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class Snapshots:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._cache: dict[str, Snapshot] = {}
+        self._filtered: OrderedDict[str, None] = OrderedDict()  # keys of filtered snapshots, oldest first
         self._lock = threading.RLock()  # re-entrant: building "top" builds the scoreboard first
         self.hot = HotCache(ctx)
         ctx.bus.subscribe(self._on_event)
@@ -92,9 +99,17 @@ class Snapshots:
         return State(revs, ev, clock_of(ev).public_cutoff(self.ctx.now()))
 
     def _get(
-        self, key: str, stamp: tuple[Any, ...], build: Callable[[], Any], serve: bool = True
+        self,
+        key: str,
+        stamp: tuple[Any, ...],
+        build: Callable[[], Any],
+        serve: bool = True,
+        bounded: bool = False,
+        envelope: bool = True,
     ) -> Snapshot:
-        """The snapshot ``key`` at ``stamp``, built once; ``serve``: also its JSON body and ETag."""
+        """The snapshot ``key`` at ``stamp``, built once; ``serve``: also its JSON body and ETag
+        (``envelope``: in CTFd's ``{"success", "data"}``, else the data alone); ``bounded``: one of
+        the MAX_FILTERED most recently used filtered views."""
         snap = self._cache.get(key)
         if snap is not None and snap.stamp == stamp:
             return snap
@@ -106,12 +121,18 @@ class Snapshots:
             data = build()
             body, etag, gzipped = b"", "", b""
             if serve:
-                body = orjson.dumps({"success": True, "data": data}, option=orjson.OPT_NON_STR_KEYS)
+                wrapped = {"success": True, "data": data} if envelope else data
+                body = orjson.dumps(wrapped, option=orjson.OPT_NON_STR_KEYS)
                 etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
                 if len(body) >= GZIP_FROM:
                     gzipped = gzip.compress(body, compresslevel=6, mtime=0)
             snap = Snapshot(stamp, body, etag, data, gzipped)
             self._cache[key] = snap
+            if bounded:
+                self._filtered[key] = None
+                self._filtered.move_to_end(key)
+                while len(self._filtered) > MAX_FILTERED:
+                    self._cache.pop(self._filtered.popitem(last=False)[0], None)
             return snap
 
     # --- scoreboard -----------------------------------------------------------------------------
@@ -135,9 +156,12 @@ class Snapshots:
                 "oauth_id": None,
                 "name": row.name,
                 "score": row.score,
-                "bracket_id": None,
-                "bracket_name": None,
+                "bracket_id": row.bracket_id,
+                "bracket_name": row.bracket_name,
                 "last_scored_at": iso(row.last_scored_at),
+                # Kizuna's additions, which boards are filtered by (ISO 3166-1 alpha-2, or "").
+                "country": row.country,
+                "affiliation": row.affiliation,
             }
             if board.mode == "teams":
                 entry["members"] = [
@@ -146,8 +170,8 @@ class Snapshots:
                         "oauth_id": None,
                         "name": m.name,
                         "score": m.score,
-                        "bracket_id": None,
-                        "bracket_name": None,
+                        "bracket_id": m.bracket_id,
+                        "bracket_name": m.bracket_name,
                     }
                     for m in row.members
                 ]
@@ -169,14 +193,48 @@ class Snapshots:
         found: dict[str, Any] | None = index.data.get(account_id)
         return found
 
-    def top(self, count: int, live: bool, state: State | None = None) -> Snapshot:
+    def board(self, live: bool, which: BoardFilter = ANY, state: State | None = None) -> Snapshot:
+        """The board of the accounts ``which`` keeps, ranked from 1 among themselves. Derived from the
+        full board's snapshot (its rows kept and numbered again, no query), so it follows the same
+        revision and freeze: the public one is frozen at the freeze time."""
+        state = state or self.state()
+        full = self.scoreboard(live, state)
+        if which.empty:
+            return full
+        return self._get(
+            f"scoreboard:{live}:{which.key}",
+            full.stamp,
+            lambda: scoreboard.filtered(full.data, which),
+            bounded=True,
+        )
+
+    def top(self, count: int, live: bool, state: State | None = None, which: BoardFilter = ANY) -> Snapshot:
         state = state or self.state()
         cutoff = None if live else state.cutoff
         stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode)
-        return self._get(f"top:{count}:{live}", stamp, lambda: self._build_top(count, live, cutoff, state))
+        key = f"top:{count}:{live}" + ("" if which.empty else f":{which.key}")
+        return self._get(
+            key, stamp, lambda: self._build_top(count, live, cutoff, state, which), bounded=not which.empty
+        )
 
-    def _build_top(self, count: int, live: bool, cutoff: datetime | None, state: State) -> dict[str, Any]:
-        rows = self.scoreboard(live, state).data[:count]
+    def ctftime(self, which: BoardFilter = ANY, state: State | None = None) -> Snapshot:
+        """CTFtime's scoreboard feed (https://ctftime.org/json-scoreboard-feed) of the public board:
+        ``{"standings": [{"pos", "team", "score", "lastAccept"}]}``, without CTFd's envelope.
+        Always the public board, frozen during the freeze, whoever asks."""
+        state = state or self.state()
+        rows = self.board(False, which, state)
+        return self._get(
+            "ctftime" + ("" if which.empty else f":{which.key}"),
+            rows.stamp,
+            lambda: {"standings": [_ctftime_entry(r) for r in rows.data]},
+            bounded=not which.empty,
+            envelope=False,
+        )
+
+    def _build_top(
+        self, count: int, live: bool, cutoff: datetime | None, state: State, which: BoardFilter = ANY
+    ) -> dict[str, Any]:
+        rows = self.board(live, which, state).data[:count]
         events = scoreboard.score_events(self.ctx, [r["account_id"] for r in rows], cutoff)
         return {
             str(r["pos"]): {
@@ -184,8 +242,8 @@ class Snapshots:
                 "account_url": r["account_url"],
                 "name": r["name"],
                 "score": r["score"],
-                "bracket_id": None,
-                "bracket_name": None,
+                "bracket_id": r["bracket_id"],
+                "bracket_name": r["bracket_name"],
                 "solves": [
                     {
                         "challenge_id": e.challenge_id,
@@ -237,6 +295,15 @@ class Snapshots:
         stamp = (rows.stamp, tuple(order))
         key = f"challenge_parts:{live}:{locale}"
         return self._get(key, stamp, lambda: _parts(rows.data, texts), serve=False).data
+
+
+def _ctftime_entry(row: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"pos": row["pos"], "team": row["name"], "score": row["score"]}
+    last = row.get("last_scored_at")
+    if last:
+        # CTFtime's optional "lastAccept": Unix time of the team's last accepted answer.
+        entry["lastAccept"] = int(datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp())
+    return entry
 
 
 @dataclass(frozen=True)

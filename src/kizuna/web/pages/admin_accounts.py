@@ -21,6 +21,7 @@ from kizuna.services import accounts, moderation, teams, two_factor
 from kizuna.services.context import Context
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
+from kizuna.web import profile_fields
 from kizuna.web.deps import CtxDep, login_session
 from kizuna.web.messages import message_for
 from kizuna.web.pages.admin_common import (
@@ -107,6 +108,29 @@ ACCOUNT_LABELS = FieldLabels(
     }
 )
 TEAM_LABELS = FieldLabels({"name": lazy("Team name")})
+# The affiliation, country and bracket form of both pages (organisers move accounts between brackets:
+# players choose theirs only once).
+PROFILE_LABELS = FieldLabels(
+    {"affiliation": lazy("Affiliation"), "country": lazy("Country or region"), "bracket_id": lazy("Bracket")}
+)
+PROFILE_FIELDS = {"affiliation": "affiliation", "country": "country", "bracket_id": "bracket_id"}
+
+
+def _profile_context(ctx: Context, kind: str, row: Any, values: dict[str, Any] | None) -> dict[str, Any]:
+    shown = {
+        "affiliation": row.affiliation,
+        "country": row.country,
+        "bracket_id": str(row.bracket_id) if row.bracket_id else "",
+    }
+    options = profile_fields.profile_options(ctx, kind)
+    return {
+        "profile": options,
+        "profile_values": {**shown, **(values or {})},
+    }
+
+
+def _profile_form(form: Any) -> dict[str, str]:
+    return profile_fields.typed(form, True)
 
 
 def _account_page(
@@ -116,6 +140,8 @@ def _account_page(
     status_code: int = 200,
     errors: FormErrors | None = None,
     values: dict[str, Any] | None = None,
+    profile_errors: FormErrors | None = None,
+    profile_values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     with ctx.db.read() as s:
         row = admin_queries.user_row(s, user_id)
@@ -125,6 +151,7 @@ def _account_page(
         return not_found(request)
     shown: dict[str, Any] = {"name": row.name, "email": row.email or "", "role": row.role}
     shown.update(values or {})
+    profile = _profile_context(ctx, "users", user, profile_values) if user is not None else {}
     return page(
         request,
         "admin/account.html",
@@ -133,6 +160,8 @@ def _account_page(
         values=shown,
         errors=errors or {},
         labels=ACCOUNT_LABELS,
+        profile_errors=PROFILE_LABELS.name(profile_errors or {}),
+        **profile,
         role_options=[(role, role_label(role)) for role in ACCOUNT_ROLES],
         role_name=role_label(row.role),
         name_max=MAX_NAME_LENGTH,
@@ -187,6 +216,24 @@ def save_account(
         return _account_page(
             request, ctx, user_id, 400, field_errors(exc, USER_FIELDS, labels=ACCOUNT_LABELS), typed
         )
+    return done(request, f"/admin/accounts/{user_id}", "user_saved")
+
+
+@router.post("/admin/accounts/{user_id}/profile", response_class=HTMLResponse)
+def save_account_profile(
+    request: Request, ctx: CtxDep, user_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
+    """The account's affiliation, country and bracket (organisers may move it between brackets)."""
+    if gate.denied:
+        return gate.denied
+    values = _profile_form(gate.form)
+    try:
+        accounts.update_user(ctx, user_id, values)
+    except DomainError as exc:
+        if exc.code is ErrorCode.NOT_FOUND:
+            return not_found(request)
+        errors = field_errors(exc, PROFILE_FIELDS, labels=PROFILE_LABELS)
+        return _account_page(request, ctx, user_id, 400, profile_errors=errors, profile_values=values)
     return done(request, f"/admin/accounts/{user_id}", "user_saved")
 
 
@@ -282,6 +329,8 @@ def _team_page(
     status_code: int = 200,
     errors: FormErrors | None = None,
     values: dict[str, Any] | None = None,
+    profile_errors: FormErrors | None = None,
+    profile_values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     with ctx.db.read() as s:
         team = s.get(t.Team, team_id)
@@ -300,6 +349,8 @@ def _team_page(
         errors=errors or {},
         labels=TEAM_LABELS,
         name_max=MAX_NAME_LENGTH,
+        profile_errors=PROFILE_LABELS.name(profile_errors or {}),
+        **_profile_context(ctx, "teams", team, profile_values),
     )
 
 
@@ -325,6 +376,24 @@ def rename_team(
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
         return _team_page(request, ctx, team_id, 400, field_errors(exc, {"name": "name"}), {"name": name})
+    return done(request, f"/admin/teams/{team_id}", "team_saved")
+
+
+@router.post("/admin/teams/{team_id}/profile", response_class=HTMLResponse)
+def save_team_profile(
+    request: Request, ctx: CtxDep, team_id: int, gate: Gate = Depends(post_gate(Action.ACCOUNT_MANAGE))
+) -> Response:
+    """The team's affiliation, country and bracket (organisers may move a team between brackets)."""
+    if gate.denied:
+        return gate.denied
+    values = _profile_form(gate.form)
+    try:
+        teams.update_team(ctx, team_id, dict(values), gate.staff.user_id, manage_any=True)
+    except DomainError as exc:
+        if exc.code is ErrorCode.NOT_FOUND:
+            return not_found(request)
+        errors = field_errors(exc, PROFILE_FIELDS, labels=PROFILE_LABELS)
+        return _team_page(request, ctx, team_id, 400, profile_errors=errors, profile_values=values)
     return done(request, f"/admin/teams/{team_id}", "team_saved")
 
 

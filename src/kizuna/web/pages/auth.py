@@ -17,6 +17,7 @@ from kizuna.services import accounts, recovery, sessions, throttle, two_factor
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event, time_zones
 from kizuna.storage import tables as t
+from kizuna.web import profile_fields
 from kizuna.web.deps import (
     CtxDep,
     client_address,
@@ -103,12 +104,24 @@ def _register(request: Request, status: int, errors: FormErrors, values: dict[st
         values=values,
         name_max=MAX_NAME_LENGTH,
         password_min=MIN_PASSWORD_LENGTH,
+        profile=_player_profile(request),
     )
+
+
+def _player_profile(request: Request) -> profile_fields.Profile:
+    """The registration's and account's profile choices: a player's own bracket matters only in
+    individual mode (in team mode the team's does), so only then is it offered."""
+    ctx = request.app.state.ctx
+    options = profile_fields.profile_options(ctx, "users")
+    if get_event(ctx).mode != "users":
+        options = profile_fields.Profile(options.countries, [])
+    return options
 
 
 @router.post("/register", response_class=HTMLResponse)
 def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
-    values = {"name": text(form, "name"), "email": text(form, "email")}
+    profile = profile_fields.typed(form, bool(_player_profile(request).brackets))
+    values = {"name": text(form, "name"), "email": text(form, "email"), **profile}
     password, confirm = text(form, "password"), text(form, "confirm")
     errors: FormErrors = {}
     if password != confirm:
@@ -121,7 +134,9 @@ def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form))
             return _throttled(_register(request, 429, errors_of(exc), values), exc)
         cfg = account_mail.mail_config(request)
         try:
-            done = recovery.register_player(ctx, cfg, values["name"], password, values["email"] or None)
+            done = recovery.register_player(
+                ctx, cfg, values["name"], password, values["email"] or None, profile
+            )
         except DomainError as exc:
             gate.refund(hit)  # only accounts made count against the address
             errors = errors_of(exc)
@@ -296,6 +311,9 @@ def _account(request: Request, who: Principal, status_code: int = 200, **extra: 
         "account_display": _stored_display(ctx, who.user_id),
         "browsers": sessions.browsers(ctx, who.user_id, request.session.get("sid")),
         "two_factor": two_factor.status(ctx, who),
+        "profile": profile_fields.chosen_once(_player_profile(request), _stored_profile(ctx, who.user_id)),
+        "profile_values": _stored_profile(ctx, who.user_id),
+        "profile_errors": {},
     }
     context.update(extra)
     return render(request, "account.html", status_code=status_code, **context)
@@ -305,6 +323,35 @@ def _stored_display(ctx: Any, user_id: int) -> str:
     with ctx.db.read() as s:
         user = s.get(t.User, user_id)
     return user.display if user is not None else ""
+
+
+def _stored_profile(ctx: Any, user_id: int) -> dict[str, str]:
+    with ctx.db.read() as s:
+        user = s.get(t.User, user_id)
+    if user is None:
+        return {}
+    return {
+        "affiliation": user.affiliation,
+        "country": user.country,
+        "bracket_id": str(user.bracket_id) if user.bracket_id else "",
+    }
+
+
+@router.post("/account/profile", response_class=HTMLResponse)
+def change_profile(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    """Save the affiliation, country and (in individual mode, when the event has brackets) bracket."""
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    stored = _stored_profile(ctx, who.user_id)
+    offered = bool(_player_profile(request).brackets) and not stored.get("bracket_id")
+    values = profile_fields.typed(form, offered)
+    try:
+        accounts.update_user(ctx, who.user_id, values, own=True)
+    except DomainError as exc:
+        return _account(request, who, 400, profile_errors=errors_of(exc), profile_values=values)
+    flash.notice(request, "/account", "profile_saved")
+    return see_other("/account")
 
 
 @router.get("/account", response_class=HTMLResponse)

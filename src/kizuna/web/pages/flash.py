@@ -35,6 +35,8 @@ NOTICES: dict[str, str] = {
     "password_changed": lazy("Your password has been changed."),
     "language_saved": lazy("Your language preference has been saved."),
     "time_zone_saved": lazy("Your time zone preference has been saved."),
+    "profile_saved": lazy("Your affiliation, country and bracket have been saved."),
+    "team_profile_saved": lazy("The team's affiliation, country and bracket have been saved."),
     "token_deleted": lazy("The token has been deleted."),
     "sessions_ended": lazy("You are signed out everywhere else."),
 }

@@ -10,14 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kizuna.domain.clock import utc
+from kizuna.domain.errors import DomainError
 from kizuna.domain.policy import Action
+from kizuna.i18n.countries import country_name
+from kizuna.services import brackets
+from kizuna.services.brackets import BRACKET_TEXT
+from kizuna.services.event import get_event
+from kizuna.services.scoreboard import BoardFilter, parse_filter
+from kizuna.web.content import content_order, localized, resolve
 from kizuna.web.deps import optional_principal
+from kizuna.web.messages import message_for
 from kizuna.web.render import render
+from kizuna.web.snapshots import ANY
 
 router = APIRouter()
 
@@ -230,9 +240,14 @@ def score_graph(
 
 
 def board_context(
-    request: Request, live: bool | None = None, graph_top: int = GRAPH_TOP, layout: GraphLayout = PAGE_GRAPH
+    request: Request,
+    live: bool | None = None,
+    graph_top: int = GRAPH_TOP,
+    layout: GraphLayout = PAGE_GRAPH,
+    which: BoardFilter = ANY,
 ) -> dict[str, Any]:
-    """Rows, graph and freeze state of the board; ``live`` defaults to "the reader is an admin"."""
+    """Rows, graph and freeze state of the board; ``live`` defaults to "the reader is an admin";
+    ``which``: the board of one bracket, country or affiliation, ranked within it."""
     ctx = request.app.state.ctx
     if live is None:
         who = optional_principal(request)
@@ -243,13 +258,15 @@ def board_context(
     now = ctx.now().replace(tzinfo=UTC)
     cutoff = None if live else utc(state.cutoff)
     end = min(d for d in (utc(ev.end_at), cutoff, now) if d is not None)
-    rows = snaps.scoreboard(live=live, state=state).data
+    rows = snaps.board(live, which, state).data
     return {
         "rows": rows,
         # Each account's colour and dash, for the swatch beside its name (the graph's own series
         # carry theirs); the venue's board replaces this with its top rows'.
         "styles": {row["account_id"]: team_style(int(row["account_id"])) for row in rows},
-        "graph": score_graph(snaps.top(graph_top, live=live, state=state).data, ev.start_at, end, layout),
+        "graph": score_graph(
+            snaps.top(graph_top, live=live, state=state, which=which).data, ev.start_at, end, layout
+        ),
         "team_mode": ev.mode == "teams",
         "frozen_at": ev.freeze_at if state.cutoff is not None else None,
         "live": live,
@@ -257,12 +274,70 @@ def board_context(
     }
 
 
+@dataclass(frozen=True)
+class Filters:
+    """The board's filter form: what was asked, the board it means, and the choices."""
+
+    which: BoardFilter
+    error: str  # a refused filter's message (the full board is shown instead)
+    query: str  # the filter as a query string, for the fragment's address
+    brackets: list[tuple[str, str]]
+    countries: list[tuple[str, str]]
+    affiliations: list[str]
+    values: dict[str, str]
+
+
+def board_filters(request: Request, full: list[dict[str, Any]]) -> Filters:
+    """The filter asked for in the address (``bracket_id``, ``country``, ``affiliation``) and the
+    form's choices: the brackets of the accounts the board ranks, and the countries and affiliations
+    that appear on the full board (names in the reader's language)."""
+    ctx = request.app.state.ctx
+    params = request.query_params
+    values = {k: (params.get(k) or "").strip()[:200] for k in ("bracket_id", "country", "affiliation")}
+    error = ""
+    try:
+        which = parse_filter(values["bracket_id"], values["country"], values["affiliation"])
+    except DomainError as exc:
+        which, error = ANY, message_for(exc)
+    ev = get_event(ctx)
+    order = content_order(ev)
+    kind = "teams" if ev.mode == "teams" else "users"
+    bracket_rows = brackets.all_brackets(ctx, kind)
+    countries = sorted({r["country"] for r in full if r.get("country")})
+    affiliations = sorted({r["affiliation"] for r in full if r.get("affiliation")}, key=str.casefold)
+    query = urlencode({k: v for k, v in values.items() if v}) if not error else ""
+    return Filters(
+        which=which,
+        error=error,
+        query=query,
+        brackets=[(str(b.id), resolve(localized(b, BRACKET_TEXT), "name", order)) for b in bracket_rows],
+        countries=sorted(((c, country_name(c)) for c in countries), key=lambda item: item[1].casefold()),
+        affiliations=affiliations,
+        values=values,
+    )
+
+
+def _page_context(request: Request) -> tuple[dict[str, Any], int]:
+    snaps = request.app.state.snapshots
+    who = optional_principal(request)
+    live = bool(who and who.can(Action.SCOREBOARD_LIVE))
+    filters = board_filters(request, snaps.scoreboard(live=live).data)
+    context = board_context(request, live=live, which=filters.which)
+    context["filters"] = filters
+    context["bracket_names"] = dict(filters.brackets)
+    return context, 400 if filters.error else 200
+
+
 @router.get("/scoreboard", response_class=HTMLResponse)
 def scoreboard(request: Request) -> HTMLResponse:
-    return render(request, "scoreboard.html", **board_context(request))
+    """The board, or one bracket's, country's or affiliation's (``?bracket_id=&country=&affiliation=``,
+    a form that works without JavaScript); a refused filter is said on the page, over the full board."""
+    context, status = _page_context(request)
+    return render(request, "scoreboard.html", status_code=status, **context)
 
 
 @router.get("/scoreboard/fragment", response_class=HTMLResponse)
 def scoreboard_fragment(request: Request) -> HTMLResponse:
-    """The board's body alone, for htmx's periodic refresh."""
-    return render(request, "_scoreboard_body.html", **board_context(request))
+    """The board's body alone (with the same filter), for htmx's periodic refresh."""
+    context, status = _page_context(request)
+    return render(request, "_scoreboard_body.html", status_code=status, **context)

@@ -16,6 +16,7 @@ from kizuna.security import show_invite
 from kizuna.services import board, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
+from kizuna.web import profile_fields
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
 from kizuna.web.pages import flash
@@ -64,11 +65,19 @@ def invite_context(request: Request, code: str) -> dict[str, Any]:
 def _my_team(request: Request, who: Principal, status_code: int = 200, **extra: Any) -> HTMLResponse:
     ctx = request.app.state.ctx
     mine = board.my_team(ctx, who)
-    context: dict[str, Any] = {"mine": mine, "notice": "", "errors": {}}
+    context: dict[str, Any] = {"mine": mine, "notice": "", "errors": {}, "profile_errors": {}}
     if mine is not None:
         context["standing"] = _standing(request, who, mine.team.id)
         context["is_captain"] = mine.team.captain_id == who.user_id
         context.update(invite_context(request, mine.team.invite_code))
+        context["profile_values"] = {
+            "affiliation": mine.team.affiliation,
+            "country": mine.team.country,
+            "bracket_id": str(mine.team.bracket_id) if mine.team.bracket_id else "",
+        }
+        context["profile"] = profile_fields.chosen_once(
+            profile_fields.profile_options(ctx, "teams"), context["profile_values"]
+        )
     context.update(extra)
     return render(request, "team.html", status_code=status_code, **context)
 
@@ -99,6 +108,26 @@ def new_invite(request: Request, ctx: CtxDep, form: Form = Depends(verified_form
     return see_other("/team")
 
 
+@router.post("/team/profile", response_class=HTMLResponse)
+def change_profile(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
+    """The captain saves the team's affiliation, country and bracket."""
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if who.team_id is None:
+        return see_other("/team")
+    mine = board.my_team(ctx, who)
+    has_bracket = mine is not None and mine.team.bracket_id is not None
+    offered = bool(profile_fields.profile_options(ctx, "teams").brackets) and not has_bracket
+    values = profile_fields.typed(form, offered)
+    try:
+        teams.update_team(ctx, who.team_id, dict(values), who.user_id, False)
+    except DomainError as exc:
+        return _my_team(request, who, exc.status, profile_errors=errors_of(exc), profile_values=values)
+    flash.notice(request, "/team", "team_profile_saved")
+    return see_other("/team")
+
+
 @router.post("/team/leave", response_class=HTMLResponse)
 def leave(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -> Response:
     who = optional_principal(request)
@@ -125,6 +154,7 @@ def _form_page(
         errors=errors or {},
         values=values,
         name_max=MAX_NAME_LENGTH,
+        profile=profile_fields.profile_options(request.app.state.ctx, "teams"),
     )
 
 
@@ -146,10 +176,11 @@ def create(request: Request, ctx: CtxDep, form: Form = Depends(verified_form)) -
     if not _team_mode(request):
         return _individual(request)
     name = text(form, "name")
+    profile = profile_fields.typed(form, bool(profile_fields.profile_options(ctx, "teams").brackets))
     try:
-        teams.create_team(ctx, name, who.user_id)
+        teams.create_team(ctx, name, who.user_id, **profile)
     except DomainError as exc:
-        return _form_page(request, "team_new.html", exc.status, errors_of(exc), name=name)
+        return _form_page(request, "team_new.html", exc.status, errors_of(exc), name=name, **profile)
     flash.notice(request, "/team", "team_created")
     return see_other("/team")
 

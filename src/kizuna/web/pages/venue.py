@@ -19,21 +19,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kizuna.domain.clock import Phase
+from kizuna.domain.errors import DomainError
 from kizuna.i18n import BOTH, current_display, current_locale, display_locales, gettext_in, lazy
+from kizuna.i18n.countries import country_name
 from kizuna.services import venue as venue_service
-from kizuna.services.event import VENUE_ROWS_DEFAULT, clock_of
+from kizuna.services.brackets import BRACKET_TEXT
+from kizuna.services.event import VENUE_ROWS_DEFAULT, clock_of, get_event
+from kizuna.services.scoreboard import BoardFilter, parse_filter
+from kizuna.storage import tables as t
 from kizuna.web import live_render
-from kizuna.web.content import Shown, content_order, show
+from kizuna.web.content import Shown, content_order, localized, resolve, show
 from kizuna.web.event_banner import REASON, paused_now, reason_text
 from kizuna.web.pages.scoreboard import GraphLayout, board_context, team_style
 from kizuna.web.render import render
 from kizuna.web.site_content import announcements
+from kizuna.web.snapshots import ANY
 from kizuna.web.zones import (
     countdown,
     format_in_zone,
@@ -64,9 +71,42 @@ def _display(request: Request) -> str:
 
 
 def _query(request: Request) -> str:
-    """What every address the screen uses carries, so its parts stay in the chosen languages
-    whatever the kiosk browser's cookies say."""
-    return f"display={_display(request)}&lang={current_locale.get()}"
+    """What every address the screen uses carries, so its parts stay in the chosen languages (and on
+    the chosen board) whatever the kiosk browser's cookies say."""
+    filter_query = _filter(request)[1]
+    return f"display={_display(request)}&lang={current_locale.get()}" + (
+        f"&{filter_query}" if filter_query else ""
+    )
+
+
+def _filter(request: Request) -> tuple[BoardFilter, str]:
+    """The board the screen shows: ``?bracket_id=``, ``?country=``, ``?affiliation=`` as on the
+    scoreboard page (one bracket's or country's ranks, from 1), and that part of its address. The
+    screen is left running unattended, so a refused filter shows the whole board rather than an error."""
+    values = {
+        k: (request.query_params.get(k) or "").strip()[:200] for k in ("bracket_id", "country", "affiliation")
+    }
+    try:
+        which = parse_filter(values["bracket_id"], values["country"], values["affiliation"])
+    except DomainError:
+        return ANY, ""
+    return which, urlencode({k: v for k, v in values.items() if v})
+
+
+def _board_label(request: Request, which: BoardFilter) -> str:
+    """Which board the screen shows, for its heading ("Students · United Kingdom"); "" for all."""
+    parts: list[str] = []
+    if which.bracket_id is not None:
+        ctx = request.app.state.ctx
+        with ctx.db.read() as s:
+            bracket = s.get(t.Bracket, which.bracket_id)
+        if bracket is not None:
+            parts.append(resolve(localized(bracket, BRACKET_TEXT), "name", content_order(get_event(ctx))))
+    if which.country:
+        parts.append(country_name(which.country))
+    if which.affiliation:
+        parts.append(which.affiliation)
+    return " · ".join(parts)
 
 
 def _time_labels(times: list[datetime], zone: str, locale: str | None = None) -> list[str]:
@@ -84,7 +124,8 @@ def _aware(value: datetime) -> datetime:
 
 
 def _board(request: Request) -> dict[str, Any]:
-    board = board_context(request, live=False, graph_top=GRAPH_TOP, layout=VENUE_GRAPH)
+    which = _filter(request)[0]
+    board = board_context(request, live=False, graph_top=GRAPH_TOP, layout=VENUE_GRAPH, which=which)
     ev = board["event"]
     rows = board["rows"][: ev.venue_rows or VENUE_ROWS_DEFAULT]
     before = clock_of(ev).phase(request.app.state.ctx.now()) is Phase.NOT_STARTED
@@ -96,6 +137,7 @@ def _board(request: Request) -> dict[str, Any]:
         if board["graph"]
         else [],
         "rows": rows,
+        "board_label": _board_label(request, which) if not which.empty else "",
         "row_count": ev.venue_rows or VENUE_ROWS_DEFAULT,
         "styles": {row["account_id"]: team_style(int(row["account_id"])) for row in rows},
     }
@@ -173,6 +215,7 @@ def _screen(request: Request) -> dict[str, Any]:
         **status,
         **_news(request),
         "q": q,
+        "filter_query": _filter(request)[1],
         "display_param": _display(request),
         "refresh": REFRESH_SECONDS,
         "poll": POLL_SECONDS,

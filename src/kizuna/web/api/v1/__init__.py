@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kizuna.web.api.v1 import (
     audit,
     awards,
+    brackets,
     challenges,
     event,
     event_control,
@@ -37,6 +38,7 @@ for module in (
     files,
     solutions,
     scoreboard,
+    brackets,
     users,
     teams,
     tokens,

@@ -59,7 +59,7 @@ def _shape(request: Request, team: t.Team, members: list[t.User], who: Principal
         "score": score,
         "members": [m.id for m in members],
         "oauth_id": None,
-        "bracket_id": None,
+        "bracket_id": team.bracket_id,
         "website": None,
     }
     if private:
@@ -100,6 +100,7 @@ def create_team(request: Request, ctx: CtxDep, who: AccountManager, payload: Pay
         None,
         str(payload.get("affiliation") or ""),
         str(payload.get("country") or ""),
+        payload.get("bracket_id"),
     )
     flags: dict[str, object] = {k: payload[k] for k in ("hidden", "banned") if k in payload}
     if flags:
@@ -113,10 +114,13 @@ def my_team(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
     return ok(_shape(request, team, members, who))
 
 
-@router.patch("/teams/me", summary="Rename your team or pass the captaincy (captain)")
+@router.patch(
+    "/teams/me",
+    summary="Change your team's name, affiliation, country or bracket, or pass the captaincy (captain)",
+)
 def update_my_team(request: Request, ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
     changes: dict[str, object] = {
-        k: payload[k] for k in ("name", "affiliation", "country", "captain_id") if k in payload
+        k: payload[k] for k in ("name", "affiliation", "country", "bracket_id", "captain_id") if k in payload
     }
     teams.update_team(ctx, _my_team_id(who), changes, who.user_id, False)
     team, members = _team(ctx, _my_team_id(who), who, own=True)

@@ -44,7 +44,7 @@ def _shape(request: Request, u: t.User, private: bool, live: bool | None = None)
         "place": place,
         "score": score,
         "oauth_id": None,
-        "bracket_id": None,
+        "bracket_id": u.bracket_id,
         "website": None,
     }
     if private:
@@ -130,6 +130,7 @@ def create_user(request: Request, ctx: CtxDep, who: AccountManager, payload: Pay
         by_admin=True,
         affiliation=str(payload.get("affiliation") or ""),
         country=str(payload.get("country") or ""),
+        bracket_id=payload.get("bracket_id"),
     )
     flags: dict[str, object] = {k: payload[k] for k in ("hidden", "banned") if k in payload}
     if flags:
@@ -142,7 +143,10 @@ def me(request: Request, who: User) -> JSONResponse:
     return ok(_shape(request, _visible_user(request.app.state.ctx, who.user_id, who, own=True), True))
 
 
-@router.patch("/users/me", summary="Change your name, email, language or password (needs `confirm`)")
+@router.patch(
+    "/users/me",
+    summary="Change your name, email, affiliation, country, bracket, language or password (needs `confirm`)",
+)
 async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) -> JSONResponse:
     if payload.get("password"):
         await run_in_threadpool(
@@ -158,14 +162,14 @@ async def update_me(request: Request, ctx: CtxDep, who: User, payload: Payload) 
             raise Forbidden()
         raise DomainError(ErrorCode.VALUE_INVALID, field="role")
     changes: dict[str, object] = {
-        k: payload[k] for k in ("name", "email", "affiliation", "country") if k in payload
+        k: payload[k] for k in ("name", "email", "affiliation", "country", "bracket_id") if k in payload
     }
     if "language" in payload or "locale" in payload:
         locale = payload.get("locale", payload.get("language")) or ""
         if locale not in ("", "en", "ja"):
             raise DomainError(ErrorCode.VALUE_INVALID, field="locale")
         changes["locale"] = locale
-    user = await run_in_threadpool(accounts.update_user, ctx, who.user_id, changes) if changes else None
+    user = await run_in_threadpool(accounts.update_user, ctx, who.user_id, changes, True) if changes else None
     if payload.get("password") and not request.headers.get("authorization"):
         # Every session of the account ended with the old password; this browser gets a new one.
         await run_in_threadpool(renew_session, request, _visible_user(ctx, who.user_id, who, own=True))
