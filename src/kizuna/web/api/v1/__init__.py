@@ -10,6 +10,7 @@ from kizuna.web.api.v1 import (
     challenges,
     event,
     event_control,
+    exports,
     feed,
     files,
     flags,
@@ -49,5 +50,6 @@ for module in (
     sponsors,
     audit,
     feed,
+    exports,
 ):
     router.include_router(module.router)
