@@ -169,6 +169,7 @@ def _build(tmp: Path, template: Path) -> World:
         "count": "3",
         "name": "static",
         "action": "freeze",
+        "kind": "submissions",
     }
     return w
 

@@ -164,6 +164,7 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         "code": ["en", "both"],
         "choice": ["dark", "auto"],
         "name": ["static"],
+        "kind": ["standings", "solves", "submissions", "awards"],
     }
     return w
 

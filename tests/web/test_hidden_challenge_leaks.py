@@ -228,6 +228,7 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
         "code": ["en", "both"],
         "choice": ["dark", "auto"],
         "name": ["static"],
+        "kind": ["standings", "solves", "submissions", "awards"],
     }
     w.hidden = {
         "challenge_id": str(hidden.id),
