@@ -242,9 +242,10 @@ def test_final_standings_ignore_the_freeze(client, make, ctx, results):
         (
             "/api/v1/exports/solves?format=xlsx",
             "format",
-            "“xlsx” is not an export format",
-            "「xlsx」は出力形式",
+            "“xlsx” is not a format of this export",
+            "「xlsx」",
         ),
+        ("/api/v1/exports/solves?format=md", "format", "“md” is not a format of this export", "「md」"),
         (
             "/api/v1/exports/solves?tz=Mars/Olympus",
             "tz",

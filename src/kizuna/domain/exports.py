@@ -1,10 +1,10 @@
 """Results exports: what can be exported, in which formats, and how a time is written.
 
-Four exports (``ExportKind``): the final standings, the solves, the submissions and the awards; each
-as CSV or JSON (``ExportFormat``). Times are stored as naive UTC and written as ISO 8601 with the
-offset of the zone the organiser chose (``2026-11-29T18:00:00+09:00``), UTC by default, so one file
-reads right in Tokyo and in London. Unknown kinds, formats and zones are refused with an error id,
-never guessed.
+Five exports (``ExportKind``): the final standings, the solves, the submissions, the awards and the
+write-ups (解説); each as CSV or JSON (``ExportFormat``), the write-ups also as one Markdown
+document. Times are stored as naive UTC and written as ISO 8601 with the offset of the zone the
+organiser chose (``2026-11-29T18:00:00+09:00``), UTC by default, so one file reads right in Tokyo
+and in London. Unknown kinds, formats and zones are refused with an error id, never guessed.
 """
 
 from __future__ import annotations
@@ -21,11 +21,23 @@ class ExportKind(StrEnum):
     SOLVES = "solves"
     SUBMISSIONS = "submissions"
     AWARDS = "awards"
+    WRITEUPS = "writeups"
 
 
 class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
+    MARKDOWN = "md"
+
+
+_TABLES = (ExportFormat.CSV, ExportFormat.JSON)
+FORMATS: dict[ExportKind, tuple[ExportFormat, ...]] = {
+    ExportKind.STANDINGS: _TABLES,
+    ExportKind.SOLVES: _TABLES,
+    ExportKind.SUBMISSIONS: _TABLES,
+    ExportKind.AWARDS: _TABLES,
+    ExportKind.WRITEUPS: (*_TABLES, ExportFormat.MARKDOWN),
+}
 
 
 DEFAULT_ZONE = "UTC"
@@ -81,6 +93,22 @@ COLUMNS: dict[ExportKind, tuple[str, ...]] = {
         "category",
         "value",
     ),
+    ExportKind.WRITEUPS: (
+        "id",
+        "challenge_id",
+        "challenge",
+        "account_id",
+        "account",
+        "user_id",
+        "user",
+        "locale",
+        "prize",
+        "comment_en",
+        "comment_ja",
+        "created_at",
+        "updated_at",
+        "content",
+    ),
 }
 
 
@@ -90,13 +118,17 @@ def parse_kind(value: object) -> ExportKind:
     raise DomainError(ErrorCode.EXPORT_KIND_UNKNOWN, field="kind", kind=str(value)[:32])
 
 
-def parse_format(value: object) -> ExportFormat:
-    """``csv`` or ``json``; an empty value is CSV."""
+def parse_format(value: object, kind: ExportKind) -> ExportFormat:
+    """One of the formats of ``kind`` (``csv``, ``json``; ``md`` for write-ups); empty is CSV."""
     if value in (None, ""):
         return ExportFormat.CSV
-    if isinstance(value, str) and value in ExportFormat.__members__.values():
+    allowed = FORMATS[kind]
+    if isinstance(value, str) and value in allowed:
         return ExportFormat(value)
-    raise DomainError(ErrorCode.EXPORT_FORMAT_UNKNOWN, field="format", format=str(value)[:32])
+    choices = ", ".join(f.value for f in allowed)
+    raise DomainError(
+        ErrorCode.EXPORT_FORMAT_UNKNOWN, field="format", format=str(value)[:32], choices=choices
+    )
 
 
 def parse_zone(value: object, field: str = "tz") -> str:

@@ -2,6 +2,8 @@
 JSON, for the organisers (``Action.RESULTS_EXPORT``: admins and judges). The API, the staff page and
 ``kizuna export`` all call :func:`start_export` and write what :meth:`Export.chunks` yields.
 
+- **Write-ups** (解説, ``services/writeups.py``) are one more export: CSV, JSON, or one Markdown
+  document (``md``) with a section per write-up.
 - **Final standings** are the live (unfrozen) board: ``scoreboard.standings(ctx, None)``. The rows
   come from :func:`standings_rows`, which takes a ``Board`` — any board: a filtered one (per bracket
   or country, with its own ranks) is one call away.
@@ -39,13 +41,18 @@ from kizuna.domain.exports import (
     zoned_iso,
 )
 from kizuna.domain.spreadsheet import safe_cell
-from kizuna.services import scoreboard
+from kizuna.services import scoreboard, writeups
 from kizuna.services.context import Context
 from kizuna.services.scoreboard import Board
 from kizuna.storage import export_queries as q
 from kizuna.storage.uow import Actor
 
 BOM = b"\xef\xbb\xbf"
+MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.JSON: "application/json",
+    ExportFormat.MARKDOWN: "text/markdown; charset=utf-8",
+}
 AUDIT_ACTION = "results.exported"
 
 
@@ -79,6 +86,9 @@ def rows_of(ctx: Context, kind: ExportKind) -> Iterator[dict[str, Any]]:
     if kind is ExportKind.STANDINGS:
         yield from final_standings(ctx)
         return
+    if kind is ExportKind.WRITEUPS:
+        yield from writeups.export_rows(ctx)
+        return
     with ctx.db.read() as s:
         mode = q.mode(s)
     if kind is ExportKind.SOLVES:
@@ -108,11 +118,13 @@ class Export:
 
     @property
     def media_type(self) -> str:
-        return "text/csv; charset=utf-8" if self.format is ExportFormat.CSV else "application/json"
+        return MEDIA_TYPES[self.format]
 
     def chunks(self) -> Iterator[bytes]:
         if self.format is ExportFormat.CSV:
             return csv_chunks(self.columns, self.rows, ZoneInfo(self.zone), bom=self.bom)
+        if self.format is ExportFormat.MARKDOWN:
+            return markdown_chunks(self.rows, ZoneInfo(self.zone))
         meta = {
             "kind": self.kind.value,
             "time_zone": self.zone,
@@ -135,7 +147,7 @@ def start_export(
     audit trail and return the export, whose rows are read as its chunks are taken. ``actor`` None:
     whoever the request acts as (the CLI: "system")."""
     chosen_kind = parse_kind(kind)
-    chosen_format = parse_format(format)
+    chosen_format = parse_format(format, chosen_kind)
     chosen_zone = parse_zone(zone)
     now = ctx.now().replace(microsecond=0)
     with ctx.write() as uow:
@@ -215,3 +227,20 @@ def json_chunks(
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def markdown_chunks(rows: Iterator[dict[str, Any]], zone: ZoneInfo) -> Iterator[bytes]:
+    """The write-ups as one Markdown document: a section per write-up (challenge — account), its
+    details as a list, then its text exactly as written, sections divided by rules."""
+    yield b"# Write-ups\n"
+    for row in rows:
+        comment = " / ".join(x for x in (row["comment_en"], row["comment_ja"]) if x)
+        details = [
+            f"- id: {row['id']}",
+            f"- user: {row['user']}",
+            f"- locale: {row['locale']}",
+            f"- updated: {zoned_iso(row['updated_at'], zone)}",
+            f"- prize: {'yes' if row['prize'] else 'no'}" + (f" — {comment}" if comment else ""),
+        ]
+        section = f"\n---\n\n## {row['challenge']} — {row['account']}\n\n" + "\n".join(details)
+        yield (section + "\n\n" + row["content"].rstrip("\n") + "\n").encode("utf-8")

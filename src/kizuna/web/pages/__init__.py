@@ -20,6 +20,7 @@ from kizuna.web.pages import (
     admin_sponsors,
     admin_submissions,
     admin_translations,
+    admin_writeups,
     auth,
     challenges,
     files,
@@ -53,6 +54,7 @@ for module in (
     admin_event_control,
     admin_audit,
     admin_exports,
+    admin_writeups,
     admin_activity,
     site_pages,
 ):

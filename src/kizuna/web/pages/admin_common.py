@@ -72,6 +72,7 @@ NOTICES: dict[str, str] = {
     "sponsor_saved": lazy("The entry has been saved."),
     "sponsor_deleted": lazy("The entry has been removed from the home page."),
     "account_hidden": lazy("The account has been hidden pending review."),
+    "writeup_prize_saved": lazy("The write-up's prize has been saved."),
     "account_shown": lazy("The account is shown on the scoreboard again."),
     "event_started": lazy("The event has been started."),
     "event_paused": lazy("The event has been paused. Every page now says so, with your reason."),

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError
-from kizuna.domain.exports import DEFAULT_ZONE, ExportFormat, ExportKind, parse_bom, parse_zone
+from kizuna.domain.exports import DEFAULT_ZONE, FORMATS, ExportFormat, ExportKind, parse_bom, parse_zone
 from kizuna.domain.policy import Action
 from kizuna.i18n import gettext, lazy
 from kizuna.services.event import get_event
@@ -43,6 +43,13 @@ KIND_LABELS = {
         lazy("Awards"),
         lazy("Every award and penalty, including the points spent on hints."),
     ),
+    ExportKind.WRITEUPS: (
+        lazy("Write-ups"),
+        lazy(
+            "Every write-up with its challenge, account, writer, language and prize; "
+            "Markdown gives them as one document."
+        ),
+    ),
 }
 
 
@@ -72,11 +79,12 @@ def exports_page(
     for kind in ExportKind:
         title, description = KIND_LABELS[kind]
         links = []
-        for fmt in ExportFormat:
+        for fmt in FORMATS[kind]:
             params = {"format": fmt.value, "tz": zone}
             if fmt is ExportFormat.CSV and not bom:
                 params["bom"] = "false"
-            links.append((fmt.value.upper(), f"/api/v1/exports/{kind.value}?{urlencode(params)}"))
+            label = "Markdown" if fmt is ExportFormat.MARKDOWN else fmt.value.upper()
+            links.append((label, f"/api/v1/exports/{kind.value}?{urlencode(params)}"))
         exports.append(
             {"kind": kind.value, "title": gettext(title), "description": gettext(description), "links": links}
         )

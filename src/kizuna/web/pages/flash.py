@@ -37,6 +37,7 @@ NOTICES: dict[str, str] = {
     "time_zone_saved": lazy("Your time zone preference has been saved."),
     "token_deleted": lazy("The token has been deleted."),
     "sessions_ended": lazy("You are signed out everywhere else."),
+    "writeup_saved": lazy("Your write-up has been saved. Judges and organisers can read it now."),
 }
 
 Value = str | int

@@ -26,6 +26,7 @@ from kizuna.web.api.v1 import (
     tokens,
     topics,
     users,
+    writeups,
 )
 
 router = APIRouter()
@@ -51,5 +52,6 @@ for module in (
     audit,
     feed,
     exports,
+    writeups,
 ):
     router.include_router(module.router)

@@ -1,6 +1,6 @@
 """``/exports/<kind>`` (Kizuna extension; ``RESULTS_EXPORT``: admins and judges): the results as a
 file to download — ``standings`` (final: the live board, whatever the freeze), ``solves``,
-``submissions`` (with what was typed and the address) and ``awards``.
+``submissions`` (with what was typed and the address), ``awards`` and ``writeups`` (also ``md``).
 
 ``?format=csv`` (default) or ``json``; ``?tz=`` an IANA zone (``Asia/Tokyo``; default UTC) in which
 times are written, ISO 8601 with the offset; ``?bom=false`` leaves out the CSV's byte order mark
@@ -48,11 +48,12 @@ def export_response(export: exports.Export) -> StreamingResponse:
     response_class=Response,
     responses={
         200: {
-            "description": "The export: CSV (UTF-8, with a byte order mark unless bom=false) or JSON "
-            '({"success": true, "meta": {...}, "data": [...]})',
+            "description": "The export: CSV (UTF-8, with a byte order mark unless bom=false), JSON "
+            '({"success": true, "meta": {...}, "data": [...]}) or, for writeups, Markdown',
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 "application/json": {"schema": {"type": "object"}},
+                "text/markdown": {"schema": {"type": "string"}},
             },
         }
     },
@@ -61,7 +62,7 @@ def export_results(
     ctx: CtxDep,
     who: Exporter,
     kind: str,
-    format: Annotated[str, Query(description='"csv" (default) or "json"')] = "",
+    format: Annotated[str, Query(description='"csv" (default), "json", or "md" for writeups')] = "",
     tz: Annotated[str, Query(description="IANA time zone of the times (default UTC), e.g. Asia/Tokyo")] = "",
     bom: Annotated[str, Query(description="CSV only: start with a byte order mark (default true)")] = "",
 ) -> Response:
