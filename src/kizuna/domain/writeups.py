@@ -25,7 +25,7 @@ def may_write(solved: bool, ended: bool, took_part: bool) -> bool:
 
 def ensure_may_write(solved: bool, ended: bool, took_part: bool) -> None:
     if not may_write(solved, ended, took_part):
-        raise DomainError(ErrorCode.WRITEUP_NOT_ALLOWED, status=403)
+        raise DomainError(ErrorCode.WRITEUP_NOT_ALLOWED, status=409)
 
 
 def clean_content(value: object) -> str:
