@@ -370,8 +370,8 @@ def challenges_import(
 
 @app.command("export")
 def export(
-    kind: str = typer.Argument(..., help="standings (final, unfrozen), solves, submissions or awards."),
-    format: str = typer.Option("csv", "--format", help="csv or json."),
+    kind: str = typer.Argument(..., help="standings (final), solves, submissions, awards or writeups."),
+    format: str = typer.Option("csv", "--format", help="csv or json (md too for writeups)."),
     tz: str = typer.Option("UTC", "--tz", help="IANA time zone of the times, e.g. Asia/Tokyo (default UTC)."),
     bom: bool = typer.Option(
         True, "--bom/--no-bom", help="Start a CSV with a byte order mark (Excel needs it for UTF-8)."

@@ -11,7 +11,17 @@ from datetime import timedelta
 
 from kizuna.demo import crypto, forensics, misc, reversing, web
 from kizuna.demo.model import DemoChallenge, Text
-from kizuna.services import accounts, challenges, content, event, notifications, sponsors, submissions, teams
+from kizuna.services import (
+    accounts,
+    challenges,
+    content,
+    event,
+    notifications,
+    sponsors,
+    submissions,
+    teams,
+    writeups,
+)
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 
@@ -93,6 +103,16 @@ TEAMS = [
     ("Cyber Hiroshima", ["haruto", "yui"]),
     ("Embassy Hackers", ["alex"]),
 ]
+# Write-ups sent after those solves: (team, challenge, Markdown, language).
+WRITEUPS = [
+    (
+        "Cyber Hiroshima",
+        "welcome",
+        "## 解き方\n\n問題文をよく読むと、フラグがそのまま書かれていました。",
+        "ja",
+    ),
+    ("Cyber Wales", "welcome", "## How we solved it\n\nThe flag was in the description itself.", "en"),
+]
 # Which team's first player solves which challenge, in order, so the board and graph are not empty.
 SOLVES = [
     ("Cyber Hiroshima", "welcome"),
@@ -163,6 +183,9 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
     flags = {spec.key: spec.flag for spec in CHALLENGES}
     for team_name, key in SOLVES:
         submissions.submit_flag(ctx, first_player[team_name], ids[key], flags[key], ip="127.0.0.1")
+    # Two write-ups (解説) of the first challenge, one in each language, for /admin/writeups.
+    for team_name, key, text, locale in WRITEUPS:
+        writeups.submit_writeup(ctx, first_player[team_name], ids[key], text, locale)
     return f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, admin account '{admin.name}'"
 
 
