@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kizuna.services import event, scoreboard
+from kizuna.services import challenges, event, scoreboard
 from kizuna.storage import export_queries
 from kizuna.storage import tables as t
 from tests.conftest import auth, login, record_solve
@@ -347,3 +347,30 @@ def test_players_cannot_open_the_staff_page(client, make):
     make.user("alice")
     login(client, "alice")
     assert client.get("/admin/exports").status_code == 403
+
+
+def test_individual_mode_standings_and_solves_of_hidden_challenges(backend, client, make, ctx):
+    """In individual mode the accounts are users (their own affiliation and country, no members);
+    a solve of a hidden challenge is listed but marked as not scored, as the board counts it."""
+    event.update_event(ctx, {"mode": "users"})
+    solo = make.user("一人", affiliation="=Lab", country="JP")
+    shown = make.challenge(name="shown", value=100)
+    hidden = make.challenge(name="hidden", value=500)
+    with ctx.write() as uow:
+        record_solve(uow, shown.id, solo, None, SUMMER)
+        record_solve(uow, hidden.id, solo, None, WINTER)
+    challenges.update_challenge(ctx, hidden.id, {"state": "hidden"})
+    headers = admin_headers(make)
+    [row] = fetch(client, headers, "standings", "json", "Asia/Tokyo")
+    assert (row["name"], row["score"], row["members"], row["affiliation"], row["country"]) == (
+        "一人",
+        100,
+        [],
+        "=Lab",
+        "JP",
+    )
+    [csv_row] = fetch(client, headers, "standings", "csv", "Asia/Tokyo")
+    assert (csv_row["members"], csv_row["affiliation"]) == ("", "'=Lab")
+    solves = {r["challenge"]: r for r in fetch(client, headers, "solves", "json", "UTC")}
+    assert (solves["shown"]["scored"], solves["hidden"]["scored"]) == (True, False)
+    assert solves["hidden"]["account"] == solves["hidden"]["user"] == "一人"

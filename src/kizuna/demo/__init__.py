@@ -184,8 +184,8 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
     for team_name, key in SOLVES:
         submissions.submit_flag(ctx, first_player[team_name], ids[key], flags[key], ip="127.0.0.1")
     # Two write-ups (解説) of the first challenge, one in each language, for /admin/writeups.
-    for team_name, key, text, locale in WRITEUPS:
-        writeups.submit_writeup(ctx, first_player[team_name], ids[key], text, locale)
+    for team_name, key, markdown, language in WRITEUPS:
+        writeups.submit_writeup(ctx, first_player[team_name], ids[key], markdown, language)
     return f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, admin account '{admin.name}'"
 
 

@@ -47,11 +47,14 @@ def _ended(ctx: Context, ev: t.Event) -> bool:
     return clock_of(ev).phase(ctx.now()) is Phase.ENDED
 
 
-def eligibility(ctx: Context, who: Principal, challenge_id: int) -> Eligibility | None:
-    """For the challenge page: None for staff and for viewers without an account to write for."""
+def eligibility(
+    ctx: Context, who: Principal, challenge_id: int, ev: t.Event | None = None
+) -> Eligibility | None:
+    """For the challenge page (``ev``: the event row it already read): None for staff and for
+    viewers without an account to write for."""
     if not who.can(Action.PLAY):
         return None
-    ev = get_event(ctx)
+    ev = ev if ev is not None else get_event(ctx)
     acct = account_id(ev.mode, who.user_id, who.team_id)
     if acct is None:
         return None

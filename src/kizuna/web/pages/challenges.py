@@ -128,14 +128,14 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
         "result": None,
         "hint_message": None,
         "here": f"/challenges/{challenge_id}",
-        **_writeup_context(ctx, who, challenge_id),
+        **_writeup_context(ctx, who, challenge_id, ev),
     }
 
 
-def _writeup_context(ctx: Any, who: Principal, challenge_id: int) -> dict[str, Any]:
+def _writeup_context(ctx: Any, who: Principal, challenge_id: int, ev: Any) -> dict[str, Any]:
     """The write-up section: for players only — the account's own write-up (rendered, with its
     prize) and the form when the account may write (solved, or the event over and it took part)."""
-    found = writeups.eligibility(ctx, who, challenge_id)
+    found = writeups.eligibility(ctx, who, challenge_id, ev)
     own = found.own if found is not None else None
     return {
         "writeup": found,
