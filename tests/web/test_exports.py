@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -374,3 +375,20 @@ def test_individual_mode_standings_and_solves_of_hidden_challenges(backend, clie
     solves = {r["challenge"]: r for r in fetch(client, headers, "solves", "json", "UTC")}
     assert (solves["shown"]["scored"], solves["hidden"]["scored"]) == (True, False)
     assert solves["hidden"]["account"] == solves["hidden"]["user"] == "一人"
+
+
+def test_any_board_can_be_exported_with_its_own_ranks_and_filters_in_the_audit(make, ctx, results):
+    """The seam for filtered boards (per bracket or country): the standings rows come from the board
+    given, in its order and with its ranks, and the filters that made it are audited."""
+    from dataclasses import replace
+
+    from kizuna.services import exports
+
+    full = scoreboard.standings(ctx, None)
+    only_gb = scoreboard.Board(full.mode, [replace(r, pos=1) for r in full.rows if r.name == EVIL])
+    started = exports.start_export(ctx, "standings", "json", "UTC", board=only_gb, filters={"country": "GB"})
+    document = json.loads(b"".join(started.chunks()))
+    assert [(r["rank"], r["name"], r["country"]) for r in document["data"]] == [(1, EVIL, "GB")]
+    with ctx.db.read() as s:
+        [entry] = s.query(t.AuditEntry).filter(t.AuditEntry.action == "results.exported").all()
+    assert entry.after is not None and entry.after["filters"] == {"country": "GB"}

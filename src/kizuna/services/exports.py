@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,10 +81,11 @@ def final_standings(ctx: Context) -> list[dict[str, Any]]:
     return standings_rows(ctx, scoreboard.standings(ctx, None))
 
 
-def rows_of(ctx: Context, kind: ExportKind) -> Iterator[dict[str, Any]]:
-    """The rows of an export, read as they are written (the standings at once)."""
+def rows_of(ctx: Context, kind: ExportKind, board: Board | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of an export, read as they are written (the standings at once: ``board``, or the
+    final standings when None)."""
     if kind is ExportKind.STANDINGS:
-        yield from final_standings(ctx)
+        yield from (standings_rows(ctx, board) if board is not None else final_standings(ctx))
         return
     if kind is ExportKind.WRITEUPS:
         yield from writeups.export_rows(ctx)
@@ -142,10 +143,14 @@ def start_export(
     *,
     bom: bool = True,
     actor: Actor | None = None,
+    board: Board | None = None,
+    filters: Mapping[str, str] | None = None,
 ) -> Export:
     """Check what is asked (``DomainError`` for an unknown kind, format or zone), record it in the
     audit trail and return the export, whose rows are read as its chunks are taken. ``actor`` None:
-    whoever the request acts as (the CLI: "system")."""
+    whoever the request acts as (the CLI: "system"). ``board``: the standings to export instead of
+    the final ones (a filtered board, per bracket or country), with the ``filters`` that made it
+    (recorded in the audit entry)."""
     chosen_kind = parse_kind(kind)
     chosen_format = parse_format(format, chosen_kind)
     chosen_zone = parse_zone(zone)
@@ -161,9 +166,10 @@ def start_export(
                 "format": chosen_format.value,
                 "time_zone": chosen_zone,
                 "bom": bom if chosen_format is ExportFormat.CSV else False,
+                **({"filters": dict(filters)} if filters else {}),
             },
         )
-    return Export(chosen_kind, chosen_format, chosen_zone, bom, now, rows_of(ctx, chosen_kind))
+    return Export(chosen_kind, chosen_format, chosen_zone, bom, now, rows_of(ctx, chosen_kind, board))
 
 
 # --- writing ---------------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ def export_response(export: exports.Export) -> StreamingResponse:
         headers={
             "Content-Disposition": f'attachment; filename="{export.file_name}"',
             "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
         },
     )
 
