@@ -274,7 +274,7 @@ def test_unknown_kind_format_or_zone_is_400_in_the_readers_language(client, make
 @pytest.mark.parametrize(("role", "status"), [("player", 403), ("author", 403), ("marshal", 403)])
 def test_only_admins_and_judges_export(client, make, results, role, status):
     who = make.user(f"the-{role}", role=role)
-    for kind in ("standings", "solves", "submissions", "awards"):
+    for kind in ("standings", "solves", "submissions", "awards", "writeups"):
         r = client.get(f"/api/v1/exports/{kind}", headers=auth(make.token(who)))
         assert r.status_code == status, (kind, r.text)
         assert JA not in r.text and "203.0.113.7" not in r.text
@@ -328,6 +328,7 @@ def test_staff_page_links_to_every_export_in_the_chosen_zone(client, make, resul
     for kind in ("standings", "solves", "submissions", "awards"):
         assert f'href="/api/v1/exports/{kind}?format=csv&amp;tz=Asia%2FTokyo&amp;bom=false"' in page.text
         assert f'href="/api/v1/exports/{kind}?format=json&amp;tz=Asia%2FTokyo"' in page.text
+    assert 'href="/api/v1/exports/writeups?format=md&amp;tz=Asia%2FTokyo"' in page.text
     # The link works with the session (a GET: no CSRF token needed).
     r = client.get("/api/v1/exports/standings?format=csv&tz=Asia%2FTokyo&bom=false")
     assert r.status_code == 200 and r.content.startswith(b"rank,")
