@@ -125,6 +125,7 @@ ORGANISER = [
     *("/admin/accounts", "/admin/accounts/{rival}", "/admin/teams", "/admin/teams/{rival_team}"),
     *("/admin/awards", "/admin/submissions", "/admin/announcements", "/admin/pages", "/admin/pages/{page}"),
     *("/admin/pages/new", "/admin/sponsors", "/admin/sponsors/new", "/admin/sponsors/{sponsor}"),
+    *("/admin/exports", "/admin/writeups"),
 ]
 WHO = {"visitor": VISITOR, "player": PLAYER, "newcomer": NEWCOMER, "organiser": ORGANISER}
 

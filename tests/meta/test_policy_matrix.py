@@ -144,6 +144,13 @@ def _build(tmp: Path, template: Path) -> World:
     stored = content.save_file(ctx, ch.id, "open.txt", b"open")
     solution = content.create_solution(ctx, ch.id, "Read it.", "visible")
     award = awards.grant_award(ctx, name="Kind", value=5, team_id=blue.id)
+    with ctx.write() as uow:  # Blue's write-up: another team's for the player (404), any for staff
+        writeup = t.Writeup(
+            challenge_id=ch.id, account_id=blue.id, team_id=blue.id, user_id=blue_captain.id, content="How."
+        )
+        uow.session.add(writeup)
+        uow.session.flush()
+        writeup_id = writeup.id
     note = notifications.announce(ctx, "Welcome", "Have fun.")
     page = pages.create_page(ctx, {"route": "rules", "title": "Rules", "content": "Be kind."})
     sponsor = sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "group": "organisers"})
@@ -172,6 +179,8 @@ def _build(tmp: Path, template: Path) -> World:
         "count": "3",
         "name": "static",
         "action": "freeze",
+        "kind": "submissions",
+        "writeup_id": str(writeup_id),
     }
     return w
 

@@ -59,6 +59,8 @@ ADMIN_SECTIONS = (
     "/admin/announcements",
     "/admin/pages",
     "/admin/audit",
+    "/admin/exports",
+    "/admin/writeups",
 )
 
 

@@ -165,6 +165,8 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         "code": ["en", "both"],
         "choice": ["dark", "auto"],
         "name": ["static"],
+        "kind": ["standings", "solves", "submissions", "awards", "writeups"],
+        "writeup_id": ["1"],
     }
     return w
 

@@ -161,6 +161,19 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
                 date=now,
             )
         )
+        # The solving account's write-up of the hidden challenge (written before the hiding).
+        hidden_writeup = t.Writeup(
+            challenge_id=hidden.id,
+            account_id=acct,
+            team_id=team_id,
+            user_id=solver.id,
+            content=f"{MARKER} how we solved it",
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(hidden_writeup)
+        s.flush()
+        hidden_writeup_id = hidden_writeup.id
         other_team_id = other_team.id if mode == "teams" else None
         visible_sub = t.Submission(
             challenge_id=visible.id,
@@ -229,6 +242,8 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
         "code": ["en", "both"],
         "choice": ["dark", "auto"],
         "name": ["static"],
+        "kind": ["standings", "solves", "submissions", "awards", "writeups"],
+        "writeup_id": [str(hidden_writeup_id)],
     }
     w.hidden = {
         "challenge_id": str(hidden.id),
@@ -239,6 +254,7 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
         "flag_id": str(hidden_flag.id),
         "solution_id": str(hidden_solution.id),
         "location": hidden_file.location,
+        "writeup_id": str(hidden_writeup_id),
     }
     w.missing = {key: str(MISSING) for key in w.hidden}
     w.missing["location"] = hidden_file.location.rsplit("/", 1)[0] + "/missing.txt"

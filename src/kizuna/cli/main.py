@@ -1,5 +1,5 @@
 """The ``kizuna`` command: serve, migrate, load the demo, create admins and API tokens, export and
-import challenge folders."""
+import challenge folders, export the results."""
 
 from __future__ import annotations
 
@@ -366,6 +366,45 @@ def challenges_import(
         )
     else:
         typer.echo(gettext("Imported %(count)s challenge(s): %(new)s new, %(updated)s updated.", **counts))
+
+
+@app.command("export")
+def export(
+    kind: str = typer.Argument(..., help="standings (final), solves, submissions, awards or writeups."),
+    format: str = typer.Option("csv", "--format", help="csv or json (md too for writeups)."),
+    tz: str = typer.Option("UTC", "--tz", help="IANA time zone of the times, e.g. Asia/Tokyo (default UTC)."),
+    bom: bool = typer.Option(
+        True, "--bom/--no-bom", help="Start a CSV with a byte order mark (Excel needs it for UTF-8)."
+    ),
+    output: Path = typer.Option(None, "--output", "-o", help="Write to this file, not standard output."),
+) -> None:
+    """Export the results as CSV or JSON — the same files as /admin/exports and the API's
+    /api/v1/exports/<kind> — recorded in the audit trail as done by the system."""
+    from kizuna.i18n import gettext
+    from kizuna.services import exports
+
+    settings, ctx = _ctx()
+    _speak_terminal_language(settings)
+    prepare_database(ctx.db)
+    try:
+        try:
+            started = exports.start_export(ctx, kind, format, tz, bom=bom)
+        except DomainError as exc:
+            _fail(exc)
+            return
+        if output is None:
+            out = sys.stdout.buffer
+            for chunk in started.chunks():
+                out.write(chunk)
+            out.flush()
+            return
+        with output.open("wb") as handle:
+            for chunk in started.chunks():
+                handle.write(chunk)
+        typer.echo(gettext("Wrote the %(kind)s export to %(file)s.", kind=started.kind.value, file=output))
+    finally:
+        ctx.db.dispose()
+        ctx.bus.close()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from kizuna.services import (
     sponsors,
     submissions,
     teams,
+    writeups,
 )
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
@@ -111,6 +112,16 @@ TEAMS = [
     ("Cyber Wales", ["dewi", "cerys"], "GB", "Cyber Wales", "open"),
     ("Cyber Hiroshima", ["haruto", "yui"], "JP", "Hiroshima University", "students"),
     ("Embassy Hackers", ["alex"], "GB", "British Embassy Tokyo", "open"),
+]
+# Write-ups sent after those solves: (team, challenge, Markdown, language).
+WRITEUPS = [
+    (
+        "Cyber Hiroshima",
+        "welcome",
+        "## 解き方\n\n問題文をよく読むと、フラグがそのまま書かれていました。",
+        "ja",
+    ),
+    ("Cyber Wales", "welcome", "## How we solved it\n\nThe flag was in the description itself.", "en"),
 ]
 # Which team's first player solves which challenge, in order, so the board and graph are not empty.
 SOLVES = [
@@ -209,6 +220,9 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
     flags = {spec.key: spec.flag for spec in CHALLENGES}
     for team_name, key in SOLVES:
         submissions.submit_flag(ctx, first_player[team_name], ids[key], flags[key], ip="127.0.0.1")
+    # Two write-ups (解説) of the first challenge, one in each language, for /admin/writeups.
+    for team_name, key, markdown, language in WRITEUPS:
+        writeups.submit_writeup(ctx, first_player[team_name], ids[key], markdown, language)
     return f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, admin account '{admin.name}'"
 
 

@@ -107,6 +107,11 @@ class ErrorCode(StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     SERVER_ERROR = "server_error"
+    # Results exports (kizuna.domain.exports): an export or a format that does not exist.
+    EXPORT_KIND_UNKNOWN = "export_kind_unknown"
+    EXPORT_FORMAT_UNKNOWN = "export_format_unknown"
+    # Write-ups (kizuna.services.writeups): only after solving, or after the event for players.
+    WRITEUP_NOT_ALLOWED = "writeup_not_allowed"
     # The database is locked or unreachable (kizuna.web.failures): 503, try again shortly.
     SERVICE_UNAVAILABLE = "service_unavailable"
 

@@ -27,6 +27,9 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     # started, paused (with reason per language), resumed, extended (end_at), frozen, unfrozen, ended.
     "event_state": ("state", "reason", "end_at"),
     "account_hidden": ("account_id", "kind", "hidden"),
+    # A write-up sent or changed by an account (staff), and a judge's prize mark (that account).
+    "writeup_submitted": ("writeup_id", "challenge_id", "account_id", "user_id", "updated"),
+    "writeup_prize": ("writeup_id", "challenge_id", "account_id", "prize"),
     # Cache and page invalidation without a public meaning of their own.
     "challenge_changed": ("challenge_id",),
     "account_changed": ("account_id",),

@@ -21,6 +21,7 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("solutions", "content"): 65_536,
     ("pages", "content"): 131_072,
     ("event", "description"): 65_536,
+    ("writeups", "content"): 32_768,
 }
 
 

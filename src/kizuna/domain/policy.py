@@ -9,7 +9,8 @@ Roles (the glossary's names):
 
 - ``admin`` (管理者): everything, including roles and event settings — except playing.
 - ``judge`` (審査員): sees every challenge (hidden included) and every submission, reviews
-  answers, grants and revokes awards, posts and edits announcements.
+  answers, grants and revokes awards, posts and edits announcements, exports the results,
+  reads write-ups and marks their prizes.
 - ``marshal`` (進行係): sees the live activity feed and team rosters, posts announcements, hides an
   account pending review; cannot ban, delete or change scores.
 - ``author`` (作問者): creates and edits challenges, flags, hints, files and tags (also with an API
@@ -76,6 +77,11 @@ class Action(StrEnum):
     EVENT_SETTINGS = "event.settings"
     # The audit trail.
     AUDIT_VIEW = "audit.view"
+    # Results exports: final standings, solves, submissions (with what was typed and the address)
+    # and awards, as CSV or JSON. Judges export too: they already see all of it.
+    RESULTS_EXPORT = "results.export"
+    # Everyone's write-ups (解説): reading them and marking prizes. Players read their own only.
+    WRITEUP_REVIEW = "writeup.review"
     # Any account's API tokens (others than one's own).
     TOKEN_MANAGE = "token.manage"  # noqa: S105 - an action name, not a secret
 
@@ -108,6 +114,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
         Action.FEED_VIEW,
         Action.ROSTER_VIEW,
         Action.SCOREBOARD_LIVE,
+        Action.RESULTS_EXPORT,
+        Action.WRITEUP_REVIEW,
     },
     Role.ADMIN: frozenset(Action) - {Action.PLAY},
 }

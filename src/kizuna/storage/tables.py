@@ -469,3 +469,25 @@ class RateBucket(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Writeup(Base):
+    """A player's write-up (解説) of a challenge their account solved (or, after the event, played):
+    Markdown in the language it was written in (``locale``), one per account and challenge — the
+    team in team mode, sent by any member, the last one to write it in ``user_id``. Judges mark
+    prizes (``prize``) with a short comment per language (``comment``: {"en": …, "ja": …}).
+    Only the account itself and staff read it."""
+
+    __tablename__ = "writeups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
+    content: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    prize: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("challenge_id", "account_id", name="uq_writeups_challenge_account"),)

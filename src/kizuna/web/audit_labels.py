@@ -68,6 +68,8 @@ ACTION_LABELS: dict[str, str] = {
     "event.unfrozen": lazy("Scoreboard unfrozen"),
     "submission.marked": lazy("Submission marked"),
     "submission.deleted": lazy("Submission deleted"),
+    "results.exported": lazy("Results exported"),
+    "writeup.prize_marked": lazy("Write-up prize marked"),
     "two_factor.enabled": lazy("Two-factor authentication turned on"),
     "two_factor.disabled": lazy("Two-factor authentication turned off"),
     "two_factor.reset": lazy("Two-factor authentication reset"),

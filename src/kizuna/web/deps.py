@@ -154,6 +154,7 @@ FeedViewer = Annotated[Principal, Depends(require(Action.FEED_VIEW))]
 RosterViewer = Annotated[Principal, Depends(require(Action.ROSTER_VIEW))]
 AccountManager = Annotated[Principal, Depends(require(Action.ACCOUNT_MANAGE))]
 EventAdmin = Annotated[Principal, Depends(require(Action.EVENT_SETTINGS))]
+WriteupReviewer = Annotated[Principal, Depends(require(Action.WRITEUP_REVIEW))]
 
 
 async def verified_form(request: Request) -> dict[str, object]:

@@ -139,6 +139,14 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.BODY_TOO_LARGE: lazy("The request is too large: at most %(limit)s bytes are accepted here."),
     ErrorCode.TEXT_TOO_LONG: lazy("“%(name)s” is too long: at most %(max)s characters (this has %(size)s)."),
     ErrorCode.METHOD_NOT_ALLOWED: lazy("This address does not accept that method."),
+    ErrorCode.EXPORT_KIND_UNKNOWN: lazy(
+        "“%(kind)s” is not an export: choose standings, solves, submissions, awards or writeups."
+    ),
+    ErrorCode.EXPORT_FORMAT_UNKNOWN: lazy("“%(format)s” is not a format of this export: choose %(choices)s."),
+    ErrorCode.WRITEUP_NOT_ALLOWED: lazy(
+        "You can send a write-up of a challenge once your account has solved it, or after the event "
+        "has ended if your account took part."
+    ),
     ErrorCode.SERVER_ERROR: lazy("Something went wrong on our side. Please try again in a moment."),
     ErrorCode.SERVICE_UNAVAILABLE: lazy(
         "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."

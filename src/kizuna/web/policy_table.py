@@ -157,6 +157,12 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/feed"): Action.FEED_VIEW.value,
     ("GET", "/api/v1/audit"): Action.AUDIT_VIEW.value,
     ("GET", "/api/v1/audit.csv"): Action.AUDIT_VIEW.value,
+    ("GET", "/api/v1/exports/{kind}"): Action.RESULTS_EXPORT.value,
+    # Write-ups: players send and read their account's own (another's is 404); staff read all.
+    ("GET", "/api/v1/writeups"): ACCOUNT,
+    ("POST", "/api/v1/writeups"): Action.PLAY.value,
+    ("GET", "/api/v1/writeups/{writeup_id}"): ACCOUNT,
+    ("PATCH", "/api/v1/writeups/{writeup_id}"): Action.WRITEUP_REVIEW.value,
     # --- the stream and the API's documents -------------------------------------------------------
     ("GET", "/events"): PUBLIC,  # each viewer receives only what the policy lets them see
     ("GET", "/openapi.json"): PUBLIC,
@@ -218,6 +224,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/challenges"): ACCOUNT,
     ("GET", "/challenges/{challenge_id}"): ACCOUNT,
     ("POST", "/challenges/{challenge_id}/attempt"): ACCOUNT,  # staff answers are only checked
+    ("POST", "/challenges/{challenge_id}/writeup"): Action.PLAY.value,
     ("GET", "/challenges/{challenge_id}/hints/{hint_id}/unlock"): Action.PLAY.value,
     ("POST", "/challenges/{challenge_id}/hints/{hint_id}/unlock"): Action.PLAY.value,
     ("GET", "/files/{location:path}"): ACCOUNT,  # or a signed link; refused as missing (404)
@@ -239,6 +246,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/feed/rows"): Action.FEED_VIEW.value,
     ("GET", "/admin/rosters"): Action.ROSTER_VIEW.value,
     ("GET", "/admin/audit"): Action.AUDIT_VIEW.value,
+    ("GET", "/admin/exports"): Action.RESULTS_EXPORT.value,
+    ("GET", "/admin/writeups"): Action.WRITEUP_REVIEW.value,
+    ("POST", "/admin/writeups/{writeup_id}"): Action.WRITEUP_REVIEW.value,
     ("GET", "/admin/challenges"): _VIEW_ALL,
     ("GET", "/admin/challenges/new"): _EDIT,
     ("POST", "/admin/challenges/new"): _EDIT,

@@ -75,6 +75,7 @@ NOTICES: dict[str, str] = {
     "bracket_saved": lazy("The bracket has been saved."),
     "bracket_deleted": lazy("The bracket has been removed. Its accounts are in no bracket now."),
     "account_hidden": lazy("The account has been hidden pending review."),
+    "writeup_prize_saved": lazy("The write-up's prize has been saved."),
     "account_shown": lazy("The account is shown on the scoreboard again."),
     "event_started": lazy("The event has been started."),
     "event_paused": lazy("The event has been paused. Every page now says so, with your reason."),

@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
-from kizuna.i18n import gettext
-from kizuna.services import board, hints, submissions
+from kizuna.i18n import LOCALES, gettext
+from kizuna.markdown import render_markdown
+from kizuna.services import board, hints, submissions, writeups
 from kizuna.services.accounts import Principal
 from kizuna.services.event import clock_of, time_zones
 from kizuna.services.translations import CHALLENGE_TEXT
@@ -127,6 +128,22 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
         "result": None,
         "hint_message": None,
         "here": f"/challenges/{challenge_id}",
+        **_writeup_context(ctx, who, challenge_id, ev),
+    }
+
+
+def _writeup_context(ctx: Any, who: Principal, challenge_id: int, ev: Any) -> dict[str, Any]:
+    """The write-up section: for players only — the account's own write-up (rendered, with its
+    prize) and the form when the account may write (solved, or the event over and it took part)."""
+    found = writeups.eligibility(ctx, who, challenge_id, ev)
+    own = found.own if found is not None else None
+    return {
+        "writeup": found,
+        "writeup_html": render_markdown(own.content) if own is not None else "",
+        "writeup_values": {"content": own.content if own else "", "locale": own.locale if own else ""},
+        "writeup_locales": LOCALES,
+        "writeup_error": "",
+        "writeup_message": None,
     }
 
 
@@ -146,9 +163,47 @@ def challenge_page(request: Request, challenge_id: int) -> Response:
     extra: dict[str, Any] = {}
     shown = flash.take(request)
     if shown is not None:
-        # A message about one hint sits next to it; any other in the attempt result area.
-        extra["hint_message" if shown.target else "result"] = shown.result
+        # A message about one hint (or the write-up) sits next to it; any other in the attempt
+        # result area.
+        if shown.target == WRITEUP_TARGET:
+            extra["writeup_message"] = shown.result
+        else:
+            extra["hint_message" if shown.target else "result"] = shown.result
     return _challenge_page(request, who, challenge_id, **extra)
+
+
+WRITEUP_TARGET = "writeup"
+
+
+@router.post("/challenges/{challenge_id}/writeup", response_class=HTMLResponse)
+def send_writeup(
+    request: Request, ctx: CtxDep, challenge_id: int, form: Form = Depends(verified_form)
+) -> Response:
+    """A player's write-up of this challenge (Markdown). Saved: a redirect to the page, which says
+    so once; refused (too long, empty, not yet solved): the page again with the text as typed and
+    the reason beside the form."""
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    if not who.can(Action.PLAY):
+        raise Forbidden()
+    content, locale = text(form, "content"), text(form, "locale")
+    try:
+        writeups.submit_writeup(ctx, who, challenge_id, content, locale)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _challenge_page(
+            request,
+            who,
+            challenge_id,
+            status_code=exc.status if exc.status < 500 else 400,
+            writeup_error=message_for(exc),
+            writeup_values={"content": content, "locale": locale},
+        )
+    here = f"/challenges/{challenge_id}"
+    flash.notice(request, here, "writeup_saved", target=WRITEUP_TARGET)
+    return see_other(f"{here}#writeup")
 
 
 def _htmx(request: Request) -> bool:

@@ -39,6 +39,7 @@ NOTICES: dict[str, str] = {
     "team_profile_saved": lazy("The team's affiliation, country and bracket have been saved."),
     "token_deleted": lazy("The token has been deleted."),
     "sessions_ended": lazy("You are signed out everywhere else."),
+    "writeup_saved": lazy("Your write-up has been saved. Judges and organisers can read it now."),
 }
 
 Value = str | int

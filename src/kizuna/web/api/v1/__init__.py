@@ -11,6 +11,7 @@ from kizuna.web.api.v1 import (
     challenges,
     event,
     event_control,
+    exports,
     feed,
     files,
     flags,
@@ -26,6 +27,7 @@ from kizuna.web.api.v1 import (
     tokens,
     topics,
     users,
+    writeups,
 )
 
 router = APIRouter()
@@ -51,5 +53,7 @@ for module in (
     sponsors,
     audit,
     feed,
+    exports,
+    writeups,
 ):
     router.include_router(module.router)

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.policy import Action
+from kizuna.domain.spreadsheet import safe_cell
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import audit_queries
@@ -47,7 +48,6 @@ CSV_COLUMNS = (
     "after",
     "address",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 FILTER_HELP = {
     "actor": "An account's id, or its name as recorded (case-insensitive)",
@@ -77,12 +77,6 @@ def _shape(row: AuditRow, labels: dict[str, str]) -> dict[str, Any]:
         "after": row.after,
         "address": row.address,
     }
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text, never evaluates."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _values(values: dict[str, Any] | None) -> str:
