@@ -97,3 +97,24 @@ def test_unknown_kind_format_or_zone_fails_in_the_terminals_language(run: Any, e
     assert bad.exit_code == 1
     assert "Mars/Olympus" in bad.output
     assert audit(env) == []
+
+
+def test_export_standings_of_one_country(run: Any, env: dict[str, str]) -> None:
+    seed(run, env)
+    ctx = build_context(load_settings(environ=env))
+    try:
+        with ctx.write() as uow:
+            uow.session.query(t.Team).update({"country": "JP"})
+    finally:
+        ctx.db.dispose()
+    jp = run("export", "standings", "--format", "json", "--country", "jp")
+    assert jp.exit_code == 0, jp.output
+    assert [r["name"] for r in json.loads(jp.stdout)["data"]] == ["=東京チーム"]
+    gb = run("export", "standings", "--format", "json", "--country", "GB")
+    assert gb.exit_code == 0 and json.loads(gb.stdout)["data"] == []
+    refused = run("export", "solves", "--country", "JP")
+    assert refused.exit_code != 0
+    assert [a["filters"] for _, _, a in audit(env) if a and "filters" in a] == [
+        {"country": "JP"},
+        {"country": "GB"},
+    ]

@@ -393,3 +393,73 @@ def test_any_board_can_be_exported_with_its_own_ranks_and_filters_in_the_audit(m
     with ctx.db.read() as s:
         [entry] = s.query(t.AuditEntry).filter(t.AuditEntry.action == "results.exported").all()
     assert entry.after is not None and entry.after["filters"] == {"country": "GB"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_standings_of_one_bracket_or_country_are_ranked_within_it(backend, client, make, ctx, results, fmt):
+    """?bracket_id= and ?country= export that board's standings, its first place rank 1 (the
+    Japanese team scored first, so on the full board the "=" team, solved later, is second)."""
+    from kizuna.services import brackets
+
+    open_bracket = brackets.create_bracket(ctx, {"name": "Open", "type": "teams"})
+    with ctx.write() as uow:
+        uow.session.get(t.Team, results["evil"].id).bracket_id = open_bracket.id
+    headers = admin_headers(make)
+    full = client.get("/api/v1/exports/standings", params={"format": fmt}, headers=headers)
+    assert full.status_code == 200
+    for params, name in (
+        ({"bracket_id": str(open_bracket.id)}, EVIL),
+        ({"country": "gb"}, EVIL),
+        ({"country": "JP"}, JA),
+    ):
+        r = client.get("/api/v1/exports/standings", params={"format": fmt, **params}, headers=headers)
+        assert r.status_code == 200, r.text
+        rows = read_csv(r.content) if fmt == "csv" else r.json()["data"]
+        assert [(_int(row["rank"]), row["name"]) for row in rows] == [(1, name_as_exported(fmt, name))]
+    r = client.get(
+        "/api/v1/exports/standings", params={"format": "json", "bracket_id": open_bracket.id}, headers=headers
+    )
+    [row] = r.json()["data"]
+    assert (row["bracket_id"], row["bracket"]) == (open_bracket.id, "Open")
+    with ctx.db.read() as s:
+        audited = [
+            e.after["filters"]
+            for e in s.query(t.AuditEntry).filter(t.AuditEntry.action == "results.exported")
+            if e.after and "filters" in e.after
+        ]
+    assert {"bracket_id": str(open_bracket.id)} in audited and {"country": "GB"} in audited
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"kind": "solves", "country": "JP"}, "country"),
+        ({"kind": "standings", "country": "XX"}, "country"),
+        ({"kind": "standings", "bracket_id": "one"}, "bracket_id"),
+    ],
+)
+def test_a_board_filter_is_for_the_standings_and_must_be_well_formed(client, make, results, params, field):
+    kind = params.pop("kind")
+    r = client.get(f"/api/v1/exports/{kind}", params=params, headers=admin_headers(make))
+    assert r.status_code == 400, r.text
+    assert field in r.json()["errors"]
+
+
+def test_staff_page_carries_the_bracket_and_country_into_the_standings_links(client, make, ctx, results):
+    from kizuna.services import brackets
+
+    students = brackets.create_bracket(ctx, {"name": "Students", "type": "teams"})
+    make.admin("root")
+    login(client, "root")
+    page = client.get(
+        "/admin/exports", params={"bracket_id": str(students.id), "country": "JP", "lang": "ja"}
+    )
+    assert page.status_code == 200
+    assert (
+        f'href="/api/v1/exports/standings?format=json&amp;tz=UTC&amp;bracket_id={students.id}&amp;country=JP"'
+        in page.text
+    )
+    assert 'href="/api/v1/exports/solves?format=json&amp;tz=UTC"' in page.text  # filters only the standings
+    assert "部門" in page.text
+    bad = client.get("/admin/exports", params={"country": "XX"})
+    assert bad.status_code == 400 and "/api/v1/exports/" not in bad.text

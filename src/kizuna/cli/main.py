@@ -377,18 +377,22 @@ def export(
         True, "--bom/--no-bom", help="Start a CSV with a byte order mark (Excel needs it for UTF-8)."
     ),
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file, not standard output."),
+    bracket: str = typer.Option("", "--bracket", help="standings only: one bracket's id, ranked within it."),
+    country: str = typer.Option("", "--country", help="standings only: one country (ISO 3166-1 alpha-2)."),
+    affiliation: str = typer.Option("", "--affiliation", help="standings only: one affiliation."),
 ) -> None:
     """Export the results as CSV or JSON — the same files as /admin/exports and the API's
     /api/v1/exports/<kind> — recorded in the audit trail as done by the system."""
     from kizuna.i18n import gettext
-    from kizuna.services import exports
+    from kizuna.services import exports, scoreboard
 
     settings, ctx = _ctx()
     _speak_terminal_language(settings)
     prepare_database(ctx.db)
     try:
         try:
-            started = exports.start_export(ctx, kind, format, tz, bom=bom)
+            which = scoreboard.parse_filter(bracket, country, affiliation)
+            started = exports.start_export(ctx, kind, format, tz, bom=bom, which=which)
         except DomainError as exc:
             _fail(exc)
             return

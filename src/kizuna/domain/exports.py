@@ -52,6 +52,8 @@ COLUMNS: dict[ExportKind, tuple[str, ...]] = {
         "members",
         "affiliation",
         "country",
+        "bracket_id",
+        "bracket",
         "last_scored_at",
     ),
     ExportKind.SOLVES: (

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.exports import (
     COLUMNS,
     ExportFormat,
@@ -43,7 +44,7 @@ from kizuna.domain.exports import (
 from kizuna.domain.spreadsheet import safe_cell
 from kizuna.services import scoreboard, writeups
 from kizuna.services.context import Context
-from kizuna.services.scoreboard import Board
+from kizuna.services.scoreboard import Board, BoardFilter
 from kizuna.storage import export_queries as q
 from kizuna.storage.uow import Actor
 
@@ -70,6 +71,8 @@ def standings_rows(ctx: Context, board: Board) -> list[dict[str, Any]]:
             "members": [{"id": m.id, "name": m.name, "score": m.score} for m in r.members],
             "affiliation": profiles.get(r.account_id, ("", ""))[0],
             "country": profiles.get(r.account_id, ("", ""))[1],
+            "bracket_id": r.bracket_id,
+            "bracket": r.bracket_name or "",
             "last_scored_at": r.last_scored_at,
         }
         for r in board.rows
@@ -145,15 +148,22 @@ def start_export(
     actor: Actor | None = None,
     board: Board | None = None,
     filters: Mapping[str, str] | None = None,
+    which: BoardFilter | None = None,
 ) -> Export:
     """Check what is asked (``DomainError`` for an unknown kind, format or zone), record it in the
     audit trail and return the export, whose rows are read as its chunks are taken. ``actor`` None:
     whoever the request acts as (the CLI: "system"). ``board``: the standings to export instead of
     the final ones (a filtered board, per bracket or country), with the ``filters`` that made it
-    (recorded in the audit entry)."""
+    (recorded in the audit entry). ``which``: the standings of one bracket, country or affiliation,
+    ranked within it (``scoreboard.board_of``); a filter on another kind of export is refused."""
     chosen_kind = parse_kind(kind)
     chosen_format = parse_format(format, chosen_kind)
     chosen_zone = parse_zone(zone)
+    if which is not None and not which.empty:
+        if chosen_kind is not ExportKind.STANDINGS:
+            raise DomainError(ErrorCode.VALUE_INVALID, field=which.fields()[0])
+        board = scoreboard.board_of(scoreboard.standings(ctx, None), which)
+        filters = which.params()
     now = ctx.now().replace(microsecond=0)
     with ctx.write() as uow:
         uow.audit(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -135,6 +135,18 @@ class BoardFilter:
     def key(self) -> str:
         return f"{self.bracket_id or ''}|{self.country}|{affiliation_key(self.affiliation)}"
 
+    def params(self) -> dict[str, str]:
+        """The filter as the query parameters that ask for it (only those given)."""
+        given = {
+            "bracket_id": str(self.bracket_id or ""),
+            "country": self.country,
+            "affiliation": self.affiliation,
+        }
+        return {k: v for k, v in given.items() if v}
+
+    def fields(self) -> list[str]:
+        return list(self.params())
+
     def keeps(self, row: Mapping[str, Any]) -> bool:
         if self.bracket_id is not None and row.get("bracket_id") != self.bracket_id:
             return False
@@ -152,6 +164,19 @@ def filtered(rows: list[dict[str, Any]], which: BoardFilter) -> list[dict[str, A
     if which.empty:
         return rows
     return [{**row, "pos": i} for i, row in enumerate((r for r in rows if which.keeps(r)), start=1)]
+
+
+def board_of(board: Board, which: BoardFilter) -> Board:
+    """``board`` as ``which`` sees it: the rows it keeps, ranked again from 1 in the same order (the
+    board's tie-break), as :func:`filtered` does for a snapshot's rows."""
+    if which.empty:
+        return board
+    kept = [
+        r
+        for r in board.rows
+        if which.keeps({"bracket_id": r.bracket_id, "country": r.country, "affiliation": r.affiliation})
+    ]
+    return Board(board.mode, [replace(r, pos=i) for i, r in enumerate(kept, start=1)])
 
 
 def score_events(

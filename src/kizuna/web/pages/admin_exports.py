@@ -1,5 +1,6 @@
 """Admin page for the results exports (エクスポート): the final standings, solves, submissions and
-awards as CSV or JSON. The page is a GET form (time zone, byte order mark) that writes the chosen
+awards as CSV or JSON (the standings of the whole event, or of one bracket or country, ranked
+within it). The page is a GET form (time zone, byte order mark) that writes the chosen
 options into the download links, which go to ``GET /api/v1/exports/<kind>`` (``services/exports``:
 the same export as the API and ``kizuna export``, audited there)."""
 
@@ -15,9 +16,12 @@ from kizuna.domain.exports import DEFAULT_ZONE, FORMATS, ExportFormat, ExportKin
 from kizuna.domain.policy import Action
 from kizuna.i18n import gettext, lazy
 from kizuna.services.event import get_event
+from kizuna.services.scoreboard import parse_filter
 from kizuna.web.deps import CtxDep
 from kizuna.web.messages import message_for
 from kizuna.web.pages.admin_common import Gate, page, view_gate
+from kizuna.web.pages.scoreboard import board_filters
+from kizuna.web.snapshots import ANY
 from kizuna.web.zoned_inputs import input_zones, zone_options
 
 router = APIRouter()
@@ -75,12 +79,21 @@ def exports_page(
         bom = parse_bom(raw_bom)
     except DomainError as exc:
         errors["bom"] = message_for(exc)
+    # The standings of one bracket or country (ranked within it): the scoreboard's filters.
+    filters = board_filters(request, request.app.state.snapshots.scoreboard(live=True).data)
+    which = ANY
+    try:
+        which = parse_filter(filters.values["bracket_id"], filters.values["country"], "")
+    except DomainError as exc:
+        errors[exc.field or "bracket_id"] = message_for(exc)
     exports = []
     for kind in ExportKind:
         title, description = KIND_LABELS[kind]
         links = []
         for fmt in FORMATS[kind]:
             params = {"format": fmt.value, "tz": zone}
+            if kind is ExportKind.STANDINGS:
+                params.update(which.params())
             if fmt is ExportFormat.CSV and not bom:
                 params["bom"] = "false"
             label = "Markdown" if fmt is ExportFormat.MARKDOWN else fmt.value.upper()
@@ -97,4 +110,8 @@ def exports_page(
         zone_options=zone_options(zones),
         zone=zone,
         bom="true" if bom else "false",
+        brackets=filters.brackets,
+        countries=filters.countries,
+        bracket_id=filters.values["bracket_id"],
+        country=filters.values["country"].upper(),
     )

@@ -4,8 +4,10 @@ file to download — ``standings`` (final: the live board, whatever the freeze),
 
 ``?format=csv`` (default) or ``json``; ``?tz=`` an IANA zone (``Asia/Tokyo``; default UTC) in which
 times are written, ISO 8601 with the offset; ``?bom=false`` leaves out the CSV's byte order mark
-(which Excel needs to read UTF-8). CSV cells that a spreadsheet would take for a formula are
-prefixed with ``'``; JSON keeps every text as stored. The answer is written while it is read, and
+(which Excel needs to read UTF-8). ``?bracket_id=``, ``?country=`` and ``?affiliation=`` export the
+standings of one bracket, country or affiliation, ranked within it (refused for the other kinds).
+CSV cells that a spreadsheet would take for a formula are prefixed with ``'``; JSON keeps every text
+as stored. The answer is written while it is read, and
 every export is recorded in the audit trail (``results.exported``).
 """
 
@@ -20,6 +22,7 @@ from kizuna.domain.exports import ExportKind, parse_bom
 from kizuna.domain.policy import Action
 from kizuna.services import exports
 from kizuna.services.accounts import Principal
+from kizuna.services.scoreboard import parse_filter
 from kizuna.web.api.v1.common import roles
 from kizuna.web.deps import CtxDep, require
 
@@ -64,5 +67,11 @@ def export_results(
     format: Annotated[str, Query(description='"csv" (default), "json", or "md" for writeups')] = "",
     tz: Annotated[str, Query(description="IANA time zone of the times (default UTC), e.g. Asia/Tokyo")] = "",
     bom: Annotated[str, Query(description="CSV only: start with a byte order mark (default true)")] = "",
+    bracket_id: Annotated[str, Query(description="standings only: one bracket, ranked within it")] = "",
+    country: Annotated[str, Query(description="standings only: one country (ISO 3166-1 alpha-2)")] = "",
+    affiliation: Annotated[str, Query(description="standings only: one affiliation")] = "",
 ) -> Response:
-    return export_response(exports.start_export(ctx, kind, format, tz, bom=parse_bom(bom), actor=who))
+    which = parse_filter(bracket_id, country, affiliation)
+    return export_response(
+        exports.start_export(ctx, kind, format, tz, bom=parse_bom(bom), actor=who, which=which)
+    )
