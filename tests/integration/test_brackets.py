@@ -433,3 +433,34 @@ def test_in_individual_mode_users_brackets_make_the_boards(
     solo_board = client.get(f"/api/v1/scoreboard?bracket_id={solo.id}").json()["data"]
     assert [(r["pos"], r["name"], r["account_type"]) for r in solo_board] == [(1, "aoi", "user")]
     assert client.get(f"/api/v1/scoreboard?bracket_id={crews.id}").json()["data"] == []
+
+
+def test_a_bracket_deleted_while_teams_are_put_in_it_never_fails_with_a_500(
+    backend: str, make: Factory, ctx: Context
+) -> None:
+    """Organisers moving teams into a bracket while another deletes it: each move either lands before
+    the delete (and the delete empties it) or is refused as BRACKET_INVALID, never a foreign-key
+    error; afterwards no team points at the deleted bracket."""
+    from kizuna.domain.errors import ErrorCode
+    from tests.racing import race
+
+    admin = make.admin()
+    for _ in range(10):
+        doomed = brackets.create_bracket(ctx, {"name": "Doomed", "type": "teams"})
+        team_ids = [make.player_in_team()[1].id for _ in range(3)]
+
+        def work(i: int) -> object:
+            if i == 0:
+                brackets.delete_bracket(ctx, doomed.id)
+                return "deleted"
+            teams.update_team(ctx, team_ids[i - 1], {"bracket_id": doomed.id}, admin.id, manage_any=True)
+            return "moved"
+
+        outcomes = race(4, work)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                assert isinstance(outcome, DomainError), repr(outcome)
+                assert outcome.code is ErrorCode.BRACKET_INVALID
+        assert outcomes[0] == "deleted"
+        with ctx.db.read() as s:
+            assert s.query(t.Team).filter(t.Team.bracket_id == doomed.id).count() == 0

@@ -174,7 +174,10 @@ def check_bracket(s: Any, raw: Any, kind: str) -> int | None:
         bracket_id = int(str(raw).strip())
     except ValueError:
         raise DomainError(ErrorCode.BRACKET_INVALID, field="bracket_id") from None
-    bracket = s.get(t.Bracket, bracket_id) if -(2**31) <= bracket_id < 2**31 else None
+    # FOR KEY SHARE (PostgreSQL): a bracket deleted at the same moment is either still there when this
+    # account's write commits, or already gone here (BRACKET_INVALID), never a foreign-key error.
+    in_range = -(2**31) <= bracket_id < 2**31
+    bracket = s.get(t.Bracket, bracket_id, with_for_update={"key_share": True}) if in_range else None
     if bracket is None or bracket.type != kind:
         raise DomainError(ErrorCode.BRACKET_INVALID, field="bracket_id")
     return bracket.id
