@@ -449,11 +449,11 @@ def test_a_bracket_deleted_while_teams_are_put_in_it_never_fails_with_a_500(
         doomed = brackets.create_bracket(ctx, {"name": "Doomed", "type": "teams"})
         team_ids = [make.player_in_team()[1].id for _ in range(3)]
 
-        def work(i: int) -> object:
+        def work(i: int, doomed_id: int = doomed.id, team_ids: list[int] = team_ids) -> object:
             if i == 0:
-                brackets.delete_bracket(ctx, doomed.id)
+                brackets.delete_bracket(ctx, doomed_id)
                 return "deleted"
-            teams.update_team(ctx, team_ids[i - 1], {"bracket_id": doomed.id}, admin.id, manage_any=True)
+            teams.update_team(ctx, team_ids[i - 1], {"bracket_id": doomed_id}, admin.id, manage_any=True)
             return "moved"
 
         outcomes = race(4, work)

@@ -205,3 +205,29 @@ def test_organisers_move_teams_and_accounts_between_brackets(client, make, ctx, 
     client.post("/logout", data={"csrf_token": ""})
     login(client, "aoi")
     assert post(client, f"/admin/teams/{team.id}/profile", {"bracket_id": ""}).status_code == 403
+
+
+def test_public_team_and_user_pages_name_the_country_and_bracket_in_the_readers_language(
+    client: Any, ctx: Context, make: Factory
+) -> None:
+    teams_ = _board(ctx, make)
+    cardiff = teams_["Cardiff Dragons"]
+    ja = client.get(f"/teams/{cardiff.id}", params={"lang": "ja"}).text
+    assert "国・地域：イギリス" in ja and "部門：学生" in ja
+    en = client.get(f"/teams/{cardiff.id}", params={"lang": "en"}).text
+    assert "Country or region: United Kingdom" in en and "Bracket: Students" in en
+    tokyo = client.get(f"/teams/{teams_['Tokyo Tigers'].id}", params={"lang": "en"}).text
+    assert "Country or region: Japan" in tokyo and "Bracket:" not in tokyo
+
+
+def test_individual_mode_user_page_names_the_users_bracket(client: Any, ctx: Context, make: Factory) -> None:
+    event.update_event(ctx, {"mode": "users"})
+    open_ = brackets.create_bracket(
+        ctx, {"name": "Open", "type": "users", "translations": {"ja": {"name": "一般"}}}
+    )
+    player = make.user("solo")
+    with ctx.write() as uow:
+        row = uow.session.get(t.User, player.id)
+        row.bracket_id, row.country = open_.id, "JP"
+    page = client.get(f"/users/{player.id}", params={"lang": "ja"}).text
+    assert "部門：一般" in page and "国・地域：日本" in page

@@ -54,3 +54,14 @@ def typed(form: Any, with_bracket: bool) -> dict[str, str]:
     if with_bracket:
         values["bracket_id"] = text("bracket_id").strip()
     return values
+
+
+def bracket_label(ctx: Context, bracket_id: int | None) -> str:
+    """A bracket's name in the reader's language (with the event's fallback), or "" for none."""
+    if bracket_id is None:
+        return ""
+    order = content_order(get_event(ctx))
+    for b in brackets.all_brackets(ctx):
+        if b.id == bracket_id:
+            return str(resolve(localized(b, brackets.BRACKET_TEXT), "name", order))
+    return ""

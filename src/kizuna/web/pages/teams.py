@@ -238,7 +238,13 @@ def team_page(request: Request, ctx: CtxDep, team_id: int) -> Response:
         return _individual(request)
     who = optional_principal(request)
     page = board.team_page(ctx, who, team_id, _cutoff(request, who))
-    return render(request, "team_public.html", page=page, standing=_standing(request, who, team_id))
+    return render(
+        request,
+        "team_public.html",
+        page=page,
+        standing=_standing(request, who, team_id),
+        bracket=profile_fields.bracket_label(ctx, page.team.bracket_id),
+    )
 
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)
@@ -246,4 +252,11 @@ def user_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
     who = optional_principal(request)
     page = board.user_page(ctx, who, user_id, _cutoff(request, who))
     standing = None if _team_mode(request) else _standing(request, who, user_id)
-    return render(request, "user_public.html", page=page, standing=standing, team_mode=_team_mode(request))
+    return render(
+        request,
+        "user_public.html",
+        page=page,
+        standing=standing,
+        team_mode=_team_mode(request),
+        bracket="" if _team_mode(request) else profile_fields.bracket_label(ctx, page.user.bracket_id),
+    )
