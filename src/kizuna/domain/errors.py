@@ -98,6 +98,12 @@ class ErrorCode(StrEnum):
     LOGO_TYPE = "logo_type"  # a logo that is not a PNG, JPEG or WebP image
     LOGO_TOO_LARGE = "logo_too_large"
     MAIL_TOO_MANY = "mail_too_many"
+    # The review queue (kizuna.services.reviews).
+    REVIEW_PENDING = "review_pending"  # an answer of the account already waits for a judge
+    REVIEW_DECIDED = "review_decided"  # another judge decided first
+    REVIEW_VALUE_RANGE = "review_value_range"
+    ANSWER_FILE_TOO_LARGE = "answer_file_too_large"
+    ANSWER_FILE_TYPE = "answer_file_type"
     # Malformed or oversized input (kizuna.web.limits, kizuna.web.errors, kizuna.domain.limits).
     INPUT_INVALID = "input_invalid"
     BODY_TOO_LARGE = "body_too_large"
