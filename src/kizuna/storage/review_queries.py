@@ -74,7 +74,7 @@ def queue(session: Session, status: str | None, limit: int = 200) -> list[tuple[
         stmt = stmt.where(t.Review.status == status)
     order = t.Review.created_at.asc() if status == "pending" else t.Review.created_at.desc()
     stmt = stmt.order_by(order, t.Review.id).limit(limit)
-    return [(r, sub) for r, sub in session.execute(stmt).tuples()]
+    return [(r, sub) for r, sub in session.execute(stmt)]
 
 
 def for_account(session: Session, account_id: int, challenge_id: int) -> t.Review | None:
