@@ -35,7 +35,9 @@ def three_flags(ctx: Context, make: Factory, logic: str) -> t.Challenge:
     return ch
 
 
-def test_logic_all_needs_every_flag_from_anyone_of_the_team(backend: str, ctx: Context, make: Factory) -> None:
+def test_logic_all_needs_every_flag_from_anyone_of_the_team(
+    backend: str, ctx: Context, make: Factory
+) -> None:
     members, _team = team_of_four(make)
     who = [Principal.of(m) for m in members]
     ch = three_flags(ctx, make, "all")

@@ -84,7 +84,9 @@ def sniff(data: bytes) -> str | None:
 def check_attachment(name: str, data: bytes, limit: int = DEFAULT_FILE_LIMIT) -> Attachment:
     """A file sent with an answer, or ANSWER_FILE_TOO_LARGE (413) / ANSWER_FILE_TYPE (400)."""
     if len(data) > limit:
-        raise DomainError(ErrorCode.ANSWER_FILE_TOO_LARGE, field="file", status=413, max=max(limit // 1024, 1))
+        raise DomainError(
+            ErrorCode.ANSWER_FILE_TOO_LARGE, field="file", status=413, max=max(limit // 1024, 1)
+        )
     if not data:
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="file")
     kind = sniff(data)
@@ -308,7 +310,10 @@ def queue(ctx: Context, who: Principal, status: str | None = "pending") -> list[
     with ctx.db.read() as s:
         rows = review_queries.queue(s, status)
         files = review_queries.file_info(s, [r.id for r, _sub in rows])
-        names = {c.id: (c.name, c.value) for c in s.query(t.Challenge).filter(t.Challenge.id.in_({r.challenge_id for r, _ in rows}))}
+        names = {
+            c.id: (c.name, c.value)
+            for c in s.query(t.Challenge).filter(t.Challenge.id.in_({r.challenge_id for r, _ in rows}))
+        }
         return [
             QueueItem(
                 review_id=r.id,

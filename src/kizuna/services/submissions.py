@@ -362,7 +362,9 @@ def _decide(
             remaining = max(a.max_attempts - limits.counted - 1, 0)
             return AttemptResult("incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining)
         return AttemptResult("incorrect", "incorrect")
-    flag_id = a.flag_ids[verdict.flag] if verdict.flag is not None and verdict.flag < len(a.flag_ids) else None
+    flag_id = (
+        a.flag_ids[verdict.flag] if verdict.flag is not None and verdict.flag < len(a.flag_ids) else None
+    )
     if verdict.kind == "correct" and not _complete(uow, a, flag_id):
         _record(uow, a, ip, provided, "partial", flag_id)
         return AttemptResult("partial", "partial")

@@ -19,7 +19,9 @@ _review = t.Review.__table__
 
 
 def has_pending(session: Session, challenge_id: int, account_id: int) -> bool:
-    stmt = select(t.Review.id).where(t.Review.challenge_id == challenge_id, t.Review.open_account == account_id)
+    stmt = select(t.Review.id).where(
+        t.Review.challenge_id == challenge_id, t.Review.open_account == account_id
+    )
     return session.execute(stmt).first() is not None
 
 
@@ -92,7 +94,7 @@ def file_info(session: Session, review_ids: list[int]) -> dict[int, tuple[str, s
     """(name, type, size) of the files sent with these reviews, without their data."""
     if not review_ids:
         return {}
-    stmt = select(t.ReviewFile.review_id, t.ReviewFile.name, t.ReviewFile.content_type, t.ReviewFile.size).where(
-        t.ReviewFile.review_id.in_(review_ids)
-    )
+    stmt = select(
+        t.ReviewFile.review_id, t.ReviewFile.name, t.ReviewFile.content_type, t.ReviewFile.size
+    ).where(t.ReviewFile.review_id.in_(review_ids))
     return {rid: (name, ctype, size) for rid, name, ctype, size in session.execute(stmt)}

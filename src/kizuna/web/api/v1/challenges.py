@@ -120,7 +120,9 @@ def challenge_types(ctx: CtxDep, who: ChallengeEditor) -> JSONResponse:
     )
 
 
-_ATTEMPT_BODY = json_request({"challenge_id": "integer", "submission": "string"}, ("challenge_id", "submission"))
+_ATTEMPT_BODY = json_request(
+    {"challenge_id": "integer", "submission": "string"}, ("challenge_id", "submission")
+)
 # A judged (manual) challenge's answer may carry one file: the same fields as multipart/form-data.
 _ATTEMPT_BODY["requestBody"]["content"]["multipart/form-data"] = {
     "schema": {

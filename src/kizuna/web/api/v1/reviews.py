@@ -59,12 +59,14 @@ def list_reviews(ctx: CtxDep, who: Reviewer, status: str = "pending") -> JSONRes
     "/reviews/{review_id}",
     summary=f"Accept or reject an answer {roles(Action.SUBMISSION_REVIEW)}",
     description=(
-        '`decision`: `accept` or `reject`. `value` (accept only): a partial award, more than 0 and at '
-        'most the challenge\'s value (omitted: the whole value). `comment`: a string (in the judge\'s '
+        "`decision`: `accept` or `reject`. `value` (accept only): a partial award, more than 0 and at "
+        "most the challenge's value (omitted: the whole value). `comment`: a string (in the judge's "
         'language) or `{"en": …, "ja": …}` with one or both languages. A second decision is refused '
         "with 409."
     ),
-    openapi_extra=json_request({"decision": "string", "value": "integer", "comment": "object"}, ("decision",)),
+    openapi_extra=json_request(
+        {"decision": "string", "value": "integer", "comment": "object"}, ("decision",)
+    ),
 )
 async def decide_review(ctx: CtxDep, who: Reviewer, review_id: int, payload: Payload) -> JSONResponse:
     if not isinstance(payload, dict):
@@ -81,7 +83,12 @@ async def decide_review(ctx: CtxDep, who: Reviewer, review_id: int, payload: Pay
         locale,
     )
     return ok(
-        {"id": decision.review_id, "status": decision.status, "value": decision.value, "solved": decision.solved}
+        {
+            "id": decision.review_id,
+            "status": decision.status,
+            "value": decision.value,
+            "solved": decision.solved,
+        }
     )
 
 
