@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from kizuna.services import content, event, submissions
@@ -89,25 +90,25 @@ def test_logic_team_in_individual_mode_is_any(backend: str, ctx: Context, make: 
     assert submissions.submit_flag(ctx, Principal.of(user), ch.id, "flag{x}").status == "correct"
 
 
-def test_two_last_parts_at_once_make_one_solve(backend: str, ctx: Context, make: Factory) -> None:
-    for logic in ("all", "team"):
-        members, _team = team_of_four(make)
-        who = [Principal.of(m) for m in members]
-        if logic == "all":
-            ch = three_flags(ctx, make, "all")
-            assert submissions.submit_flag(ctx, who[0], ch.id, "flag{one}").status == "partial"
-            last = ["flag{two}", "flag{three}"]
-        else:
-            ch = make.challenge(flag="flag{x}", logic="team")
-            for i in (0, 1):
-                assert submissions.submit_flag(ctx, who[i], ch.id, "flag{x}").status == "partial"
-            last = ["flag{x}", "flag{x}"]
-        results = race(2, lambda i: submissions.submit_flag(ctx, who[2 + i], ch.id, last[i]))
-        assert not [r for r in results if isinstance(r, BaseException)], results
-        statuses = sorted(r.status for r in results if not isinstance(r, BaseException))
-        # The first to take the account's lock is a part; the second completes the challenge.
-        assert statuses == ["correct", "partial"], (logic, statuses)
-        assert solves(ctx, ch.id) == 1
+@pytest.mark.parametrize("logic", ["all", "team"])
+def test_two_last_parts_at_once_make_one_solve(backend: str, ctx: Context, make: Factory, logic: str) -> None:
+    members, _team = team_of_four(make)
+    who = [Principal.of(m) for m in members]
+    if logic == "all":
+        ch = three_flags(ctx, make, "all")
+        assert submissions.submit_flag(ctx, who[0], ch.id, "flag{one}").status == "partial"
+        last = ["flag{two}", "flag{three}"]
+    else:
+        ch = make.challenge(flag="flag{x}", logic="team")
+        for i in (0, 1):
+            assert submissions.submit_flag(ctx, who[i], ch.id, "flag{x}").status == "partial"
+        last = ["flag{x}", "flag{x}"]
+    results = race(2, lambda i: submissions.submit_flag(ctx, who[2 + i], ch.id, last[i]))
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    statuses = sorted(r.status for r in results if not isinstance(r, BaseException))
+    # The first to take the account's lock is a part; the second completes the challenge.
+    assert statuses == ["correct", "partial"], statuses
+    assert solves(ctx, ch.id) == 1
 
 
 def test_partial_answer_over_the_api_in_both_languages(client: object, make: Factory, ctx: Context) -> None:

@@ -143,7 +143,7 @@ def test_reject_with_a_comment_written_only_in_japanese(client: TestClient, make
 
 
 def test_the_review_flow_through_the_pages(client: TestClient, make: Factory, ctx: Context) -> None:
-    player, team = make.player_in_team("hana")
+    _player, team = make.player_in_team("hana")
     make.user("judy", role="judge")
     ch = essay(make, name="Bond essay")
 
@@ -236,7 +236,7 @@ def test_one_answer_waits_at_a_time_even_when_several_arrive_at_once(
 
 
 def test_two_judges_deciding_at_once_decide_once(backend: str, ctx: Context, make: Factory) -> None:
-    player, team = make.player_in_team()
+    player, _team = make.player_in_team()
     judges = [Principal.of(make.user(f"judge{i}", role="judge")) for i in range(2)]
     ch = essay(make)
     submissions.submit_flag(ctx, Principal.of(player), ch.id, "answer")

@@ -8,8 +8,8 @@ from typing import Any
 from kizuna.challenge_types import ChallengeScoring
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import FlagSpec, matching_flag
-from kizuna.domain.verdict import Verdict
 from kizuna.domain.scoring import DecayFunction, dynamic_value
+from kizuna.domain.verdict import Verdict
 
 
 def _int_or_none(fields: dict[str, Any], key: str) -> int | None:

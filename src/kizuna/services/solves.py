@@ -41,7 +41,7 @@ def record_solve(
     ctx: Context,
     uow: UnitOfWork,
     *,
-    submission_id: int | None,
+    submission_id: int,
     challenge_id: int,
     user_id: int,
     team_id: int | None,

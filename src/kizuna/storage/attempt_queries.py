@@ -446,8 +446,8 @@ __all__ = [
     "limits",
     "lock_account",
     "logic_progress",
-    "team_members",
     "retype_submission",
     "solve_count",
     "solved_ids",
+    "team_members",
 ]

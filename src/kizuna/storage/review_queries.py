@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from kizuna.storage import tables as t
 
-_review = t.Review.__table__
+_review = t.Base.metadata.tables["reviews"]
 
 
 def has_pending(session: Session, challenge_id: int, account_id: int) -> bool:

@@ -104,7 +104,7 @@ def review_file(ctx: CtxDep, who: Reviewer, review_id: int) -> Response:
 def attachment_response(name: str, content_type: str, data: bytes) -> Response:
     """A player's file, served so no browser renders it: its sniffed type, ``nosniff``, always a
     download, never cached, and a sandbox should anything still open it."""
-    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name) or "answer"
+    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in name) or "answer"
     return Response(
         data,
         media_type=content_type,
