@@ -10,7 +10,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from kizuna.services import content, event, submissions
+from kizuna.challenge_types import ChallengeScoring, Verdict
+from kizuna.domain.errors import DomainError
+from kizuna.domain.flags import FlagSpec
+from kizuna.services import content, event, scoreboard, submissions
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
@@ -127,3 +130,82 @@ def test_partial_answer_over_the_api_in_both_languages(client: object, make: Fac
         assert r.status_code == 200
         assert r.json()["data"]["status"] == "partial"
         assert words in r.json()["data"]["message"]
+
+
+def test_every_solve_goes_through_record_solve(
+    backend: str, ctx: Context, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correct attempt, a judge's acceptance and an admin's correction all record their solve
+    through ``solves.record_solve``: one solve event each, and a second solve of the same account is
+    refused or answered as already solved."""
+    from kizuna.services import admin_submissions, reviews
+    from kizuna.services import solves as solve_module
+
+    calls: list[int] = []
+    real = solve_module.record_solve
+
+    def counted(*args: object, **kw: object) -> object:
+        calls.append(int(str(kw["challenge_id"])))
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    for module in (
+        "kizuna.services.submissions",
+        "kizuna.services.reviews",
+        "kizuna.services.admin_submissions",
+    ):
+        monkeypatch.setattr(f"{module}.record_solve", counted)
+    player, team = make.player_in_team()
+    who = Principal.of(player)
+    flagged = make.challenge(flag="flag{x}")
+    judged = make.challenge(flag=None, type="manual")
+    corrected = make.challenge(flag="flag{y}")
+    assert submissions.submit_flag(ctx, who, flagged.id, "flag{x}").status == "correct"
+    assert submissions.submit_flag(ctx, who, judged.id, "essay").status == "pending"
+    admin = Principal.of(make.admin())
+    reviews.decide(ctx, admin, reviews.queue(ctx, admin)[0].review_id, "accept")
+    assert submissions.submit_flag(ctx, who, corrected.id, "flag{almost}").status == "incorrect"
+    with ctx.db.read() as s:
+        wrong = s.scalars(select(t.Submission.id).where(t.Submission.challenge_id == corrected.id)).one()
+    admin_submissions.mark_submission(ctx, wrong, "correct")
+    assert calls == [flagged.id, judged.id, corrected.id]
+    with ctx.db.read() as s:
+        logged = s.scalars(select(t.EventLog).where(t.EventLog.type == "solve")).all()
+        assert sorted(e.data["challenge_id"] for e in logged) == sorted(calls)
+        assert all(e.data["account_id"] == team.id for e in logged)
+    # The admin cannot add a second solve of the same account through another submission.
+    assert submissions.submit_flag(ctx, who, corrected.id, "flag{y}").status == "already_solved"
+    with ctx.db.read() as s:
+        again = s.scalars(
+            select(t.Submission.id)
+            .where(t.Submission.challenge_id == corrected.id)
+            .order_by(t.Submission.id.desc())
+        ).first()
+    with pytest.raises(DomainError):
+        admin_submissions.mark_submission(ctx, again, "correct")
+    assert solves(ctx, corrected.id) == 1
+
+
+class HalfType:
+    """A plugin whose right answers earn half the points: a ``partial`` verdict."""
+
+    name = "half"
+
+    def prepare(self, fields: dict[str, object]) -> dict[str, object]:
+        return {**fields, "function": "static"}
+
+    def current_value(self, scoring: ChallengeScoring, solve_count: int) -> int:
+        return scoring.value
+
+    def attempt(self, flags: list[FlagSpec], submission: str) -> Verdict:
+        return Verdict.partial(30) if submission == "half" else Verdict.incorrect()
+
+
+def test_a_partial_verdict_scores_its_value(backend: str, ctx: Context, make: Factory) -> None:
+    ctx.types.register(HalfType())
+    player, team = make.player_in_team()
+    ch = make.challenge(flag=None, type="half", value=100)
+    assert submissions.submit_flag(ctx, Principal.of(player), ch.id, "nope").status == "incorrect"
+    result = submissions.submit_flag(ctx, Principal.of(player), ch.id, "half")
+    assert (result.status, result.params["value"]) == ("correct", 30)
+    rows = {r.account_id: r.score for r in scoreboard.standings(ctx).rows}
+    assert rows[team.id] == 30
