@@ -361,3 +361,20 @@ def test_the_decision_reaches_that_account_alone_live(app: Any, ctx: Context, ma
     assert mine[0]["messages"][0]["text"] == "審査員が Live essay への解答を50点で承認しました。"
     for label in ("other", "visitor"):
         assert not [f for f in got[label] if f.event == "review_decided"], label
+
+
+def test_a_hidden_judged_challenge_takes_no_answers_and_shows_none(
+    client: TestClient, make: Factory, ctx: Context
+) -> None:
+    """A hidden judged challenge answers as a missing one, and the queue keeps its answers for
+    judges: a player reads nothing of them anywhere the attempt answers."""
+    player, _team = make.player_in_team()
+    ch = essay(make, state="hidden")
+    token = make.token(player)
+    missing = answer(client, token, 987654, "zq8y essay", "ja")
+    hidden = answer(client, token, ch.id, "zq8y essay", "ja")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    assert client.get(f"/api/v1/challenges/{ch.id}", headers=auth(token)).status_code == 404
+    with ctx.db.read() as s:
+        assert s.query(t.Review).count() == 0
