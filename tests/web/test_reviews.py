@@ -378,3 +378,32 @@ def test_a_hidden_judged_challenge_takes_no_answers_and_shows_none(
     assert client.get(f"/api/v1/challenges/{ch.id}", headers=auth(token)).status_code == 404
     with ctx.db.read() as s:
         assert s.query(t.Review).count() == 0
+
+
+def test_a_decision_through_htmx_swaps_the_answer_in_place(
+    client: TestClient, make: Factory, ctx: Context
+) -> None:
+    player, _team = make.player_in_team()
+    make.user("judy", role="judge")
+    ch = essay(make)
+    submissions.submit_flag(ctx, Principal.of(player), ch.id, "htmx essay")
+    login(client, "judy")
+    page = client.get("/admin/reviews")
+    with ctx.db.read() as s:
+        review_id = s.query(t.Review.id).scalar()
+    assert f'hx-post="/admin/reviews/{review_id}"' in page.text
+    csrf, hx = _csrf_from(page.text), {"HX-Request": "true"}
+    refused = client.post(
+        f"/admin/reviews/{review_id}",
+        data={"csrf_token": csrf, "decision": "accept", "value": "0"},
+        headers=hx,
+    )
+    assert refused.status_code == 200 and "at most 200" in refused.text and "<html" not in refused.text
+    r = client.post(
+        f"/admin/reviews/{review_id}",
+        data={"csrf_token": csrf, "decision": "reject", "comment_ja": "短すぎます。"},
+        headers=hx,
+    )
+    assert r.status_code == 200 and "<html" not in r.text
+    assert f'id="review-{review_id}"' in r.text and "The answer has been rejected." in r.text
+    assert "短すぎます。" in r.text and "review-decide" not in r.text  # decided: no form any more

@@ -301,14 +301,17 @@ class QueueItem:
     file: tuple[str, str, int] | None  # name, type, size
 
 
-def queue(ctx: Context, who: Principal, status: str | None = "pending") -> list[QueueItem]:
-    """The review queue for a judge: every challenge's answers, hidden ones included."""
+def queue(
+    ctx: Context, who: Principal, status: str | None = "pending", review_id: int | None = None
+) -> list[QueueItem]:
+    """The review queue for a judge: every challenge's answers, hidden ones included (with
+    ``review_id``: that answer alone, whatever its state)."""
     if not who.can(Action.SUBMISSION_REVIEW):
         raise NotFound()
     if status is not None and status not in STATUSES:
         raise DomainError(ErrorCode.VALUE_INVALID, field="status")
     with ctx.db.read() as s:
-        rows = review_queries.queue(s, status)
+        rows = review_queries.queue(s, status, review_id=review_id)
         files = review_queries.file_info(s, [r.id for r, _sub in rows])
         names = {
             c.id: (c.name, c.value)

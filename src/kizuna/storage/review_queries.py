@@ -69,9 +69,14 @@ def decide(
     return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
 
 
-def queue(session: Session, status: str | None, limit: int = 200) -> list[tuple[t.Review, t.Submission]]:
-    """Reviews (oldest waiting first; decided ones newest first) with their submissions."""
+def queue(
+    session: Session, status: str | None, limit: int = 200, review_id: int | None = None
+) -> list[tuple[t.Review, t.Submission]]:
+    """Reviews (oldest waiting first; decided ones newest first) with their submissions; with
+    ``review_id``, that one alone."""
     stmt = select(t.Review, t.Submission).join(t.Submission, t.Submission.id == t.Review.submission_id)
+    if review_id is not None:
+        stmt = stmt.where(t.Review.id == review_id)
     if status is not None:
         stmt = stmt.where(t.Review.status == status)
     order = t.Review.created_at.asc() if status == "pending" else t.Review.created_at.desc()

@@ -65,6 +65,8 @@ ACTION_LABELS: dict[str, str] = {
     "event.unfrozen": lazy("Scoreboard unfrozen"),
     "submission.marked": lazy("Submission marked"),
     "submission.deleted": lazy("Submission deleted"),
+    "review.accepted": lazy("Answer accepted by a judge"),
+    "review.rejected": lazy("Answer rejected by a judge"),
     "two_factor.enabled": lazy("Two-factor authentication turned on"),
     "two_factor.disabled": lazy("Two-factor authentication turned off"),
     "two_factor.reset": lazy("Two-factor authentication reset"),
@@ -119,6 +121,8 @@ def target_url(row: AuditRow) -> str:
         return "/admin/awards"
     if kind == "submission":
         return "/admin/submissions"
+    if kind == "review":
+        return "/admin/reviews?status=" + ("accepted" if row.action == "review.accepted" else "rejected")
     if kind == "event":
         return "/admin/event/control" if row.action != "event.settings_changed" else "/admin/event"
     return ""

@@ -16,7 +16,8 @@ from kizuna.services import reviews
 from kizuna.web.api.v1.reviews import attachment_response
 from kizuna.web.deps import CtxDep
 from kizuna.web.messages import message_for
-from kizuna.web.pages.admin_common import Gate, done, not_found, page, post_gate, text, view_gate
+from kizuna.web.pages.admin_common import NOTICES, Gate, done, not_found, page, post_gate, text, view_gate
+from kizuna.web.render import render
 
 router = APIRouter()
 URL = "/admin/reviews"
@@ -85,6 +86,9 @@ def decide(
     except NotFound:
         return not_found(request)
     except DomainError as exc:
+        if _htmx(request):
+            # htmx swaps only 2xx answers: the item again, with the error beside the form.
+            return _item(request, ctx, gate, review_id, errors={review_id: message_for(exc)})
         return _queue_page(
             request,
             ctx,
@@ -94,7 +98,30 @@ def decide(
             errors={review_id: message_for(exc)},
             values={review_id: {"value": value or "", **comment}},
         )
-    return done(request, URL, "review_accepted" if decision == "accept" else "review_rejected")
+    notice = "review_accepted" if decision == "accept" else "review_rejected"
+    if _htmx(request):
+        return _item(request, ctx, gate, review_id, item_notice=gettext(NOTICES[notice]))
+    return done(request, URL, notice)
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _item(request: Request, ctx: Any, gate: Gate, review_id: int, **extra: Any) -> Response:
+    """One answer of the queue as a fragment (htmx), after a decision or with its error."""
+    found = reviews.queue(ctx, gate.staff, None, review_id=review_id)
+    if not found:
+        return not_found(request)
+    extra.setdefault("errors", {})
+    return render(
+        request,
+        "admin/_review_item.html",
+        item=found[0],
+        status_labels=status_labels(),
+        values={},
+        **extra,
+    )
 
 
 @router.get("/admin/reviews/{review_id}/file")
