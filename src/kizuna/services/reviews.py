@@ -258,6 +258,8 @@ def decide(
                 value=points,
             )
             solved = recorded is not None
+            if not solved:  # the account solved it meanwhile (an admin's correction)
+                attempt_queries.retype_submission(s, review.submission_id, "already_solved")
         else:
             # A rejected answer is a wrong answer: it counts toward the challenge's maximum.
             attempt_queries.retype_submission(s, review.submission_id, "incorrect")
