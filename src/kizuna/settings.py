@@ -89,6 +89,13 @@ class Settings:
         default=100 * 1_048_576,
         metadata={"doc": "Largest file upload or challenge archive accepted, in bytes (413 beyond)."},
     )
+    answer_file_bytes: int = field(
+        default=1_048_576,
+        metadata={
+            "doc": "Largest file a player may send with an answer to a judged (`manual`) challenge, in "
+            "bytes (413 beyond); the file's first bytes must show a PDF, image, ZIP/gzip archive or text."
+        },
+    )
     smtp_host: str = field(
         default="",
         metadata={"doc": "SMTP server for password-reset and verification mail (empty: mail is off)."},

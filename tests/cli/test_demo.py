@@ -86,6 +86,8 @@ def test_every_demo_challenge_is_solvable_by_its_documented_solution(
 ) -> None:
     ctx, client = demo
     token = player_token(ctx)
+    judge = accounts.register_user(ctx, "test-judge", PASSWORD, role="judge", by_admin=True)
+    judge_token = accounts.create_token(ctx, judge.id).value
     by_name = {spec.name.en: spec for spec in CHALLENGES}
     solved: list[str] = []
     # Some challenges appear only once their prerequisites are solved: keep going until none is new.
@@ -104,7 +106,17 @@ def test_every_demo_challenge_is_solvable_by_its_documented_solution(
                 json={"challenge_id": entry["id"], "submission": spec.solve(what)},
                 headers=auth(token),
             )
-            assert r.json()["data"]["status"] == "correct", (spec.key, r.text)
+            if spec.judged:
+                # A judged challenge: the answer waits for a judge, who accepts it.
+                assert r.json()["data"]["status"] == "pending", (spec.key, r.text)
+                waiting = client.get("/api/v1/reviews", headers=auth(judge_token)).json()["data"]
+                mine = max(i["id"] for i in waiting if i["challenge_id"] == entry["id"])  # the newest
+                decided = client.post(
+                    f"/api/v1/reviews/{mine}", json={"decision": "accept"}, headers=auth(judge_token)
+                )
+                assert decided.json()["data"]["solved"], decided.text
+            else:
+                assert r.json()["data"]["status"] == "correct", (spec.key, r.text)
             solved.append(spec.key)
     assert sorted(solved) == sorted(BY_KEY)
     assert solved.index("bond") > solved.index("welcome")  # unlocked by its prerequisite
@@ -209,3 +221,17 @@ def test_the_demo_starts_once_its_challenges_are_in_place(demo: tuple[Context, T
         released = release_times(s)
     assert start is not None and released
     assert not [cid for cid, when in released.items() if is_new(when, start, ctx.now())]
+
+
+def test_the_demo_shows_judged_answers(demo: tuple[Context, TestClient]) -> None:
+    """One team's haiku was accepted for part of its points; another's waits in the review queue."""
+    ctx, client = demo
+    judge = accounts.register_user(ctx, "queue-judge", PASSWORD, role="judge", by_admin=True)
+    token = accounts.create_token(ctx, judge.id).value
+    haiku = BY_KEY["haiku"]
+    items = client.get("/api/v1/reviews?status=all", headers=auth(token)).json()["data"]
+    assert sorted((i["status"], i["value"]) for i in items) == [("accepted", 80), ("pending", None)]
+    assert {i["submission"] for i in items} == {haiku.flag}
+    with ctx.db.read() as s:
+        solve = s.query(t.Solve).filter(t.Solve.value.is_not(None)).one()
+        assert solve.value == 80

@@ -26,7 +26,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from kizuna.services import awards, content, event, notifications, pages, sponsors
+from kizuna.services import (
+    awards,
+    challenges,
+    content,
+    event,
+    notifications,
+    pages,
+    reviews,
+    sponsors,
+    submissions,
+)
+from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
 from kizuna.web.app import build_context
 from tests.e2e.test_browser_bilingual import MODES, MONOSPACED, _log_in, _seed, _shots
@@ -86,7 +97,38 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
             rival = s.query(t.User).filter_by(name="rival").one()
             player = s.query(t.User).filter_by(name="player").one()
             ids = {"rival": rival.id, "rival_team": rival.team_id or 0, "player_team": player.team_id or 0}
+            admin = s.query(t.User).filter_by(role="admin").first()
+            assert admin is not None
         awards.grant_award(ctx, "Best write-up", 50, team_id=ids["rival_team"])
+        # A judged challenge: the player's answer was rejected with a comment in Japanese only (the
+        # English page shows it with its note); the rival's answer waits in the queue.
+        essay = challenges.create_challenge(
+            ctx,
+            {
+                "name": "A haiku for the joint CTF",
+                "category": "misc",
+                "value": 100,
+                "type": "manual",
+                "description": "Write a haiku about two clusters working together.",
+                "translations": {
+                    "ja": {"name": "合同CTFの俳句", "description": "二つのクラスターの協力を俳句に。"}
+                },
+            },
+        )
+        answering = Principal(player.id, player.name, "player", player.team_id)
+        submissions.submit_flag(
+            ctx, answering, essay.id, "Two clusters, one bond; London rain, Hiroshima sun"
+        )
+        judge = Principal(admin.id, admin.name, "admin", None)
+        first = reviews.queue(ctx, judge)[0].review_id
+        reviews.decide(ctx, judge, first, "reject", comment={"ja": "季語を入れてください。"})
+        submissions.submit_flag(
+            ctx,
+            Principal(rival.id, rival.name, "player", rival.team_id),
+            essay.id,
+            "Spring rain on two shores / one flag found together",
+        )
+        ids["essay"] = essay.id
         host = sponsors.create_sponsor(
             ctx,
             {
@@ -116,7 +158,7 @@ VISITOR = [
 ]
 PLAYER = [
     *("/", "/challenges", "/challenges/{challenge}", "/challenges/{challenge}/hints/{hint}/unlock"),
-    *("/scoreboard", "/team", "/account", "/account/two-factor"),
+    *("/scoreboard", "/team", "/account", "/account/two-factor", "/challenges/{essay}"),
 ]
 NEWCOMER = ["/challenges", "/teams/new", "/teams/join"]
 ORGANISER = [
@@ -126,6 +168,7 @@ ORGANISER = [
     *("/admin/awards", "/admin/submissions", "/admin/announcements", "/admin/pages", "/admin/pages/{page}"),
     *("/admin/pages/new", "/admin/sponsors", "/admin/sponsors/new", "/admin/sponsors/{sponsor}"),
     *("/admin/exports", "/admin/writeups"),
+    "/admin/reviews",
 ]
 WHO = {"visitor": VISITOR, "player": PLAYER, "newcomer": NEWCOMER, "organiser": ORGANISER}
 

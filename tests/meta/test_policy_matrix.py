@@ -42,9 +42,12 @@ from kizuna.services import (
     event,
     notifications,
     pages,
+    reviews,
     sponsors,
+    submissions,
     teams,
 )
+from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
 from kizuna.web.app import create_app
@@ -156,6 +159,11 @@ def _build(tmp: Path, template: Path) -> World:
     sponsor = sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "group": "organisers"})
     bracket = brackets.create_bracket(ctx, {"name": "Students", "type": "teams"})
     submission = _submission(ctx, w, captain.id, red.id)
+    judged = challenges.create_challenge(ctx, {"name": "Essay", "value": 100, "type": "manual"})
+    sent = reviews.check_attachment("essay.txt", b"my essay")
+    submissions.submit_flag(ctx, Principal.of(blue_captain), judged.id, "An answer", attachment=sent)
+    with ctx.db.read() as s:
+        review_id = s.query(t.Review.id).filter(t.Review.challenge_id == judged.id).scalar()
     w.ids = {
         "challenge_id": str(ch.id),
         "flag_id": str(flag.id),
@@ -173,6 +181,7 @@ def _build(tmp: Path, template: Path) -> World:
         "page_id": str(page.id),
         "sponsor_id": str(sponsor.id),
         "bracket_id": str(bracket.id),
+        "review_id": str(review_id),
         "route": "rules",
         "code": "en",
         "choice": "dark",

@@ -158,7 +158,7 @@ def test_regex_flags_are_evaluated_outside_any_write_transaction(
     open_writes = 0
     seen: list[int] = []
     real_write = ctx.db.write
-    real_match = flags_module.any_flag_matches
+    real_match = flags_module.matching_flag
 
     def counting_write() -> Any:
         class Counted:
@@ -176,13 +176,13 @@ def test_regex_flags_are_evaluated_outside_any_write_transaction(
 
         return Counted()
 
-    def watching_match(flags: list[FlagSpec], submission: str) -> bool:
+    def watching_match(flags: list[FlagSpec], submission: str) -> int | None:
         seen.append(open_writes)
         return real_match(flags, submission)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(ctx.db, "write", counting_write)
-        mp.setattr("kizuna.challenge_types.builtin.any_flag_matches", watching_match)
+        mp.setattr("kizuna.challenge_types.builtin.matching_flag", watching_match)
         for guess in ("wrong", "flag{xx}", "again"):
             submissions.submit_flag(ctx, Principal.of(user), ch.id, guess)
     assert seen == [0, 0, 0]  # every attempt evaluated (the last to say "already solved, wrong")
@@ -194,14 +194,14 @@ def test_a_rate_limited_attempt_is_not_evaluated(backend: str, ctx: Context, mak
     ch = make.challenge(flag="flag{x}")
     who = Principal.of(user)
     calls: list[str] = []
-    real_match = flags_module.any_flag_matches
+    real_match = flags_module.matching_flag
 
-    def counting(flags: list[FlagSpec], submission: str) -> bool:
+    def counting(flags: list[FlagSpec], submission: str) -> int | None:
         calls.append(submission)
         return real_match(flags, submission)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("kizuna.challenge_types.builtin.any_flag_matches", counting)
+        mp.setattr("kizuna.challenge_types.builtin.matching_flag", counting)
         for i in range(ctx.attempt_rate_limit):
             assert submissions.submit_flag(ctx, who, ch.id, f"wrong{i}").status == "incorrect"
         result = submissions.submit_flag(ctx, who, ch.id, "flag{x}")
@@ -216,7 +216,7 @@ def test_an_overlong_guess_is_refused_before_evaluation(backend: str, client: An
     headers = auth(make.token(user))
     calls: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("kizuna.challenge_types.builtin.any_flag_matches", lambda f, s: calls.append(s) or False)
+        mp.setattr("kizuna.challenge_types.builtin.matching_flag", lambda f, s: calls.append(s) or None)
         for lang, words in (("en", "at most 4096 characters"), ("ja", "4096文字以内")):
             r = client.post(
                 "/api/v1/challenges/attempt",

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import kizuna.challenge_types as registry_module
-from kizuna.challenge_types import ChallengeScoring, ChallengeType, ChallengeTypeRegistry
-from kizuna.challenge_types.builtin import DynamicType, StandardType
+from kizuna.challenge_types import ChallengeScoring, ChallengeType, ChallengeTypeRegistry, Verdict
+from kizuna.challenge_types.builtin import DynamicType, ManualType, StandardType
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import FlagSpec
 
@@ -25,8 +25,9 @@ class ReversedType:
     def current_value(self, scoring: ChallengeScoring, solve_count: int) -> int:
         return scoring.value
 
-    def attempt(self, flags: list[FlagSpec], submission: str) -> bool:
-        return any(f.content == submission[::-1] for f in flags)
+    def attempt(self, flags: list[FlagSpec], submission: str) -> Verdict:
+        right = any(f.content == submission[::-1] for f in flags)
+        return Verdict.correct() if right else Verdict.incorrect()
 
 
 def test_entry_points_provide_standard_and_dynamic() -> None:
@@ -62,7 +63,7 @@ def test_a_plugin_registers_through_entry_points_like_a_built_in(monkeypatch: py
     assert registry.names() == ["reversed", "standard"]
     plugin = registry.get("reversed")
     assert isinstance(plugin, ChallengeType)
-    assert plugin.attempt([FlagSpec("static", "flag{abc}")], "}cba{galf")
+    assert plugin.attempt([FlagSpec("static", "flag{abc}")], "}cba{galf").kind == "correct"
 
 
 def test_objects_that_are_not_challenge_types_are_refused() -> None:
@@ -128,6 +129,23 @@ def test_current_value_static_and_decaying() -> None:
 
 def test_attempt_uses_flag_rules() -> None:
     flags = [FlagSpec("static", "flag{a}"), FlagSpec("regex", r"flag\{b+\}")]
-    assert StandardType().attempt(flags, "　ｆｌａｇ｛ａ｝")
-    assert StandardType().attempt(flags, "flag{bbb}")
-    assert not StandardType().attempt(flags, "flag{c}")
+    assert StandardType().attempt(flags, "　ｆｌａｇ｛ａ｝") == Verdict.correct(flag=0)
+    assert StandardType().attempt(flags, "flag{bbb}") == Verdict.correct(flag=1)
+    assert StandardType().attempt(flags, "flag{c}") == Verdict.incorrect()
+
+
+def test_the_manual_type_leaves_every_answer_to_a_judge() -> None:
+    registry = ChallengeTypeRegistry.from_entry_points()
+    manual = registry.get("manual")
+    assert isinstance(manual, ManualType)
+    assert manual.attempt([FlagSpec("static", "flag{a}")], "flag{a}") == Verdict.pending()
+
+
+def test_verdicts() -> None:
+    assert Verdict.correct().solves and Verdict.partial(5).solves
+    assert not Verdict.incorrect().solves and not Verdict.pending().solves
+    for bad in (0, -1):
+        with pytest.raises(ValueError):
+            Verdict.partial(bad)
+    with pytest.raises(ValueError):
+        Verdict("maybe")  # type: ignore[arg-type]

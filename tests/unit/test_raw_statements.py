@@ -32,6 +32,7 @@ def test_rows_and_inserts_match_what_sqlalchemy_does(ctx: Context, make: Factory
         "type": "incorrect",
         "late": True,
         "date": when,
+        "flag_id": None,
     }
     with ctx.write() as uow:
         raw_id = attempt_queries._RAW_INSERT_SUBMISSION.insert(uow.session, values)
@@ -80,6 +81,7 @@ def test_a_forgotten_parameter_is_refused_and_errors_are_sqlalchemys(ctx: Contex
                 "account_id": 1,
                 "submission_id": 999_999,
                 "date": datetime.now(UTC).replace(tzinfo=None),
+                "value": None,
             },
         )
     with ctx.db.read() as s:

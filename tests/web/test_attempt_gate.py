@@ -76,15 +76,15 @@ def test_a_slow_flag_is_evaluated_outside_the_gate(
     quick_token = make.token(make.player_in_team("quickone")[0])
     evaluating = threading.Semaphore(0)
     go = threading.Event()
-    matches = builtin.any_flag_matches
+    matches = builtin.matching_flag
 
-    def blocking(flags: Any, guess: str) -> bool:
+    def blocking(flags: Any, guess: str) -> int | None:
         if guess.startswith("slow"):
             evaluating.release()
             go.wait(WAIT)
         return matches(flags, guess)
 
-    monkeypatch.setattr(builtin, "any_flag_matches", blocking)
+    monkeypatch.setattr(builtin, "matching_flag", blocking)
     with ThreadPoolExecutor(len(slow_tokens)) as pool:
         pending = [pool.submit(_attempt, client, tok, slow.id, "slow guess") for tok in slow_tokens]
         # More slow evaluations at once than the gate has slots: they are outside it...

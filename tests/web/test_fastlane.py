@@ -358,3 +358,29 @@ def test_an_asset_changed_on_disk_is_served_anew(tmp_path: Any) -> None:
     cache._checked["/site.css"] = 0.0
     assert cache.get("/site.css") is None
     assert cache.get("/other.css") is None
+
+
+def test_partial_pending_and_a_second_waiting_answer_match_the_full_stack(
+    client: TestClient, full: TestClient, lane: FastLane, make: Any, ctx: Any
+) -> None:
+    """A flag of a challenge that needs every flag (``partial``), an answer for a judge (``pending``)
+    and a second answer while one waits (409, in the reader's language): the fast lane answers each
+    as the full stack does."""
+    from kizuna.services import content
+
+    both_flags = make.challenge(flag="flag{one}", logic="all")
+    content.create_flag(ctx, both_flags.id, "static", "flag{two}", "")
+    judged = make.challenge(flag=None, type="manual")
+    answers = {}
+    for label, path in (("fast", client), ("full", full)):
+        user, _team = make.player_in_team()
+        h = {**auth(make.token(user)), "Accept-Language": "ja"}
+        answers[label] = [
+            path.post("/api/v1/challenges/attempt", json={"challenge_id": ch, "submission": guess}, headers=h)
+            for ch, guess in ((both_flags.id, "flag{one}"), (judged.id, "essay"), (judged.id, "again"))
+        ]
+    assert lane.served["attempt"] == 3
+    for fast, slow in zip(answers["fast"], answers["full"], strict=True):
+        same(fast, slow)
+    assert [r.status_code for r in answers["fast"]] == [200, 200, 409]
+    assert [r.json().get("data", {}).get("status") for r in answers["fast"][:2]] == ["partial", "pending"]

@@ -207,6 +207,64 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
                 "value": 300,
             },
         )
+    # A hidden judged challenge with the solving account's answers: one waiting (with a file), one
+    # rejected with a comment in both languages. Answers, files and comments stay with staff.
+    judged = make.challenge(name=f"{MARKER} Essay", flag=None, type="manual", state="hidden", value=50)
+    review_ids = []
+    with ctx.write() as uow:
+        s = uow.session
+        team_id = team.id if team is not None else None
+        for status in ("rejected", "pending"):
+            answer = t.Submission(
+                challenge_id=judged.id,
+                user_id=solver.id,
+                team_id=team_id,
+                account_id=acct,
+                provided=f"{MARKER} my {status} essay",
+                type="incorrect" if status == "rejected" else "pending",
+                date=ctx.now(),
+            )
+            s.add(answer)
+            s.flush()
+            review = t.Review(
+                submission_id=answer.id,
+                challenge_id=judged.id,
+                account_id=acct,
+                user_id=solver.id,
+                team_id=team_id,
+                status=status,
+                open_account=acct if status == "pending" else None,
+                comment=f"{MARKER} too short" if status == "rejected" else "",
+                comment_locale="en",
+                comment_translations={"ja": {"comment": f"{MARKER}短すぎます"}}
+                if status == "rejected"
+                else None,
+                created_at=ctx.now(),
+            )
+            s.add(review)
+            s.flush()
+            review_ids.append(review.id)
+        s.add(
+            t.ReviewFile(
+                review_id=review_ids[-1],
+                name=f"{MARKER}.txt",
+                content_type="text/plain",
+                size=5,
+                data=b"zq7x!",
+            )
+        )
+        uow.emit(
+            "review_decided",
+            {
+                "review_id": review_ids[0],
+                "challenge_id": judged.id,
+                "account_id": acct,
+                "decision": "rejected",
+                "value": None,
+            },
+            audience="account",
+            account_id=acct,
+        )
     with ctx.db.read() as s:
         award = s.query(t.Award).filter(t.Award.account_id == acct).one()
         submission_ids = [x.id for x in s.query(t.Submission).order_by(t.Submission.id)]
@@ -233,6 +291,7 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
         "token_id": [str(token_id)],
         "notification_id": [str(notice.id)],
         "page_id": [str(page.id)],
+        "review_id": [str(x) for x in review_ids],
         "sponsor_id": [
             str(sponsors.create_sponsor(ctx, {"name": "Cyber Wales", "url": "https://example.org/"}).id)
         ],
@@ -416,7 +475,8 @@ def test_solve_lists_leave_out_hidden_challenges_but_staff_see_them(app, make, w
             for url in lists:
                 assert (MARKER in staff.get(url).text.lower()) is sees, (name, url)
             count = staff.get(f"/api/v1/users/{w.solver_id}/fails").json()["meta"]["count"]
-            assert count == (1 if sees else 0), name
+            # The wrong flag and the rejected essay (a rejected answer is a wrong one).
+            assert count == (2 if sees else 0), name
 
 
 def test_the_live_stream_tells_no_one_about_a_hidden_challenge(app, ctx, make, world):

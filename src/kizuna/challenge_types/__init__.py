@@ -14,6 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import FlagSpec
+from kizuna.domain.verdict import Verdict
+
+__all__ = ["ChallengeScoring", "ChallengeType", "ChallengeTypeRegistry", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,11 @@ class ChallengeType(Protocol):
         """The challenge's value given the number of counted solves."""
         ...
 
-    def attempt(self, flags: list[FlagSpec], submission: str) -> bool:
-        """Whether the submission solves the challenge."""
+    def attempt(self, flags: list[FlagSpec], submission: str) -> Verdict:
+        """The verdict on a submission: ``Verdict.correct(flag=<position of the matched flag>)``,
+        ``Verdict.incorrect()``, ``Verdict.pending()`` (a judge decides: the answer joins the review
+        queue) or ``Verdict.partial(value)`` (solved for ``value`` points). The challenge's ``logic``
+        (all flags, every member) is applied by the caller to a correct verdict that names its flag."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""The built-in challenge types: ``standard`` (fixed value) and ``dynamic`` (value decays)."""
+"""The built-in challenge types: ``standard`` (fixed value), ``dynamic`` (value decays) and
+``manual`` (a judge reads the answer)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 from kizuna.challenge_types import ChallengeScoring
 from kizuna.domain.errors import DomainError, ErrorCode
-from kizuna.domain.flags import FlagSpec, any_flag_matches
+from kizuna.domain.flags import FlagSpec, matching_flag
 from kizuna.domain.scoring import DecayFunction, dynamic_value
+from kizuna.domain.verdict import Verdict
 
 
 def _int_or_none(fields: dict[str, Any], key: str) -> int | None:
@@ -59,8 +61,9 @@ class StandardType:
             scoring.function, scoring.initial, scoring.minimum or 0, scoring.decay or 0, solve_count
         )
 
-    def attempt(self, flags: list[FlagSpec], submission: str) -> bool:
-        return any_flag_matches(flags, submission)
+    def attempt(self, flags: list[FlagSpec], submission: str) -> Verdict:
+        found = matching_flag(flags, submission)
+        return Verdict.incorrect() if found is None else Verdict.correct(flag=found)
 
 
 class DynamicType(StandardType):
@@ -73,3 +76,14 @@ class DynamicType(StandardType):
         if not out.get("function") or out.get("function") == "static":
             out["function"] = "logarithmic"
         return super().prepare(out)
+
+
+class ManualType(StandardType):
+    """An answer read by a judge: every attempt is ``pending`` and joins the review queue, where a
+    judge accepts it (for the whole value or a part) or rejects it with a comment. Flags, if the
+    challenge has any, are not used."""
+
+    name = "manual"
+
+    def attempt(self, flags: list[FlagSpec], submission: str) -> Verdict:
+        return Verdict.pending()

@@ -1,9 +1,11 @@
 """The demo event, in English and Japanese: ten real beginner challenges (two each in web, crypto,
 forensics, reversing and misc), each solvable from what it shows or ships — its module keeps the
-documented solution as ``solve`` — with hints, category names, announcements and the event's own
-text in both languages; three teams with a few solves so the scoreboard and graph have something to
-show, in two brackets (Students / 学生 and Open / 一般) from two countries (GB and JP), so the
-scoreboard's filters show something; the joint event's organisers and host on the home page; and an admin."""
+documented solution as ``solve`` — and a haiku read by a judge (a ``manual`` challenge), with hints,
+category names, announcements and the event's own text in both languages; three teams with a few
+solves so the scoreboard and graph have something to show (one haiku accepted for part of its
+points, one waiting in the review queue), in two brackets (Students / 学生 and Open / 一般) from two
+countries (GB and JP), so the scoreboard's filters show something; write-ups in both languages; the
+joint event's organisers and host on the home page; and an admin."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from kizuna.services import (
     content,
     event,
     notifications,
+    reviews,
     sponsors,
     submissions,
     teams,
@@ -32,12 +35,12 @@ ADMIN_FILE = "demo-admin.txt"
 EVENT = {
     "name": Text("Kizuna Demo CTF", "Kizuna デモ CTF"),
     "description": Text(
-        "A demo event with ten beginner challenges in web, crypto, forensics, reversing and misc. Every "
-        "challenge can be solved with a browser, a text editor and a few standard tools; hints help "
-        "when you are stuck.",
+        "A demo event with ten beginner challenges in web, crypto, forensics, reversing and misc, and a "
+        "haiku that a judge reads. Every flag can be found with a browser, a text editor and a few "
+        "standard tools; hints help when you are stuck.",
         "初心者向けの問題10問を、ウェブ・暗号・フォレンジック・リバースエンジニアリング・その他の5つの"
-        "カテゴリに用意したデモ大会です。どの問題もブラウザとテキストエディタ、いくつかの定番ツールだけで"
-        "解けます。行き詰まったらヒントを使ってください。",
+        "カテゴリに用意したデモ大会です。審査員が読む俳句の問題もあります。どのフラグもブラウザと"
+        "テキストエディタ、いくつかの定番ツールだけで見つけられます。行き詰まったらヒントを使ってください。",
     ),
 }
 
@@ -57,6 +60,8 @@ CHALLENGES: tuple[DemoChallenge, ...] = (
     *forensics.CHALLENGES,
     *reversing.CHALLENGES,
 )
+
+BY_KEY = {spec.key: spec for spec in CHALLENGES}
 
 ANNOUNCEMENTS = (
     (
@@ -132,7 +137,11 @@ SOLVES = [
     ("Embassy Hackers", "welcome"),
     ("Cyber Hiroshima", "checker"),
     ("Cyber Wales", "source"),
+    ("Cyber Hiroshima", "haiku"),  # accepted by the admin for part of its points (JUDGED)
+    ("Embassy Hackers", "haiku"),  # left waiting in the review queue
 ]
+# Judged answers the demo's admin accepts, by team: the points given.
+JUDGED = {"Cyber Hiroshima": 80}
 
 
 # Staff accounts of the demo, one per staff role, so each role's view can be tried.
@@ -218,8 +227,21 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
             teams.join_team(ctx, user.id, team.invite_code)
         first_player[team_name] = Principal(captain.id, captain.name, "player", team.id)
     flags = {spec.key: spec.flag for spec in CHALLENGES}
+    judge = Principal(admin.id, admin.name, "admin", None)
     for team_name, key in SOLVES:
         submissions.submit_flag(ctx, first_player[team_name], ids[key], flags[key], ip="127.0.0.1")
+        if team_name in JUDGED and BY_KEY[key].judged:
+            waiting = [
+                i for i in reviews.queue(ctx, judge) if i.account_id == first_player[team_name].team_id
+            ]
+            reviews.decide(
+                ctx,
+                judge,
+                waiting[0].review_id,
+                "accept",
+                JUDGED[team_name],
+                {"en": "A lovely haiku.", "ja": "すてきな俳句です。"},
+            )
     # Two write-ups (解説) of the first challenge, one in each language, for /admin/writeups.
     for team_name, key, markdown, language in WRITEUPS:
         writeups.submit_writeup(ctx, first_player[team_name], ids[key], markdown, language)
@@ -231,6 +253,7 @@ def _add_challenge(ctx: Context, spec: DemoChallenge, ids: dict[str, int]) -> No
     challenges created so far by key; prerequisites come first)."""
     fields = {
         "name": spec.name.en,
+        "type": "manual" if spec.judged else "standard",
         "category": spec.category,
         "description": spec.description.en,
         "value": spec.value,

@@ -1,4 +1,5 @@
-"""Misc: a free first flag, and a question about the platform's name (unlocked by the first)."""
+"""Misc: a free first flag, a question about the platform's name (unlocked by the first), and a haiku
+read by a judge (a ``manual`` challenge: no flag, the answer goes to the review queue)."""
 
 from __future__ import annotations
 
@@ -82,4 +83,47 @@ BOND = DemoChallenge(
     ),
 )
 
-CHALLENGES = (WELCOME, BOND)
+HAIKU_ANSWER = "Two flags, one bond\nLondon rain and Tokyo moon\nWe solve it as one"
+
+
+def solve_haiku(given: Given) -> str:
+    """No flag to find: write a haiku, three lines of five, seven and five syllables, about what the
+    description asks for, and send it; a judge reads it (the demo's answer is about two countries)."""
+    assert "haiku" in given.description.lower() or "俳句" in given.description
+    return HAIKU_ANSWER
+
+
+HAIKU = DemoChallenge(
+    key="haiku",
+    category="Misc",
+    name=Text("A Haiku for the Bond", "絆の俳句"),
+    description=Text(
+        "This challenge has no flag: a judge reads your answer. Write a **haiku** — three lines of "
+        "five, seven and five syllables — about two teams or two countries working together, in "
+        "English or Japanese, and send it. You may attach one file, such as a drawing. A good haiku "
+        "earns all the points; a judge may give part of them, or return it with a comment so you can "
+        "try again.",
+        "この問題にフラグはありません。解答は審査員が読みます。二つのチーム、または二つの国が力を合わせる"
+        "ことを題材に、**俳句**（五・七・五）を英語か日本語で詠んで送信してください。絵などのファイルを"
+        "一つ添付することもできます。よい俳句なら満点、審査員の判断で一部の得点になることもあります。"
+        "コメント付きで却下された場合は、もう一度送信できます。",
+    ),
+    flag=HAIKU_ANSWER,
+    solve=solve_haiku,
+    value=100,
+    judged=True,
+    tags=("judged",),
+    hints=(
+        DemoHint(
+            Text("Counting syllables", "音の数え方"),
+            Text(
+                "In English, count spoken syllables: “Lon-don rain” is three. In Japanese, count morae: "
+                "「きずな」 is three, and a long vowel or 「ん」 counts as one.",
+                "日本語では音（拍）を数えます。「きずな」は三音で、のばす音や「ん」も一音です。英語では音節を"
+                "数えます（“Lon-don rain” は三音節）。",
+            ),
+        ),
+    ),
+)
+
+CHALLENGES = (WELCOME, BOND, HAIKU)

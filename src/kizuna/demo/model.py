@@ -54,8 +54,12 @@ class DemoChallenge:
     tags: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()  # keys of challenges to solve first
     scoring: Mapping[str, Any] = field(default_factory=dict)  # type and decay, for a dynamic one
+    # A judged (``manual``) challenge: no flags; ``solve`` writes an answer (``flag``) for a judge.
+    judged: bool = False
 
     def stored_flags(self) -> tuple[tuple[str, str, str], ...]:
+        if self.judged:
+            return ()
         return self.flags or (("static", self.flag, ""),)
 
 

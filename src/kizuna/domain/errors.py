@@ -101,6 +101,12 @@ class ErrorCode(StrEnum):
     BRACKET_INVALID = "bracket_invalid"  # no such bracket, or one for the other kind of account
     BRACKET_LOCKED = "bracket_locked"  # a player's bracket, once chosen, is changed by the organisers
     MAIL_TOO_MANY = "mail_too_many"
+    # The review queue (kizuna.services.reviews).
+    REVIEW_PENDING = "review_pending"  # an answer of the account already waits for a judge
+    REVIEW_DECIDED = "review_decided"  # another judge decided first
+    REVIEW_VALUE_RANGE = "review_value_range"
+    ANSWER_FILE_TOO_LARGE = "answer_file_too_large"
+    ANSWER_FILE_TYPE = "answer_file_type"
     # Malformed or oversized input (kizuna.web.limits, kizuna.web.errors, kizuna.domain.limits).
     INPUT_INVALID = "input_invalid"
     BODY_TOO_LARGE = "body_too_large"

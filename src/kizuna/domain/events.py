@@ -17,6 +17,11 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "solve": ("challenge_id", "account_id", "user_id", "first_blood", "value"),
     # Every flag attempt, right or wrong, for the live activity feed (staff only).
     "submission": ("submission_id", "challenge_id", "account_id", "user_id", "result", "address"),
+    # An answer to a manual challenge joined the review queue (staff only).
+    "review_submitted": ("review_id", "challenge_id", "account_id"),
+    # A judge accepted or rejected it (decision "accepted"/"rejected"; value: a partial award or
+    # None); for the account named alone (and staff).
+    "review_decided": ("review_id", "challenge_id", "account_id", "decision", "value"),
     "award": ("award_id", "account_id", "value"),
     "unlock": ("account_id", "hint_id", "challenge_id"),
     "announcement": ("notification_id",),

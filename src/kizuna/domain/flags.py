@@ -111,6 +111,16 @@ def any_flag_matches(flags: list[FlagSpec], submission: str) -> bool:
     return result
 
 
+def matching_flag(flags: list[FlagSpec], submission: str) -> int | None:
+    """The position of the first flag that matches, or None; every flag is checked, as in
+    ``any_flag_matches``, so timing does not depend on which one."""
+    found: int | None = None
+    for i, flag in enumerate(flags):
+        if flag_matches(flag, submission) and found is None:
+            found = i
+    return found
+
+
 def validate_flag(type_: str, content: str, data: str | None) -> FlagSpec:
     if type_ not in FLAG_TYPES:
         raise DomainError(ErrorCode.FLAG_TYPE_UNKNOWN, field="type", type=type_)

@@ -1,6 +1,8 @@
 """Admins correcting the record: mark a submission right or wrong, or delete it. A correct
 submission owns its solve; changing or deleting it adds or removes that solve, and a dynamic
-challenge's value is recomputed in the same transaction."""
+challenge's value is recomputed in the same transaction. A solve added here goes through
+``solves.record_solve``, as every solve does (exactly once per account and challenge; scored,
+counted for first blood and announced like one made by a flag)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.domain.events import Audience
 from kizuna.services import challenges as challenge_service
 from kizuna.services.context import Context
+from kizuna.services.solves import record_solve
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
@@ -25,18 +28,19 @@ def mark_submission(ctx: Context, submission_id: int, kind: str) -> t.Submission
             raise NotFound()
         solve = s.query(t.Solve).filter(t.Solve.submission_id == sub.id).one_or_none()
         if kind == "correct" and solve is None:
-            if repo.has_solved(s, sub.challenge_id, sub.account_id):
-                raise DomainError(ErrorCode.VALUE_INVALID, field="type")  # solved by another submission
-            s.add(
-                t.Solve(
-                    submission_id=sub.id,
-                    challenge_id=sub.challenge_id,
-                    user_id=sub.user_id,
-                    team_id=sub.team_id,
-                    account_id=sub.account_id,
-                    date=sub.date,
-                )
+            recorded = record_solve(
+                ctx,
+                uow,
+                submission_id=sub.id,
+                challenge_id=sub.challenge_id,
+                user_id=sub.user_id,
+                team_id=sub.team_id,
+                account_id=sub.account_id,
+                mode=repo.event(s).mode,
+                date=sub.date,
             )
+            if recorded is None:
+                raise DomainError(ErrorCode.VALUE_INVALID, field="type")  # solved by another submission
         elif kind == "incorrect" and solve is not None:
             s.delete(solve)
         uow.audit(

@@ -447,7 +447,7 @@ def account_solves(
                 ch.id,
                 ch.name,
                 ch.category,
-                ch.value,
+                ch.value if sv.value is None else sv.value,  # a judge's partial award
                 sv.date,
                 u.id,
                 u.name if _named(u, sv.team_id, who, moderator) else "",

@@ -26,6 +26,7 @@ class Context:
     types: ChallengeTypeRegistry
     bus: Bus
     attempt_rate_limit: int = 10
+    answer_file_bytes: int = 1_048_576  # a manual challenge's answer file (Settings.answer_file_bytes)
     upload_dir: str = "uploads"
     now: Callable[[], datetime] = field(default=_now)
 

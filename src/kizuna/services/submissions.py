@@ -73,13 +73,15 @@ from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.flags import MAX_SUBMISSION_LENGTH, FlagSpec
 from kizuna.domain.policy import Action
+from kizuna.domain.verdict import Verdict
 from kizuna.services import challenges as challenge_service
+from kizuna.services import reviews as review_service
 from kizuna.services.accounts import Principal, account_id, ensure_may_play
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
+from kizuna.services.solves import FIRST_BLOODS, record_solve
 from kizuna.storage import attempt_queries, repo
 from kizuna.storage import tables as t
-from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.storage.uow import UnitOfWork
 
 # Set by a caller that limits how many attempts run at once (kizuna.web.attempt_gate): a flag that
@@ -90,7 +92,7 @@ outside_limit: ContextVar[Callable[[], AbstractContextManager[None]] | None] = C
 
 RATE_WINDOW = timedelta(seconds=60)
 TEAM_CHALLENGE_FACTOR = 2  # a team's wrong answers a minute on one challenge, per user's allowance
-FIRST_BLOODS = 3  # the first three solves of a challenge are announced (first, second, third blood)
+__all__ = ["FIRST_BLOODS", "AttemptResult", "check_flag", "check_guess", "submit_flag"]
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,10 @@ def check_flag(ctx: Context, who: Principal, challenge_id: int, provided: str) -
         if ch is None or not challenge_service.access(ch, solved, who.can(Action.CHALLENGE_VIEW_ALL)).visible:
             raise NotFound(field="challenge_id")
         flags = [FlagSpec(f.type, f.content, f.data) for f in repo.flags_for(s, ch.id)]
-    correct = ctx.types.get(ch.type).attempt(flags, provided)
+    verdict = ctx.types.get(ch.type).attempt(flags, provided)
+    if verdict.kind == "pending":
+        return AttemptResult("pending", "pending_not_stored")
+    correct = verdict.solves
     return AttemptResult("correct" if correct else "incorrect", "correct" if correct else "incorrect")
 
 
@@ -146,6 +151,9 @@ class _Attempt:
     max_attempts: int
     now: datetime
     late: bool
+    logic: str = "any"
+    flag_ids: tuple[int, ...] = ()
+    attachment: review_service.Attachment | None = None
 
 
 def _limit(ctx: Context, a: _Attempt, limits: attempt_queries.Limits) -> AttemptResult | None:
@@ -172,11 +180,19 @@ def _limits(ctx: Context, s: Any, a: _Attempt) -> attempt_queries.Limits:
 
 
 def submit_flag(
-    ctx: Context, who: Principal, challenge_id: int, provided: str, ip: str = "", preview: bool = False
+    ctx: Context,
+    who: Principal,
+    challenge_id: int,
+    provided: str,
+    ip: str = "",
+    preview: bool = False,
+    attachment: review_service.Attachment | None = None,
 ) -> AttemptResult:
     """A player's attempt, stored and scored. Staff answers are only checked (``check_flag``): that
     is what CTFd's admin ``preview`` asks for, so ``preview`` changes nothing (a player's answer is
-    always recorded — a preview must never let a player try flags unrecorded and unlimited)."""
+    always recorded — a preview must never let a player try flags unrecorded and unlimited).
+
+    ``attachment``: the file sent with an answer to a ``manual`` challenge (refused for other types)."""
     provided = provided if isinstance(provided, str) else str(provided)
     check_guess(provided)
     if not who.can(Action.PLAY):
@@ -186,7 +202,7 @@ def submit_flag(
         # PostgreSQL: the write waits only for this account's lock, so static flags (constant time,
         # microseconds) are read, checked and recorded in one transaction.
         with ctx.write() as uow:
-            prepared = _prepare(ctx, uow.session, who, challenge_id)
+            prepared = _prepare(ctx, uow.session, who, challenge_id, attachment)
             if isinstance(prepared, AttemptResult):
                 return prepared
             attempt, solved, flags, ctype = prepared
@@ -201,7 +217,7 @@ def submit_flag(
         # every writer waits for the one write lock, so reading before taking it keeps the whole
         # server's critical section to the limits, the comparison and the two inserts.
         with ctx.db.read() as s:
-            prepared = _prepare(ctx, s, who, challenge_id)
+            prepared = _prepare(ctx, s, who, challenge_id, attachment)
             if isinstance(prepared, AttemptResult):
                 return prepared
             attempt, solved, flags, ctype = prepared
@@ -244,7 +260,7 @@ def _quick(ctype: Any, flags: list[FlagSpec]) -> bool:
 
 
 def _prepare(
-    ctx: Context, s: Any, who: Principal, challenge_id: int
+    ctx: Context, s: Any, who: Principal, challenge_id: int, attachment: review_service.Attachment | None
 ) -> AttemptResult | tuple[_Attempt, set[int], list[FlagSpec], Any]:
     """Who attempts what, and whether they may at all (raises, or the answer for a paused event):
     the checks of ``accounts.player_account`` and ``challenges.access``, on one query's answer with
@@ -285,11 +301,24 @@ def _prepare(
         solved = {f.challenge_id} if f.solved else set()
     if not challenge_service.access(cast(t.Challenge, f), solved, False).visible:
         raise NotFound(field="challenge_id")
+    ctype = ctx.types.get(f.challenge_type)
+    if attachment is not None and f.challenge_type != review_service.MANUAL:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="file")
     attempt = _Attempt(
-        f.user_id, f.team_id, acct, f.mode, f.challenge_id, f.max_attempts, now, phase is Phase.ENDED
+        f.user_id,
+        f.team_id,
+        acct,
+        f.mode,
+        f.challenge_id,
+        f.max_attempts,
+        now,
+        phase is Phase.ENDED,
+        f.logic,
+        tuple(f.flag_ids),
+        attachment,
     )
     flags = [FlagSpec(kind, content, data) for kind, content, data in f.flags]
-    return attempt, solved, flags, ctx.types.get(f.challenge_type)
+    return attempt, solved, flags, ctype
 
 
 def _decide(
@@ -299,9 +328,9 @@ def _decide(
     solved: set[int],
     ip: str,
     provided: str,
-    correct: Callable[[], bool],
+    judge: Callable[[], Verdict],
 ) -> AttemptResult | object:
-    """The write: under the account's lock, re-check and record. ``correct()`` is called only once
+    """The write: under the account's lock, re-check and record. ``judge()`` is called only once
     the limits let the attempt through."""
     s = uow.session
     attempt_queries.lock_account(s, a.mode, a.account)
@@ -309,28 +338,81 @@ def _decide(
     limits = _limits(ctx, s, a)
     if a.late:
         kind = "already_solved" if limits.solved else None
-        _record(uow, a, ip, provided, kind or ("correct" if correct() else "incorrect"))
+        _record(uow, a, ip, provided, kind or _late_kind(judge()))
         return _LATE
     if a.challenge_id in solved or limits.solved:  # solved since it was read: by a teammate
         _record(uow, a, ip, provided, "already_solved")
+        verdict = judge()
+        if verdict.kind == "pending":
+            return AttemptResult("already_solved", "already_solved_pending")
         return AttemptResult(
-            "already_solved", "already_solved_correct" if correct() else "already_solved_incorrect"
+            "already_solved", "already_solved_correct" if verdict.solves else "already_solved_incorrect"
         )
     refused = _limit(ctx, a, limits)
     if refused is not None:
         _record(uow, a, ip, provided, "ratelimited")
         return refused
-    if not correct():
+    verdict = judge()
+    if verdict.kind == "pending":
+        return _pending(uow, a, ip, provided)
+    if not verdict.solves:
         _record(uow, a, ip, provided, "incorrect")
         if a.max_attempts:
             # Counted under the lock just now, so exact: this wrong answer is one more.
             remaining = max(a.max_attempts - limits.counted - 1, 0)
             return AttemptResult("incorrect", "incorrect_remaining", 200, {"remaining": remaining}, remaining)
         return AttemptResult("incorrect", "incorrect")
-    return _solve(ctx, uow, a, _record(uow, a, ip, provided, "correct"))
+    flag_id = (
+        a.flag_ids[verdict.flag] if verdict.flag is not None and verdict.flag < len(a.flag_ids) else None
+    )
+    if verdict.kind == "correct" and not _complete(uow, a, flag_id):
+        _record(uow, a, ip, provided, "partial", flag_id)
+        return AttemptResult("partial", "partial")
+    submission_id = _record(uow, a, ip, provided, "correct", flag_id)
+    return _solve(ctx, uow, a, submission_id, verdict.value if verdict.kind == "partial" else None)
 
 
-def _record(uow: UnitOfWork, a: _Attempt, ip: str, provided: str, kind: str) -> int:
+def _late_kind(verdict: Verdict) -> str:
+    return "correct" if verdict.solves else "pending" if verdict.kind == "pending" else "incorrect"
+
+
+def _complete(uow: UnitOfWork, a: _Attempt, flag_id: int | None) -> bool:
+    """Whether a right answer completes the challenge under its ``logic`` (CTFd's): ``any`` — it
+    does; ``all`` — once the account's right answers have matched every flag of the challenge;
+    ``team`` — once every member of the team (not banned) has sent a right answer (in individual
+    mode, as ``any``). Read under the account's lock, so of two last parts arriving at once the
+    second sees the first: exactly one of them completes (and the solve's unique key holds anyway).
+    A type that does not say which flag matched completes an ``all`` challenge at once."""
+    if a.logic == "all" and flag_id is not None:
+        matched, _users = attempt_queries.logic_progress(uow.session, a.challenge_id, a.account)
+        return set(a.flag_ids) <= matched | {flag_id}
+    if a.logic == "team" and a.mode == "teams" and a.team_id is not None:
+        _matched, users = attempt_queries.logic_progress(uow.session, a.challenge_id, a.account)
+        return attempt_queries.team_members(uow.session, a.team_id) <= users | {a.user_id}
+    return True
+
+
+def _pending(uow: UnitOfWork, a: _Attempt, ip: str, provided: str) -> AttemptResult:
+    """An answer for a judge: one waiting per account and challenge (refused with 409 while one
+    waits; the review's unique key makes it so under any concurrency), stored with its file."""
+    review_service.ensure_none_pending(uow, a.challenge_id, a.account)
+    submission_id = _record(uow, a, ip, provided, "pending")
+    review_service.open_review(
+        uow,
+        submission_id=submission_id,
+        challenge_id=a.challenge_id,
+        account_id=a.account,
+        user_id=a.user_id,
+        team_id=a.team_id,
+        now=a.now,
+        attachment=a.attachment,
+    )
+    return AttemptResult("pending", "pending")
+
+
+def _record(
+    uow: UnitOfWork, a: _Attempt, ip: str, provided: str, kind: str, flag_id: int | None = None
+) -> int:
     """Store the attempt; returns its id."""
     address = ip[:64]
     submission_id = attempt_queries.insert_submission(
@@ -344,6 +426,7 @@ def _record(uow: UnitOfWork, a: _Attempt, ip: str, provided: str, kind: str) -> 
         type=kind,
         late=a.late,
         date=a.now,
+        flag_id=flag_id,
     )
     if not a.late:
         # The activity feed's line: staff only (it carries the address). Late attempts stay out of
@@ -364,44 +447,26 @@ def _record(uow: UnitOfWork, a: _Attempt, ip: str, provided: str, kind: str) -> 
     return submission_id
 
 
-def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, submission_id: int) -> AttemptResult:
-    s = uow.session
-    # Lock the challenge row (PostgreSQL; SQLite's write lock already serialises) so concurrent
-    # solves count each other's rows: the decayed value and first blood are then exact. NO KEY
-    # UPDATE, because the submission's foreign key already holds a KEY SHARE lock on the row.
-    ch = s.get(t.Challenge, a.challenge_id, with_for_update={"key_share": True})
-    if ch is None:
-        raise NotFound(field="challenge_id")
-    recorded = attempt_queries.insert_solve(
-        s,
+def _solve(
+    ctx: Context, uow: UnitOfWork, a: _Attempt, submission_id: int, value: int | None
+) -> AttemptResult:
+    recorded = record_solve(
+        ctx,
+        uow,
         submission_id=submission_id,
-        challenge_id=ch.id,
+        challenge_id=a.challenge_id,
         user_id=a.user_id,
         team_id=a.team_id,
         account_id=a.account,
+        mode=a.mode,
         date=a.now,
+        value=value,
     )
-    if not recorded:
+    if recorded is None:
         # Another request of the same account recorded the solve first.
-        attempt_queries.retype_submission(s, submission_id, "already_solved")
+        attempt_queries.retype_submission(uow.session, submission_id, "already_solved")
         return AttemptResult("already_solved", "already_solved_correct")
-    # The solves that count for decay, this one included: its rank for first blood, and the count
-    # the value decays by (counted once).
-    rank = attempt_queries.solve_count(s, a.mode, ch.id)
-    challenge_service.recompute_value(ctx, s, ch.id, solves=rank)
-    uow.bump(SCOREBOARD, CHALLENGES)
-    uow.emit(
-        "solve",
-        {
-            "challenge_id": ch.id,
-            "account_id": a.account,
-            "user_id": a.user_id,
-            "first_blood": rank if rank <= FIRST_BLOODS else 0,
-            "value": ch.value,
-        },
-        # A solve of a challenge players cannot see (an admin's preview of a hidden one) is staff news.
-        audience=Audience.PUBLIC if ch.state == "visible" else Audience.STAFF,
-        account_id=a.account,
-    )
     # What the player's page says (web.messages.attempt_message); the API's message stays CTFd's.
-    return AttemptResult("correct", "correct", params={"value": ch.value, "first_blood": int(rank == 1)})
+    return AttemptResult(
+        "correct", "correct", params={"value": recorded.value, "first_blood": int(recorded.rank == 1)}
+    )

@@ -99,9 +99,11 @@ _FACTS = (
         _challenge.c.state,
         _challenge.c.requirements,
         _challenge.c.max_attempts,
+        _challenge.c.logic,
         exists()
         .where(_solve.c.challenge_id == _challenge.c.id, _solve.c.account_id == _account)
         .label("solved"),
+        _flag.c.id.label("flag_id"),
         _flag.c.type.label("flag_type"),
         _flag.c.content.label("flag_content"),
         _flag.c.data.label("flag_data"),
@@ -163,8 +165,10 @@ class Facts:
     state: str | None
     requirements: dict[str, Any] | None
     max_attempts: int
+    logic: str
     solved: bool
     flags: list[tuple[str, str, str]]
+    flag_ids: list[int]
 
 
 # On SQLite the attempt's own statements run on the driver's cursor (kizuna.storage.raw).
@@ -203,8 +207,10 @@ def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
         state=row.state,
         requirements=row.requirements,
         max_attempts=row.max_attempts or 0,
+        logic=row.logic or "any",
         solved=bool(row.solved),
         flags=[(r.flag_type, r.flag_content, r.flag_data) for r in rows if r.flag_type is not None],
+        flag_ids=[r.flag_id for r in rows if r.flag_type is not None],
     )
 
 
@@ -280,6 +286,7 @@ _INSERT_SUBMISSION = insert(_sub).values(
     type=bindparam("type"),
     late=bindparam("late"),
     date=bindparam("date"),
+    flag_id=bindparam("flag_id"),
 )
 
 
@@ -298,8 +305,10 @@ def insert_submission(
     type: str,
     late: bool,
     date: datetime,
+    flag_id: int | None = None,
 ) -> int:
-    """Record an attempt; returns its id. The caller bounds ``ip`` and ``provided``."""
+    """Record an attempt; returns its id. The caller bounds ``ip`` and ``provided``; ``flag_id`` is
+    the flag a correct or partial answer matched."""
     values = {
         "challenge_id": challenge_id,
         "user_id": user_id,
@@ -310,6 +319,7 @@ def insert_submission(
         "type": type,
         "late": late,
         "date": date,
+        "flag_id": flag_id,
     }
     if on_sqlite(session):
         return _RAW_INSERT_SUBMISSION.insert(session, values)
@@ -328,7 +338,7 @@ def retype_submission(session: Session, submission_id: int, type: str) -> None:
 def _insert_solve(dialect: Any) -> Any:
     values: dict[str, Any] = {
         name: bindparam(name)
-        for name in ("submission_id", "challenge_id", "user_id", "team_id", "account_id", "date")
+        for name in ("submission_id", "challenge_id", "user_id", "team_id", "account_id", "date", "value")
     }
     return (
         dialect.insert(_solve)
@@ -354,6 +364,7 @@ def insert_solve(
     team_id: int | None,
     account_id: int,
     date: datetime,
+    value: int | None = None,
 ) -> bool:
     """Record a solve unless the account has one for this challenge; whether it was recorded. The
     unique key on (challenge, account) decides, with no savepoint: on PostgreSQL an insert of the
@@ -367,10 +378,33 @@ def insert_solve(
         "team_id": team_id,
         "account_id": account_id,
         "date": date,
+        "value": value,
     }
     if conn.dialect.name == "postgresql":
         return conn.execute(_INSERT_SOLVE["postgresql"], params).first() is not None
     return conn.execute(_INSERT_SOLVE["sqlite"], params).rowcount == 1
+
+
+_PROGRESS = select(_sub.c.flag_id, _sub.c.user_id).where(
+    _sub.c.challenge_id == bindparam("challenge_id"),
+    _sub.c.account_id == bindparam("account_id"),
+    _sub.c.type.in_(("partial", "correct")),
+    _sub.c.late.is_(false()),
+)
+_MEMBERS = select(_user.c.id).where(_user.c.team_id == bindparam("team_id"), _user.c.banned.is_(false()))
+
+
+def logic_progress(session: Session, challenge_id: int, account_id: int) -> tuple[set[int], set[int]]:
+    """For a challenge whose logic is ``all`` or ``team``: the flags the account's right answers have
+    matched so far, and the users who sent them (read under the account's lock: exact)."""
+    params = {"challenge_id": challenge_id, "account_id": account_id}
+    rows = session.connection().execute(_PROGRESS, params).all()
+    return {f for f, _u in rows if f is not None}, {u for _f, u in rows}
+
+
+def team_members(session: Session, team_id: int) -> set[int]:
+    """The team's members who may play (not banned): those a ``team`` logic waits for."""
+    return set(session.connection().execute(_MEMBERS, {"team_id": team_id}).scalars())
 
 
 # A join, not ``account_id IN (SELECT id FROM teams WHERE …)``: SQLite builds that list from every
@@ -411,7 +445,9 @@ __all__ = [
     "insert_submission",
     "limits",
     "lock_account",
+    "logic_progress",
     "retype_submission",
     "solve_count",
     "solved_ids",
+    "team_members",
 ]

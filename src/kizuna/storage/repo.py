@@ -111,7 +111,7 @@ def lock_account(session: Session, mode: str, account_id: int) -> None:
 def account_score(session: Session, account_id: int) -> int:
     solved = (
         session.scalar(
-            select(func.coalesce(func.sum(t.Challenge.value), 0))
+            select(func.coalesce(func.sum(func.coalesce(t.Solve.value, t.Challenge.value)), 0))
             .select_from(t.Solve)
             .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
             # As on the scoreboard: hidden challenges' solves do not score.

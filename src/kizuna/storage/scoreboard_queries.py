@@ -34,10 +34,13 @@ def ranked_accounts(s: Session, mode: str) -> dict[int, str]:
 # Solves of challenges in this state score; others (hidden) are on no board.
 SCORING_STATE = "visible"
 
+# What a solve scores: a judge's partial award when it has one, else the challenge's current value.
+SOLVE_POINTS = func.coalesce(t.Solve.value, t.Challenge.value)
+
 
 def solve_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
     stmt = (
-        select(t.Solve.account_id, func.sum(t.Challenge.value), func.max(t.Solve.date))
+        select(t.Solve.account_id, func.sum(SOLVE_POINTS), func.max(t.Solve.date))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
         .where(t.Challenge.state == SCORING_STATE)
         .group_by(t.Solve.account_id)
@@ -58,7 +61,7 @@ def award_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, da
 
 def user_scores(s: Session, cutoff: datetime | None) -> dict[int, int]:
     solves = (
-        select(t.Solve.user_id, func.sum(t.Challenge.value))
+        select(t.Solve.user_id, func.sum(SOLVE_POINTS))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
         .where(t.Challenge.state == SCORING_STATE)
         .group_by(t.Solve.user_id)
@@ -93,7 +96,7 @@ def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) 
             t.Solve.account_id,
             t.Solve.user_id,
             t.Solve.team_id,
-            t.Challenge.value,
+            SOLVE_POINTS,
             t.Solve.date,
         )
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)

@@ -259,10 +259,15 @@ class Submission(Base):
     account_id: Mapped[int] = mapped_column(Integer)
     ip: Mapped[str] = mapped_column(String(64), default="")
     provided: Mapped[str] = mapped_column(Text)
-    type: Mapped[str] = mapped_column(String(32))  # correct | incorrect | already_solved | ratelimited
+    # correct | incorrect | already_solved | ratelimited | partial (a flag of a challenge whose logic
+    # asks for more) | pending (an answer waiting for a judge: see Review)
+    type: Mapped[str] = mapped_column(String(32))
     # Sent after the event ended: recorded as every attempt is, never scored or counted.
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The flag a correct (or partial) answer matched: challenges whose logic is ``all`` or ``team``
+    # are solved once the account's answers have matched every flag (or come from every member).
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id", ondelete="SET NULL"), nullable=True)
     __table_args__ = (
         Index("ix_submissions_account_date", "account_id", "date"),
         Index("ix_submissions_challenge_account", "challenge_id", "account_id"),
@@ -280,8 +285,51 @@ class Solve(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
     account_id: Mapped[int] = mapped_column(Integer, index=True)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Points a judge granted for part of an answer; NULL: the challenge's current value (which decays).
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The rule "a correct solve is recorded exactly once per account and challenge" lives here.
     __table_args__ = (UniqueConstraint("challenge_id", "account_id", name="uq_solves_challenge_account"),)
+
+
+class Review(Base):
+    """An answer to a ``manual`` challenge and a judge's decision on it (審査). ``open_account`` is the
+    account while the answer waits (``status`` pending) and NULL once decided: its unique key with the
+    challenge allows one waiting answer per account and challenge, however many arrive at once (NULLs
+    never conflict, on SQLite as on PostgreSQL). The rejection comment is organiser-written text:
+    ``comment`` in ``comment_locale``, other languages in ``comment_translations``."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted | rejected
+    open_account: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a partial award, when accepted
+    comment: Mapped[str] = mapped_column(Text, default="")
+    comment_locale: Mapped[str] = mapped_column(String(16), default="en")
+    comment_translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    judge_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "open_account", name="uq_reviews_open"),
+        Index("ix_reviews_status_created", "status", "created_at"),
+    )
+
+
+class ReviewFile(Base):
+    """The file sent with a manual answer (at most one), kept apart so listing reviews reads no data.
+    ``content_type`` is what its first bytes say, never what the browser claimed."""
+
+    __tablename__ = "review_files"
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Award(Base):

@@ -155,6 +155,7 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
         types=ChallengeTypeRegistry.from_entry_points(),
         bus=make_bus(settings.redis_url),
         attempt_rate_limit=settings.attempt_rate_limit,
+        answer_file_bytes=settings.answer_file_bytes,
         upload_dir=str(settings.upload_dir),
     )
 
@@ -211,7 +212,10 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     from kizuna.web.limits import BodyLimitMiddleware
 
     app.add_middleware(
-        BodyLimitMiddleware, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+        BodyLimitMiddleware,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        max_answer=settings.answer_file_bytes,
     )
     app.add_middleware(LocaleMiddleware, ctx=ctx)
     app.add_middleware(AccessLogMiddleware)

@@ -70,6 +70,8 @@ ACTION_LABELS: dict[str, str] = {
     "submission.deleted": lazy("Submission deleted"),
     "results.exported": lazy("Results exported"),
     "writeup.prize_marked": lazy("Write-up prize marked"),
+    "review.accepted": lazy("Answer accepted by a judge"),
+    "review.rejected": lazy("Answer rejected by a judge"),
     "two_factor.enabled": lazy("Two-factor authentication turned on"),
     "two_factor.disabled": lazy("Two-factor authentication turned off"),
     "two_factor.reset": lazy("Two-factor authentication reset"),
@@ -128,6 +130,8 @@ def target_url(row: AuditRow) -> str:
         return "/admin/awards"
     if kind == "submission":
         return "/admin/submissions"
+    if kind == "review":
+        return "/admin/reviews?status=" + ("accepted" if row.action == "review.accepted" else "rejected")
     if kind == "event":
         return "/admin/event/control" if row.action != "event.settings_changed" else "/admin/event"
     return ""

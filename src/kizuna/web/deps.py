@@ -146,6 +146,7 @@ ChallengeViewer = Annotated[Principal, Depends(require(Action.CHALLENGE_VIEW_ALL
 ChallengeEditor = Annotated[Principal, Depends(require(Action.CHALLENGE_EDIT))]
 SubmissionViewer = Annotated[Principal, Depends(require(Action.SUBMISSION_VIEW))]
 SubmissionEditor = Annotated[Principal, Depends(require(Action.SUBMISSION_EDIT))]
+Reviewer = Annotated[Principal, Depends(require(Action.SUBMISSION_REVIEW))]
 AwardManager = Annotated[Principal, Depends(require(Action.AWARD_MANAGE))]
 AnnouncementPoster = Annotated[Principal, Depends(require(Action.ANNOUNCEMENT_POST))]
 AnnouncementEditor = Annotated[Principal, Depends(require(Action.ANNOUNCEMENT_EDIT))]

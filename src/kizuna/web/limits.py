@@ -12,7 +12,8 @@
   (which answers its own 400).
 
 JSON and form routes get ``Settings.max_body_bytes``; the routes that take file uploads
-(``UPLOAD_ROUTES``) get ``Settings.max_upload_bytes``.
+(``UPLOAD_ROUTES``) get ``Settings.max_upload_bytes``; a multipart answer to a challenge (with a
+file for a judge, ``ANSWER_ROUTES``) gets room for ``Settings.answer_file_bytes`` and its form.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ UPLOAD_ROUTES = (
     re.compile(r"^/api/v1/files/?$"),
     re.compile(r"^/admin/challenges/[^/]+/files/?$"),
 )
+# Attempts that may carry a file for a judge (multipart only; JSON attempts keep the body limit).
+ANSWER_ROUTES = (
+    re.compile(r"^/api/v1/challenges/attempt/?$"),
+    re.compile(r"^/challenges/[0-9]+/attempt/?$"),
+)
+ANSWER_FORM_ROOM = 64 * 1024  # the answer's text and the multipart framing beside the file
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -50,9 +57,13 @@ class BadInput(ValueError):
     """A JSON body a route cannot store or compare (answered 400)."""
 
 
-def limit_for(method: str, path: str, max_body: int, max_upload: int) -> int:
+def limit_for(
+    method: str, path: str, max_body: int, max_upload: int, max_answer: int = 0, multipart: bool = False
+) -> int:
     if method == "POST" and any(p.match(path) for p in UPLOAD_ROUTES):
         return max_upload
+    if method == "POST" and multipart and any(p.match(path) for p in ANSWER_ROUTES):
+        return max(max_body, max_answer + ANSWER_FORM_ROOM)
     return max_body
 
 
@@ -118,6 +129,13 @@ def _is_json(scope: Scope) -> bool:
     return False
 
 
+def _is_multipart(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
+    return False
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
@@ -129,16 +147,24 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body: int, max_upload: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, max_upload: int, max_answer: int = 0) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
+        self.max_answer = max_answer
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = limit_for(scope.get("method", ""), scope.get("path", ""), self.max_body, self.max_upload)
+        limit = limit_for(
+            scope.get("method", ""),
+            scope.get("path", ""),
+            self.max_body,
+            self.max_upload,
+            self.max_answer,
+            _is_multipart(scope),
+        )
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self._answer(scope, send, BodyTooLarge(limit))

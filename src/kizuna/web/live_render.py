@@ -47,7 +47,14 @@ SUBMISSIONS = {
     "incorrect": lazy("%(account)s submitted a wrong flag for %(challenge)s."),
     "ratelimited": lazy("%(account)s was rate-limited on %(challenge)s."),
     "already_solved": lazy("%(account)s submitted a flag for %(challenge)s, already solved."),
+    "partial": lazy("%(account)s submitted one of the flags %(challenge)s needs."),
+    "pending": lazy("%(account)s sent an answer to %(challenge)s for review."),
 }
+REVIEWS = {
+    "accepted": lazy("A judge accepted your answer to %(challenge)s."),
+    "rejected": lazy("A judge did not accept your answer to %(challenge)s. Open the challenge to read why."),
+}
+REVIEW_PARTIAL = lazy("A judge accepted your answer to %(challenge)s for %(value)s points.")
 SUBMISSION_OTHER = lazy("%(account)s submitted a flag for %(challenge)s (%(result)s).")
 
 RETRY = b"retry: 3000\n\n"
@@ -185,6 +192,13 @@ def sentence(p: Prepared, code: str) -> tuple[str, str] | None:
         return say(PENALTY if negative else AWARD, account=account, value=_points(value))
     if e.type == "account_hidden":
         return say(HIDDEN if d.get("hidden") else SHOWN, account=account)
+    if e.type == "review_decided":
+        decision, value = str(d.get("decision") or ""), d.get("value")
+        if decision == "accepted" and isinstance(value, int):
+            return say(REVIEW_PARTIAL, challenge=challenge, value=value)
+        if decision in REVIEWS:
+            return say(REVIEWS[decision], challenge=challenge)
+        return None
     if e.type == "submission":
         result = str(d.get("result") or "")
         if result in SUBMISSIONS:

@@ -132,6 +132,17 @@ MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.BRACKET_INVALID: lazy("Choose one of the brackets offered for this kind of account."),
     ErrorCode.BRACKET_LOCKED: lazy("Your bracket has already been chosen. Ask the organisers to change it."),
+    ErrorCode.REVIEW_PENDING: lazy(
+        "Your earlier answer to this challenge is still waiting for a judge. You can answer again "
+        "once it has been decided."
+    ),
+    ErrorCode.REVIEW_DECIDED: lazy("This answer has already been decided."),
+    ErrorCode.REVIEW_VALUE_RANGE: lazy("The points must be more than 0 and at most %(max)s."),
+    ErrorCode.ANSWER_FILE_TOO_LARGE: lazy("The file is too large (at most %(max)s KB)."),
+    ErrorCode.ANSWER_FILE_TYPE: lazy(
+        "That kind of file is not accepted: send a PDF, an image (PNG, JPEG, GIF or WebP), a ZIP or "
+        "gzip archive, or plain text."
+    ),
     ErrorCode.INPUT_INVALID: lazy(
         "The request could not be read: send well-formed JSON or form data, without NUL characters, "
         "unpaired surrogates, NaN or Infinity, nested at most %(depth)s levels."
@@ -177,6 +188,14 @@ def attempt_message(message_id: str, **params: object) -> str:
         return gettext("Correct, but you have already solved this challenge.")
     if message_id == "already_solved_incorrect":
         return gettext("Incorrect, and you have already solved this challenge.")
+    if message_id == "already_solved_pending":
+        return gettext("You have already solved this challenge.")
+    if message_id == "partial":
+        return gettext("Correct, but more flags are required.")
+    if message_id == "pending":
+        return gettext("Your answer has been sent. A judge will review it.")
+    if message_id == "pending_not_stored":
+        return gettext("A judge reviews the answers to this challenge; staff answers are not stored.")
     if message_id == "ratelimited":
         return gettext(
             "You are submitting flags too fast. Try again in %(seconds)s seconds.",
@@ -235,6 +254,10 @@ ATTEMPT_MESSAGE_IDS = (
     "incorrect_remaining",
     "already_solved_correct",
     "already_solved_incorrect",
+    "already_solved_pending",
+    "partial",
+    "pending",
+    "pending_not_stored",
     "ratelimited",
     "no_attempts_left",
     "paused",

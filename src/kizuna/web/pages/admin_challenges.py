@@ -312,7 +312,11 @@ def _options(ctx: Context, exclude: int | None = None) -> list[tuple[int, str]]:
 def _form_context(ctx: Context) -> dict[str, Any]:
     """The choices of the form's selects, labelled in the reader's language. Challenge types added
     by plugins have no translated label and show their name."""
-    type_labels = {"standard": gettext("Standard (fixed value)"), "dynamic": gettext("Dynamic scoring")}
+    type_labels = {
+        "standard": gettext("Standard (fixed value)"),
+        "dynamic": gettext("Dynamic scoring"),
+        "manual": gettext("Judged (a judge reads each answer)"),
+    }
     function_labels = {
         "static": gettext("No decay (fixed value)"),
         "linear": gettext("Linear decay"),

@@ -83,6 +83,8 @@ NOTICES: dict[str, str] = {
     "event_extended": lazy("The end of the event has been moved."),
     "scoreboard_frozen": lazy("The scoreboard has been frozen."),
     "scoreboard_unfrozen": lazy("The scoreboard has been unfrozen."),
+    "review_accepted": lazy("The answer has been accepted."),
+    "review_rejected": lazy("The answer has been rejected. The player can read your comment."),
 }
 
 

@@ -22,6 +22,8 @@ def result_labels() -> dict[str, str]:
         "incorrect": gettext("Incorrect"),
         "already_solved": gettext("Already solved"),
         "ratelimited": gettext("Rate limited"),
+        "partial": gettext("Partly correct"),
+        "pending": gettext("Pending review"),
     }
 
 

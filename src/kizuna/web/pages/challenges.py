@@ -12,7 +12,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES, gettext
 from kizuna.markdown import render_markdown
-from kizuna.services import board, hints, submissions, writeups
+from kizuna.services import board, hints, reviews, submissions, writeups
 from kizuna.services.accounts import Principal
 from kizuna.services.event import clock_of, time_zones
 from kizuna.services.translations import CHALLENGE_TEXT
@@ -128,6 +128,12 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
         "result": None,
         "hint_message": None,
         "here": f"/challenges/{challenge_id}",
+        # A judged challenge: an answer (and a file) for a judge, and the account's latest decision.
+        "manual": view.challenge.type == reviews.MANUAL,
+        "review": reviews.latest_for(ctx, view.account_id, challenge_id)
+        if view.challenge.type == reviews.MANUAL
+        else None,
+        "answer_max_kb": max(ctx.answer_file_bytes // 1024, 1),
         **_writeup_context(ctx, who, challenge_id, ev),
     }
 
@@ -226,7 +232,8 @@ def attempt(
         if not submission.strip():
             raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
         ip = client_address(request)
-        outcome = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip)
+        attachment = _answer_file(ctx, form.get("file"))
+        outcome = submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip, attachment=attachment)
     except NotFound:
         raise
     except DomainError as exc:
@@ -255,6 +262,17 @@ def attempt(
         # redirected), and Retry-After says when the window frees, as the API's 429 does.
         answer.headers["Retry-After"] = str(outcome.retry_after)
     return answer
+
+
+def _answer_file(ctx: Any, upload: object) -> reviews.Attachment | None:
+    """The file sent with an answer to a judged challenge (none when the field was left empty)."""
+    if isinstance(upload, list):
+        raise DomainError(ErrorCode.VALUE_INVALID, field="file")  # one file at most
+    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+        return None
+    limit = ctx.answer_file_bytes
+    data = upload.file.read(limit + 1)  # type: ignore[attr-defined]
+    return reviews.check_attachment(upload.filename, data, limit)  # type: ignore[attr-defined]
 
 
 def _page_outcome(

@@ -9,7 +9,8 @@
  * - <body data-live="1" data-events-url="/events"> — nothing happens without it;
  *   data-last-event-id: listen from the event after the one the page was made from;
  *   data-frozen-at (venue screen): while frozen, tickers take no score news made after the freeze.
- * - #kz-toasts: toasts for announcements, first bloods and the event's state changes
+ * - #kz-toasts: toasts for announcements, first bloods, the event's state changes and a judge's
+ *   decision on the reader's answer
  *   (data-dismiss-label: the close button's label; data-announcements-url: where a toast links to).
  * - #kz-unread: the unread announcements marker (data-one / data-other: "{num}" patterns;
  *   data-clear-on: the path that reads them, where the count is cleared).
@@ -40,9 +41,11 @@
   var TYPES = [
     "solve", "announcement", "scoreboard", "event_state", "challenge_released", "hint_added",
     "award", "unlock", "account_hidden", "challenge_changed", "account_changed", "event_changed",
-    "submission"
+    "submission", "review_submitted", "review_decided"
   ];
-  var TOASTED = { solve: 1, announcement: 1, event_state: 1, challenge_released: 1, hint_added: 1, award: 1 };
+  var TOASTED = {
+    solve: 1, announcement: 1, event_state: 1, challenge_released: 1, hint_added: 1, award: 1, review_decided: 1
+  };
 
   var body = document.body;
   var url = body && body.getAttribute("data-live") === "1" ? body.getAttribute("data-events-url") : "";

@@ -1,7 +1,7 @@
 """brackets (部門): divisions with their own ranks; ``bracket_id`` on users and teams
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-29 03:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.domain.policy import Action
 from kizuna.i18n import current_locale
 from kizuna.markdown import render_markdown
-from kizuna.services import board, submissions
+from kizuna.services import board, reviews, submissions
 from kizuna.services import challenges as service
 from kizuna.services.translations import CHALLENGE_TEXT
 from kizuna.storage import repo
@@ -35,7 +35,7 @@ from kizuna.web.api.v1.common import (
     tag_shape,
     when,
 )
-from kizuna.web.content import content_order, localized, resolve, with_category
+from kizuna.web.content import content_order, fallback_note, localized, resolve, with_category
 from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep, User, client_address
 from kizuna.web.messages import attempt_message
 
@@ -120,15 +120,46 @@ def challenge_types(ctx: CtxDep, who: ChallengeEditor) -> JSONResponse:
     )
 
 
+_ATTEMPT_BODY = json_request(
+    {"challenge_id": "integer", "submission": "string"}, ("challenge_id", "submission")
+)
+# A judged (manual) challenge's answer may carry one file: the same fields as multipart/form-data.
+_ATTEMPT_BODY["requestBody"]["content"]["multipart/form-data"] = {
+    "schema": {
+        "type": "object",
+        "properties": {
+            "challenge_id": {"type": "integer"},
+            "submission": {"type": "string"},
+            "file": {"type": "string", "format": "binary"},
+        },
+        "required": ["challenge_id", "submission"],
+    }
+}
+
+
 @router.post(
     "/challenges/attempt",
-    summary="Submit a flag",
-    openapi_extra=json_request(
-        {"challenge_id": "integer", "submission": "string"}, ("challenge_id", "submission")
+    summary="Submit a flag, or an answer for a judge",
+    description=(
+        "`status` is CTFd's: `correct`, `incorrect`, `partial` (a challenge whose `logic` is `all` or "
+        "`team` needs more flags or members), `already_solved`, `ratelimited`, `paused` — and "
+        "`pending` (additive): the answer to a judged (`manual`) challenge waits in the review queue. "
+        "A manual challenge's answer may be sent as multipart/form-data with one `file`; while one "
+        "answer of the account waits, another is refused with 409."
     ),
+    openapi_extra=_ATTEMPT_BODY,
 )
 async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = False) -> JSONResponse:
-    data = await json_body(request)
+    attachment = None
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        form = await request.form()
+        data = {k: v for k, v in form.items() if isinstance(v, str)}
+        upload = form.get("file")
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            raw = await upload.read()
+            attachment = reviews.check_attachment(upload.filename, raw, ctx.answer_file_bytes)
+    else:
+        data = await json_body(request)
     challenge_id = int_param(data, "challenge_id")
     assert challenge_id is not None
     submission = data.get("submission")
@@ -136,7 +167,9 @@ async def attempt(request: Request, ctx: CtxDep, who: User, preview: bool = Fals
         raise DomainError(ErrorCode.FIELD_REQUIRED, field="submission")
     ip = client_address(request)
     result = await request.app.state.attempt_gate.run(
-        lambda: submissions.submit_flag(ctx, who, challenge_id, submission, ip=ip, preview=preview)
+        lambda: submissions.submit_flag(
+            ctx, who, challenge_id, submission, ip=ip, preview=preview, attachment=attachment
+        )
     )
     status, body, headers = attempt_answer(result)
     return JSONResponse(body, status_code=status, headers=headers)
@@ -220,7 +253,31 @@ def get_challenge(
         view="",
         html=render_markdown(texts["description"]),
     )
+    if ch.type == reviews.MANUAL:
+        data["review"] = review_state(reviews.latest_for(ctx, cv.account_id, ch.id), order)
     return ok(data)
+
+
+def review_state(found: reviews.PlayerView | None, order: list[str]) -> dict[str, Any] | None:
+    """Kizuna's addition for a judged challenge: the account's latest answer — ``pending``,
+    ``accepted`` (``value``: a partial award, or null for the whole value) or ``rejected`` — and the
+    judge's comment in the reader's language (``comment_locale`` says which it is; ``fallback``: not
+    the reader's, only the other language was written)."""
+    if found is None:
+        return None
+    reader = current_locale.get()
+    r = found.comment.get("comment", reader, order)
+    fallback = bool(r.text) and r.fallback
+    return {
+        "status": found.status,
+        "value": found.value,
+        "comment": r.text,
+        "comment_locale": r.locale if r.text else None,
+        "fallback": fallback,
+        "note": fallback_note(r.locale, reader) if fallback else "",
+        "date": when(found.created_at),
+        "decided_at": when(found.decided_at) if found.decided_at else None,
+    }
 
 
 def _player_hint(h: board.HintView, order: list[str]) -> dict[str, Any]:
