@@ -9,7 +9,7 @@ Roles (the glossary's names):
 
 - ``admin`` (管理者): everything, including roles and event settings — except playing.
 - ``judge`` (審査員): sees every challenge (hidden included) and every submission, reviews
-  answers, grants and revokes awards, posts and edits announcements.
+  answers and integrity signals, grants and revokes awards, posts and edits announcements.
 - ``marshal`` (進行係): sees the live activity feed and team rosters, posts announcements, hides an
   account pending review; cannot ban, delete or change scores.
 - ``author`` (作問者): creates and edits challenges, flags, hints, files and tags (also with an API
@@ -76,6 +76,9 @@ class Action(StrEnum):
     EVENT_SETTINGS = "event.settings"
     # The audit trail.
     AUDIT_VIEW = "audit.view"
+    # Integrity signals (shared wrong answers, another challenge's flag, shared addresses, solves
+    # right after another team's): reading the list and dismissing items. Never automatic.
+    INTEGRITY_REVIEW = "integrity.review"
     # Any account's API tokens (others than one's own).
     TOKEN_MANAGE = "token.manage"  # noqa: S105 - an action name, not a secret
 
@@ -108,6 +111,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
         Action.FEED_VIEW,
         Action.ROSTER_VIEW,
         Action.SCOREBOARD_LIVE,
+        Action.INTEGRITY_REVIEW,
     },
     Role.ADMIN: frozenset(Action) - {Action.PLAY},
 }

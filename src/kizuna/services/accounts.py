@@ -23,7 +23,7 @@ from kizuna.domain.zones import validate_time_zone
 from kizuna.security import hash_password, new_token, token_digest, verify_password
 from kizuna.services import sessions
 from kizuna.services.context import Context
-from kizuna.storage import mail_tokens, name_queries, repo
+from kizuna.storage import integrity_queries, mail_tokens, name_queries, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 from kizuna.storage.uow import current_actor
@@ -121,7 +121,10 @@ def register_user(
     by_admin: bool = False,
     affiliation: str = "",
     country: str = "",
+    address: str = "",
 ) -> t.User:
+    """A new account. ``address``: where a player registered from, kept for staff (integrity
+    signals)."""
     clean = validate_name(name)
     validate_password(password)
     if role not in ROLES:
@@ -159,6 +162,8 @@ def register_user(
         except repo.IntegrityError:
             # Two registrations raced for the same name: the unique key decided.
             raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
+        if address:
+            integrity_queries.record_address(s, user.id, address, "register", ctx.now())
         if ev.mode == "users":
             uow.bump(SCOREBOARD)
         uow.emit("account_changed", {"account_id": user.id}, audience=Audience.STAFF)

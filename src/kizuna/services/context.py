@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from kizuna.domain.integrity import Rules
 from kizuna.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -26,6 +27,11 @@ class Context:
     types: ChallengeTypeRegistry
     bus: Bus
     attempt_rate_limit: int = 10
+    # A team's wrong answers a minute, as multiples of attempt_rate_limit: on one challenge, and
+    # across challenges (services.submissions).
+    team_challenge_factor: int = 2
+    team_factor: int = 3
+    integrity: Rules = field(default_factory=Rules)
     upload_dir: str = "uploads"
     now: Callable[[], datetime] = field(default=_now)
 

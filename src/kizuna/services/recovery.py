@@ -252,7 +252,7 @@ class Registration:
 
 
 def register_player(
-    ctx: Context, cfg: MailConfig, name: str, password: str, email: str | None
+    ctx: Context, cfg: MailConfig, name: str, password: str, email: str | None, address: str = ""
 ) -> Registration:
     """A player registering themselves (see the module docstring for what happens to an address
     already in use). With verification on, the account is made unverified and a link is mailed; the
@@ -264,13 +264,13 @@ def register_player(
             ErrorCode.EMAIL_DOMAIN_NOT_ALLOWED, field="email", domains=", ".join(ev.email_domains)
         )
     if not ev.email_verification:
-        return Registration(accounts.register_user(ctx, name, password, email=email))
+        return Registration(accounts.register_user(ctx, name, password, email=email, address=address))
     if not email:
         raise DomainError(ErrorCode.EMAIL_REQUIRED, field="email")
     if not cfg.links:
         raise Forbidden(ErrorCode.MAIL_UNAVAILABLE)
     try:
-        user = accounts.register_user(ctx, name, password, email=email)
+        user = accounts.register_user(ctx, name, password, email=email, address=address)
     except DomainError as exc:
         if exc.code is not ErrorCode.EMAIL_TAKEN:
             raise

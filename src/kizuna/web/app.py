@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kizuna import __version__
 from kizuna.bus import make_bus
 from kizuna.challenge_types import ChallengeTypeRegistry
+from kizuna.domain.integrity import Rules
 from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiate
 from kizuna.jobs.event_clock import ClockWatch
 from kizuna.services.context import Context
@@ -155,7 +157,20 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
         types=ChallengeTypeRegistry.from_entry_points(),
         bus=make_bus(settings.redis_url),
         attempt_rate_limit=settings.attempt_rate_limit,
+        team_challenge_factor=settings.team_challenge_attempt_factor,
+        team_factor=settings.team_attempt_factor,
+        integrity=integrity_rules(settings),
         upload_dir=str(settings.upload_dir),
+    )
+
+
+def integrity_rules(settings: Settings) -> Rules:
+    """The integrity signals' thresholds from the settings (``domain.integrity``)."""
+    return Rules(
+        guess_window=timedelta(seconds=settings.integrity_guess_window),
+        common_guess=settings.integrity_common_guess,
+        burst_window=timedelta(seconds=settings.integrity_burst_window),
+        burst_count=settings.integrity_burst_count,
     )
 
 

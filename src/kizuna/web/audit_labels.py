@@ -65,6 +65,7 @@ ACTION_LABELS: dict[str, str] = {
     "event.unfrozen": lazy("Scoreboard unfrozen"),
     "submission.marked": lazy("Submission marked"),
     "submission.deleted": lazy("Submission deleted"),
+    "integrity.dismissed": lazy("Integrity signal dismissed"),
     "two_factor.enabled": lazy("Two-factor authentication turned on"),
     "two_factor.disabled": lazy("Two-factor authentication turned off"),
     "two_factor.reset": lazy("Two-factor authentication reset"),
@@ -117,6 +118,8 @@ def target_url(row: AuditRow) -> str:
         return "/admin/announcements"
     if kind == "award":
         return "/admin/awards"
+    if kind == "integrity_signal":
+        return "/admin/integrity?status=dismissed"
     if kind == "submission":
         return "/admin/submissions"
     if kind == "event":

@@ -151,6 +151,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/feed"): Action.FEED_VIEW.value,
     ("GET", "/api/v1/audit"): Action.AUDIT_VIEW.value,
     ("GET", "/api/v1/audit.csv"): Action.AUDIT_VIEW.value,
+    ("GET", "/api/v1/integrity"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/api/v1/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
+    ("GET", "/api/v1/users/{user_id}/addresses"): Action.ROSTER_VIEW.value,
     # --- the stream and the API's documents -------------------------------------------------------
     ("GET", "/events"): PUBLIC,  # each viewer receives only what the policy lets them see
     ("GET", "/openapi.json"): PUBLIC,
@@ -231,6 +234,8 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/feed/rows"): Action.FEED_VIEW.value,
     ("GET", "/admin/rosters"): Action.ROSTER_VIEW.value,
     ("GET", "/admin/audit"): Action.AUDIT_VIEW.value,
+    ("GET", "/admin/integrity"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/admin/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
     ("GET", "/admin/challenges"): _VIEW_ALL,
     ("GET", "/admin/challenges/new"): _EDIT,
     ("POST", "/admin/challenges/new"): _EDIT,

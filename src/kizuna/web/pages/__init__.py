@@ -15,6 +15,7 @@ from kizuna.web.pages import (
     admin_awards,
     admin_challenges,
     admin_event_control,
+    admin_integrity,
     admin_pages,
     admin_sponsors,
     admin_submissions,
@@ -51,6 +52,7 @@ for module in (
     admin_sponsors,
     admin_event_control,
     admin_audit,
+    admin_integrity,
     admin_activity,
     site_pages,
 ):

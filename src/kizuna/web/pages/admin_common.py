@@ -79,6 +79,8 @@ NOTICES: dict[str, str] = {
     "event_extended": lazy("The end of the event has been moved."),
     "scoreboard_frozen": lazy("The scoreboard has been frozen."),
     "scoreboard_unfrozen": lazy("The scoreboard has been unfrozen."),
+    "signal_dismissed": lazy("The signal has been dismissed."),
+    "signal_already_dismissed": lazy("This signal has already been dismissed."),
 }
 
 

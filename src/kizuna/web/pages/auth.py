@@ -121,7 +121,9 @@ def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form))
             return _throttled(_register(request, 429, errors_of(exc), values), exc)
         cfg = account_mail.mail_config(request)
         try:
-            done = recovery.register_player(ctx, cfg, values["name"], password, values["email"] or None)
+            done = recovery.register_player(
+                ctx, cfg, values["name"], password, values["email"] or None, client_address(request)
+            )
         except DomainError as exc:
             gate.refund(hit)  # only accounts made count against the address
             errors = errors_of(exc)

@@ -14,6 +14,7 @@ from kizuna.web.api.v1 import (
     files,
     flags,
     hints,
+    integrity,
     notifications,
     pages,
     scoreboard,
@@ -49,5 +50,6 @@ for module in (
     sponsors,
     audit,
     feed,
+    integrity,
 ):
     router.include_router(module.router)
