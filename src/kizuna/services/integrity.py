@@ -1,5 +1,7 @@
-"""Integrity signals for judges (``domain.integrity`` has the rules): found from stored data when a
-judge opens the list, kept in ``integrity_signals``, dismissed by a judge with an optional note.
+"""Integrity signals for judges (``domain.integrity`` has the rules): found from stored data by a
+background job (``jobs.integrity_watch``, at most once per :data:`SCAN_EVERY` across every process)
+or when a judge asks ("look again now", a POST), kept in ``integrity_signals``, dismissed by a judge
+with an optional note. Reading the list (a GET) never writes.
 
 Finding them (:func:`scan`) reads in bounded queries (``storage.integrity_queries``), never on the
 attempt path, and writes only when something new was found: a signal whose key is stored already is
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
@@ -24,11 +27,13 @@ from kizuna.domain.flags import FlagSpec, flag_matches, normalise_submission
 from kizuna.domain.integrity import KINDS, Rules, close_together, digest, followers, meaningful_guess
 from kizuna.services.context import Context
 from kizuna.storage import integrity_queries as q
-from kizuna.storage import repo
+from kizuna.storage import repo, session_queries
 from kizuna.storage import tables as t
 from kizuna.storage.admin_queries import Page
 from kizuna.storage.uow import current_actor
 
+SCAN_EVERY = timedelta(seconds=30)
+SCAN_KEY = "integrity:scan"
 MAX_NOTE = 1000
 MAX_LISTED = 20  # accounts listed in one signal's evidence (the total is kept beside them)
 STATUSES = ("open", "dismissed", "all")
@@ -216,6 +221,17 @@ def scan(ctx: Context, rules: Rules | None = None) -> int:
     return changed
 
 
+def scan_if_due(ctx: Context, every: timedelta = SCAN_EVERY) -> int | None:
+    """:func:`scan`, unless a process scanned less than ``every`` ago (None then). The period is
+    claimed in ``rate_buckets`` (one atomic upsert), so many workers and replicas scan once."""
+    now = ctx.now()
+    with ctx.db.write() as s:
+        hits, _start = session_queries.bucket_hit(s, SCAN_KEY, now, now - every)
+    if hits > 1:
+        return None
+    return scan(ctx)
+
+
 def parse_status(value: str) -> str:
     if value in ("", "open"):
         return "open"
@@ -240,9 +256,8 @@ class Listing:
 
 
 def listing(ctx: Context, status: str = "open", kind: str = "", page: int = 1) -> Listing:
-    """A page of signals (after a scan), with the names their evidence needs (read now, so a
-    renamed team shows its current name)."""
-    scan(ctx)
+    """A page of signals, with the names their evidence needs (read now, so a renamed team shows its
+    current name). Only reads: the signals are found by :func:`scan`."""
     with ctx.db.read() as s:
         result = q.signals_page(s, status, kind, min(max(page, 1), q.MAX_PAGE))
         team_ids: set[int] = set()
@@ -319,4 +334,5 @@ __all__ = [
     "parse_kind",
     "parse_status",
     "scan",
+    "scan_if_due",
 ]

@@ -23,6 +23,7 @@ from kizuna.challenge_types import ChallengeTypeRegistry
 from kizuna.domain.integrity import Rules
 from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiate
 from kizuna.jobs.event_clock import ClockWatch
+from kizuna.jobs.integrity_watch import IntegrityWatch
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.settings import Settings
@@ -185,9 +186,16 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         clock_watch.start()
         # The live stream's tailer: one per process (kizuna.web.live).
         await _app.state.live.start()
+        # Looks for integrity signals (once per period across processes): serving processes only,
+        # so a test's app writes nothing behind its back.
+        integrity_watch = IntegrityWatch(ctx) if _app.state.watch_integrity else None
+        if integrity_watch is not None:
+            integrity_watch.start()
         if _app.state.settle_heap:  # serving processes only (kizuna.web.heap)
             heap.settle()
         yield
+        if integrity_watch is not None:
+            await integrity_watch.stop()
         await _app.state.live.stop()
         await clock_watch.stop()
         bus.close()
@@ -204,6 +212,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ctx = ctx
     app.state.settle_heap = False  # kizuna.web.asgi.create turns it on
+    app.state.watch_integrity = False  # and this (kizuna.jobs.integrity_watch)
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)

@@ -152,6 +152,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/audit"): Action.AUDIT_VIEW.value,
     ("GET", "/api/v1/audit.csv"): Action.AUDIT_VIEW.value,
     ("GET", "/api/v1/integrity"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/api/v1/integrity/scan"): Action.INTEGRITY_REVIEW.value,
     ("POST", "/api/v1/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
     ("GET", "/api/v1/users/{user_id}/addresses"): Action.ROSTER_VIEW.value,
     # --- the stream and the API's documents -------------------------------------------------------
@@ -235,6 +236,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/rosters"): Action.ROSTER_VIEW.value,
     ("GET", "/admin/audit"): Action.AUDIT_VIEW.value,
     ("GET", "/admin/integrity"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/admin/integrity/scan"): Action.INTEGRITY_REVIEW.value,
     ("POST", "/admin/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
     ("GET", "/admin/challenges"): _VIEW_ALL,
     ("GET", "/admin/challenges/new"): _EDIT,

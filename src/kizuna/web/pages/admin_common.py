@@ -80,6 +80,7 @@ NOTICES: dict[str, str] = {
     "scoreboard_frozen": lazy("The scoreboard has been frozen."),
     "scoreboard_unfrozen": lazy("The scoreboard has been unfrozen."),
     "signal_dismissed": lazy("The signal has been dismissed."),
+    "signals_scanned": lazy("The list is up to date."),
     "signal_already_dismissed": lazy("This signal has already been dismissed."),
 }
 

@@ -1,7 +1,7 @@
 """Admin page for integrity signals (judges and admins, ``INTEGRITY_REVIEW``): the review list with
 its evidence, newest first, filtered by status and kind; each open item can be dismissed with an
-optional note (Post/Redirect/Get; audited). Opening the list looks for new signals first
-(``services.integrity.scan``: bounded reads, a write only when something is new)."""
+optional note (Post/Redirect/Get; audited). Opening the list only reads; signals are found by a
+background job every 30 seconds, or at once with "Look for new signals now" (a POST)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,14 @@ def signal_list(
     status = status if status in STATUS_FILTERS else "open"
     kind = kind if kind in KIND_FILTERS else ""
     return _list(request, ctx, status, kind, page_number(request.query_params.get("page", "")))
+
+
+@router.post(URL + "/scan", response_class=HTMLResponse)
+def scan(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.INTEGRITY_REVIEW))) -> Response:
+    if gate.denied:
+        return gate.denied
+    integrity.scan(ctx)
+    return done(request, URL, "signals_scanned")
 
 
 @router.post(URL + "/{signal_id}/dismiss", response_class=HTMLResponse)

@@ -1,9 +1,10 @@
 """``/integrity`` (Kizuna extension; the policy's ``INTEGRITY_REVIEW``: judges and admins): integrity
 signals for judges, newest first, each with its stored evidence (ids and UTC times) and the same
 evidence as sentences in the reader's language (``text``); ``POST /integrity/{id}/dismiss`` dismisses
-one with an optional note (audited). ``/users/{id}/addresses`` (``ROSTER_VIEW``): the addresses an
-account registered and logged in from. Signals are never shown to players and never act by
-themselves."""
+one with an optional note (audited); ``POST /integrity/scan`` looks for new signals at once (a
+background job also does every 30 seconds; reading the list never writes).
+``/users/{id}/addresses`` (``ROSTER_VIEW``): the addresses an account registered and logged in
+from. Signals are never shown to players and never act by themselves."""
 
 from __future__ import annotations
 
@@ -83,6 +84,14 @@ def list_signals(
         }
     }
     return ok(data, meta=meta)
+
+
+@router.post(
+    "/integrity/scan",
+    summary=f"Look for new integrity signals now (also done every 30 s) {roles(Action.INTEGRITY_REVIEW)}",
+)
+def scan_signals(ctx: CtxDep, who: Reviewer) -> JSONResponse:
+    return ok({"raised": integrity.scan(ctx)})
 
 
 @router.post(
