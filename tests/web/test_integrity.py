@@ -403,3 +403,15 @@ def test_the_background_job_scans_once_per_period_across_processes(
     clock.at += integrity.SCAN_EVERY + timedelta(seconds=1)
     assert second.check() == 0  # its turn; nothing new
     assert len(stored(ctx)) == 4
+
+
+def test_old_addresses_are_forgotten_and_that_is_audited(ctx: Context, make: Factory, clock: Clock) -> None:
+    ev = build(ctx, make, clock)
+    seen_from(ctx, clock, ev, "A", "203.0.113.1", 0)
+    seen_from(ctx, clock, ev, "B", "203.0.113.2", 20 * 86400)
+    clock.set(ev.start, 40 * 86400)
+    assert integrity.forget_addresses(ctx, timedelta(days=30)) == 1
+    with ctx.db.read() as s:
+        assert [r.address for r in s.query(t.AccountAddress)] == ["203.0.113.2"]
+        (entry,) = s.query(t.AuditEntry).filter(t.AuditEntry.action == "addresses.forgotten").all()
+    assert entry.after["count"] == 1

@@ -317,6 +317,18 @@ def dismiss(ctx: Context, signal_id: int, note: str = "") -> None:
         uow.emit("integrity_dismissed", {"signal_id": row.id, "kind": row.kind}, audience=Audience.STAFF)
 
 
+def forget_addresses(ctx: Context, older_than: timedelta) -> int:
+    """Forget the addresses not seen for ``older_than`` (the retention of docs/security.md; the
+    command ``kizuna addresses forget``). Audited as ``addresses.forgotten`` with the count."""
+    before = ctx.now() - older_than
+    with ctx.write() as uow:
+        count = q.forget_addresses(uow.session, before)
+        uow.audit(
+            None, "addresses.forgotten", "account_address", "", after={"before": before, "count": count}
+        )
+    return count
+
+
 def addresses(ctx: Context, user_id: int) -> list[q.AddressRow]:
     with ctx.db.read() as s:
         if s.get(t.User, user_id) is None:
@@ -330,6 +342,7 @@ __all__ = [
     "addresses",
     "dismiss",
     "find",
+    "forget_addresses",
     "listing",
     "parse_kind",
     "parse_status",

@@ -68,6 +68,13 @@ def addresses_of(s: Session, user_id: int, limit: int = 200) -> list[AddressRow]
     return [AddressRow(*row) for row in rows]
 
 
+def forget_addresses(s: Session, before: datetime) -> int:
+    """Delete the addresses last seen before ``before``; how many rows went."""
+    table = t.AccountAddress.__table__
+    result = s.execute(table.delete().where(table.c.last_seen < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 # --- what the detectors read ---------------------------------------------------------------------
 
 _S = t.Submission
@@ -259,6 +266,7 @@ __all__ = [
     "Wrong",
     "addresses_of",
     "flags",
+    "forget_addresses",
     "guess_firsts",
     "guess_groups",
     "known",

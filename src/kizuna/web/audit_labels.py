@@ -66,6 +66,7 @@ ACTION_LABELS: dict[str, str] = {
     "submission.marked": lazy("Submission marked"),
     "submission.deleted": lazy("Submission deleted"),
     "integrity.dismissed": lazy("Integrity signal dismissed"),
+    "addresses.forgotten": lazy("Old account addresses forgotten"),
     "two_factor.enabled": lazy("Two-factor authentication turned on"),
     "two_factor.disabled": lazy("Two-factor authentication turned off"),
     "two_factor.reset": lazy("Two-factor authentication reset"),
