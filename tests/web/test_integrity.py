@@ -389,6 +389,14 @@ def test_addresses_are_kept_at_registration_and_log_in_and_shown_only_to_staff(
     assert client.get("/api/v1/users/999999/addresses", headers=auth(make.token(admin))).status_code == 404
     # Never in the public account views.
     assert "testclient" not in client.get(f"/api/v1/users/{user.id}").text
+    assert "testclient" not in client.get(f"/users/{user.id}").text
+    # The staff account page shows them to those who see rosters.
+    marshal = make.user("page-marshal", role="marshal")
+    login(client, marshal.name)
+    shown = client.get(f"/admin/accounts/{user.id}")
+    assert (
+        shown.status_code == 200 and "<code>testclient</code>" in shown.text and "Registration" in shown.text
+    )
 
 
 def test_the_background_job_scans_once_per_period_across_processes(
