@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, select, tuple_
+from sqlalchemy import and_, delete, false, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,8 +70,7 @@ def addresses_of(s: Session, user_id: int, limit: int = 200) -> list[AddressRow]
 
 def forget_addresses(s: Session, before: datetime) -> int:
     """Delete the addresses last seen before ``before``; how many rows went."""
-    table = t.AccountAddress.__table__
-    result = s.execute(table.delete().where(table.c.last_seen < before))
+    result = s.execute(delete(t.AccountAddress).where(t.AccountAddress.last_seen < before))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
