@@ -411,6 +411,13 @@ def test_the_background_job_scans_once_per_period_across_processes(
     clock.at += integrity.SCAN_EVERY + timedelta(seconds=1)
     assert second.check() == 0  # its turn; nothing new
     assert len(stored(ctx)) == 4
+    # A scan that took long makes the next turn wait: at most about 1/20 of the database's time.
+    with ctx.db.write() as s:
+        s.query(t.IntegrityScan).update({"duration_ms": 60_000})
+    clock.at += integrity.SCAN_EVERY + timedelta(seconds=1)
+    assert first.check() is None
+    clock.at += timedelta(minutes=20)
+    assert first.check() == 0
 
 
 def test_old_addresses_are_forgotten_and_that_is_audited(ctx: Context, make: Factory, clock: Clock) -> None:
@@ -423,3 +430,17 @@ def test_old_addresses_are_forgotten_and_that_is_audited(ctx: Context, make: Fac
         assert [r.address for r in s.query(t.AccountAddress)] == ["203.0.113.2"]
         (entry,) = s.query(t.AuditEntry).filter(t.AuditEntry.action == "addresses.forgotten").all()
     assert entry.after["count"] == 1
+
+
+def test_a_scan_stores_a_bounded_number_and_the_next_one_the_rest(
+    ctx: Context, make: Factory, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ev = build(ctx, make, clock)
+    for n, text in enumerate(("flag{first-shared}", "flag{second-shared}")):
+        send(ctx, clock, ev, "A", "X", text, n)
+        send(ctx, clock, ev, "B", "X", text, n + 10)
+    monkeypatch.setattr(integrity, "PER_KIND", 1)
+    assert integrity.scan(ctx) == 1
+    assert integrity.scan(ctx) == 1
+    assert integrity.scan(ctx) == 0
+    assert sorted(r.evidence["guess"] for r in stored(ctx)) == ["flag{first-shared}", "flag{second-shared}"]

@@ -15,7 +15,8 @@ Four kinds:
 - ``shared_address``: accounts of different teams (users in individual mode) registering or logging
   in from one address.
 - ``solve_burst``: an account solving a challenge within :attr:`Rules.burst_window` after another
-  account's solve of it (the solve just before), on at least :attr:`Rules.burst_count` challenges.
+  account's solve of it (the solve just before, and strictly after it), on at least
+  :attr:`Rules.burst_count` challenges.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def followers(
     for challenge_id, rows in by_challenge.items():
         rows.sort()
         for (lead_at, leader), (follow_at, follower) in pairwise(rows):
-            if leader != follower and follow_at - lead_at <= rules.burst_window:
+            # Strictly after: two solves stored with the same second say nothing about who followed.
+            if leader != follower and timedelta(0) < follow_at - lead_at <= rules.burst_window:
                 pairs[(leader, follower)].append(Follow(challenge_id, lead_at, follow_at))
     return {
         pair: sorted(found, key=lambda f: f.follower_at)

@@ -1,5 +1,6 @@
 """Integrity signals for judges (``domain.integrity`` has the rules): found from stored data by a
-background job (``jobs.integrity_watch``, at most once per :data:`SCAN_EVERY` across every process)
+background job (``jobs.integrity_watch``, one turn per :data:`SCAN_EVERY` or longer across every
+process, see :func:`scan_if_due`)
 or when a judge asks ("look again now", a POST), kept in ``integrity_signals``, dismissed by a judge
 with an optional note. Reading the list (a GET) never writes.
 
@@ -16,6 +17,7 @@ Every dismissal is audited (``integrity.dismissed``) and appended to the event l
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,13 +29,15 @@ from kizuna.domain.flags import FlagSpec, flag_matches, normalise_submission
 from kizuna.domain.integrity import KINDS, Rules, close_together, digest, followers, meaningful_guess
 from kizuna.services.context import Context
 from kizuna.storage import integrity_queries as q
-from kizuna.storage import repo, session_queries
+from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.admin_queries import Page
 from kizuna.storage.uow import current_actor
 
 SCAN_EVERY = timedelta(seconds=30)
-SCAN_KEY = "integrity:scan"
+SCAN_KEY = "background"
+COST_FACTOR = 20  # the turn lasts at least this many times the last scan's duration
+PER_KIND = 200  # signals of one kind stored per scan at most (the strongest first)
 MAX_NOTE = 1000
 MAX_LISTED = 20  # accounts listed in one signal's evidence (the total is kept beside them)
 STATUSES = ("open", "dismissed", "all")
@@ -52,19 +56,17 @@ def _iso(value: Any) -> str:
 
 
 def _shared_guesses(s: Any, rules: Rules, mode: str, all_flags: list[FlagSpec]) -> list[Found]:
-    groups = [
-        (c, p)
-        for c, p in q.guess_groups(s, rules.min_guess_length, rules.common_guess)
-        if meaningful_guess(p, rules)
-        # A wrong answer that is some challenge's flag is a flag: the other_flag signal names the
-        # challenge, and the text is never shown.
-        and not any(flag_matches(f, p) for f in all_flags)
-    ]
     firsts: dict[tuple[int, str], list[tuple[int, Any]]] = defaultdict(list)
-    for challenge_id, provided, account, first in q.guess_firsts(s, groups):
+    for challenge_id, provided, account, first in q.guess_firsts(
+        s, rules.min_guess_length, rules.common_guess
+    ):
         firsts[(challenge_id, provided)].append((account, first))
     found = []
     for (challenge_id, provided), sent in firsts.items():
+        # A wrong answer that is some challenge's flag is a flag: the other_flag signal names the
+        # challenge, and the text is never shown.
+        if not meaningful_guess(provided, rules) or any(flag_matches(f, provided) for f in all_flags):
+            continue
         close = close_together(sent, rules.guess_window)
         if not close:
             continue
@@ -177,6 +179,28 @@ def find(ctx: Context, rules: Rules | None = None) -> list[Found]:
         )
 
 
+_MEASURES = {
+    "shared_guess": "accounts",
+    "other_flag": "count",
+    "shared_address": "total",
+    "solve_burst": "count",
+}
+
+
+def _strongest(found: list[Found]) -> list[Found]:
+    """At most :data:`PER_KIND` signals of each kind, those with the most evidence first (the rest
+    wait for the next scan)."""
+
+    def strength(f: Found) -> int:
+        value = f.evidence.get(_MEASURES[f.kind], 0)
+        return len(value) if isinstance(value, list) else int(value or 0)
+
+    out: list[Found] = []
+    for kind in KINDS:
+        out += sorted((f for f in found if f.kind == kind), key=strength, reverse=True)[:PER_KIND]
+    return out
+
+
 def scan(ctx: Context, rules: Rules | None = None) -> int:
     """Store the signals not stored yet; returns how many were raised or updated. Writes nothing
     (and takes no write lock) when nothing is new."""
@@ -185,7 +209,7 @@ def scan(ctx: Context, rules: Rules | None = None) -> int:
         return 0
     with ctx.db.read() as s:
         stored, _open = q.known(s, (f.key for f in found), ())
-    new = [f for f in found if f.key not in stored]
+    new = _strongest([f for f in found if f.key not in stored])
     if not new:
         return 0
     changed = 0
@@ -222,14 +246,20 @@ def scan(ctx: Context, rules: Rules | None = None) -> int:
 
 
 def scan_if_due(ctx: Context, every: timedelta = SCAN_EVERY) -> int | None:
-    """:func:`scan`, unless a process scanned less than ``every`` ago (None then). The period is
-    claimed in ``rate_buckets`` (one atomic upsert), so many workers and replicas scan once."""
+    """:func:`scan`, unless another turn is not over (None then): a process started one less than
+    ``every`` ago, or less than :data:`COST_FACTOR` times the last scan's duration ago — so on a big
+    event (a scan of a million wrong answers takes seconds) the scan uses at most about 1/20 of the
+    database's time. The turn is claimed in ``integrity_scans`` with one conditional update, so many
+    workers and replicas scan once per turn."""
     now = ctx.now()
     with ctx.db.write() as s:
-        hits, _start = session_queries.bucket_hit(s, SCAN_KEY, now, now - every)
-    if hits > 1:
-        return None
-    return scan(ctx)
+        if not q.claim_scan(s, SCAN_KEY, now, every, COST_FACTOR):
+            return None
+    started = time.perf_counter()
+    changed = scan(ctx)
+    with ctx.db.write() as s:
+        q.scan_took(s, SCAN_KEY, int((time.perf_counter() - started) * 1000))
+    return changed
 
 
 def parse_status(value: str) -> str:

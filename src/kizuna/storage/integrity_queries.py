@@ -5,19 +5,20 @@ attempt path: the signals are computed when a judge opens the list, not per atte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, select, tuple_
+from sqlalchemy import and_, delete, false, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kizuna.storage import tables as t
 from kizuna.storage.admin_queries import Page
 
-GROUP_LIMIT = 200  # guesses, addresses examined per scan (newest first)
+GROUP_LIMIT = 200  # addresses examined per scan (newest first)
+FIRSTS_LIMIT = 20_000  # (shared wrong answer, account) rows examined per scan (newest first)
 MATCH_LIMIT = 2000  # wrong answers equal to a static flag examined per scan (newest first)
 SOLVE_LIMIT = 200_000  # solves examined for bursts (the newest)
 CHUNK = 400  # values per IN list
@@ -80,31 +81,24 @@ _S = t.Submission
 _WRONG = (_S.type == "incorrect", _S.late.is_(false()))
 
 
-def guess_groups(s: Session, min_length: int, max_accounts: int) -> list[tuple[int, str]]:
-    """(challenge, wrong answer) sent by 2..``max_accounts`` accounts, newest first."""
-    rows = s.execute(
+def guess_firsts(s: Session, min_length: int, max_accounts: int) -> list[tuple[int, str, int, datetime]]:
+    """(challenge, wrong answer, account, first time the account sent it) for every wrong answer to
+    a challenge sent by 2..``max_accounts`` accounts: one query, two passes over the wrong answers
+    (the groups, then their rows), at most :data:`FIRSTS_LIMIT` rows."""
+    groups = (
         select(_S.challenge_id, _S.provided)
         .where(*_WRONG, func.length(_S.provided) >= min_length)
         .group_by(_S.challenge_id, _S.provided)
         .having(func.count(_S.account_id.distinct()).between(2, max_accounts))
+    )
+    rows = s.execute(
+        select(_S.challenge_id, _S.provided, _S.account_id, func.min(_S.date))
+        .where(*_WRONG, tuple_(_S.challenge_id, _S.provided).in_(groups))
+        .group_by(_S.challenge_id, _S.provided, _S.account_id)
         .order_by(func.max(_S.id).desc())
-        .limit(GROUP_LIMIT)
+        .limit(FIRSTS_LIMIT)
     ).all()
-    return [(int(c), str(p)) for c, p in rows]
-
-
-def guess_firsts(s: Session, groups: Sequence[tuple[int, str]]) -> list[tuple[int, str, int, datetime]]:
-    """(challenge, answer, account, first time the account sent it) for each group."""
-    out: list[tuple[int, str, int, datetime]] = []
-    for start in range(0, len(groups), CHUNK):
-        part = list(groups[start : start + CHUNK])
-        rows = s.execute(
-            select(_S.challenge_id, _S.provided, _S.account_id, func.min(_S.date))
-            .where(*_WRONG, tuple_(_S.challenge_id, _S.provided).in_(part))
-            .group_by(_S.challenge_id, _S.provided, _S.account_id)
-        ).all()
-        out.extend((int(c), str(p), int(a), d) for c, p, a, d in rows)
-    return out
+    return [(int(c), str(p), int(a), d) for c, p, a, d in rows]
 
 
 def flags(s: Session) -> list[tuple[int, str, str, str]]:
@@ -205,6 +199,39 @@ def recent_solves(s: Session) -> list[tuple[int, int, datetime]]:
     return [(int(c), int(a), d) for c, a, d in rows]
 
 
+# --- the background scan's turns -------------------------------------------------------------------
+
+
+def claim_scan(s: Session, name: str, now: datetime, every: timedelta, cost_factor: int) -> bool:
+    """Take the turn to scan: True when no process started one within ``every``, nor within
+    ``cost_factor`` times the last scan's duration (whichever is longer). One atomic statement, so
+    of many processes asking at once exactly one gets the turn."""
+    dialect = postgresql if s.connection().dialect.name == "postgresql" else sqlite
+    table = t.IntegrityScan.__table__
+    s.execute(
+        dialect.insert(table)
+        .values(name=name, started_at=now - every - timedelta(days=1), duration_ms=0)
+        .on_conflict_do_nothing(index_elements=[table.c.name])
+    )
+    S = t.IntegrityScan
+    started_at, duration_ms = s.execute(select(S.started_at, S.duration_ms).where(S.name == name)).one()
+    wait = max(every, timedelta(milliseconds=duration_ms * cost_factor))
+    if started_at > now - wait:
+        return False
+    claimed = s.execute(
+        update(S).where(S.name == name, S.started_at == started_at).values(started_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(claimed, "rowcount", 0) or 0) == 1
+
+
+def scan_took(s: Session, name: str, duration_ms: int) -> None:
+    s.execute(
+        update(t.IntegrityScan).where(t.IntegrityScan.name == name).values(duration_ms=duration_ms),
+        execution_options={"synchronize_session": False},
+    )
+
+
 # --- the signals ---------------------------------------------------------------------------------
 
 
@@ -264,14 +291,15 @@ __all__ = [
     "AddressUse",
     "Wrong",
     "addresses_of",
+    "claim_scan",
     "flags",
     "forget_addresses",
     "guess_firsts",
-    "guess_groups",
     "known",
     "names",
     "recent_solves",
     "record_address",
+    "scan_took",
     "shared_addresses",
     "signals_page",
     "solved_pairs",

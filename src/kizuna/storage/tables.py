@@ -463,6 +463,18 @@ class IntegritySignal(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class IntegrityScan(Base):
+    """When the background scan for integrity signals last ran and how long it took
+    (``services.integrity.scan_if_due``): one process claims each period with an atomic update, and
+    the period grows with the scan's cost, so the scan never takes more than a small share of the
+    database's time however large the event."""
+
+    __tablename__ = "integrity_scans"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AccountToken(Base):
     """A single-use, short-lived token mailed to an account: ``purpose`` is ``reset`` (password
     reset) or ``verify`` (e-mail verification). Only a SHA-256 of the token is stored; ``email`` is

@@ -1,4 +1,4 @@
-"""integrity signals for judges: addresses kept per account, the signals themselves
+"""integrity signals for judges: addresses kept per account, the signals, the background scan's turns
 
 Revision ID: 0012
 Revises: 0008
@@ -44,6 +44,12 @@ def upgrade() -> None:
         ),
         sa.Column("note", sa.Text(), nullable=False),
     )
+    op.create_table(
+        "integrity_scans",
+        sa.Column("name", sa.String(32), primary_key=True),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+    )
     op.create_index("ix_integrity_signals_subject", "integrity_signals", ["subject"])
     op.create_index("ix_integrity_signals_dismissed_at", "integrity_signals", ["dismissed_at"])
 
@@ -51,6 +57,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_integrity_signals_dismissed_at", table_name="integrity_signals")
     op.drop_index("ix_integrity_signals_subject", table_name="integrity_signals")
+    op.drop_table("integrity_scans")
     op.drop_table("integrity_signals")
     op.drop_index("ix_account_addresses_address", table_name="account_addresses")
     op.drop_table("account_addresses")
