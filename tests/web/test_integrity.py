@@ -444,3 +444,11 @@ def test_a_scan_stores_a_bounded_number_and_the_next_one_the_rest(
     assert integrity.scan(ctx) == 1
     assert integrity.scan(ctx) == 0
     assert sorted(r.evidence["guess"] for r in stored(ctx)) == ["flag{first-shared}", "flag{second-shared}"]
+
+
+def test_the_demo_gives_judges_a_signal_to_look_at(ctx: Context) -> None:
+    from kizuna.demo import SHARED_GUESS, load_demo
+
+    load_demo(ctx, "demo-admin-password", "demo-staff-password")
+    (row,) = stored(ctx)
+    assert row.kind == "shared_guess" and row.evidence["guess"] == SHARED_GUESS

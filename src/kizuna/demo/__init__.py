@@ -11,7 +11,17 @@ from datetime import timedelta
 
 from kizuna.demo import crypto, forensics, misc, reversing, web
 from kizuna.demo.model import DemoChallenge, Text
-from kizuna.services import accounts, challenges, content, event, notifications, sponsors, submissions, teams
+from kizuna.services import (
+    accounts,
+    challenges,
+    content,
+    event,
+    integrity,
+    notifications,
+    sponsors,
+    submissions,
+    teams,
+)
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 
@@ -163,7 +173,24 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
     flags = {spec.key: spec.flag for spec in CHALLENGES}
     for team_name, key in SOLVES:
         submissions.submit_flag(ctx, first_player[team_name], ids[key], flags[key], ip="127.0.0.1")
+    _integrity_example(ctx, first_player, ids)
     return f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, admin account '{admin.name}'"
+
+
+SHARED_GUESS = "flag{the-answer-we-heard-about}"  # a wrong answer; no demo flag is like it
+
+
+def _integrity_example(ctx: Context, first_player: dict[str, Principal], ids: dict[str, int]) -> None:
+    """Something for the judges' integrity list (/admin/integrity): two teams send the same wrong
+    answer to a challenge neither has solved; then the list is brought up to date."""
+    pair = [name for name, _members in TEAMS][:2]
+    solved = {(team, key) for team, key in SOLVES}
+    key = next((k for k in ids if all((team, k) not in solved for team in pair)), None)
+    if key is None or len(pair) < 2:
+        return
+    for team_name in pair:
+        submissions.submit_flag(ctx, first_player[team_name], ids[key], SHARED_GUESS, ip="127.0.0.1")
+    integrity.scan(ctx)
 
 
 def _add_challenge(ctx: Context, spec: DemoChallenge, ids: dict[str, int]) -> None:
