@@ -452,3 +452,24 @@ def test_the_demo_gives_judges_a_signal_to_look_at(ctx: Context) -> None:
     load_demo(ctx, "demo-admin-password", "demo-staff-password")
     (row,) = stored(ctx)
     assert row.kind == "shared_guess" and row.evidence["guess"] == SHARED_GUESS
+
+
+def test_in_individual_mode_the_accounts_are_players(client: Any, ctx: Context, make: Factory) -> None:
+    from kizuna.services import event as event_service
+
+    event_service.update_event(ctx, {"mode": "users"})
+    one, two = make.user("solo-one"), make.user("solo-two")
+    for user in (one, two):
+        sessions.start(ctx, user.id, "198.51.100.9", "test browser")
+    integrity.scan(ctx)
+    (row,) = stored(ctx)
+    assert row.kind == "shared_address" and row.evidence["mode"] == "users"
+    assert {a["account_id"] for a in row.evidence["accounts"]} == {one.id, two.id}
+    token = make.token(make.user("judge-four", role="judge"))
+    (item,) = client.get("/api/v1/integrity", headers=auth(token)).json()["data"]
+    assert item["title"] == "Different players on one address"
+    assert any("solo-one" in line for line in item["text"]) and any(
+        "solo-two" in line for line in item["text"]
+    )
+    ja = client.get("/api/v1/integrity", headers={**auth(token), "Accept-Language": "ja"}).json()["data"][0]
+    assert ja["title"] == "同じアドレスを使う別々のプレイヤー"

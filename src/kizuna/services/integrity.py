@@ -279,7 +279,7 @@ def parse_kind(value: str) -> str:
 @dataclass(frozen=True)
 class Listing:
     page: Page[t.IntegritySignal]
-    accounts: dict[int, str]  # account id (team in team mode, else user) -> name
+    teams: dict[int, str]
     users: dict[int, str]
     challenges: dict[int, str]
     dismissers: dict[int, str]
@@ -312,7 +312,7 @@ def listing(ctx: Context, status: str = "open", kind: str = "", page: int = 1) -
         teams = q.names(s, t.Team, team_ids)
         return Listing(
             page=result,
-            accounts={**{i: users.get(i, "") for i in user_ids}, **teams},
+            teams=teams,
             users=users,
             challenges=q.names(s, t.Challenge, challenge_ids),
             dismissers={i: users.get(i, "") for i in dismissers},

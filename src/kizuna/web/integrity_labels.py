@@ -83,9 +83,11 @@ def _time(value: Any, zone: str) -> str:
 def _lines(row: t.IntegritySignal, listing: Listing, zone: str) -> list[str]:
     ev = row.evidence or {}
     unknown = gettext(UNKNOWN)
+    # An account is a team in team mode and a user otherwise (the mode the signal was found in).
+    accounts = listing.teams if ev.get("mode") == "teams" else listing.users
 
     def account(i: Any) -> str:
-        return listing.accounts.get(int(i), "") or unknown if isinstance(i, int) else unknown
+        return accounts.get(int(i), "") or unknown if isinstance(i, int) else unknown
 
     def challenge(i: Any) -> str:
         return listing.challenges.get(int(i), "") or unknown if isinstance(i, int) else unknown
