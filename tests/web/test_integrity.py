@@ -473,3 +473,21 @@ def test_in_individual_mode_the_accounts_are_players(client: Any, ctx: Context, 
     )
     ja = client.get("/api/v1/integrity", headers={**auth(token), "Accept-Language": "ja"}).json()["data"][0]
     assert ja["title"] == "同じアドレスを使う別々のプレイヤー"
+
+
+def test_malformed_dismissals_get_a_4xx_json_answer_in_the_readers_language(
+    client: Any, ctx: Context, make: Factory, clock: Clock
+) -> None:
+    dirty(ctx, make, clock)
+    integrity.scan(ctx)
+    signal_id = stored(ctx)[0].id
+    token = make.token(make.user("judge-five", role="judge"))
+    ja = {**auth(token), "Accept-Language": "ja"}
+    for body in ("[1, 2]", '{"note": 5}', '{"note": "a\\u0000b"}', "not json"):
+        r = client.post(f"/api/v1/integrity/{signal_id}/dismiss", content=body, headers=ja)
+        assert 400 <= r.status_code < 500 and r.json()["success"] is False, (body, r.status_code, r.text)
+    wrong_type = client.post(f"/api/v1/integrity/{signal_id}/dismiss", json={"note": 5}, headers=ja)
+    assert wrong_type.json()["errors"] == {"note": ["この値は正しくありません。"]}
+    assert client.post("/api/v1/integrity/abc/dismiss", headers=ja).status_code in (400, 404, 422)
+    # Nothing was dismissed by any of them.
+    assert all(row.dismissed_at is None for row in stored(ctx))
