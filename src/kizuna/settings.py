@@ -58,8 +58,50 @@ class Settings:
         default=10,
         metadata={
             "doc": "Wrong flag answers a user may make in any minute, across challenges, before "
-            "further attempts are refused (429 with Retry-After); a team may make twice as many on "
-            "one challenge. `0` turns both limits off."
+            "further attempts are refused (429 with Retry-After); a team's limits are multiples of "
+            "it (`team_challenge_attempt_factor`, `team_attempt_factor`). `0` turns every limit off."
+        },
+    )
+    team_challenge_attempt_factor: int = field(
+        default=2,
+        metadata={
+            "doc": "A team's wrong answers a minute on one challenge, as a multiple of "
+            "`attempt_rate_limit` (so one member flooding a challenge does not use up the team's "
+            "budget on it, nor lock the team out of other challenges)."
+        },
+    )
+    team_attempt_factor: int = field(
+        default=3,
+        metadata={
+            "doc": "A team's wrong answers a minute across challenges, as a multiple of "
+            "`attempt_rate_limit`: a team of five cannot guess five times as fast as one player."
+        },
+    )
+    integrity_guess_window: int = field(
+        default=600,
+        metadata={
+            "doc": "Seconds within which the same wrong answer from different teams is shown to "
+            "judges as an integrity signal."
+        },
+    )
+    integrity_common_guess: int = field(
+        default=5,
+        metadata={
+            "doc": "A wrong answer sent by more teams than this is a common guess, not an integrity signal."
+        },
+    )
+    integrity_burst_window: int = field(
+        default=60,
+        metadata={
+            "doc": "Seconds after another team's solve within which a solve counts toward the "
+            '"solves right after another team\'s" integrity signal.'
+        },
+    )
+    integrity_burst_count: int = field(
+        default=3,
+        metadata={
+            "doc": "Challenges a team must solve right after the same other team before judges see "
+            "an integrity signal."
         },
     )
     session_https_only: bool = field(
@@ -193,6 +235,12 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         raise SettingsError("KIZUNA_ENVIRONMENT must be development, test or production")
     if not 1 <= settings.db_pool_size <= 1000:
         raise SettingsError("KIZUNA_DB_POOL_SIZE must be between 1 and 1000")
+    for name in ("team_challenge_attempt_factor", "team_attempt_factor", "integrity_burst_count"):
+        if not 1 <= getattr(settings, name) <= 1000:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be between 1 and 1000")
+    for name in ("integrity_guess_window", "integrity_burst_window", "integrity_common_guess"):
+        if not 1 <= getattr(settings, name) <= 86_400:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be between 1 and 86400")
     return _with_secret(settings)
 
 

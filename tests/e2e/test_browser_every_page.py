@@ -139,6 +139,54 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
                 "url": "https://example.org/a/rather/long/address/for/the/host/of/the/event",
             },
         )
+        # Integrity signals with long evidence: a long wrong answer, and an address shared by two teams.
+        with ctx.write() as uow:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            for kind, evidence in (
+                (
+                    "shared_guess",
+                    {
+                        "mode": "teams",
+                        "challenge_id": challenge_ids[0],
+                        "guess": "flag{" + "a-rather-long-wrong-answer-without-spaces-" * 3 + "}",
+                        "accounts": [
+                            {"account_id": ids["rival_team"], "date": now.isoformat()},
+                            {"account_id": ids["player_team"], "date": now.isoformat()},
+                        ],
+                    },
+                ),
+                (
+                    "shared_address",
+                    {
+                        "mode": "teams",
+                        "address": "2001:db8:85a3:8d3:1319:8a2e:370:7348",
+                        "total": 2,
+                        "accounts": [
+                            {
+                                "account_id": team,
+                                "user_ids": [user],
+                                "kinds": ["login", "register"],
+                                "last_seen": now.isoformat(),
+                            }
+                            for team, user in (
+                                (ids["rival_team"], ids["rival"]),
+                                (ids["player_team"], player.id),
+                            )
+                        ],
+                    },
+                ),
+            ):
+                uow.session.add(
+                    t.IntegritySignal(
+                        kind=kind,
+                        subject=kind,
+                        key=kind,
+                        evidence=evidence,
+                        created_at=now,
+                        updated_at=now,
+                        note="",
+                    )
+                )
         return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id, "sponsor": host.id}
     finally:
         ctx.db.dispose()
@@ -163,6 +211,7 @@ PLAYER = [
 NEWCOMER = ["/challenges", "/teams/new", "/teams/join"]
 ORGANISER = [
     *("/admin", "/admin/event", "/admin/event/control", "/admin/feed", "/admin/rosters", "/admin/audit"),
+    "/admin/integrity",
     *("/admin/challenges", "/admin/challenges/new", "/admin/challenges/{challenge}", "/admin/translations"),
     *("/admin/accounts", "/admin/accounts/{rival}", "/admin/teams", "/admin/teams/{rival_team}"),
     *("/admin/awards", "/admin/submissions", "/admin/announcements", "/admin/pages", "/admin/pages/{page}"),

@@ -20,6 +20,7 @@ the next route. One app and one database serve the whole module.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -118,6 +119,24 @@ def _submission(ctx: Context, w: World, user_id: int, team_id: int | None) -> in
         return row.id
 
 
+def _signal(ctx: Context) -> int:
+    """An open integrity signal (services.integrity), as a scan would store it."""
+    key = f"shared_address:192.0.2.1#{secrets.token_hex(8)}"
+    with ctx.write() as uow:
+        row = t.IntegritySignal(
+            kind="shared_address",
+            subject=key,
+            key=key,
+            evidence={"mode": "teams", "address": "192.0.2.1", "total": 0, "accounts": []},
+            created_at=ctx.now(),
+            updated_at=ctx.now(),
+            note="",
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        return row.id
+
+
 def _build(tmp: Path, template: Path) -> World:
     settings, ctx = make_sqlite_ctx(tmp, template)
     app = create_app(settings, ctx)
@@ -177,6 +196,7 @@ def _build(tmp: Path, template: Path) -> World:
         "team_id": str(blue.id),
         "award_id": str(award.id),
         "submission_id": str(submission),
+        "signal_id": str(_signal(ctx)),
         "notification_id": str(note.id),
         "page_id": str(page.id),
         "sponsor_id": str(sponsor.id),
@@ -227,6 +247,7 @@ def _victims(w: World, role: str) -> dict[str, Callable[[], str]]:
         "award_id": lambda: str(awards.grant_award(ctx, name="v", value=1, team_id=int(w.ids["team_id"])).id),
         "submission_id": lambda: str(_submission(ctx, w, int(w.ids["user_id"]), int(w.ids["team_id"]))),
         "notification_id": lambda: str(notifications.announce(ctx, "v", "v").id),
+        "signal_id": lambda: str(_signal(ctx)),
         "page_id": lambda: str(pages.create_page(ctx, {"route": f"victim-{w.next()}", "title": "v"}).id),
         "sponsor_id": lambda: str(sponsors.create_sponsor(ctx, {"name": f"victim{w.next()}"}).id),
         "bracket_id": lambda: str(brackets.create_bracket(ctx, {"name": f"victim{w.next()}"}).id),
@@ -234,7 +255,7 @@ def _victims(w: World, role: str) -> dict[str, Callable[[], str]]:
 
 
 def _destructive(method: str, path: str) -> bool:
-    return method == "DELETE" or path.endswith("/delete") or path.endswith("/toggle")
+    return method == "DELETE" or path.endswith(("/delete", "/toggle", "/dismiss"))
 
 
 def _url(w: World, role: str, method: str, path: str) -> str:

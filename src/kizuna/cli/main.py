@@ -46,6 +46,7 @@ TWO_FACTOR_NOTE = (
 )
 admin_app = typer.Typer(help="Admin accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+addresses_app = typer.Typer(help="Addresses kept per account for staff.", no_args_is_help=True)
 challenges_app = typer.Typer(
     help="Challenge folders in ctfcli's challenge.yml format (see docs/challenge-yml.md).",
     no_args_is_help=True,
@@ -53,6 +54,7 @@ challenges_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(token_app, name="token")
+app.add_typer(addresses_app, name="addresses")
 app.add_typer(challenges_app, name="challenges")
 
 
@@ -257,6 +259,25 @@ def admin_reset_two_factor(name: str) -> None:
         typer.echo(f"Two-factor authentication is now off for {user.name}.")
     else:
         typer.echo(f"{user.name} did not use two-factor authentication; nothing changed.")
+
+
+@addresses_app.command("forget")
+def addresses_forget(
+    days: int = typer.Option(..., "--older-than", help="Forget addresses not seen for this many days."),
+) -> None:
+    """Forget the registration and log-in addresses not seen for DAYS days (docs/security.md:
+    run it after the event's review period)."""
+    from datetime import timedelta
+
+    from kizuna.services import integrity
+
+    if days < 0:
+        typer.echo("error: --older-than must be 0 or more days", err=True)
+        raise typer.Exit(2)
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    count = integrity.forget_addresses(ctx, timedelta(days=days))
+    typer.echo(f"{count} addresses forgotten.")
 
 
 @token_app.command("create")

@@ -20,6 +20,7 @@ from kizuna.services import (
     challenges,
     content,
     event,
+    integrity,
     notifications,
     reviews,
     sponsors,
@@ -245,7 +246,26 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
     # Two write-ups (解説) of the first challenge, one in each language, for /admin/writeups.
     for team_name, key, markdown, language in WRITEUPS:
         writeups.submit_writeup(ctx, first_player[team_name], ids[key], markdown, language)
+    _integrity_example(ctx, first_player, ids)
     return f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, admin account '{admin.name}'"
+
+
+SHARED_GUESS = "flag{the-answer-we-heard-about}"  # a wrong answer; no demo flag is like it
+
+
+def _integrity_example(ctx: Context, first_player: dict[str, Principal], ids: dict[str, int]) -> None:
+    """Something for the judges' integrity list (/admin/integrity): two teams send the same wrong
+    answer to a challenge neither has solved; then the list is brought up to date."""
+    pair = [team[0] for team in TEAMS][:2]
+    solved = {(team, key) for team, key in SOLVES}
+    key = next(
+        (k for k in ids if not BY_KEY[k].judged and all((team, k) not in solved for team in pair)), None
+    )
+    if key is None or len(pair) < 2:
+        return
+    for team_name in pair:
+        submissions.submit_flag(ctx, first_player[team_name], ids[key], SHARED_GUESS, ip="127.0.0.1")
+    integrity.scan(ctx)
 
 
 def _add_challenge(ctx: Context, spec: DemoChallenge, ids: dict[str, int]) -> None:

@@ -120,6 +120,8 @@ class ErrorCode(StrEnum):
     WRITEUP_NOT_ALLOWED = "writeup_not_allowed"
     # The database is locked or unreachable (kizuna.web.failures): 503, try again shortly.
     SERVICE_UNAVAILABLE = "service_unavailable"
+    # Integrity signals (kizuna.services.integrity).
+    SIGNAL_ALREADY_DISMISSED = "signal_already_dismissed"
 
 
 class DomainError(Exception):

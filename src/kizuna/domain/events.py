@@ -39,6 +39,8 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "challenge_changed": ("challenge_id",),
     "account_changed": ("account_id",),
     "event_changed": (),
+    # An integrity signal dismissed by a judge (staff; the audit trail has who and the note).
+    "integrity_dismissed": ("signal_id", "kind"),
 }
 
 

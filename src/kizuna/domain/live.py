@@ -34,6 +34,8 @@ from kizuna.domain.policy import Action, can
 
 # Types only readers of the live activity feed receive, whatever audience they were stored with.
 FEED_ONLY = frozenset({"submission", "account_hidden"})
+# Types only the readers of integrity signals receive (judges, admins).
+REVIEW_ONLY = frozenset({"integrity_dismissed"})
 # Types that belong to the account they name (and to feed readers), whatever their audience.
 ACCOUNT_PRIVATE = frozenset({"unlock"})
 # Types about an account's score: without an account they are nobody's public news.
@@ -146,6 +148,8 @@ def visible_to(event: LiveEvent, viewer: Viewer, world: World) -> bool:
     view_all = viewer.can(Action.CHALLENGE_VIEW_ALL)
     own = owns(event, viewer)
     if event.type in FEED_ONLY and not feed:
+        return False
+    if event.type in REVIEW_ONLY and not viewer.can(Action.INTEGRITY_REVIEW):
         return False
     if event.audience == Audience.STAFF:
         if not sees_staff_news(viewer):

@@ -9,8 +9,8 @@ Roles (the glossary's names):
 
 - ``admin`` (管理者): everything, including roles and event settings — except playing.
 - ``judge`` (審査員): sees every challenge (hidden included) and every submission, reviews
-  answers, grants and revokes awards, posts and edits announcements, exports the results,
-  reads write-ups and marks their prizes.
+  answers and integrity signals, grants and revokes awards, posts and edits announcements, exports
+  the results, reads write-ups and marks their prizes.
 - ``marshal`` (進行係): sees the live activity feed and team rosters, posts announcements, hides an
   account pending review; cannot ban, delete or change scores.
 - ``author`` (作問者): creates and edits challenges, flags, hints, files and tags (also with an API
@@ -82,6 +82,9 @@ class Action(StrEnum):
     RESULTS_EXPORT = "results.export"
     # Everyone's write-ups (解説): reading them and marking prizes. Players read their own only.
     WRITEUP_REVIEW = "writeup.review"
+    # Integrity signals (shared wrong answers, another challenge's flag, shared addresses, solves
+    # right after another team's): reading the list and dismissing items. Never automatic.
+    INTEGRITY_REVIEW = "integrity.review"
     # Any account's API tokens (others than one's own).
     TOKEN_MANAGE = "token.manage"  # noqa: S105 - an action name, not a secret
 
@@ -116,6 +119,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
         Action.SCOREBOARD_LIVE,
         Action.RESULTS_EXPORT,
         Action.WRITEUP_REVIEW,
+        Action.INTEGRITY_REVIEW,
     },
     Role.ADMIN: frozenset(Action) - {Action.PLAY},
 }

@@ -25,7 +25,7 @@ from kizuna.security import hash_password, new_token, token_digest, verify_passw
 from kizuna.services import sessions
 from kizuna.services.brackets import check_bracket, check_own_choice
 from kizuna.services.context import Context
-from kizuna.storage import mail_tokens, name_queries, repo
+from kizuna.storage import integrity_queries, mail_tokens, name_queries, repo
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 from kizuna.storage.uow import current_actor
@@ -124,9 +124,11 @@ def register_user(
     affiliation: str = "",
     country: str = "",
     bracket_id: object = None,
+    address: str = "",
 ) -> t.User:
     """A new account. ``country`` is an ISO 3166-1 alpha-2 code (or ""); ``bracket_id`` a bracket of
-    type ``users`` (or None)."""
+    type ``users`` (or None); ``address``: where a player registered from, kept for staff (integrity
+    signals)."""
     clean = validate_name(name)
     country = validate_country(validate_display_text(country, "country"))
     validate_password(password)
@@ -166,6 +168,8 @@ def register_user(
         except repo.IntegrityError:
             # Two registrations raced for the same name: the unique key decided.
             raise DomainError(ErrorCode.NAME_TAKEN, field="name") from None
+        if address:
+            integrity_queries.record_address(s, user.id, address, "register", ctx.now())
         if ev.mode == "users":
             uow.bump(SCOREBOARD)
         uow.emit("account_changed", {"account_id": user.id}, audience=Audience.STAFF)

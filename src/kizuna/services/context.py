@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from kizuna.domain.integrity import Rules
 from kizuna.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -27,6 +28,11 @@ class Context:
     bus: Bus
     attempt_rate_limit: int = 10
     answer_file_bytes: int = 1_048_576  # a manual challenge's answer file (Settings.answer_file_bytes)
+    # A team's wrong answers a minute, as multiples of attempt_rate_limit: on one challenge, and
+    # across challenges (services.submissions).
+    team_challenge_factor: int = 2
+    team_factor: int = 3
+    integrity: Rules = field(default_factory=Rules)
     upload_dir: str = "uploads"
     now: Callable[[], datetime] = field(default=_now)
 

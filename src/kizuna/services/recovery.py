@@ -260,6 +260,7 @@ def register_player(
     password: str,
     email: str | None,
     profile: Mapping[str, Any] | None = None,
+    address: str = "",
 ) -> Registration:
     """A player registering themselves (see the module docstring for what happens to an address
     already in use). With verification on, the account is made unverified and a link is mailed; the
@@ -271,13 +272,17 @@ def register_player(
             ErrorCode.EMAIL_DOMAIN_NOT_ALLOWED, field="email", domains=", ".join(ev.email_domains)
         )
     if not ev.email_verification:
-        return Registration(accounts.register_user(ctx, name, password, email=email, **dict(profile or {})))
+        return Registration(
+            accounts.register_user(ctx, name, password, email=email, address=address, **dict(profile or {}))
+        )
     if not email:
         raise DomainError(ErrorCode.EMAIL_REQUIRED, field="email")
     if not cfg.links:
         raise Forbidden(ErrorCode.MAIL_UNAVAILABLE)
     try:
-        user = accounts.register_user(ctx, name, password, email=email, **dict(profile or {}))
+        user = accounts.register_user(
+            ctx, name, password, email=email, address=address, **dict(profile or {})
+        )
     except DomainError as exc:
         if exc.code is not ErrorCode.EMAIL_TAKEN:
             raise

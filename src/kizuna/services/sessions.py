@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kizuna.services.context import Context
+from kizuna.storage import integrity_queries
 from kizuna.storage import session_queries as q
 from kizuna.storage import tables as t
 
@@ -58,6 +59,8 @@ def start(ctx: Context, user_id: int, address: str = "", user_agent: str = "") -
                 user_agent=user_agent[:MAX_USER_AGENT],
             )
         )
+        # Kept after the session ends, for staff (integrity signals; docs/security.md).
+        integrity_queries.record_address(s, user_id, address[:MAX_ADDRESS], "login", now)
     return session_id
 
 

@@ -40,8 +40,14 @@ Limits, over a sliding minute (:data:`RATE_WINDOW`), counting wrong answers that
 (``incorrect``; attempts refused as rate limited and late ones do not count):
 
 * per **user**: ``attempt_rate_limit`` wrong answers a minute, across challenges;
-* per **team and challenge**: twice that (:data:`TEAM_CHALLENGE_FACTOR`), so one member flooding a
-  challenge neither locks the team out of other challenges nor uses up its budget on that one.
+* per **team and challenge**: ``team_challenge_factor`` times that (setting
+  ``KIZUNA_TEAM_CHALLENGE_ATTEMPT_FACTOR``, default 2), so one member flooding a challenge neither
+  locks the team out of other challenges nor uses up its budget on that one;
+* per **team** across challenges (team mode): ``team_factor`` times that (setting
+  ``KIZUNA_TEAM_ATTEMPT_FACTOR``, default 3), so a team of five cannot guess five times as fast as
+  one player.
+
+All three come from the one ``attempt_queries.limits`` query, on the (account, date) index.
 
 Over a limit the answer is 429 with the seconds until the window frees (``retry_after``, sent as
 ``Retry-After``). A challenge's maximum number of attempts counts its wrong answers, exactly.
@@ -91,7 +97,6 @@ outside_limit: ContextVar[Callable[[], AbstractContextManager[None]] | None] = C
 )
 
 RATE_WINDOW = timedelta(seconds=60)
-TEAM_CHALLENGE_FACTOR = 2  # a team's wrong answers a minute on one challenge, per user's allowance
 __all__ = ["FIRST_BLOODS", "AttemptResult", "check_flag", "check_guess", "submit_flag"]
 
 
@@ -162,7 +167,7 @@ def _limit(ctx: Context, a: _Attempt, limits: attempt_queries.Limits) -> Attempt
         # Over a limit, the window frees when the oldest of the newest ``limit`` wrong answers leaves it.
         waits = [
             max(1, math.ceil((nth + RATE_WINDOW - a.now).total_seconds()))
-            for nth in (limits.user_nth, limits.team_nth)
+            for nth in (limits.user_nth, limits.team_nth, limits.account_nth)
             if nth is not None
         ]
         if waits:
@@ -175,7 +180,13 @@ def _limit(ctx: Context, a: _Attempt, limits: attempt_queries.Limits) -> Attempt
 
 def _limits(ctx: Context, s: Any, a: _Attempt) -> attempt_queries.Limits:
     per_user = ctx.attempt_rate_limit
-    window = attempt_queries.Window(a.now - RATE_WINDOW, per_user, per_user * TEAM_CHALLENGE_FACTOR)
+    window = attempt_queries.Window(
+        a.now - RATE_WINDOW,
+        per_user,
+        per_user * ctx.team_challenge_factor,
+        # Individual mode: the account is the user, whose own limit already holds across challenges.
+        per_user * ctx.team_factor if a.mode == "teams" else 0,
+    )
     return attempt_queries.limits(s, a.account, a.user_id, a.challenge_id, window)
 
 

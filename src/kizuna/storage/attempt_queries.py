@@ -5,7 +5,7 @@ connection as SQLAlchemy Core: building a statement costs several times more tha
 SQLite, and ORM rows (identity map, flush) cost more again for values that are only read. What an
 attempt checks comes back from two queries: ``facts`` (the event's settings, the user, their team,
 the challenge, whether solved, the flags; one row per flag), read before the write where writes
-are serialised, and ``limits`` (both rate limits, the count toward a maximum, whether solved now),
+are serialised, and ``limits`` (the three rate limits, the count toward a maximum, whether solved now),
 read under the account's lock.
 
 The statements ``repo`` shares (``SOLVED_IDS``, ``HAS_SOLVED``, ``COUNTED``, ``SOLVE_COUNT``,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -66,6 +67,7 @@ def _nth_wrong(only: Any, offset: str) -> Any:
 _LIMITS = select(
     _nth_wrong(_sub.c.user_id == bindparam("user_id"), "user_offset").label("user_nth"),
     _nth_wrong(_sub.c.challenge_id == bindparam("challenge_id"), "team_offset").label("team_nth"),
+    _nth_wrong(true(), "account_offset").label("account_nth"),
     select(func.count())
     .where(
         _sub.c.challenge_id == bindparam("challenge_id"),
@@ -122,23 +124,27 @@ _FACTS = (
 @dataclass(frozen=True, slots=True)
 class Window:
     """The rate limits' window: wrong answers after ``since``; ``user_limit`` a user's across
-    challenges, ``team_limit`` an account's on one challenge (0: no limits)."""
+    challenges, ``team_limit`` an account's on one challenge, ``account_limit`` an account's across
+    challenges (0: no limit; ``user_limit`` 0 turns them all off)."""
 
     since: datetime
     user_limit: int
     team_limit: int
+    account_limit: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """``user_nth``/``team_nth``: the wrong answer whose leaving the window frees the user/the
-    account on the challenge, None when under the limit; ``counted``: the account's wrong answers
-    toward the challenge's maximum; ``solved``: whether the account has solved it."""
+    """``user_nth``/``team_nth``/``account_nth``: the wrong answer whose leaving the window frees
+    the user/the account on the challenge/the account on every challenge, None when under the limit;
+    ``counted``: the account's wrong answers toward the challenge's maximum; ``solved``: whether the
+    account has solved it."""
 
     user_nth: datetime | None
     team_nth: datetime | None
     counted: int
     solved: bool
+    account_nth: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +180,7 @@ class Facts:
 # On SQLite the attempt's own statements run on the driver's cursor (kizuna.storage.raw).
 _RAW_FACTS = Raw(_FACTS)
 _RAW_LIMITS = Raw(_LIMITS)
+_NO_LIMIT = 2**31 - 1
 
 
 def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
@@ -224,12 +231,15 @@ def limits(session: Session, account_id: int, user_id: int, challenge_id: int, w
         "since": window.since,
         "user_offset": max(window.user_limit - 1, 0),
         "team_offset": max(window.team_limit - 1, 0),
+        # No account limit: an offset no window reaches (the subquery then finds nothing at once,
+        # walking the index from the newest).
+        "account_offset": window.account_limit - 1 if window.account_limit > 0 else _NO_LIMIT,
     }
     if on_sqlite(session):
         (row,) = _RAW_LIMITS.rows(session, params)
     else:
         row = session.connection().execute(_LIMITS, params).one()
-    return Limits(row.user_nth, row.team_nth, int(row.counted or 0), bool(row.solved))
+    return Limits(row.user_nth, row.team_nth, int(row.counted or 0), bool(row.solved), row.account_nth)
 
 
 SOLVED_IDS = select(_solve.c.challenge_id).where(_solve.c.account_id == bindparam("account_id"))

@@ -492,6 +492,57 @@ class WebSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
 
+class AccountAddress(Base):
+    """An address an account registered or logged in from, kept for staff (integrity signals:
+    accounts of different teams on one address). ``web_sessions`` keeps an address per session but
+    its rows go at log-out; this row stays, one per (account, address, kind), with the first and last
+    time seen and how often. Only roles allowed ``roster.view`` read it (docs/security.md: retention)."""
+
+    __tablename__ = "account_addresses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # register | login
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (UniqueConstraint("user_id", "address", "kind", name="uq_account_addresses"),)
+
+
+class IntegritySignal(Base):
+    """A sign for judges that something may be wrong (``services.integrity``): never acted on
+    automatically, never shown to players. ``subject`` names what it is about (a guess on a
+    challenge, an address, two accounts); ``key`` is the subject plus the evidence's identity, unique,
+    so the same evidence is raised once and a dismissed signal is not raised again. ``evidence``
+    holds ids and times only (names are read when shown), never a correct flag's text."""
+
+    __tablename__ = "integrity_signals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    dismissed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    dismissed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class IntegrityScan(Base):
+    """When the background scan for integrity signals last ran and how long it took
+    (``services.integrity.scan_if_due``): one process claims each period with an atomic update, and
+    the period grows with the scan's cost, so the scan never takes more than a small share of the
+    database's time however large the event."""
+
+    __tablename__ = "integrity_scans"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AccountToken(Base):
     """A single-use, short-lived token mailed to an account: ``purpose`` is ``reset`` (password
     reset) or ``verify`` (e-mail verification). Only a SHA-256 of the token is stored; ``email`` is

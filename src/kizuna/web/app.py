@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from kizuna import __version__
 from kizuna.bus import make_bus
 from kizuna.challenge_types import ChallengeTypeRegistry
+from kizuna.domain.integrity import Rules
 from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiate
 from kizuna.jobs.event_clock import ClockWatch
+from kizuna.jobs.integrity_watch import IntegrityWatch
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
 from kizuna.settings import Settings
@@ -156,7 +159,20 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
         bus=make_bus(settings.redis_url),
         attempt_rate_limit=settings.attempt_rate_limit,
         answer_file_bytes=settings.answer_file_bytes,
+        team_challenge_factor=settings.team_challenge_attempt_factor,
+        team_factor=settings.team_attempt_factor,
+        integrity=integrity_rules(settings),
         upload_dir=str(settings.upload_dir),
+    )
+
+
+def integrity_rules(settings: Settings) -> Rules:
+    """The integrity signals' thresholds from the settings (``domain.integrity``)."""
+    return Rules(
+        guess_window=timedelta(seconds=settings.integrity_guess_window),
+        common_guess=settings.integrity_common_guess,
+        burst_window=timedelta(seconds=settings.integrity_burst_window),
+        burst_count=settings.integrity_burst_count,
     )
 
 
@@ -171,9 +187,16 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         clock_watch.start()
         # The live stream's tailer: one per process (kizuna.web.live).
         await _app.state.live.start()
+        # Looks for integrity signals (once per period across processes): serving processes only,
+        # so a test's app writes nothing behind its back.
+        integrity_watch = IntegrityWatch(ctx) if _app.state.watch_integrity else None
+        if integrity_watch is not None:
+            integrity_watch.start()
         if _app.state.settle_heap:  # serving processes only (kizuna.web.heap)
             heap.settle()
         yield
+        if integrity_watch is not None:
+            await integrity_watch.stop()
         await _app.state.live.stop()
         await clock_watch.stop()
         bus.close()
@@ -190,6 +213,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ctx = ctx
     app.state.settle_heap = False  # kizuna.web.asgi.create turns it on
+    app.state.watch_integrity = False  # and this (kizuna.jobs.integrity_watch)
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)

@@ -16,4 +16,6 @@ def create() -> FastAPI:
     app = create_app(settings, ctx)
     # A serving process settles its heap once it has started (kizuna.web.heap).
     app.state.settle_heap = True
+    # And looks for integrity signals in the background (kizuna.jobs.integrity_watch).
+    app.state.watch_integrity = True
     return app

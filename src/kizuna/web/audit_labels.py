@@ -72,6 +72,8 @@ ACTION_LABELS: dict[str, str] = {
     "writeup.prize_marked": lazy("Write-up prize marked"),
     "review.accepted": lazy("Answer accepted by a judge"),
     "review.rejected": lazy("Answer rejected by a judge"),
+    "integrity.dismissed": lazy("Integrity signal dismissed"),
+    "addresses.forgotten": lazy("Old account addresses forgotten"),
     "two_factor.enabled": lazy("Two-factor authentication turned on"),
     "two_factor.disabled": lazy("Two-factor authentication turned off"),
     "two_factor.reset": lazy("Two-factor authentication reset"),
@@ -128,6 +130,8 @@ def target_url(row: AuditRow) -> str:
         return "/admin/announcements"
     if kind == "award":
         return "/admin/awards"
+    if kind == "integrity_signal":
+        return "/admin/integrity?status=dismissed"
     if kind == "submission":
         return "/admin/submissions"
     if kind == "review":

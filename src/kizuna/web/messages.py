@@ -162,6 +162,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.SERVICE_UNAVAILABLE: lazy(
         "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
     ),
+    ErrorCode.SIGNAL_ALREADY_DISMISSED: lazy("This signal has already been dismissed."),
 }
 
 

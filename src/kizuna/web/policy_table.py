@@ -167,6 +167,10 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/writeups"): Action.PLAY.value,
     ("GET", "/api/v1/writeups/{writeup_id}"): ACCOUNT,
     ("PATCH", "/api/v1/writeups/{writeup_id}"): Action.WRITEUP_REVIEW.value,
+    ("GET", "/api/v1/integrity"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/api/v1/integrity/scan"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/api/v1/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
+    ("GET", "/api/v1/users/{user_id}/addresses"): Action.ROSTER_VIEW.value,
     # --- the stream and the API's documents -------------------------------------------------------
     ("GET", "/events"): PUBLIC,  # each viewer receives only what the policy lets them see
     ("GET", "/openapi.json"): PUBLIC,
@@ -253,6 +257,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/exports"): Action.RESULTS_EXPORT.value,
     ("GET", "/admin/writeups"): Action.WRITEUP_REVIEW.value,
     ("POST", "/admin/writeups/{writeup_id}"): Action.WRITEUP_REVIEW.value,
+    ("GET", "/admin/integrity"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/admin/integrity/scan"): Action.INTEGRITY_REVIEW.value,
+    ("POST", "/admin/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
     ("GET", "/admin/challenges"): _VIEW_ALL,
     ("GET", "/admin/challenges/new"): _EDIT,
     ("POST", "/admin/challenges/new"): _EDIT,

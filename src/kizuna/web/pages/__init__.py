@@ -17,6 +17,7 @@ from kizuna.web.pages import (
     admin_challenges,
     admin_event_control,
     admin_exports,
+    admin_integrity,
     admin_pages,
     admin_reviews,
     admin_sponsors,
@@ -59,6 +60,7 @@ for module in (
     admin_audit,
     admin_exports,
     admin_writeups,
+    admin_integrity,
     admin_activity,
     site_pages,
 ):

@@ -19,10 +19,10 @@ from kizuna.domain.policy import ACCOUNT_ROLES, Action
 from kizuna.i18n import gettext, lazy
 from kizuna.services import accounts, moderation, teams, two_factor
 from kizuna.services.context import Context
-from kizuna.storage import admin_queries
+from kizuna.storage import admin_queries, integrity_queries
 from kizuna.storage import tables as t
 from kizuna.web import profile_fields
-from kizuna.web.deps import CtxDep, login_session
+from kizuna.web.deps import CtxDep, login_session, optional_principal
 from kizuna.web.messages import message_for
 from kizuna.web.pages.admin_common import (
     FieldLabels,
@@ -147,6 +147,13 @@ def _account_page(
         row = admin_queries.user_row(s, user_id)
         user = s.get(t.User, user_id)
         two_factor_on = user is not None and user.totp_secret is not None
+        # Where the account registered and logged in from: for roles that see rosters only.
+        who = optional_principal(request)
+        addresses = (
+            integrity_queries.addresses_of(s, user_id)
+            if who is not None and who.can(Action.ROSTER_VIEW)
+            else None
+        )
     if row is None:
         return not_found(request)
     shown: dict[str, Any] = {"name": row.name, "email": row.email or "", "role": row.role}
@@ -167,6 +174,8 @@ def _account_page(
         name_max=MAX_NAME_LENGTH,
         password_min=MIN_PASSWORD_LENGTH,
         two_factor_on=two_factor_on,
+        addresses=addresses,
+        address_kinds={"register": gettext("Registration"), "login": gettext("Log-in")},
     )
 
 

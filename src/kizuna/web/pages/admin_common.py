@@ -85,6 +85,9 @@ NOTICES: dict[str, str] = {
     "scoreboard_unfrozen": lazy("The scoreboard has been unfrozen."),
     "review_accepted": lazy("The answer has been accepted."),
     "review_rejected": lazy("The answer has been rejected. The player can read your comment."),
+    "signal_dismissed": lazy("The signal has been dismissed."),
+    "signals_scanned": lazy("The list is up to date."),
+    "signal_already_dismissed": lazy("This signal has already been dismissed."),
 }
 
 

@@ -135,7 +135,7 @@ def register(request: Request, ctx: CtxDep, form: Form = Depends(verified_form))
         cfg = account_mail.mail_config(request)
         try:
             done = recovery.register_player(
-                ctx, cfg, values["name"], password, values["email"] or None, profile
+                ctx, cfg, values["name"], password, values["email"] or None, profile, client_address(request)
             )
         except DomainError as exc:
             gate.refund(hit)  # only accounts made count against the address

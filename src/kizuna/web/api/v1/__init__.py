@@ -16,6 +16,7 @@ from kizuna.web.api.v1 import (
     files,
     flags,
     hints,
+    integrity,
     notifications,
     pages,
     reviews,
@@ -57,5 +58,6 @@ for module in (
     feed,
     exports,
     writeups,
+    integrity,
 ):
     router.include_router(module.router)
