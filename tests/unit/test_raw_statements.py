@@ -60,6 +60,7 @@ def test_rows_and_inserts_match_what_sqlalchemy_does(ctx: Context, make: Factory
             "since": when - timedelta(minutes=1),
             "user_offset": 0,
             "team_offset": 0,
+            "account_offset": 0,
         }
         (raw_limits,) = attempt_queries._RAW_LIMITS.rows(s, window)
         core_limits = s.connection().execute(attempt_queries._LIMITS, window).one()
