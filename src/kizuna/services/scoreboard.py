@@ -51,14 +51,15 @@ class Board:
 
 
 def standings(ctx: Context, cutoff: datetime | None = None) -> Board:
+    now = ctx.now()
     with ctx.db.read() as s:
         mode = q.mode(s)
         accounts = q.ranked_accounts(s, mode)
-        solve_totals = q.solve_totals(s, cutoff)
+        solve_totals = q.solve_totals(s, cutoff, now)
         award_totals = q.award_totals(s, cutoff)
         members: dict[int, list[Member]] = {}
         if mode == "teams":
-            user_scores = q.user_scores(s, cutoff)
+            user_scores = q.user_scores(s, cutoff, now)
             for uid, name, team_id in q.team_members(s):
                 members.setdefault(team_id, []).append(Member(uid, name, user_scores.get(uid, 0)))
     entries = []
@@ -90,7 +91,7 @@ def score_events(
     if not account_ids:
         return out
     with ctx.db.read() as s:
-        for row in q.scoring_events(s, account_ids, cutoff):
+        for row in q.scoring_events(s, account_ids, cutoff, ctx.now()):
             out[row["account_id"]].append(ScoreEvent(**row))
     for events in out.values():
         events.sort(key=lambda e: e.date)

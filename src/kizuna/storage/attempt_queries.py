@@ -99,6 +99,8 @@ _FACTS = (
         _challenge.c.state,
         _challenge.c.requirements,
         _challenge.c.max_attempts,
+        _challenge.c.release_at,
+        _challenge.c.close_at,
         exists()
         .where(_solve.c.challenge_id == _challenge.c.id, _solve.c.account_id == _account)
         .label("solved"),
@@ -163,6 +165,8 @@ class Facts:
     state: str | None
     requirements: dict[str, Any] | None
     max_attempts: int
+    release_at: datetime | None
+    close_at: datetime | None
     solved: bool
     flags: list[tuple[str, str, str]]
 
@@ -203,6 +207,8 @@ def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
         state=row.state,
         requirements=row.requirements,
         max_attempts=row.max_attempts or 0,
+        release_at=row.release_at,
+        close_at=row.close_at,
         solved=bool(row.solved),
         flags=[(r.flag_type, r.flag_content, r.flag_data) for r in rows if r.flag_type is not None],
     )

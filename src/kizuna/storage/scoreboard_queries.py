@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from kizuna.storage import repo
@@ -35,11 +35,19 @@ def ranked_accounts(s: Session, mode: str) -> dict[int, str]:
 SCORING_STATE = "visible"
 
 
-def solve_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
+def scoring(now: datetime | None) -> Any:
+    """SQL: the challenge's solves score: in ``SCORING_STATE`` and released by ``now`` (naive UTC;
+    before its release time a challenge is as if hidden)."""
+    return and_(t.Challenge.state == SCORING_STATE, repo.released(now or t.utcnow()))
+
+
+def solve_totals(
+    s: Session, cutoff: datetime | None, now: datetime | None = None
+) -> dict[int, tuple[int, datetime | None]]:
     stmt = (
         select(t.Solve.account_id, func.sum(t.Challenge.value), func.max(t.Solve.date))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Challenge.state == SCORING_STATE)
+        .where(scoring(now))
         .group_by(t.Solve.account_id)
     )
     if cutoff is not None:
@@ -56,11 +64,11 @@ def award_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, da
     return {a: (int(v or 0), d) for a, v, d in s.execute(stmt)}
 
 
-def user_scores(s: Session, cutoff: datetime | None) -> dict[int, int]:
+def user_scores(s: Session, cutoff: datetime | None, now: datetime | None = None) -> dict[int, int]:
     solves = (
         select(t.Solve.user_id, func.sum(t.Challenge.value))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Challenge.state == SCORING_STATE)
+        .where(scoring(now))
         .group_by(t.Solve.user_id)
     )
     awards = select(t.Award.user_id, func.sum(t.Award.value)).group_by(t.Award.user_id)
@@ -86,7 +94,9 @@ def team_members(s: Session) -> list[tuple[int, str, int]]:
     return [(i, n, tid) for i, n, tid in s.execute(stmt) if tid is not None]
 
 
-def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) -> list[dict[str, Any]]:
+def scoring_events(
+    s: Session, account_ids: list[int], cutoff: datetime | None, now: datetime | None = None
+) -> list[dict[str, Any]]:
     solves = (
         select(
             t.Solve.challenge_id,
@@ -97,7 +107,7 @@ def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) 
             t.Solve.date,
         )
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Solve.account_id.in_(account_ids), t.Challenge.state == SCORING_STATE)
+        .where(t.Solve.account_id.in_(account_ids), scoring(now))
     )
     awards = select(t.Award.account_id, t.Award.user_id, t.Award.team_id, t.Award.value, t.Award.date).where(
         t.Award.account_id.in_(account_ids)

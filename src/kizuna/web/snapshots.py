@@ -20,9 +20,10 @@ from typing import Any
 
 import orjson
 
+from kizuna.domain.schedule import boundaries_passed, schedule_state
 from kizuna.domain.text import LocalizedText
 from kizuna.services import scoreboard
-from kizuna.services.board import category_text
+from kizuna.services.board import category_text, listed_to_players
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.services.hot import HotCache
@@ -116,10 +117,23 @@ class Snapshots:
 
     # --- scoreboard -----------------------------------------------------------------------------
 
+    def schedule_epoch(self, state: State) -> int:
+        """How many challenge release and close times have passed: part of the challenge list's and
+        the scoreboard's keys, so a release (or close) changes them when its time comes, with no
+        write, as the freeze time changes the public board's. The times are read once per
+        challenge revision."""
+        stamp = (state.revisions.get("challenges", 0),)
+        times = self._get("schedule_times", stamp, self._build_schedule_times, serve=False)
+        return boundaries_passed(times.data, self.ctx.now())
+
+    def _build_schedule_times(self) -> list[datetime]:
+        with self.ctx.db.read() as s:
+            return q.schedule_times(s)
+
     def scoreboard(self, live: bool, state: State | None = None) -> Snapshot:
         state = state or self.state()
         cutoff = None if live else state.cutoff
-        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode)
+        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode, self.schedule_epoch(state))
         return self._get(f"scoreboard:{live}", stamp, lambda: self._build_scoreboard(cutoff))
 
     def _build_scoreboard(self, cutoff: datetime | None) -> list[dict[str, Any]]:
@@ -172,7 +186,7 @@ class Snapshots:
     def top(self, count: int, live: bool, state: State | None = None) -> Snapshot:
         state = state or self.state()
         cutoff = None if live else state.cutoff
-        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode)
+        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode, self.schedule_epoch(state))
         return self._get(f"top:{count}:{live}", stamp, lambda: self._build_top(count, live, cutoff, state))
 
     def _build_top(self, count: int, live: bool, cutoff: datetime | None, state: State) -> dict[str, Any]:
@@ -207,12 +221,21 @@ class Snapshots:
         """Every challenge with its solve count and tags; callers filter per viewer."""
         state = state or self.state()
         cutoff = None if live else state.cutoff
-        stamp = (state.revisions.get("challenges", 0), state.revisions.get("scoreboard", 0), cutoff)
+        stamp = (
+            state.revisions.get("challenges", 0),
+            state.revisions.get("scoreboard", 0),
+            cutoff,
+            self.schedule_epoch(state),
+        )
         return self._get(f"challenges:{live}", stamp, lambda: self._build_challenges(cutoff))
 
     def _build_challenges(self, cutoff: datetime | None) -> list[dict[str, Any]]:
+        now = self.ctx.now()
         with self.ctx.db.read() as s:
-            return q.challenge_rows(s, cutoff)
+            rows = q.challenge_rows(s, cutoff)
+        for r in rows:
+            r["schedule_state"] = schedule_state(r["release_at"], r["close_at"], now)
+        return rows
 
     def challenge_texts(
         self, live: bool, locale: str, order: Sequence[str], state: State | None = None
@@ -242,7 +265,7 @@ class Snapshots:
 @dataclass(frozen=True)
 class ListPart:
     id: int
-    visible: bool  # its state is "visible" (others are listed only to staff who see everything)
+    visible: bool  # "visible" and released (others are listed only to staff who see everything)
     prerequisites: frozenset[int]
     anonymize: bool  # shown as a locked "???" entry while its prerequisites are unsolved
     unsolved: bytes
@@ -291,7 +314,7 @@ def _parts(rows: list[dict[str, Any]], texts: dict[int, dict[str, Any]]) -> list
         out.append(
             ListPart(
                 id=r["id"],
-                visible=r["state"] == "visible",
+                visible=listed_to_players(r),
                 prerequisites=frozenset(requirements.get("prerequisites") or []),
                 anonymize=bool(requirements.get("anonymize")),
                 unsolved=orjson.dumps(entry),

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
+from kizuna.domain.schedule import schedule_state
 from kizuna.i18n import gettext
 from kizuna.services import board, hints, submissions
 from kizuna.services.accounts import Principal
@@ -124,6 +125,9 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
         "solvers": board.solvers(ctx, challenge_id, ev.mode, cutoff, limit=board.SOLVER_LIMIT),
         "account_kind": "teams" if ev.mode == "teams" else "users",
         "notice": _phase_notice(clock_of(ev).phase(ctx.now())),
+        # Its own schedule: a closed challenge shows a notice instead of the flag form; staff see
+        # a scheduled one marked as such, with its release time.
+        "schedule_state": schedule_state(view.challenge.release_at, view.challenge.close_at, ctx.now()),
         "result": None,
         "hint_message": None,
         "here": f"/challenges/{challenge_id}",
