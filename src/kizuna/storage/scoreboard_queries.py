@@ -128,3 +128,45 @@ def scoring_events(
 
 def account_score(s: Session, account_id: int) -> int:
     return repo.account_score(s, account_id)
+
+
+# --- the first-blood bonus (an event setting; off by default) ---------------------------------------
+
+
+def bonus_setting(s: Session) -> tuple[int, ...] | None:
+    """The event's first-blood bonus (points for the 1st, 2nd and 3rd solve), None when off."""
+    stored = repo.event(s).first_blood_bonus
+    return tuple(int(v) for v in stored) if stored else None
+
+
+def bonus_solves(
+    s: Session, mode: str, bonus: tuple[int, ...] | None, cutoff: datetime | None, now: datetime | None = None
+) -> list[tuple[int, int, int, int, datetime]]:
+    """(challenge, account, user, points, date) of each solve that earns a first-blood bonus: the
+    first ``len(bonus)`` scoring solves of each challenge — by ranked accounts, of challenges that
+    score — in order of date, then solve id; with a ``cutoff``, only solves before it (the ranks are
+    the same: earlier solves come first). One query with a window function, run only when the bonus
+    is on, when the scoreboard's snapshot is rebuilt."""
+    if not bonus:
+        return []
+    ranked: Any = select(t.Team.id) if mode == "teams" else select(t.User.id).where(t.User.role == "player")
+    table: Any = t.Team if mode == "teams" else t.User
+    ranked = ranked.where(table.hidden.is_(False), table.banned.is_(False))
+    rank = func.row_number().over(partition_by=t.Solve.challenge_id, order_by=(t.Solve.date, t.Solve.id))
+    ordered = (
+        select(t.Solve.challenge_id, t.Solve.account_id, t.Solve.user_id, t.Solve.date, rank.label("rank"))
+        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .where(scoring(now), t.Solve.account_id.in_(ranked))
+    )
+    if cutoff is not None:
+        ordered = ordered.where(t.Solve.date < cutoff)
+    sub = ordered.subquery()
+    stmt = select(sub.c.challenge_id, sub.c.account_id, sub.c.user_id, sub.c.rank, sub.c.date).where(
+        sub.c.rank <= len(bonus)
+    )
+    out = []
+    for challenge_id, account_id, user_id, place, date in s.execute(stmt):
+        points = int(bonus[int(place) - 1])
+        if points:
+            out.append((int(challenge_id), int(account_id), int(user_id), points, date))
+    return out

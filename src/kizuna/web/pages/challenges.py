@@ -72,6 +72,8 @@ def challenge_board(request: Request, ctx: CtxDep) -> Response:
         shown_count=sum(1 for _name, items in groups for e in items if e.shown),
         standing=_standing(snaps, state, who, acct, live, entries),
         account_kind="teams" if ev.mode == "teams" else "users",
+        # The first-blood bonus (points for the 1st, 2nd and 3rd solve); [] when the event gives none.
+        bonus=list(ev.first_blood_bonus or []),
     )
     return render(request, "challenges.html", **page)
 
@@ -128,6 +130,7 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
         # Its own schedule: a closed challenge shows a notice instead of the flag form; staff see
         # a scheduled one marked as such, with its release time.
         "schedule_state": schedule_state(view.challenge.release_at, view.challenge.close_at, ctx.now()),
+        "bonus": list(ev.first_blood_bonus or []),
         "result": None,
         "hint_message": None,
         "here": f"/challenges/{challenge_id}",
