@@ -170,3 +170,16 @@ def bonus_solves(
         if points:
             out.append((int(challenge_id), int(account_id), int(user_id), points, date))
     return out
+
+
+def solved_pairs(s: Session, cutoff: datetime | None, now: datetime | None = None) -> list[tuple[int, int]]:
+    """(account, challenge) of every scoring solve (before ``cutoff``): the solve matrix's cells."""
+    stmt = (
+        select(t.Solve.account_id, t.Solve.challenge_id)
+        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .where(scoring(now))
+        .order_by(t.Solve.account_id, t.Solve.challenge_id)
+    )
+    if cutoff is not None:
+        stmt = stmt.where(t.Solve.date < cutoff)
+    return [(int(a), int(c)) for a, c in s.execute(stmt)]

@@ -81,6 +81,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     # --- the API: the board, accounts and teams ---------------------------------------------------
     ("GET", "/api/v1/scoreboard"): PUBLIC,
     ("GET", "/api/v1/scoreboard/top/{count}"): PUBLIC,
+    ("GET", "/api/v1/scoreboard/matrix"): PUBLIC,
     ("GET", "/api/v1/users"): PUBLIC,
     ("POST", "/api/v1/users"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/api/v1/users/me"): ACCOUNT,
@@ -186,6 +187,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/users/{user_id}"): PUBLIC,
     ("GET", "/scoreboard"): PUBLIC,
     ("GET", "/scoreboard/fragment"): PUBLIC,
+    ("GET", "/scoreboard/matrix"): PUBLIC,
     ("GET", "/venue"): PUBLIC,
     ("GET", "/sponsors/{sponsor_id}/logo"): PUBLIC,
     ("GET", "/venue/fragment"): PUBLIC,

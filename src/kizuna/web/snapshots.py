@@ -27,6 +27,7 @@ from kizuna.services.board import category_text, listed_to_players
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.services.hot import HotCache
+from kizuna.storage import scoreboard_queries
 from kizuna.storage import snapshot_queries as q
 from kizuna.storage import tables as t
 from kizuna.storage.hot_reads import must_not_wait
@@ -213,6 +214,73 @@ class Snapshots:
                 ],
             }
             for r in rows
+        }
+
+    # --- solve matrix -----------------------------------------------------------------------------
+
+    def matrix(self, live: bool, locale: str, order: Sequence[str], state: State | None = None) -> Snapshot:
+        """Ranked accounts × the challenges players see (visible and released), with each account's
+        solves and each challenge's first solver: built once per language from the scoreboard and
+        challenge-list snapshots and one query of the solves, so it follows the same revisions, the
+        freeze and the schedule. Callers leave out challenges still locked for the reader
+        (``matrix_for``)."""
+        state = state or self.state()
+        board = self.scoreboard(live, state)
+        rows = self.challenges(live, state)
+        stamp = (board.stamp, rows.stamp, tuple(order))
+        cutoff = None if live else state.cutoff
+        return self._get(
+            f"matrix:{live}:{locale}",
+            stamp,
+            lambda: self._build_matrix(
+                board.data, rows.data, self.challenge_texts(live, locale, order, state), cutoff
+            ),
+        )
+
+    def _build_matrix(
+        self,
+        board: list[dict[str, Any]],
+        rows: list[dict[str, Any]],
+        texts: dict[int, dict[str, Any]],
+        cutoff: datetime | None,
+    ) -> dict[str, Any]:
+        shown = [r for r in rows if listed_to_players(r)]
+        ids = {r["id"] for r in shown}
+        with self.ctx.db.read() as s:
+            pairs = scoreboard_queries.solved_pairs(s, cutoff, self.ctx.now())
+        solved: dict[int, list[int]] = {}
+        for account, challenge in pairs:
+            if challenge in ids:
+                solved.setdefault(account, []).append(challenge)
+        ranked = {r["account_id"] for r in board}
+        return {
+            "challenges": [
+                {
+                    "id": r["id"],
+                    "name": texts[r["id"]]["name"],
+                    "category": texts[r["id"]]["category"],
+                    "value": r["value"],
+                    # Kept for the per-reader filter (``matrix_for``); not part of the answer.
+                    "prerequisites": sorted((r["requirements"] or {}).get("prerequisites") or []),
+                }
+                for r in shown
+            ],
+            "accounts": [
+                {
+                    "account_id": r["account_id"],
+                    "account_url": r["account_url"],
+                    "name": r["name"],
+                    "pos": r["pos"],
+                    "score": r["score"],
+                    "solves": solved.get(r["account_id"], []),
+                }
+                for r in board
+            ],
+            "first_bloods": {
+                str(r["id"]): r["first_account"]
+                for r in shown
+                if r.get("first_account") is not None and r["first_account"] in ranked
+            },
         }
 
     # --- challenge list ---------------------------------------------------------------------------

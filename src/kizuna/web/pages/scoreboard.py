@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from kizuna.domain.clock import utc
 from kizuna.domain.policy import Action
 from kizuna.web.deps import optional_principal
+from kizuna.web.matrix import matrix_for
 from kizuna.web.render import render
 
 router = APIRouter()
@@ -266,3 +267,24 @@ def scoreboard(request: Request) -> HTMLResponse:
 def scoreboard_fragment(request: Request) -> HTMLResponse:
     """The board's body alone, for htmx's periodic refresh."""
     return render(request, "_scoreboard_body.html", **board_context(request))
+
+
+@router.get("/scoreboard/matrix", response_class=HTMLResponse)
+def solve_matrix(request: Request) -> HTMLResponse:
+    """Who solved what: ranked accounts × challenges, first bloods marked, under the scoreboard's
+    rules (public, frozen for the public); the table scrolls in its own box on a phone."""
+    who = optional_principal(request)
+    data = matrix_for(request, who)
+    state = request.app.state.snapshots.state()
+    live = bool(who and who.can(Action.SCOREBOARD_LIVE))
+    firsts = {int(k): v for k, v in data["first_bloods"].items()}
+    return render(
+        request,
+        "scoreboard_matrix.html",
+        challenges=data["challenges"],
+        accounts=[{**a, "solved": set(a["solves"])} for a in data["accounts"]],
+        first_bloods=firsts,
+        team_mode=state.event.mode == "teams",
+        frozen_at=state.event.freeze_at if state.cutoff is not None else None,
+        live=live,
+    )
