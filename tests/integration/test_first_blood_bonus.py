@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kizuna.services import event, moderation
+from kizuna.services import content, event, moderation
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
@@ -161,3 +161,21 @@ def test_the_settings_page_and_the_board_show_the_bonus(
     assert "+25, +0 and +5 points for the first three solves" in client.get(f"/challenges/{ch.id}").text
     ja = client.get(f"/challenges/{ch.id}?lang=ja").text
     assert "ファーストブラッド" in ja
+
+
+def test_the_bonus_pays_for_hints_like_any_points(
+    backend: str, client: Any, make: Factory, ctx: Context, clock: Clock
+) -> None:
+    free = make.challenge(name="Free", value=0)
+    other = make.challenge(name="Other", value=100)
+    hint = content.create_hint(ctx, other.id, "Look closer.", cost=20)
+    user, _team = make.player_in_team(team_name="Solo")
+    token = make.token(user)
+    assert attempt(client, token, free.id) == "correct"
+    unlock = {"target": hint.id, "type": "hints"}
+    r = client.post("/api/v1/unlocks", json=unlock, headers=auth(token))
+    assert r.status_code in (400, 403) and not r.json()["success"]  # 0 points: not enough
+    event.update_event(ctx, {"first_blood_bonus": [30]})
+    r = client.post("/api/v1/unlocks", json=unlock, headers=auth(token))
+    assert r.status_code == 200, r.text
+    assert board(client) == [("Solo", 10)]

@@ -330,7 +330,7 @@ def hint_offer(ctx: Context, who: Principal, challenge_id: int, hint_id: int, mo
     score = 0
     if view.account_id is not None:
         with ctx.db.read() as s:
-            score = repo.account_score(s, view.account_id, ctx.now())
+            score = scoreboard_queries.account_score(s, view.account_id, ctx.now())
     return HintOffer(view, hint, score)
 
 

@@ -19,7 +19,7 @@ from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id, player_account
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
-from kizuna.storage import repo
+from kizuna.storage import repo, scoreboard_queries
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 
@@ -63,7 +63,7 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
         needed = set((hint.requirements or {}).get("prerequisites") or [])
         if not needed <= unlocked:
             raise DomainError(ErrorCode.HINT_LOCKED, field="requirements", status=403)
-        if hint.cost > 0 and repo.account_score(s, acct, ctx.now()) < hint.cost:
+        if hint.cost > 0 and scoreboard_queries.account_score(s, acct, ctx.now()) < hint.cost:
             raise DomainError(ErrorCode.HINT_NOT_ENOUGH_POINTS, field="score")
         unlock = t.Unlock(
             user_id=user.id,

@@ -126,8 +126,14 @@ def scoring_events(
     return rows
 
 
-def account_score(s: Session, account_id: int) -> int:
-    return repo.account_score(s, account_id)
+def account_score(s: Session, account_id: int, now: datetime | None = None) -> int:
+    """One account's live score, as the scoreboard counts it (its first-blood bonus included)."""
+    score = repo.account_score(s, account_id, now)
+    bonus = bonus_setting(s)
+    if bonus:
+        blood = bonus_solves(s, mode(s), bonus, None, now)
+        score += sum(points for _c, account, _u, points, _d in blood if account == account_id)
+    return score
 
 
 # --- the first-blood bonus (an event setting; off by default) ---------------------------------------
