@@ -613,7 +613,7 @@ def test_scheduled_at_as_ctfcli_writes_it(ctx: Context, tmp_path: Path) -> None:
         "2030-01-02T00:00:00",
         "2030-01-03T09:00:00",
     )
-    data, folder = exported(ctx, tmp_path / "out")["Night Shift"]
+    data, _folder = exported(ctx, tmp_path / "out")["Night Shift"]
     assert data["scheduled_at"] == "2030-01-02T00:00:00Z"
     assert data["extra"]["close_at"] == "2030-01-03T09:00:00Z"
     # The exported folder imports back to the same schedule, and an emptied one clears it.
