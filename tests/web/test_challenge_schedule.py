@@ -246,6 +246,10 @@ def test_a_closed_challenge_refuses_answers_on_both_paths_in_both_languages(
     assert ch.id in player_ids(client, token)
     detail = client.get(f"/api/v1/challenges/{ch.id}", headers=auth(token)).json()["data"]
     assert detail["schedule_state"] == "closed"
+    listed = client.get("/api/v1/challenges", headers=auth(token)).json()["data"]
+    assert [(c["schedule_state"], c["close_at"]) for c in listed if c["id"] == ch.id] == [
+        ("closed", detail["close_at"])
+    ]
     served = lane.served["attempt"]
     answers = {}
     for name, c in (("fast", client), ("full", full)):

@@ -1,8 +1,9 @@
 """The demo event, in English and Japanese: ten real beginner challenges (two each in web, crypto,
 forensics, reversing and misc), each solvable from what it shows or ships — its module keeps the
 documented solution as ``solve`` — with hints, category names, announcements and the event's own
-text in both languages; three teams with a few solves so the scoreboard and graph have something to
-show; the joint event's organisers and host on the home page; and an admin."""
+text in both languages; three teams with a few solves so the scoreboard, graph and solve matrix have
+something to show, with a first-blood bonus for the first three solves of each challenge; the joint
+event's organisers and host on the home page; and an admin."""
 
 from __future__ import annotations
 
@@ -120,6 +121,8 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
             "mode": "teams",
             "team_size_limit": 4,
             "registration_open": True,
+            # The first three solves of each challenge earn extra points, shown on the board.
+            "first_blood_bonus": [30, 20, 10],
         },
     )
     admin = accounts.register_user(ctx, "admin", admin_password, role="admin", by_admin=True)

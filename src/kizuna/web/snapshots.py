@@ -360,6 +360,9 @@ def _parts(rows: list[dict[str, Any]], texts: dict[int, dict[str, Any]]) -> list
             "script": "",
             "locale": text["locale"],
             "translations": text["translations"],
+            # Its own schedule (Kizuna's addition): players only ever see "open" or "closed" ones.
+            "schedule_state": r["schedule_state"],
+            "close_at": iso(r["close_at"]),
         }
         # A locked ("???") entry reveals nothing, in no language.
         locked = {
