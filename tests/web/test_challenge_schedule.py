@@ -192,7 +192,7 @@ def test_the_release_is_announced_on_the_stream_once(app: Any, ctx: Any, make: A
         if f.event == "challenge_released" and f.json["data"].get("challenge_id") == ch.id
     ]
     assert len(released) == 1
-    assert "Midnight" in released[0].data
+    assert "新しい問題：Midnight" in released[0].data  # the notice, in the reader's language
     with ctx.db.read() as s:
         rows = s.query(t.EventLog).filter(t.EventLog.type == "challenge_released").all()
     assert [r.data["challenge_id"] for r in rows] == [ch.id]
@@ -364,3 +364,16 @@ def test_admin_form_reads_the_schedule_in_the_chosen_zone(
     assert order.status_code == 400 and "Close time" in order.text
     with ctx.db.read() as s:
         assert s.get(t.Challenge, ch.id).release_at == datetime(2030, 1, 2, 0, 0)
+
+
+def test_a_release_already_announced_by_hand_is_not_announced_again(
+    ctx: Any, make: Any, clock: Clock
+) -> None:
+    """Made visible just after its release time passed: the edit announced it; the clock does not."""
+    ch = make.challenge(name="Late Show", state="hidden", scheduled_at=iso(clock.now + timedelta(minutes=1)))
+    clock.advance(minutes=2)
+    challenges.update_challenge(ctx, ch.id, {"state": "visible"})
+    assert ClockWatch(ctx).check_releases() == []
+    with ctx.db.read() as s:
+        rows = s.query(t.EventLog).filter(t.EventLog.type == "challenge_released").all()
+    assert [r.data["challenge_id"] for r in rows] == [ch.id]

@@ -408,6 +408,8 @@ def record_releases(ctx: Context, wanted: list[Release]) -> list[Release]:
                 or not schedule.player_visible(ch.state, ch.release_at, now)
             ):
                 continue  # changed since it was read
+            if ch.id in repo.announced_since(s, release.at):
+                continue  # announced since its release time: made visible by hand after it passed
             row = uow.emit("challenge_released", {"challenge_id": ch.id}, key=release.key)
             if row is not None:
                 appended.append(release)

@@ -134,6 +134,20 @@ def releases_between(session: Session, after: datetime, until: datetime) -> list
     return [(int(i), at) for i, at in session.execute(stmt) if at is not None]
 
 
+def announced_since(session: Session, since: datetime) -> set[int]:
+    """The challenges whose release (``challenge_released``) was announced at or after ``since``
+    (the event log's index on (type, id) finds them)."""
+    rows = session.execute(
+        select(t.EventLog.data).where(t.EventLog.type == "challenge_released", t.EventLog.created_at >= since)
+    )
+    out: set[int] = set()
+    for (data,) in rows:
+        ident = data.get("challenge_id") if isinstance(data, dict) else None
+        if isinstance(ident, int):
+            out.add(ident)
+    return out
+
+
 def account_score(session: Session, account_id: int, now: datetime | None = None) -> int:
     solved = (
         session.scalar(
