@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from kizuna.domain.scoring import bonus_for
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 
@@ -172,7 +173,7 @@ def bonus_solves(
     )
     out = []
     for challenge_id, account_id, user_id, place, date in s.execute(stmt):
-        points = int(bonus[int(place) - 1])
+        points = bonus_for(bonus, int(place))
         if points:
             out.append((int(challenge_id), int(account_id), int(user_id), points, date))
     return out
