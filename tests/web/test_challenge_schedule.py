@@ -377,3 +377,36 @@ def test_a_release_already_announced_by_hand_is_not_announced_again(
     with ctx.db.read() as s:
         rows = s.query(t.EventLog).filter(t.EventLog.type == "challenge_released").all()
     assert [r.data["challenge_id"] for r in rows] == [ch.id]
+
+
+def test_the_new_challenge_form_takes_a_schedule(client: TestClient, ctx: Any, make: Any) -> None:
+    make.admin("boss")
+    login(client, "boss")
+    page = client.get("/admin/challenges/new").text
+    assert 'name="release_at_zone"' in page and 'name="close_at_zone"' in page
+    r = client.post(
+        "/admin/challenges/new",
+        data={
+            "csrf_token": csrf(client),
+            "name_en": "Fresh",
+            "locale": "en",
+            "category": "misc",
+            "value": "100",
+            "type": "standard",
+            "function": "static",
+            "state": "visible",
+            "max_attempts": "0",
+            "position": "0",
+            "release_at": "2030-06-01T10:00",
+            "release_at_zone": "Europe/London",  # British Summer Time: UTC+1
+            "close_at": "",
+            "close_at_zone": "UTC",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    with ctx.db.read() as s:
+        row = s.query(t.Challenge).filter(t.Challenge.name == "Fresh").one()
+    assert (row.release_at, row.close_at) == (datetime(2030, 6, 1, 9, 0), None)
+    # The zone chosen is remembered for the next form.
+    assert 'value="2030-06-01T10:00"' in client.get(f"/admin/challenges/{row.id}").text
