@@ -11,6 +11,8 @@ challenge stays hidden whatever its schedule; the schedule state is computed, ne
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -46,8 +48,10 @@ def player_visible(state: str, release_at: datetime | None, now: datetime) -> bo
     return state == "visible" and released(release_at, now)
 
 
-def boundaries_passed(times: list[datetime], now: datetime) -> int:
-    """How many of the schedule's instants (release and close times) have passed: a number that
-    changes exactly when one passes, so caches keyed by it follow the schedule by themselves."""
+def boundaries_passed(times: Sequence[datetime], now: datetime) -> int:
+    """How many of the schedule's instants (release and close times: sorted, naive UTC, as stored)
+    have passed: a number that changes exactly when one passes, so caches keyed by it follow the
+    schedule by themselves. A binary search: it is part of every board request's cache key."""
     now_u = utc(now)
-    return sum(1 for at in times if (u := utc(at)) is not None and now_u is not None and u <= now_u)
+    assert now_u is not None
+    return bisect_right(times, now_u.replace(tzinfo=None))
