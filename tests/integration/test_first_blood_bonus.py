@@ -179,3 +179,18 @@ def test_the_bonus_pays_for_hints_like_any_points(
     r = client.post("/api/v1/unlocks", json=unlock, headers=auth(token))
     assert r.status_code == 200, r.text
     assert board(client) == [("Solo", 10)]
+
+
+def test_the_page_says_what_a_solve_earned_bonus_included(
+    client: Any, make: Factory, ctx: Context, clock: Clock
+) -> None:
+    event.update_event(ctx, {"first_blood_bonus": [30, 20, 10]})
+    ch = make.challenge(name="Page", value=100, flag="flag{page}")
+    make.player_in_team("pat", "Pat's Team")
+    login(client, "pat")
+    r = client.post(
+        f"/challenges/{ch.id}/attempt",
+        data={"submission": "flag{page}", "csrf_token": csrf(client)},
+        headers={"HX-Request": "true"},
+    )
+    assert "+130 points" in r.text and "first blood" in r.text

@@ -423,4 +423,6 @@ def _solve(ctx: Context, uow: UnitOfWork, a: _Attempt, submission_id: int) -> At
         account_id=a.account,
     )
     # What the player's page says (web.messages.attempt_message); the API's message stays CTFd's.
-    return AttemptResult("correct", "correct", params={"value": ch.value, "first_blood": int(rank == 1)})
+    # ``rank``: the solve's place among counted solves (what a first-blood bonus is paid by).
+    params = {"value": ch.value, "first_blood": int(rank == 1), "rank": rank}
+    return AttemptResult("correct", "correct", params=params)

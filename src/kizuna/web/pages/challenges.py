@@ -11,6 +11,7 @@ from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
 from kizuna.domain.schedule import schedule_state
+from kizuna.domain.scoring import bonus_for
 from kizuna.i18n import gettext
 from kizuna.services import board, hints, submissions
 from kizuna.services.accounts import Principal
@@ -225,7 +226,11 @@ def _page_outcome(
     if ev.mode == "teams" and who.team_id is not None:
         team = board.account_name(ctx, ev.mode, who.team_id)
     blood = 0 if frozen else int(bool(outcome.params.get("first_blood")))
-    return "correct_scored", {"value": int(outcome.params["value"]), "first_blood": blood, "team": team}
+    value = int(outcome.params["value"])
+    if not frozen:
+        # The first-blood bonus the solve earned (its rank, like first blood, unsaid while frozen).
+        value += bonus_for(ev.first_blood_bonus, int(outcome.params.get("rank") or 0))
+    return "correct_scored", {"value": value, "first_blood": blood, "team": team}
 
 
 def _unlock_url(challenge_id: int, hint_id: int) -> str:
