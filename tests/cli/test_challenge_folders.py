@@ -278,6 +278,10 @@ def challenge_yml(draw: st.DrawFn) -> dict[str, Any]:
     extra["locale"] = "en"
     if translations:
         extra["translations"] = translations
+    # The schedule: ctfcli's scheduled_at (the release time) and Kizuna's close time, in UTC.
+    close_at = draw(st.one_of(st.none(), st.sampled_from(["2031-03-30T00:59:59Z", "2031-10-26T01:00:00Z"])))
+    if close_at:
+        extra["close_at"] = close_at
     full = {
         "name": "Generated " + draw(LINE),
         "category": category,
@@ -293,6 +297,9 @@ def challenge_yml(draw: st.DrawFn) -> dict[str, Any]:
         "topics": draw(st.lists(LINE, max_size=2)),
         "tags": draw(st.lists(LINE, max_size=2)),
         "hints": hint_list,
+        "scheduled_at": draw(
+            st.one_of(st.none(), st.sampled_from(["2030-01-02T00:00:00Z", "2026-12-05T15:30:00Z"]))
+        ),
         "state": draw(st.sampled_from(["visible", "hidden"])),
     }
     always = ("name", "category", "description", "value", "type", "extra", "state")
@@ -458,6 +465,10 @@ def test_a_language_change_without_translations_keeps_the_old_text(ctx: Context,
 
 
 BAD = [
+    ({"scheduled_at": "2030-01-02T09:00:00"}, "scheduled_at"),  # naive: refused, as ctfcli does
+    ({"scheduled_at": "next Tuesday"}, "scheduled_at"),
+    ({"scheduled_at": ["2030-01-02T09:00:00Z"]}, "scheduled_at"),
+    ({"extra": {"close_at": "2030-01-02 09:00"}}, "extra.close_at"),
     ({"flags": [{"type": "regex", "content": "(a+)+"}]}, "flags[0].content"),
     ({"flags": [{"type": "static", "content": "x", "data": "sometimes"}]}, "flags[0].data"),
     ({"flags": [{"type": "glob", "content": "x"}]}, "flags[0].type"),
@@ -581,3 +592,48 @@ def test_the_commands(run: Any, tmp_path: Path) -> None:
     warned = run("challenges", "import", str(tmp_path / "warn"))
     assert warned.exit_code == 0, warned.output
     assert "solution: not imported" in warned.output and "extra.colour: not stored" in warned.output
+
+
+# --- the schedule -----------------------------------------------------------------------------------
+
+
+def test_scheduled_at_as_ctfcli_writes_it(ctx: Context, tmp_path: Path) -> None:
+    """An unquoted time (a YAML timestamp) with its offset, as ctfcli's users write it: stored in UTC
+    and exported in the canonical form; the close time rides in ``extra``, as ctfcli sends extra keys."""
+    text = (
+        "name: Night Shift\ncategory: misc\nvalue: 100\nflags: ['flag{night}']\n"
+        "extra: {close_at: '2030-01-03T18:00:00+09:00'}\n"
+        "scheduled_at: 2030-01-02T09:00:00+09:00\nstate: visible\n"
+    )
+    (tmp_path / "in" / "night").mkdir(parents=True)
+    (tmp_path / "in" / "night" / "challenge.yml").write_text(text)
+    folders.import_challenges(ctx, tmp_path / "in")
+    row = stored(ctx, "Night Shift")
+    assert (row.release_at.isoformat(), row.close_at.isoformat()) == (
+        "2030-01-02T00:00:00",
+        "2030-01-03T09:00:00",
+    )
+    data, _folder = exported(ctx, tmp_path / "out")["Night Shift"]
+    assert data["scheduled_at"] == "2030-01-02T00:00:00Z"
+    assert data["extra"]["close_at"] == "2030-01-03T09:00:00Z"
+    # The exported folder imports back to the same schedule, and an emptied one clears it.
+    folders.import_challenges(ctx, tmp_path / "out")
+    assert stored(ctx, "Night Shift").release_at == row.release_at
+    plain = text.replace("scheduled_at: 2030-01-02T09:00:00+09:00\n", "").replace(
+        "extra: {close_at: '2030-01-03T18:00:00+09:00'}\n", ""
+    )
+    (tmp_path / "in" / "night" / "challenge.yml").write_text(plain)
+    folders.import_challenges(ctx, tmp_path / "in")
+    assert (stored(ctx, "Night Shift").release_at, stored(ctx, "Night Shift").close_at) == (None, None)
+
+
+def test_an_unquoted_naive_scheduled_at_is_refused(ctx: Context, tmp_path: Path) -> None:
+    (tmp_path / "naive").mkdir()
+    (tmp_path / "naive" / "challenge.yml").write_text(
+        "name: Naive\nvalue: 1\nscheduled_at: 2030-01-02 09:00:00\nstate: visible\n"
+    )
+    with pytest.raises(folders.FolderError) as caught:
+        folders.import_challenges(ctx, tmp_path)
+    assert [p.field for p in caught.value.problems] == ["scheduled_at"]
+    with ctx.db.read() as s:
+        assert s.query(t.Challenge).count() == 0

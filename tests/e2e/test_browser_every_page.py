@@ -201,7 +201,16 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 VISITOR = [
-    *("/", "/login", "/register", "/password/forgot", "/scoreboard", "/teams", "/users"),
+    *(
+        "/",
+        "/login",
+        "/register",
+        "/password/forgot",
+        "/scoreboard",
+        "/scoreboard/matrix",
+        "/teams",
+        "/users",
+    ),
     *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
 ]
 PLAYER = [

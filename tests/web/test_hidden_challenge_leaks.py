@@ -1,4 +1,5 @@
-"""A hidden challenge leaks nowhere a visitor or a player can look.
+"""A hidden challenge leaks nowhere a visitor or a player can look; nor does a scheduled one (visible,
+its release time still to come), which players must not tell from a hidden one.
 
 The fixture puts a hidden challenge in the database whose every text carries the marker ``zq7x``
 (name in English and Japanese, description, category, hint title and content, flag, file name, tag,
@@ -25,6 +26,7 @@ from __future__ import annotations
 import re
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import product
 from typing import Any
 from urllib.parse import quote
@@ -59,7 +61,7 @@ class World:
     visible_name: str = ""
 
 
-def _build(ctx: Any, make: Any, mode: str) -> World:
+def _build(ctx: Any, make: Any, mode: str, scheduled: bool = False) -> World:
     if mode == "users":
         event.update_event(ctx, {"mode": "users"})
     if mode == "teams":
@@ -84,7 +86,12 @@ def _build(ctx: Any, make: Any, mode: str) -> World:
         category=f"{MARKER}-category",
         flag=f"flag{{{MARKER}_the_flag}}",
         value=300,
-        state="hidden",
+        # Hidden, or visible with a release time still to come ("scheduled"): the same to players.
+        **(
+            {"state": "visible", "scheduled_at": (ctx.now() + timedelta(days=1)).isoformat() + "+00:00"}
+            if scheduled
+            else {"state": "hidden"}
+        ),
         translations={"ja": {"name": f"{MARKER}秘密の金庫", "description": f"{MARKER}金庫の説明"}},
     )
     hidden_hint = content.create_hint(
@@ -369,9 +376,11 @@ def _signed(app: Any, url: str, user_id: int) -> str:
     return f"{url}?token={app.state.file_signer.sign(location, user_id)}"
 
 
-@pytest.fixture(params=["teams", "users"])
+@pytest.fixture(params=["teams", "users", "teams-scheduled", "users-scheduled"])
 def world(request: pytest.FixtureRequest, ctx: Any, make: Any) -> World:
-    return _build(ctx, make, str(request.param))
+    """The secret challenge hidden, or visible but scheduled (its release time a day away)."""
+    mode, _sep, kind = str(request.param).partition("-")
+    return _build(ctx, make, mode, scheduled=kind == "scheduled")
 
 
 def _viewers(app: Any, w: World) -> dict[str, TestClient]:

@@ -2,10 +2,11 @@
 forensics, reversing and misc), each solvable from what it shows or ships — its module keeps the
 documented solution as ``solve`` — and a haiku read by a judge (a ``manual`` challenge), with hints,
 category names, announcements and the event's own text in both languages; three teams with a few
-solves so the scoreboard and graph have something to show (one haiku accepted for part of its
-points, one waiting in the review queue), in two brackets (Students / 学生 and Open / 一般) from two
-countries (GB and JP), so the scoreboard's filters show something; write-ups in both languages; the
-joint event's organisers and host on the home page; and an admin."""
+solves so the scoreboard, graph and solve matrix have something to show (one haiku accepted for part
+of its points, one waiting in the review queue), with a first-blood bonus for the first three solves
+of each challenge, in two brackets (Students / 学生 and Open / 一般) from two countries (GB and JP),
+so the scoreboard's filters show something; write-ups in both languages; the joint event's
+organisers and host on the home page; and an admin."""
 
 from __future__ import annotations
 
@@ -160,6 +161,8 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
             "mode": "teams",
             "team_size_limit": 4,
             "registration_open": True,
+            # The first three solves of each challenge earn extra points, shown on the board.
+            "first_blood_bonus": [30, 20, 10],
         },
     )
     admin = accounts.register_user(ctx, "admin", admin_password, role="admin", by_admin=True)

@@ -36,6 +36,8 @@ class ErrorCode(StrEnum):
     EVENT_NOT_STARTED = "event_not_started"
     EVENT_ENDED = "event_ended"
     EVENT_PAUSED = "event_paused"
+    CHALLENGE_CLOSED = "challenge_closed"  # its close time passed: attempts are refused
+    TIME_OFFSET_REQUIRED = "time_offset_required"  # an API time without its UTC offset
     HINT_ALREADY_UNLOCKED = "hint_already_unlocked"
     HINT_NOT_ENOUGH_POINTS = "hint_not_enough_points"
     HINT_LOCKED = "hint_locked"

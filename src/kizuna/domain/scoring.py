@@ -37,3 +37,33 @@ def dynamic_value(function: str, initial: int, minimum: int, decay: float, solve
         d = decay or 1
         value = math.ceil(initial + (minimum - initial) * (n * n) / (d * d))
     return max(value, minimum)
+
+
+# --- first-blood bonus ----------------------------------------------------------------------------
+
+BONUS_RANKS = 3  # the bonus goes to the first, second and third scoring solve of a challenge
+MAX_BONUS = 100_000
+
+
+def first_blood_bonus(raw: object) -> tuple[int, ...] | None:
+    """An event's first-blood bonus setting, checked: points for the 1st, 2nd and 3rd solve of each
+    challenge, as a tuple of three non-negative integers (fewer given are padded with 0); None (off)
+    for None, an empty list or all zeros. Raises ValueError for anything else."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list | tuple) or len(raw) > BONUS_RANKS:
+        raise ValueError("first_blood_bonus")
+    values = []
+    for item in raw:
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= MAX_BONUS:
+            raise ValueError("first_blood_bonus")
+        values.append(item)
+    values += [0] * (BONUS_RANKS - len(values))
+    return tuple(values) if any(values) else None
+
+
+def bonus_for(bonus: tuple[int, ...] | list[int] | None, rank: int) -> int:
+    """The bonus of the ``rank``-th (from 1) scoring solve of a challenge."""
+    if not bonus or not 1 <= rank <= len(bonus):
+        return 0
+    return int(bonus[rank - 1])

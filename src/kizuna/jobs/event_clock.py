@@ -6,6 +6,9 @@ a second it reads the event row and asks ``services.event_control.due`` which mi
 lately; for one it has not handled yet it opens a write and appends the ``event_state`` under the
 milestone's key. The event log stores a key once, so however many processes notice the same start,
 it is announced once; the others' appends are no-ops. Reading is all a quiet second costs.
+
+Challenges released by their own release time are announced alike: a ``challenge_released`` under
+the key of that release (``services.challenges.Release.key``), once however many processes see it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import contextlib
 import logging
 
 from kizuna.domain.event_state import Milestone
-from kizuna.services import event_control
+from kizuna.services import challenges, event_control
 from kizuna.services.context import Context
 
 log = logging.getLogger("kizuna.jobs.event_clock")
@@ -33,12 +36,24 @@ class ClockWatch:
         self._stopping = asyncio.Event()
 
     def check(self) -> list[Milestone]:
-        """One look at the clock; returns the milestones this process appended."""
+        """One look at the clock; returns the milestones this process appended. Challenges whose
+        own release time passed are announced the same way (``check_releases``)."""
+        self.check_releases()
         pending = [m for m in event_control.due(self.ctx) if m.key not in self._handled]
         if not pending:
             return []
         appended = event_control.record_milestones(self.ctx, pending)
         self._handled.update(m.key for m in pending)
+        return appended
+
+    def check_releases(self) -> list[challenges.Release]:
+        """Announce ("New challenge released") each challenge whose release time just passed, once
+        across every process: the announcement is stored under the release's key."""
+        pending = [r for r in challenges.due_releases(self.ctx) if r.key not in self._handled]
+        if not pending:
+            return []
+        appended = challenges.record_releases(self.ctx, pending)
+        self._handled.update(r.key for r in pending)
         return appended
 
     async def run(self) -> None:

@@ -96,6 +96,9 @@ class BoardEntry:
     category_text: LocalizedText = NO_TEXT  # the category's display names ("" source: untranslated)
     first_blood: bool = False  # the viewer's account solved it first (see ``board_entries``)
     new: bool = False  # released during the event less than ``NEW_FOR`` ago
+    # Its own schedule ("scheduled" | "open" | "closed"; domain.schedule): only staff ever see a
+    # scheduled one; a closed one stays listed and refuses answers.
+    schedule_state: str = "open"
     shown: bool = True  # matches the board's filters (``apply_filters``); others are rendered hidden
 
 
@@ -115,6 +118,13 @@ def is_new(released_at: datetime | None, start_at: datetime | None, now: datetim
     return timedelta(0) <= now - released_at < NEW_FOR
 
 
+def listed_to_players(row: dict[str, Any]) -> bool:
+    """Is a challenge-list snapshot row one players may see (before prerequisites): visible and
+    released (the snapshot computed its ``schedule_state`` when built; a row without one, from
+    before schedules, counts as not released, failing closed)?"""
+    return row["state"] == "visible" and row.get("schedule_state", "scheduled") != "scheduled"
+
+
 def board_entries(
     rows: list[dict[str, Any]],
     solved: set[int],
@@ -130,7 +140,7 @@ def board_entries(
     it count and the mark never tells a player whether someone else solved a challenge after it."""
     out: list[BoardEntry] = []
     for r in rows:
-        if r["state"] != "visible" and not view_all:
+        if not listed_to_players(r) and not view_all:
             continue
         requirements = r["requirements"] or {}
         prereqs = set(requirements.get("prerequisites") or [])
@@ -151,6 +161,7 @@ def board_entries(
                     category_text=category_text(r["category"], r["category_texts"]),
                     first_blood=account is not None and r.get("first_account") == account,
                     new=now is not None and is_new(r.get("released_at"), start_at, now),
+                    schedule_state=r.get("schedule_state", "open"),
                 )
             )
         elif requirements.get("anonymize"):
@@ -319,7 +330,7 @@ def hint_offer(ctx: Context, who: Principal, challenge_id: int, hint_id: int, mo
     score = 0
     if view.account_id is not None:
         with ctx.db.read() as s:
-            score = repo.account_score(s, view.account_id)
+            score = scoreboard_queries.account_score(s, view.account_id, ctx.now())
     return HintOffer(view, hint, score)
 
 
@@ -433,7 +444,7 @@ def account_solves(
             .filter(_owner_column(t.Solve, owner) == ident)
         )
         if not show_hidden:
-            q = q.filter(t.Challenge.state == "visible")
+            q = q.filter(repo.player_visible(ctx.now()))
             locked = locked_ids(s, who)
             if locked:
                 q = q.filter(t.Solve.challenge_id.not_in(sorted(locked)))
@@ -505,7 +516,7 @@ def account_fails(ctx: Context, who: Principal | None, owner: Owner, ident: int,
         )
         if not sees_every_challenge(who):
             q = q.join(t.Challenge, t.Challenge.id == t.Submission.challenge_id).filter(
-                t.Challenge.state == "visible"
+                repo.player_visible(ctx.now())
             )
             locked = locked_ids(s, who)
             if locked:

@@ -25,13 +25,15 @@ import shutil
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
 from kizuna.challenge_types import ChallengeTypeRegistry
-from kizuna.domain.errors import DomainError
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.event_state import iso_utc
 from kizuna.domain.events import Audience
 from kizuna.domain.flags import validate_flag
 from kizuna.domain.text import MAX_LOCALES, LocalizedText, validate_locale
@@ -77,16 +79,17 @@ KEY_ORDER = (
     "hints",
     "requirements",
     "next",
+    "scheduled_at",
     "state",
     "version",
 )
 SCORING_KEYS = ("function", "initial", "decay", "minimum")
-EXTRA_KEYS = (*SCORING_KEYS, "position", "locale", "translations")
+EXTRA_KEYS = (*SCORING_KEYS, "position", "locale", "translations", "close_at")
 TRANSLATION_KEYS = ("name", "category", "description", "hints")
 # ctfcli's own keys for building and deploying; Kizuna has nothing to store for them.
 DEPLOY_KEYS = ("author", "image", "protocol", "host", "healthcheck")
 # ctfcli keys Kizuna does not take from a challenge.yml (yet): the import says so.
-NOT_IMPORTED = ("solution", "scheduled_at", "module")
+NOT_IMPORTED = ("solution", "module")
 # Keys left out of the canonical form when they hold these values.
 DEFAULTS: dict[str, Any] = {
     "attribution": "",
@@ -100,6 +103,7 @@ DEFAULTS: dict[str, Any] = {
     "hints": [],
     "requirements": [],
     "next": None,
+    "scheduled_at": None,
 }
 _EXTRA_DEFAULTS: tuple[tuple[str, Any], ...] = (("position", 0), ("translations", {}))
 MAX_NAME = 200
@@ -282,7 +286,13 @@ def _read(
         "attribution": check.text(raw.get("attribution"), "attribution"),
         "value": value,
         "type": type_name,
-        "extra": {**scoring, "position": position, "locale": locale, "translations": translations},
+        "extra": {
+            **scoring,
+            "position": position,
+            "locale": locale,
+            "translations": translations,
+            "close_at": _time(check, extra.get("close_at"), "extra.close_at"),
+        },
         "connection_info": check.text(raw.get("connection_info"), "connection_info") or None,
         "attempts": check.integer(raw.get("attempts"), "attempts"),
         "logic": logic,
@@ -293,6 +303,7 @@ def _read(
         "hints": hints,
         "requirements": _requirements(check, raw.get("requirements"), name),
         "next": _reference(check, raw.get("next"), "next"),
+        "scheduled_at": _time(check, raw.get("scheduled_at"), "scheduled_at"),
         "state": state,
     }
     return Folder(
@@ -302,6 +313,24 @@ def _read(
         extra.get("locale") is not None,
         extra.get("translations") is not None,
     )
+
+
+def _time(check: _Check, raw: Any, where: str) -> str | None:
+    """A release or close time as the canonical form writes it ("2030-01-02T00:00:00Z"), or None.
+    As ctfcli's ``scheduled_at``: ISO 8601 with an explicit offset; a naive time is refused. YAML
+    reads an unquoted time as a timestamp, which must carry its offset too."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime) and raw.tzinfo is None:
+        check.fail(where, error=DomainError(ErrorCode.TIME_OFFSET_REQUIRED, field=where))
+        return None
+    if isinstance(raw, datetime):
+        raw = raw.isoformat()
+    try:
+        return iso_utc(challenges.schedule_time(raw, where))
+    except DomainError as exc:
+        check.fail(where, error=exc)
+        return None
 
 
 def _tidy(full: Mapping[str, Any]) -> dict[str, Any]:
@@ -822,6 +851,9 @@ def _write_challenge(ctx: Context, s: Any, folder: Folder, ch: t.Challenge | Non
     }
     if "position" in extra or ch.id is None:
         fields["position"] = extra.get("position", 0)
+    # The schedule, as the file has it: absent means none.
+    fields["release_at"] = data.get("scheduled_at")
+    fields["close_at"] = extra.get("close_at")
     challenges.apply_fields(ctx, s, ch, fields)
     locale = extra["locale"] if folder.has_locale or ch.id is None else ch.locale
     texts = _texts(extra, ("name", "description")) if folder.has_translations else None
@@ -1055,6 +1087,7 @@ def _export_one(
                 code: {k: v[k] for k in TRANSLATION_KEYS if k in v}
                 for code, v in sorted(translations.items())
             },
+            "close_at": iso_utc(ch.close_at),
         },
         "connection_info": ch.connection_info or None,
         "attempts": ch.max_attempts,
@@ -1073,6 +1106,7 @@ def _export_one(
         if prereqs and req.get("anonymize")
         else prereqs,
         "next": names.get(ch.next_id) if ch.next_id else None,
+        "scheduled_at": iso_utc(ch.release_at),
         "state": ch.state,
     }
     return _tidy(full), [f.location for f in ordered]

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kizuna.challenge_types import ChallengeScoring
+from kizuna.domain import schedule
+from kizuna.domain.clock import utc
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
+from kizuna.domain.event_state import MILESTONE_GRACE, iso_utc
 from kizuna.domain.events import Audience
 from kizuna.services.context import Context
 from kizuna.services.translations import apply_challenge_text
@@ -40,6 +44,9 @@ FIELDS = (
     "decay",
     "next_id",
     "requirements",
+    "release_at",
+    "close_at",
+    "scheduled_at",  # ctfcli's name (CTFd master) for the release time
 )
 STATES = ("visible", "hidden")
 LOGICS = ("any", "all", "team")
@@ -57,6 +64,41 @@ def _as_int(value: Any, field: str, minimum: int = 0) -> int:
     if out < minimum:
         raise DomainError(ErrorCode.VALUE_INVALID, field=field)
     return out
+
+
+def schedule_time(value: Any, field: str) -> datetime | None:
+    """A release or close time as stored (naive UTC). Text is ISO 8601 and must carry its offset
+    ("Z" or "+09:00"), as ctfcli's ``scheduled_at``: a naive time is refused rather than guessed.
+    A ``datetime`` comes from our own forms (``web.zoned_inputs``), naive meaning UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise DomainError(ErrorCode.VALUE_INVALID, field=field) from None
+        if dt.tzinfo is None:
+            raise DomainError(ErrorCode.TIME_OFFSET_REQUIRED, field=field)
+    else:
+        raise DomainError(ErrorCode.VALUE_INVALID, field=field)
+    out = utc(dt)
+    assert out is not None
+    if not 1970 <= out.year <= 9999:
+        raise DomainError(ErrorCode.VALUE_INVALID, field=field)
+    return out.replace(tzinfo=None)
+
+
+def _apply_schedule(ch: t.Challenge, fields: dict[str, Any]) -> None:
+    if "release_at" in fields:
+        ch.release_at = schedule_time(fields["release_at"], "release_at")
+    elif "scheduled_at" in fields:
+        ch.release_at = schedule_time(fields["scheduled_at"], "scheduled_at")
+    if "close_at" in fields:
+        ch.close_at = schedule_time(fields["close_at"], "close_at")
+    if ch.release_at is not None and ch.close_at is not None and ch.close_at <= ch.release_at:
+        raise DomainError(ErrorCode.VALUE_INVALID, field="close_at")
 
 
 def _normalise_requirements(s: Any, raw: Any, self_id: int | None) -> dict[str, Any] | None:
@@ -135,6 +177,7 @@ def apply_fields(ctx: Context, s: Any, ch: t.Challenge, data: dict[str, Any]) ->
         ch.next_id = None if nid in (None, "", 0) else _as_int(nid, "next_id", minimum=1)
     if "requirements" in fields:
         ch.requirements = _normalise_requirements(s, fields["requirements"], ch.id)
+    _apply_schedule(ch, fields)
     apply_challenge_text(s, ch, data)
 
 
@@ -180,7 +223,7 @@ def create_challenge(ctx: Context, data: dict[str, Any]) -> t.Challenge:
         _recompute_value(ctx, s, ch)
         uow.bump(CHALLENGES, SCOREBOARD)
         uow.emit("challenge_changed", {"challenge_id": ch.id}, audience=Audience.STAFF)
-        if ch.state == "visible":
+        if schedule.player_visible(ch.state, ch.release_at, ctx.now()):
             uow.emit("challenge_released", {"challenge_id": ch.id})
         uow.audit(None, "challenge.created", "challenge", ch.id, after=audit_values(ch))
     return ch
@@ -193,11 +236,15 @@ def update_challenge(ctx: Context, challenge_id: int, data: dict[str, Any]) -> t
         if ch is None:
             raise NotFound()
         before = audit_values(ch)
+        now = ctx.now()
+        was_out = schedule.player_visible(ch.state, ch.release_at, now)
         apply_fields(ctx, s, ch, data)
         _recompute_value(ctx, s, ch)
         uow.bump(CHALLENGES, SCOREBOARD)
         uow.emit("challenge_changed", {"challenge_id": challenge_id}, audience=Audience.STAFF)
-        if before["state"] != "visible" and ch.state == "visible":
+        # Shown to players just now (made visible, or its release time taken back to the past);
+        # a release time still to come is announced when it passes (jobs.event_clock).
+        if not was_out and schedule.player_visible(ch.state, ch.release_at, now):
             uow.emit("challenge_released", {"challenge_id": ch.id})
         audit_change(uow, "challenge.updated", "challenge", ch.id, before, audit_values(ch))
     return ch
@@ -216,6 +263,8 @@ def audit_values(ch: t.Challenge) -> dict[str, Any]:
         "connection_info": ch.connection_info,
         "requirements": ch.requirements,
         "translations": ch.translations,
+        "release_at": iso_utc(ch.release_at),
+        "close_at": iso_utc(ch.close_at),
     }
 
 
@@ -287,12 +336,13 @@ class Access:
     listed: bool  # appears in the list (possibly anonymised)
 
 
-def access(ch: t.Challenge, solved: set[int], view_all: bool) -> Access:
+def access(ch: t.Challenge, solved: set[int], view_all: bool, *, now: datetime) -> Access:
     """How a challenge shows to an account that solved ``solved``; ``view_all``: the reader's role
-    may view every challenge (``Action.CHALLENGE_VIEW_ALL``), hidden and locked ones included."""
+    may view every challenge (``Action.CHALLENGE_VIEW_ALL``), hidden and locked ones included.
+    Before its release time (``now``) a visible challenge is, for players, as if hidden."""
     if view_all:
         return Access(True, True)
-    if ch.state != "visible":
+    if not schedule.player_visible(ch.state, ch.release_at, now):
         return Access(False, False)
     prereqs = set((ch.requirements or {}).get("prerequisites") or [])
     if prereqs <= solved:
@@ -305,6 +355,65 @@ def get_for_player(ctx: Context, challenge_id: int, account_id: int | None, view
     with ctx.db.read() as s:
         ch = s.get(t.Challenge, challenge_id)
         solved = repo.solved_ids(s, account_id) if account_id is not None else set()
-    if ch is None or not access(ch, solved, view_all).visible:
+    if ch is None or not access(ch, solved, view_all, now=ctx.now()).visible:
         raise NotFound()
     return ch
+
+
+# --- scheduled releases ---------------------------------------------------------------------------
+
+# A release is announced only if its time passed at most this long ago (as the event clock's
+# milestones: a process started long after does not announce stale news).
+RELEASE_GRACE = MILESTONE_GRACE
+
+
+@dataclass(frozen=True)
+class Release:
+    challenge_id: int
+    at: datetime  # naive UTC
+
+    @property
+    def key(self) -> str:
+        """The event log's unique key of this release's announcement: however many processes
+        notice it, it is stored (and so sent) once. A release time moved later is a new release."""
+        return f"challenge_released:{self.challenge_id}:{iso_utc(self.at)}"
+
+
+def due_releases(ctx: Context, now: datetime | None = None) -> list[Release]:
+    """The visible challenges whose release time passed in the last ``RELEASE_GRACE`` (a read).
+    A release at or before the event's start is not news: the challenge is there from the start."""
+    now = now or ctx.now()
+    with ctx.db.read() as s:
+        ev = repo.event(s)
+        found = repo.releases_between(s, now - RELEASE_GRACE, now)
+    start = ev.start_at
+    return [Release(cid, at) for cid, at in found if start is None or at > start]
+
+
+def record_releases(ctx: Context, wanted: list[Release]) -> list[Release]:
+    """Announce each release of ``wanted`` still due (the challenge still visible with that release
+    time), under its key: another process that got there first makes it a no-op. Returns the ones
+    this call appended."""
+    appended: list[Release] = []
+    if not wanted:
+        return appended
+    with ctx.write() as uow:
+        s = uow.session
+        now = ctx.now()
+        for release in wanted:
+            ch = s.get(t.Challenge, release.challenge_id)
+            if (
+                ch is None
+                or ch.release_at != release.at
+                or not schedule.player_visible(ch.state, ch.release_at, now)
+            ):
+                continue  # changed since it was read
+            if ch.id in repo.announced_since(s, release.at):
+                continue  # announced since its release time: made visible by hand after it passed
+            row = uow.emit("challenge_released", {"challenge_id": ch.id}, key=release.key)
+            if row is not None:
+                appended.append(release)
+        if appended:
+            # The snapshots' keys follow release times by themselves; the bump tells every cache.
+            uow.bump(CHALLENGES, SCOREBOARD)
+    return appended

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kizuna.domain import schedule
 from kizuna.domain.errors import DomainError
 from kizuna.services import challenges as challenge_service
 from kizuna.services.context import Context
 from kizuna.storage import doctor_queries as q
 from kizuna.storage import repo, scoreboard_queries
+from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.storage.migrate import needs_upgrade
 
@@ -122,7 +124,12 @@ def _scores(s: Any, mode: str, report: Report) -> None:
     """The scoreboard's totals (its aggregate queries) against a recomputation from the rows."""
     report.checked.append("scores")
     scoring_state = getattr(scoreboard_queries, "SCORING_STATE", None)
-    values = {ch.id: (ch.value, ch.state) for ch in q.challenges(s)}
+    now = t.utcnow()
+    # A challenge whose release time is still to come scores for no one yet (as if hidden).
+    values = {
+        ch.id: (ch.value, ch.state if schedule.released(ch.release_at, now) else "scheduled")
+        for ch in q.challenges(s)
+    }
     expected: Counter[int] = Counter()
     seen: set[tuple[int, int]] = set()
     for _solve_id, challenge_id, account_id in q.solve_rows(s):
@@ -135,7 +142,7 @@ def _scores(s: Any, mode: str, report: Report) -> None:
     for account_id, value, _name, _description in q.award_rows(s):
         expected[account_id] += value
     board: Counter[int] = Counter()
-    for account_id, (total, _when) in scoreboard_queries.solve_totals(s, None).items():
+    for account_id, (total, _when) in scoreboard_queries.solve_totals(s, None, now).items():
         board[account_id] += total
     for account_id, (total, _when) in scoreboard_queries.award_totals(s, None).items():
         board[account_id] += total

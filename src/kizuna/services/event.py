@@ -10,6 +10,7 @@ from kizuna.domain.email_domains import normalise_domains
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.event_state import iso_utc
 from kizuna.domain.events import EventState
+from kizuna.domain.scoring import first_blood_bonus
 from kizuna.domain.text import MAX_LOCALES, validate_locale
 from kizuna.domain.zones import validate_time_zones, zones_or_default
 from kizuna.services import two_factor
@@ -41,6 +42,7 @@ EDITABLE = (
     "two_factor_roles",
     "email_verification",
     "email_domains",
+    "first_blood_bonus",
 )
 TEXT_KEYS = ("locale", "translations")
 
@@ -174,6 +176,13 @@ def update_event(ctx: Context, changes: dict[str, Any], mail_ready: bool = True)
                 ev.team_size_limit = size
             elif key == "venue_rows":
                 ev.venue_rows = _venue_rows(value)
+            elif key == "first_blood_bonus":
+                # Points for the 1st, 2nd and 3rd solve of each challenge; None (or all 0): off.
+                try:
+                    bonus = first_blood_bonus(value)
+                except ValueError:
+                    raise DomainError(ErrorCode.VALUE_INVALID, field=key) from None
+                ev.first_blood_bonus = list(bonus) if bonus is not None else None
             elif key == "venue_theme":
                 if value not in VENUE_THEMES:
                     raise DomainError(ErrorCode.VALUE_INVALID, field="venue_theme")

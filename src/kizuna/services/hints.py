@@ -9,6 +9,8 @@ score never goes below zero by unlocking.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
@@ -17,18 +19,21 @@ from kizuna.services import challenges as challenge_service
 from kizuna.services.accounts import Principal, account_id, player_account
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
-from kizuna.storage import repo
+from kizuna.storage import repo, scoreboard_queries
 from kizuna.storage import tables as t
 from kizuna.storage.db import SCOREBOARD
 
 
-def _visible_hint(s: object, hint_id: int, acct: int | None, who: Principal) -> t.Hint:
+def _visible_hint(s: object, hint_id: int, acct: int | None, who: Principal, now: datetime) -> t.Hint:
     hint = s.get(t.Hint, hint_id)  # type: ignore[attr-defined]
     if hint is None:
         raise NotFound()
     ch = s.get(t.Challenge, hint.challenge_id)  # type: ignore[attr-defined]
     solved = repo.solved_ids(s, acct) if acct is not None else set()  # type: ignore[arg-type]
-    if ch is None or not challenge_service.access(ch, solved, who.can(Action.CHALLENGE_VIEW_ALL)).visible:
+    if (
+        ch is None
+        or not challenge_service.access(ch, solved, who.can(Action.CHALLENGE_VIEW_ALL), now=now).visible
+    ):
         raise NotFound()
     return hint
 
@@ -51,14 +56,14 @@ def unlock_hint(ctx: Context, who: Principal, hint_id: int) -> t.Unlock:
         # left: parallel unlocks can never spend points the account does not have (PostgreSQL; on
         # SQLite the write transaction already serialises them).
         repo.lock_account(s, ev.mode, acct)
-        hint = _visible_hint(s, hint_id, acct, who)
+        hint = _visible_hint(s, hint_id, acct, who, ctx.now())
         unlocked = repo.unlocked_hint_ids(s, acct)
         if hint.id in unlocked:
             raise DomainError(ErrorCode.HINT_ALREADY_UNLOCKED, field="target")
         needed = set((hint.requirements or {}).get("prerequisites") or [])
         if not needed <= unlocked:
             raise DomainError(ErrorCode.HINT_LOCKED, field="requirements", status=403)
-        if hint.cost > 0 and repo.account_score(s, acct) < hint.cost:
+        if hint.cost > 0 and scoreboard_queries.account_score(s, acct, ctx.now()) < hint.cost:
             raise DomainError(ErrorCode.HINT_NOT_ENOUGH_POINTS, field="score")
         unlock = t.Unlock(
             user_id=user.id,
@@ -105,7 +110,7 @@ def hint_for_player(ctx: Context, who: Principal | None, hint_id: int) -> tuple[
             raise DomainError(ErrorCode.AUTH_REQUIRED, status=401)
         user = s.get(t.User, who.user_id)
         acct = account_id(ev.mode, who.user_id, user.team_id if user else None)
-        hint = _visible_hint(s, hint_id, acct, who)
+        hint = _visible_hint(s, hint_id, acct, who, ctx.now())
         if who.can(Action.CHALLENGE_VIEW_ALL):
             return hint, True
         unlocked = repo.unlocked_hint_ids(s, acct) if acct is not None else set()

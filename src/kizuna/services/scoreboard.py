@@ -1,9 +1,12 @@
 """Standings: who has how many points, and in what order.
 
 An account's score is the sum of the *current* values of the challenges it solved plus its awards
-(positive or negative; unlocked hints are negative awards). Ordering and tie-breaks are the domain's
-(``kizuna.domain.ranking``). Hidden and banned accounts are not ranked. With a ``cutoff`` (the
-scoreboard freeze) only solves and awards before it count.
+(positive or negative; unlocked hints are negative awards), plus, when the event gives one, the
+first-blood bonus of its solves that were among the first three of their challenge
+(``scoreboard_queries.bonus_solves``: ranked accounts, scoring challenges, by date then solve
+id). Ordering and tie-breaks are the domain's (``kizuna.domain.ranking``). Hidden and banned
+accounts are not ranked. With a ``cutoff`` (the scoreboard freeze) only solves and awards before it
+count.
 """
 
 from __future__ import annotations
@@ -63,16 +66,25 @@ class Board:
 
 
 def standings(ctx: Context, cutoff: datetime | None = None) -> Board:
+    now = ctx.now()
     with ctx.db.read() as s:
         mode = q.mode(s)
         accounts = q.ranked_accounts(s, mode)
-        solve_totals = q.solve_totals(s, cutoff)
+        solve_totals = q.solve_totals(s, cutoff, now)
         award_totals = q.award_totals(s, cutoff)
         attributes = bq.account_attributes(s, mode)
         bracket_names = bq.bracket_names(s)
+        # The optional first-blood bonus (off by default): points for the first three solves.
+        bonus = q.bonus_setting(s)
+        blood = q.bonus_solves(s, mode, bonus, cutoff, now)
+        bonus_totals: dict[int, int] = {}
+        for _challenge, account, _user, points, _date in blood:
+            bonus_totals[account] = bonus_totals.get(account, 0) + points
         members: dict[int, list[Member]] = {}
         if mode == "teams":
-            user_scores = q.user_scores(s, cutoff)
+            user_scores = q.user_scores(s, cutoff, now)
+            for _challenge, _account, user, points, _date in blood:
+                user_scores[user] = user_scores.get(user, 0) + points
             user_brackets = bq.user_brackets(s)
             for uid, name, team_id in q.team_members(s):
                 bracket = user_brackets.get(uid)
@@ -84,7 +96,8 @@ def standings(ctx: Context, cutoff: datetime | None = None) -> Board:
         solved, solved_at = solve_totals.get(account_id, (0, None))
         awarded, awarded_at = award_totals.get(account_id, (0, None))
         times = [d for d in (solved_at, awarded_at) if d is not None]
-        entries.append(Standing(account_id, name, int(solved) + int(awarded), max(times) if times else None))
+        score = int(solved) + int(awarded) + bonus_totals.get(account_id, 0)
+        entries.append(Standing(account_id, name, score, max(times) if times else None))
     ranked: list[Ranked] = rank(entries)
     rows = []
     for r in ranked:
@@ -186,9 +199,18 @@ def score_events(
     out: dict[int, list[ScoreEvent]] = {a: [] for a in account_ids}
     if not account_ids:
         return out
+    now = ctx.now()
     with ctx.db.read() as s:
-        for row in q.scoring_events(s, account_ids, cutoff):
-            out[row["account_id"]].append(ScoreEvent(**row))
+        # A solve that earned a first-blood bonus counts its bonus too, so the graph ends at the score.
+        blood = {
+            (challenge, account): points
+            for challenge, account, _user, points, _date in q.bonus_solves(
+                s, q.mode(s), q.bonus_setting(s), cutoff, now
+            )
+        }
+        for row in q.scoring_events(s, account_ids, cutoff, now):
+            extra = blood.get((row["challenge_id"], row["account_id"]), 0) if row["challenge_id"] else 0
+            out[row["account_id"]].append(ScoreEvent(**{**row, "value": row["value"] + extra}))
     for events in out.values():
         events.sort(key=lambda e: e.date)
     return out

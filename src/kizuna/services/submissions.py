@@ -53,10 +53,11 @@ Over a limit the answer is 429 with the seconds until the window frees (``retry_
 ``Retry-After``). A challenge's maximum number of attempts counts its wrong answers, exactly.
 
 Order of checks, as a player would expect: event not started (refused, nothing stored), paused
-(refused), challenge not visible or locked (not found), event ended (recorded as a *late* attempt —
-evaluated for the record, never scored or counted — and refused as CTFd does, without saying whether
-it was right), already solved (told so, with whether this answer was right), rate limits, max
-attempts, then the flags.
+(refused), challenge not visible or locked (not found; before its release time a challenge is as
+if hidden), event ended or the challenge's close time passed (recorded as a *late* attempt —
+evaluated for the record, never scored or counted — and refused as CTFd does for an ended event,
+without saying whether it was right), already solved (told so, with whether this answer was
+right), rate limits, max attempts, then the flags.
 
 Staff do not play (``Action.PLAY`` is the players'): an answer from a judge, marshal, author or admin
 is only checked against the flags of a challenge they may see — at any time, with no limits — and
@@ -74,6 +75,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from kizuna.challenge_types.builtin import StandardType
+from kizuna.domain import schedule
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
@@ -119,7 +121,12 @@ def check_flag(ctx: Context, who: Principal, challenge_id: int, provided: str) -
         user = s.get(t.User, who.user_id)
         acct = account_id(repo.event(s).mode, who.user_id, user.team_id if user else None)
         solved = repo.solved_ids(s, acct) if acct is not None else set()
-        if ch is None or not challenge_service.access(ch, solved, who.can(Action.CHALLENGE_VIEW_ALL)).visible:
+        if (
+            ch is None
+            or not challenge_service.access(
+                ch, solved, who.can(Action.CHALLENGE_VIEW_ALL), now=ctx.now()
+            ).visible
+        ):
             raise NotFound(field="challenge_id")
         flags = [FlagSpec(f.type, f.content, f.data) for f in repo.flags_for(s, ch.id)]
     verdict = ctx.types.get(ch.type).attempt(flags, provided)
@@ -159,6 +166,7 @@ class _Attempt:
     logic: str = "any"
     flag_ids: tuple[int, ...] = ()
     attachment: review_service.Attachment | None = None
+    closed: bool = False  # late because the challenge's close time passed (the event still runs)
 
 
 def _limit(ctx: Context, a: _Attempt, limits: attempt_queries.Limits) -> AttemptResult | None:
@@ -258,7 +266,7 @@ def submit_flag(
             )
     if outcome is _LATE:
         # Recorded (committed above) and refused as CTFd refuses it, without saying if it was right.
-        raise Forbidden(ErrorCode.EVENT_ENDED)
+        raise Forbidden(ErrorCode.CHALLENGE_CLOSED if attempt.closed else ErrorCode.EVENT_ENDED)
     assert isinstance(outcome, AttemptResult)
     return outcome
 
@@ -310,11 +318,14 @@ def _prepare(
         solved = attempt_queries.solved_ids(s, acct)
     else:
         solved = {f.challenge_id} if f.solved else set()
-    if not challenge_service.access(cast(t.Challenge, f), solved, False).visible:
+    if not challenge_service.access(cast(t.Challenge, f), solved, False, now=now).visible:
         raise NotFound(field="challenge_id")
     ctype = ctx.types.get(f.challenge_type)
     if attachment is not None and f.challenge_type != review_service.MANUAL:
         raise DomainError(ErrorCode.VALUE_INVALID, field="file")
+    # After the challenge's close time an attempt is late, as after the event's end: recorded for
+    # the record, never scored or counted, and refused.
+    closed = phase is not Phase.ENDED and schedule.closed(f.close_at, now)
     attempt = _Attempt(
         f.user_id,
         f.team_id,
@@ -323,10 +334,11 @@ def _prepare(
         f.challenge_id,
         f.max_attempts,
         now,
-        phase is Phase.ENDED,
+        phase is Phase.ENDED or closed,
         f.logic,
         tuple(f.flag_ids),
         attachment,
+        closed,
     )
     flags = [FlagSpec(kind, content, data) for kind, content, data in f.flags]
     return attempt, solved, flags, ctype
@@ -478,6 +490,6 @@ def _solve(
         attempt_queries.retype_submission(uow.session, submission_id, "already_solved")
         return AttemptResult("already_solved", "already_solved_correct")
     # What the player's page says (web.messages.attempt_message); the API's message stays CTFd's.
-    return AttemptResult(
-        "correct", "correct", params={"value": recorded.value, "first_blood": int(recorded.rank == 1)}
-    )
+    # ``rank``: the solve's place among counted solves (what a first-blood bonus is paid by).
+    params = {"value": recorded.value, "first_blood": int(recorded.rank == 1), "rank": recorded.rank}
+    return AttemptResult("correct", "correct", params=params)

@@ -42,7 +42,9 @@ def first_bloods(ctx: Context, limit: int) -> list[FirstBlood]:
             LiveEvent(r.id, r.type, dict(r.data or {}), r.audience, r.account_id, utc(r.created_at))
             for r in rows
         ]
-        challenges = venue_queries.challenge_names(s, {e.challenge_id for e in events if e.challenge_id})
+        challenges = venue_queries.challenge_names(
+            s, {e.challenge_id for e in events if e.challenge_id}, ctx.now()
+        )
         accounts = event_log.account_names(s, ev.mode, {e.subject for e in events if e.subject is not None})
     world = World(
         started=clock.phase(now) is not Phase.NOT_STARTED,

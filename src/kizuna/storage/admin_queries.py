@@ -67,6 +67,8 @@ class ChallengeRow:
     state: str
     type: str
     solves: int
+    release_at: datetime | None = None
+    close_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ def challenge_rows(s: Session, cutoff: datetime | None = None) -> list[Challenge
             t.Challenge.state,
             t.Challenge.type,
             func.coalesce(solves.c.n, 0),
+            t.Challenge.release_at,
+            t.Challenge.close_at,
         )
         .outerjoin(solves, solves.c.challenge_id == t.Challenge.id)
         .order_by(t.Challenge.position, t.Challenge.category, t.Challenge.name, t.Challenge.id)

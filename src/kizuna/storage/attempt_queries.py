@@ -102,6 +102,8 @@ _FACTS = (
         _challenge.c.requirements,
         _challenge.c.max_attempts,
         _challenge.c.logic,
+        _challenge.c.release_at,
+        _challenge.c.close_at,
         exists()
         .where(_solve.c.challenge_id == _challenge.c.id, _solve.c.account_id == _account)
         .label("solved"),
@@ -172,6 +174,8 @@ class Facts:
     requirements: dict[str, Any] | None
     max_attempts: int
     logic: str
+    release_at: datetime | None
+    close_at: datetime | None
     solved: bool
     flags: list[tuple[str, str, str]]
     flag_ids: list[int]
@@ -215,6 +219,8 @@ def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
         requirements=row.requirements,
         max_attempts=row.max_attempts or 0,
         logic=row.logic or "any",
+        release_at=row.release_at,
+        close_at=row.close_at,
         solved=bool(row.solved),
         flags=[(r.flag_type, r.flag_content, r.flag_data) for r in rows if r.flag_type is not None],
         flag_ids=[r.flag_id for r in rows if r.flag_type is not None],

@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from kizuna.domain.schedule import player_visible
 from kizuna.domain.text import LocalizedText
 from kizuna.storage import tables as t
+from kizuna.storage.tables import utcnow
 
 BATCH = 500
 
@@ -99,9 +101,11 @@ def prerequisites_of(requirements: Any) -> frozenset[int]:
     return frozenset(int(x) for x in found or () if isinstance(x, int) and not isinstance(x, bool))
 
 
-def challenge_names(s: Session, ids: Collection[int]) -> dict[int, ChallengeName]:
+def challenge_names(
+    s: Session, ids: Collection[int], now: datetime | None = None
+) -> dict[int, ChallengeName]:
     """State, names and prerequisites of the challenges ``ids`` that still exist (one primary-key
-    read)."""
+    read). Players see one that is visible and released by ``now`` (naive UTC)."""
     if not ids:
         return {}
     stmt = select(
@@ -111,14 +115,15 @@ def challenge_names(s: Session, ids: Collection[int]) -> dict[int, ChallengeName
         t.Challenge.locale,
         t.Challenge.translations,
         t.Challenge.requirements,
+        t.Challenge.release_at,
     ).where(t.Challenge.id.in_(sorted(ids)))
     return {
         int(ident): ChallengeName(
-            state == "visible",
+            player_visible(state, release_at, now or utcnow()),
             LocalizedText.of(locale or "en", {"name": name}, translations),
             prerequisites_of(requirements),
         )
-        for ident, state, name, locale, translations, requirements in s.execute(stmt)
+        for ident, state, name, locale, translations, requirements, release_at in s.execute(stmt)
     }
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -108,14 +109,53 @@ def lock_account(session: Session, mode: str, account_id: int) -> None:
         session.execute(stmt, {"account_id": account_id})
 
 
-def account_score(session: Session, account_id: int) -> int:
+def released(now: datetime) -> Any:
+    """SQL: the challenge's release time has come (or it has none). ``now``: naive UTC."""
+    return or_(t.Challenge.release_at.is_(None), t.Challenge.release_at <= now)
+
+
+def player_visible(now: datetime) -> Any:
+    """SQL: players may see the challenge (before prerequisites): visible and released, as
+    ``domain.schedule.player_visible``."""
+    return and_(t.Challenge.state == "visible", released(now))
+
+
+def releases_between(session: Session, after: datetime, until: datetime) -> list[tuple[int, datetime]]:
+    """(id, release time) of the visible challenges whose release time is in (``after``, ``until``]."""
+    stmt = (
+        select(t.Challenge.id, t.Challenge.release_at)
+        .where(
+            t.Challenge.state == "visible",
+            t.Challenge.release_at > after,
+            t.Challenge.release_at <= until,
+        )
+        .order_by(t.Challenge.release_at, t.Challenge.id)
+    )
+    return [(int(i), at) for i, at in session.execute(stmt) if at is not None]
+
+
+def announced_since(session: Session, since: datetime) -> set[int]:
+    """The challenges whose release (``challenge_released``) was announced at or after ``since``
+    (the event log's index on (type, id) finds them)."""
+    rows = session.execute(
+        select(t.EventLog.data).where(t.EventLog.type == "challenge_released", t.EventLog.created_at >= since)
+    )
+    out: set[int] = set()
+    for (data,) in rows:
+        ident = data.get("challenge_id") if isinstance(data, dict) else None
+        if isinstance(ident, int):
+            out.add(ident)
+    return out
+
+
+def account_score(session: Session, account_id: int, now: datetime | None = None) -> int:
     solved = (
         session.scalar(
             select(func.coalesce(func.sum(func.coalesce(t.Solve.value, t.Challenge.value)), 0))
             .select_from(t.Solve)
             .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-            # As on the scoreboard: hidden challenges' solves do not score.
-            .where(t.Solve.account_id == account_id, t.Challenge.state == "visible")
+            # As on the scoreboard: hidden (and not yet released) challenges' solves do not score.
+            .where(t.Solve.account_id == account_id, player_visible(now or t.utcnow()))
         )
         or 0
     )

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from kizuna.domain.scoring import bonus_for
 from kizuna.storage import repo
 from kizuna.storage import tables as t
 
@@ -38,11 +39,19 @@ SCORING_STATE = "visible"
 SOLVE_POINTS = func.coalesce(t.Solve.value, t.Challenge.value)
 
 
-def solve_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, datetime | None]]:
+def scoring(now: datetime | None) -> Any:
+    """SQL: the challenge's solves score: in ``SCORING_STATE`` and released by ``now`` (naive UTC;
+    before its release time a challenge is as if hidden)."""
+    return and_(t.Challenge.state == SCORING_STATE, repo.released(now or t.utcnow()))
+
+
+def solve_totals(
+    s: Session, cutoff: datetime | None, now: datetime | None = None
+) -> dict[int, tuple[int, datetime | None]]:
     stmt = (
         select(t.Solve.account_id, func.sum(SOLVE_POINTS), func.max(t.Solve.date))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Challenge.state == SCORING_STATE)
+        .where(scoring(now))
         .group_by(t.Solve.account_id)
     )
     if cutoff is not None:
@@ -59,11 +68,11 @@ def award_totals(s: Session, cutoff: datetime | None) -> dict[int, tuple[int, da
     return {a: (int(v or 0), d) for a, v, d in s.execute(stmt)}
 
 
-def user_scores(s: Session, cutoff: datetime | None) -> dict[int, int]:
+def user_scores(s: Session, cutoff: datetime | None, now: datetime | None = None) -> dict[int, int]:
     solves = (
         select(t.Solve.user_id, func.sum(SOLVE_POINTS))
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Challenge.state == SCORING_STATE)
+        .where(scoring(now))
         .group_by(t.Solve.user_id)
     )
     awards = select(t.Award.user_id, func.sum(t.Award.value)).group_by(t.Award.user_id)
@@ -89,7 +98,9 @@ def team_members(s: Session) -> list[tuple[int, str, int]]:
     return [(i, n, tid) for i, n, tid in s.execute(stmt) if tid is not None]
 
 
-def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) -> list[dict[str, Any]]:
+def scoring_events(
+    s: Session, account_ids: list[int], cutoff: datetime | None, now: datetime | None = None
+) -> list[dict[str, Any]]:
     solves = (
         select(
             t.Solve.challenge_id,
@@ -100,7 +111,7 @@ def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) 
             t.Solve.date,
         )
         .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
-        .where(t.Solve.account_id.in_(account_ids), t.Challenge.state == SCORING_STATE)
+        .where(t.Solve.account_id.in_(account_ids), scoring(now))
     )
     awards = select(t.Award.account_id, t.Award.user_id, t.Award.team_id, t.Award.value, t.Award.date).where(
         t.Award.account_id.in_(account_ids)
@@ -119,5 +130,66 @@ def scoring_events(s: Session, account_ids: list[int], cutoff: datetime | None) 
     return rows
 
 
-def account_score(s: Session, account_id: int) -> int:
-    return repo.account_score(s, account_id)
+def account_score(s: Session, account_id: int, now: datetime | None = None) -> int:
+    """One account's live score, as the scoreboard counts it (its first-blood bonus included)."""
+    score = repo.account_score(s, account_id, now)
+    bonus = bonus_setting(s)
+    if bonus:
+        blood = bonus_solves(s, mode(s), bonus, None, now)
+        score += sum(points for _c, account, _u, points, _d in blood if account == account_id)
+    return score
+
+
+# --- the first-blood bonus (an event setting; off by default) ---------------------------------------
+
+
+def bonus_setting(s: Session) -> tuple[int, ...] | None:
+    """The event's first-blood bonus (points for the 1st, 2nd and 3rd solve), None when off."""
+    stored = repo.event(s).first_blood_bonus
+    return tuple(int(v) for v in stored) if stored else None
+
+
+def bonus_solves(
+    s: Session, mode: str, bonus: tuple[int, ...] | None, cutoff: datetime | None, now: datetime | None = None
+) -> list[tuple[int, int, int, int, datetime]]:
+    """(challenge, account, user, points, date) of each solve that earns a first-blood bonus: the
+    first ``len(bonus)`` scoring solves of each challenge — by ranked accounts, of challenges that
+    score — in order of date, then solve id; with a ``cutoff``, only solves before it (the ranks are
+    the same: earlier solves come first). One query with a window function, run only when the bonus
+    is on, when the scoreboard's snapshot is rebuilt."""
+    if not bonus:
+        return []
+    ranked: Any = select(t.Team.id) if mode == "teams" else select(t.User.id).where(t.User.role == "player")
+    table: Any = t.Team if mode == "teams" else t.User
+    ranked = ranked.where(table.hidden.is_(False), table.banned.is_(False))
+    rank = func.row_number().over(partition_by=t.Solve.challenge_id, order_by=(t.Solve.date, t.Solve.id))
+    ordered = (
+        select(t.Solve.challenge_id, t.Solve.account_id, t.Solve.user_id, t.Solve.date, rank.label("rank"))
+        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .where(scoring(now), t.Solve.account_id.in_(ranked))
+    )
+    if cutoff is not None:
+        ordered = ordered.where(t.Solve.date < cutoff)
+    sub = ordered.subquery()
+    stmt = select(sub.c.challenge_id, sub.c.account_id, sub.c.user_id, sub.c.rank, sub.c.date).where(
+        sub.c.rank <= len(bonus)
+    )
+    out = []
+    for challenge_id, account_id, user_id, place, date in s.execute(stmt):
+        points = bonus_for(bonus, int(place))
+        if points:
+            out.append((int(challenge_id), int(account_id), int(user_id), points, date))
+    return out
+
+
+def solved_pairs(s: Session, cutoff: datetime | None, now: datetime | None = None) -> list[tuple[int, int]]:
+    """(account, challenge) of every scoring solve (before ``cutoff``): the solve matrix's cells."""
+    stmt = (
+        select(t.Solve.account_id, t.Solve.challenge_id)
+        .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
+        .where(scoring(now))
+        .order_by(t.Solve.account_id, t.Solve.challenge_id)
+    )
+    if cutoff is not None:
+        stmt = stmt.where(t.Solve.date < cutoff)
+    return [(int(a), int(c)) for a, c in s.execute(stmt)]

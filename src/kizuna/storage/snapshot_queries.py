@@ -52,7 +52,12 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
                 # The ranked account that solved it first (before the cutoff), as the challenge's
                 # "First solvers" list shows: the board marks first blood for that account only.
                 "first_account": firsts.get(ch.id),
-                "released_at": released.get(ch.id),
+                "released_at": max(
+                    (at for at in (released.get(ch.id), ch.release_at) if at is not None), default=None
+                ),
+                # Its own schedule (naive UTC); the snapshot adds ``schedule_state`` when built.
+                "release_at": ch.release_at,
+                "close_at": ch.close_at,
             }
         )
     # CTFd's order: positioned challenges first by position, then by value, then id.
@@ -107,3 +112,12 @@ def category_names(s: Session) -> dict[str, dict[str, str]]:
         names = LocalizedText.of(row.locale, {"name": row.name}, row.translations).as_dict()
         out[row.name] = {code: values["name"] for code, values in names.items()}
     return out
+
+
+def schedule_times(s: Session) -> list[datetime]:
+    """Every challenge's release and close time: the instants at which the challenge list (and the
+    scoreboard, which leaves out challenges not yet released) change by themselves."""
+    out: list[datetime] = []
+    for release, close in s.execute(select(t.Challenge.release_at, t.Challenge.close_at)):
+        out += [at for at in (release, close) if at is not None]
+    return sorted(out)

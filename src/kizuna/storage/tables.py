@@ -56,6 +56,8 @@ class Event(Base):
     venue_rows: Mapped[int] = mapped_column(Integer, default=10)
     # The venue screen's colours: "light" or "dark" (high contrast, for a projector in a dark hall).
     venue_theme: Mapped[str] = mapped_column(String(16), default="light")
+    # Extra points for the 1st, 2nd and 3rd scoring solve of each challenge; None: no bonus.
+    first_blood_bonus: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
     email_required: Mapped[bool] = mapped_column(Boolean, default=False)
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
@@ -182,6 +184,10 @@ class Challenge(Base):
     # {"ja": {"name": …, "description": …}}; ``hints`` (a list, by hint order) may wait here for hints
     # that ctfcli creates after the challenge.
     translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Per-challenge schedule (naive UTC): before ``release_at`` players see it as if hidden
+    # ("scheduled"); after ``close_at`` it stays visible but refuses attempts ("closed").
+    release_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    close_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Category(Base):

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kizuna.domain.schedule import player_visible
 from kizuna.domain.text import LocalizedText
 from kizuna.storage import tables as t
 
@@ -40,14 +41,16 @@ class ChallengeName:
     locked: bool = False  # it has prerequisites: locked for a visitor, who has solved nothing
 
 
-def challenge_names(s: Session, ids: Collection[int]) -> dict[int, ChallengeName]:
+def challenge_names(
+    s: Session, ids: Collection[int], now: datetime | None = None
+) -> dict[int, ChallengeName]:
     """The challenges ``ids`` that exist, with their names in every language and whether players see them."""
     if not ids:
         return {}
     rows = s.scalars(select(t.Challenge).where(t.Challenge.id.in_(sorted(ids))))
     return {
         ch.id: ChallengeName(
-            ch.state == "visible",
+            player_visible(ch.state, ch.release_at, now or t.utcnow()),
             LocalizedText.of(ch.locale or "en", {"name": ch.name}, ch.translations),
             bool((ch.requirements or {}).get("prerequisites")),
         )

@@ -552,7 +552,7 @@ class LiveHub:
                 users.add(user)
             if e.type == "announcement" and isinstance(e.data.get("notification_id"), int):
                 notes.add(e.data["notification_id"])
-        challenges = event_log.challenge_names(s, challenge_ids)
+        challenges = event_log.challenge_names(s, challenge_ids, now)
         accounts = event_log.account_names(s, ev.mode, scoring)
         user_names = event_log.account_names(s, "users", users)
         team_names = event_log.account_names(s, "teams", teams)

@@ -31,6 +31,10 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.EVENT_NOT_STARTED: lazy("The event has not started yet."),
     ErrorCode.EVENT_ENDED: lazy("The event has ended."),
     ErrorCode.EVENT_PAUSED: lazy("The event is paused."),
+    ErrorCode.CHALLENGE_CLOSED: lazy("This challenge has closed: answers are no longer accepted."),
+    ErrorCode.TIME_OFFSET_REQUIRED: lazy(
+        "Give the time with its UTC offset, such as 2026-12-05T09:00:00+09:00 or 2026-12-05T00:00:00Z."
+    ),
     ErrorCode.HINT_ALREADY_UNLOCKED: lazy("You have already unlocked this hint."),
     ErrorCode.HINT_NOT_ENOUGH_POINTS: lazy("You do not have enough points to unlock this hint."),
     ErrorCode.HINT_LOCKED: lazy("Unlock the earlier hints first."),

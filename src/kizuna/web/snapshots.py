@@ -21,13 +21,15 @@ from typing import Any
 
 import orjson
 
+from kizuna.domain.schedule import boundaries_passed, schedule_state
 from kizuna.domain.text import LocalizedText
 from kizuna.services import scoreboard
-from kizuna.services.board import category_text
+from kizuna.services.board import category_text, listed_to_players
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of
 from kizuna.services.hot import HotCache
 from kizuna.services.scoreboard import BoardFilter
+from kizuna.storage import scoreboard_queries
 from kizuna.storage import snapshot_queries as q
 from kizuna.storage import tables as t
 from kizuna.storage.hot_reads import must_not_wait
@@ -137,10 +139,23 @@ class Snapshots:
 
     # --- scoreboard -----------------------------------------------------------------------------
 
+    def schedule_epoch(self, state: State) -> int:
+        """How many challenge release and close times have passed: part of the challenge list's and
+        the scoreboard's keys, so a release (or close) changes them when its time comes, with no
+        write, as the freeze time changes the public board's. The times are read once per
+        challenge revision."""
+        stamp = (state.revisions.get("challenges", 0),)
+        times = self._get("schedule_times", stamp, self._build_schedule_times, serve=False)
+        return boundaries_passed(times.data, self.ctx.now())
+
+    def _build_schedule_times(self) -> list[datetime]:
+        with self.ctx.db.read() as s:
+            return q.schedule_times(s)
+
     def scoreboard(self, live: bool, state: State | None = None) -> Snapshot:
         state = state or self.state()
         cutoff = None if live else state.cutoff
-        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode)
+        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode, self.schedule_epoch(state))
         return self._get(f"scoreboard:{live}", stamp, lambda: self._build_scoreboard(cutoff))
 
     def _build_scoreboard(self, cutoff: datetime | None) -> list[dict[str, Any]]:
@@ -211,7 +226,7 @@ class Snapshots:
     def top(self, count: int, live: bool, state: State | None = None, which: BoardFilter = ANY) -> Snapshot:
         state = state or self.state()
         cutoff = None if live else state.cutoff
-        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode)
+        stamp = (state.revisions.get("scoreboard", 0), cutoff, state.event.mode, self.schedule_epoch(state))
         key = f"top:{count}:{live}" + ("" if which.empty else f":{which.key}")
         return self._get(
             key, stamp, lambda: self._build_top(count, live, cutoff, state, which), bounded=not which.empty
@@ -259,18 +274,94 @@ class Snapshots:
             for r in rows
         }
 
+    # --- solve matrix -----------------------------------------------------------------------------
+
+    def matrix(self, live: bool, locale: str, order: Sequence[str], state: State | None = None) -> Snapshot:
+        """Ranked accounts × the challenges players see (visible and released), with each account's
+        solves and each challenge's first solver: built once per language from the scoreboard and
+        challenge-list snapshots and one query of the solves, so it follows the same revisions, the
+        freeze and the schedule. Callers leave out challenges still locked for the reader
+        (``matrix_for``)."""
+        state = state or self.state()
+        board = self.scoreboard(live, state)
+        rows = self.challenges(live, state)
+        stamp = (board.stamp, rows.stamp, tuple(order))
+        cutoff = None if live else state.cutoff
+        return self._get(
+            f"matrix:{live}:{locale}",
+            stamp,
+            lambda: self._build_matrix(
+                board.data, rows.data, self.challenge_texts(live, locale, order, state), cutoff
+            ),
+        )
+
+    def _build_matrix(
+        self,
+        board: list[dict[str, Any]],
+        rows: list[dict[str, Any]],
+        texts: dict[int, dict[str, Any]],
+        cutoff: datetime | None,
+    ) -> dict[str, Any]:
+        shown = [r for r in rows if listed_to_players(r)]
+        ids = {r["id"] for r in shown}
+        with self.ctx.db.read() as s:
+            pairs = scoreboard_queries.solved_pairs(s, cutoff, self.ctx.now())
+        solved: dict[int, list[int]] = {}
+        for account, challenge in pairs:
+            if challenge in ids:
+                solved.setdefault(account, []).append(challenge)
+        ranked = {r["account_id"] for r in board}
+        return {
+            "challenges": [
+                {
+                    "id": r["id"],
+                    "name": texts[r["id"]]["name"],
+                    "category": texts[r["id"]]["category"],
+                    "value": r["value"],
+                    # Kept for the per-reader filter (``matrix_for``); not part of the answer.
+                    "prerequisites": sorted((r["requirements"] or {}).get("prerequisites") or []),
+                }
+                for r in shown
+            ],
+            "accounts": [
+                {
+                    "account_id": r["account_id"],
+                    "account_url": r["account_url"],
+                    "name": r["name"],
+                    "pos": r["pos"],
+                    "score": r["score"],
+                    "solves": solved.get(r["account_id"], []),
+                }
+                for r in board
+            ],
+            "first_bloods": {
+                str(r["id"]): r["first_account"]
+                for r in shown
+                if r.get("first_account") is not None and r["first_account"] in ranked
+            },
+        }
+
     # --- challenge list ---------------------------------------------------------------------------
 
     def challenges(self, live: bool, state: State | None = None) -> Snapshot:
         """Every challenge with its solve count and tags; callers filter per viewer."""
         state = state or self.state()
         cutoff = None if live else state.cutoff
-        stamp = (state.revisions.get("challenges", 0), state.revisions.get("scoreboard", 0), cutoff)
+        stamp = (
+            state.revisions.get("challenges", 0),
+            state.revisions.get("scoreboard", 0),
+            cutoff,
+            self.schedule_epoch(state),
+        )
         return self._get(f"challenges:{live}", stamp, lambda: self._build_challenges(cutoff))
 
     def _build_challenges(self, cutoff: datetime | None) -> list[dict[str, Any]]:
+        now = self.ctx.now()
         with self.ctx.db.read() as s:
-            return q.challenge_rows(s, cutoff)
+            rows = q.challenge_rows(s, cutoff)
+        for r in rows:
+            r["schedule_state"] = schedule_state(r["release_at"], r["close_at"], now)
+        return rows
 
     def challenge_texts(
         self, live: bool, locale: str, order: Sequence[str], state: State | None = None
@@ -309,7 +400,7 @@ def _ctftime_entry(row: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class ListPart:
     id: int
-    visible: bool  # its state is "visible" (others are listed only to staff who see everything)
+    visible: bool  # "visible" and released (others are listed only to staff who see everything)
     prerequisites: frozenset[int]
     anonymize: bool  # shown as a locked "???" entry while its prerequisites are unsolved
     unsolved: bytes
@@ -336,6 +427,9 @@ def _parts(rows: list[dict[str, Any]], texts: dict[int, dict[str, Any]]) -> list
             "script": "",
             "locale": text["locale"],
             "translations": text["translations"],
+            # Its own schedule (Kizuna's addition): players only ever see "open" or "closed" ones.
+            "schedule_state": r["schedule_state"],
+            "close_at": iso(r["close_at"]),
         }
         # A locked ("???") entry reveals nothing, in no language.
         locked = {
@@ -358,7 +452,7 @@ def _parts(rows: list[dict[str, Any]], texts: dict[int, dict[str, Any]]) -> list
         out.append(
             ListPart(
                 id=r["id"],
-                visible=r["state"] == "visible",
+                visible=listed_to_players(r),
                 prerequisites=frozenset(requirements.get("prerequisites") or []),
                 anonymize=bool(requirements.get("anonymize")),
                 unsolved=orjson.dumps(entry),

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.policy import Action
+from kizuna.domain.scoring import MAX_BONUS
 from kizuna.i18n import LOCALES, gettext, lazy
 from kizuna.services import event, two_factor
 from kizuna.services.event import clock_of, get_event, time_zones
@@ -91,6 +92,13 @@ TWO_FACTOR_LABELS = {
 TWO_FACTOR_CHOICES = [(key, TWO_FACTOR_LABELS[role]) for key, role in TWO_FACTOR_FIELDS.items()]
 # Typed as a clock time in the zone chosen beside each (``web.zoned_inputs``), stored in UTC.
 TIME_FIELDS = ("start_at", "end_at", "freeze_at")
+# The first-blood bonus: points for the first, second and third solve of each challenge.
+BONUS_LABELS = {
+    "first_blood_bonus_1": lazy("Bonus for the first solve"),
+    "first_blood_bonus_2": lazy("Bonus for the second solve"),
+    "first_blood_bonus_3": lazy("Bonus for the third solve"),
+}
+BONUS_FIELDS = tuple(BONUS_LABELS)
 # The labels the form shows, for errors that name their field.
 EVENT_LABELS = FieldLabels(
     {
@@ -105,8 +113,9 @@ EVENT_LABELS = FieldLabels(
         "default_locale": lazy("Default language"),
         "content_locales": lazy("Content language order"),
         "venue_rows": lazy("Rows on the venue screen"),
+        **BONUS_LABELS,
     },
-    numbers=("team_size_limit", "venue_rows"),
+    numbers=("team_size_limit", "venue_rows", *BONUS_FIELDS),
     times=TIME_FIELDS,
 )
 EVENT_TEXT_LABELS = {"name": lazy("Event name"), "description": lazy("Description")}
@@ -138,6 +147,7 @@ def _event_values(request: Request, ev: t.Event) -> dict[str, object]:
         "email_verification": bool(ev.email_verification),
         "email_domains": "\n".join(ev.email_domains or []),
         **{key: role in two_factor.required_roles(ev) for key, role in TWO_FACTOR_FIELDS.items()},
+        **{key: str((ev.first_blood_bonus or [0, 0, 0])[i]) for i, key in enumerate(BONUS_FIELDS)},
     }
 
 
@@ -173,6 +183,8 @@ def _event_page(
         venue_rows_range=event.VENUE_ROWS,
         venue_themes=[("light", gettext("Light")), ("dark", gettext("Dark, high contrast"))],
         two_factor_choices=[(key, gettext(label)) for key, label in TWO_FACTOR_CHOICES],
+        bonus_fields=[(key, gettext(label)) for key, label in BONUS_LABELS.items()],
+        bonus_max=MAX_BONUS,
         mail_ready=MailConfig.from_settings(request.app.state.settings).links,
     )
 
@@ -221,6 +233,24 @@ def _read_times(
     return instants, chosen, errors
 
 
+def _read_bonus(form: dict[str, object]) -> tuple[list[int], FormErrors]:
+    """The three bonus inputs as points (empty: 0), and an error naming each that is not a whole
+    number from 0 to ``MAX_BONUS``."""
+    points: list[int] = []
+    errors: FormErrors = {}
+    for key in BONUS_FIELDS:
+        typed = text(form, key).strip()
+        try:
+            value = int(typed) if typed else 0
+        except ValueError:
+            value = -1
+        if not 0 <= value <= MAX_BONUS:
+            errors[key] = named(NUMBER_FROM_TO, EVENT_LABELS.labels[key], low=0, high=MAX_BONUS)
+            value = 0
+        points.append(value)
+    return points, errors
+
+
 @router.get("/admin/event", response_class=HTMLResponse)
 def event_page(
     request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.EVENT_SETTINGS))
@@ -250,6 +280,9 @@ def save_event(
     shown = {**typed, **zones_typed, **ticks, **columns.values(texts)}
     if typed["default_locale"] not in LOCALES:
         errors = {**errors, "default_locale": named(NOT_VALID, EVENT_LABELS.labels["default_locale"])}
+    bonus, bonus_errors = _read_bonus(gate.form)
+    errors = {**errors, **bonus_errors}
+    shown.update({key: text(gate.form, key).strip() for key in BONUS_FIELDS})
     if not errors:
         changes: dict[str, object] = {
             **typed,
@@ -266,6 +299,8 @@ def save_event(
                 del changes[name]  # a form from before the setting existed keeps the current value
         for key in TWO_FACTOR_FIELDS:
             del changes[key]
+        if "first_blood_bonus_shown" in gate.form:  # a form from before the setting keeps it
+            changes["first_blood_bonus"] = bonus
         if "two_factor_shown" in gate.form:  # (unticked boxes are not sent; this field always is)
             changes["two_factor_roles"] = [role for key, role in TWO_FACTOR_FIELDS.items() if ticks[key]]
         try:

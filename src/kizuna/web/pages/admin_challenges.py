@@ -8,6 +8,7 @@ one column per language (``admin_columns``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import CASE_INSENSITIVE, EXACT, FLAG_TYPES
 from kizuna.domain.policy import Action
+from kizuna.domain.schedule import schedule_state
 from kizuna.i18n import LOCALES, current_locale, gettext, language_name, lazy, locale_name, pgettext
 from kizuna.services import challenges as service
 from kizuna.services import content
@@ -24,6 +26,7 @@ from kizuna.services.event import get_event
 from kizuna.services.translations import CHALLENGE_TEXT, HINT_TEXT
 from kizuna.storage import admin_queries
 from kizuna.storage import tables as t
+from kizuna.web import zoned_inputs as zoned
 from kizuna.web.content import localized
 from kizuna.web.deps import CtxDep
 from kizuna.web.pages import admin_columns as columns
@@ -70,8 +73,13 @@ CHALLENGE_FIELDS = {
         )
     },
     "requirements": "prerequisites",
+    "release_at": "release_at",
+    "close_at": "close_at",
 }
-TEXT_FIELDS = tuple(name for name in CHALLENGE_FIELDS if name != "requirements")
+# The challenge's own schedule, typed as a clock time in the zone chosen beside each
+# (``web.zoned_inputs``), stored in UTC.
+SCHEDULE_FIELDS = ("release_at", "close_at")
+TEXT_FIELDS = tuple(name for name in CHALLENGE_FIELDS if name not in ("requirements", *SCHEDULE_FIELDS))
 # Per language: the name and description, and the category's display name ("category_ja").
 DETAIL_TEXT = (*CHALLENGE_TEXT, "category")
 FLAG_FIELDS = {"type": "flag_type", "content": "flag_content", "data": "flag_case_insensitive"}
@@ -100,8 +108,11 @@ CHALLENGE_LABELS = FieldLabels(
         "hint_cost": lazy("Cost in points"),
         "tag_value": lazy("New tag"),
         "file": lazy("Files to upload"),
+        "release_at": lazy("Release time"),
+        "close_at": lazy("Close time"),
     },
     numbers=("value", "initial", "minimum", "decay", "max_attempts", "position", "hint_cost"),
+    times=SCHEDULE_FIELDS,
 )
 DETAIL_LABELS = {"name": lazy("Name"), "description": lazy("Description")}
 HINT_LABELS = {"title": lazy("Title"), "content": lazy("Hint text")}
@@ -149,7 +160,9 @@ def challenge_list(
     cutoff = None if live else request.app.state.snapshots.state().cutoff
     with ctx.db.read() as s:
         rows = admin_queries.challenge_rows(s, cutoff)
-    return page(request, "admin/challenges.html", rows=rows)
+    now = ctx.now()
+    schedules = {r.id: schedule_state(r.release_at, r.close_at, now) for r in rows}
+    return page(request, "admin/challenges.html", rows=rows, schedules=schedules)
 
 
 # --- the challenge form ---------------------------------------------------------------------------
@@ -199,7 +212,53 @@ def _typed(form: Form, locale: str) -> tuple[dict[str, Any], columns.Texts]:
     values["locale"] = values["locale"] or locale
     values["prerequisites"] = many(form, "prerequisites")
     values["anonymize"] = checked(form, "anonymize")
+    for key in SCHEDULE_FIELDS:
+        values[key] = text(form, key).strip()
+        if key + zoned.ZONE_SUFFIX in form:
+            values[key + zoned.ZONE_SUFFIX] = text(form, key + zoned.ZONE_SUFFIX)
     return values, columns.typed(form, DETAIL_TEXT, [values["locale"]])
+
+
+def _schedule_values(request: Request, ev: t.Event, ch: t.Challenge | None) -> dict[str, str]:
+    """The stored release and close times as clock times in the zone last chosen for each."""
+    offered = zoned.input_zones(ev)
+    out: dict[str, str] = {}
+    for key in SCHEDULE_FIELDS:
+        zone = zoned.remembered(request, key, offered)
+        out[key] = zoned.wall_value(getattr(ch, key) if ch is not None else None, zone)
+        out[key + zoned.ZONE_SUFFIX] = zone
+    return out
+
+
+def _read_schedule(
+    form: Any, values: dict[str, Any], ev: t.Event
+) -> tuple[dict[str, datetime | None], dict[str, str], FormErrors]:
+    """Each schedule time typed in the zone chosen beside it (UTC when the form sends none): the
+    instants (naive UTC), the zones chosen, and an error naming each field that could not be read."""
+    offered = zoned.input_zones(ev)
+    instants: dict[str, datetime | None] = {}
+    chosen: dict[str, str] = {}
+    errors: FormErrors = {}
+    for key in SCHEDULE_FIELDS:
+        try:
+            chosen[key] = zoned.chosen_zone(form, key, offered)
+            instants[key] = zoned.read_time(str(values.get(key) or ""), chosen[key], key)
+        except DomainError as exc:
+            errors[key] = CHALLENGE_LABELS.error(exc, key)
+            instants[key] = None
+    return instants, chosen, errors
+
+
+def _schedule_inputs(
+    ev: t.Event, values: dict[str, Any], instants: dict[str, datetime | None]
+) -> dict[str, zoned.TimeInput]:
+    offered = zoned.input_zones(ev)
+    return {
+        key: zoned.time_input(
+            str(values.get(key + zoned.ZONE_SUFFIX) or offered[0]), offered, instants.get(key)
+        )
+        for key in SCHEDULE_FIELDS
+    }
 
 
 def _category_names(
@@ -339,9 +398,13 @@ def _new_form(
     values: dict[str, Any],
     status_code: int = 200,
     errors: FormErrors | None = None,
+    instants: dict[str, datetime | None] | None = None,
 ) -> HTMLResponse:
     with ctx.db.read() as s:
         details = _details(s, values)
+    ev = get_event(ctx)
+    if "release_at_zone" not in values:
+        values = {**_schedule_values(request, ev, None), **values}
     return page(
         request,
         "admin/challenge.html",
@@ -350,6 +413,7 @@ def _new_form(
         parts=None,
         values=values,
         errors=errors or {},
+        schedule_times=_schedule_inputs(ev, values, instants or {}),
         others=_options(ctx),
         **details,
         **_form_context(ctx),
@@ -374,12 +438,18 @@ def create(request: Request, ctx: CtxDep, gate: Gate = Depends(post_gate(Action.
     if gate.denied:
         return gate.denied
     values, texts = _typed(gate.form, _default_locale(ctx))
+    ev = get_event(ctx)
+    instants, chosen, errors = _read_schedule(gate.form, values, ev)
+    values.update({key + zoned.ZONE_SUFFIX: zone for key, zone in chosen.items()})
+    shown = {**values, **columns.values(texts)}
+    if errors:
+        return _new_form(request, ctx, shown, 400, errors, instants)
     try:
-        ch = service.create_challenge(ctx, _changes(values, texts, None))
+        ch = service.create_challenge(ctx, {**_changes(values, texts, None), **instants})
     except DomainError as exc:
-        shown = {**values, **columns.values(texts)}
         errors = field_errors(exc, _error_keys(texts, values["locale"]), labels=_labels(shown))
-        return _new_form(request, ctx, shown, 400, errors)
+        return _new_form(request, ctx, shown, 400, errors, instants)
+    zoned.remember(request, chosen)
     return done(request, _edit_url(ch.id), "challenge_created")
 
 
@@ -390,15 +460,17 @@ def _edit_page(
     status_code: int = 200,
     errors: FormErrors | None = None,
     values: dict[str, Any] | None = None,
+    instants: dict[str, datetime | None] | None = None,
 ) -> HTMLResponse:
     """The edit page. ``values`` overrides what is shown in any of its forms (what was typed into
     the form that failed); ``errors`` are keyed by the page-wide unique field keys."""
+    ev = get_event(ctx)
     with ctx.db.read() as s:
         parts = admin_queries.challenge_parts(s, challenge_id)
         if parts is None:
             return not_found(request)
         ch = parts.challenge
-        shown = {**_values_of(ch), **_stored_details(s, ch)}
+        shown = {**_values_of(ch), **_schedule_values(request, ev, ch), **_stored_details(s, ch)}
         for hint in parts.hints:
             shown.update(_stored_hint(hint))
         shown.update(values or {})
@@ -411,6 +483,12 @@ def _edit_page(
         parts=parts,
         values=shown,
         errors=errors or {},
+        schedule_times=_schedule_inputs(
+            ev,
+            shown,
+            instants if instants is not None else {key: getattr(ch, key) for key in SCHEDULE_FIELDS},
+        ),
+        schedule_state=schedule_state(ch.release_at, ch.close_at, ctx.now()),
         previews=_previews(ch),
         hint_columns={
             hint.id: _hint_columns(shown, hint.locale, _hint_prefix(hint.id)) for hint in parts.hints
@@ -450,14 +528,22 @@ def save(
             return not_found(request)
         loaded = admin_queries.category_names(s, ch.category, ch.locale)
     values, texts = _typed(gate.form, ch.locale)
+    instants, chosen, errors = _read_schedule(gate.form, values, get_event(ctx))
+    values.update({key + zoned.ZONE_SUFFIX: zone for key, zone in chosen.items()})
+    shown = {**values, **columns.values(texts)}
+    if errors:
+        return _edit_page(request, ctx, challenge_id, 400, errors, shown, instants)
+    changes = _changes(values, texts, loaded, ch.type)
+    # A form from before the schedule existed leaves it alone.
+    changes.update({key: instants[key] for key in SCHEDULE_FIELDS if key in gate.form})
     try:
-        service.update_challenge(ctx, challenge_id, _changes(values, texts, loaded, ch.type))
+        service.update_challenge(ctx, challenge_id, changes)
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             return not_found(request)
-        shown = {**values, **columns.values(texts)}
         errors = field_errors(exc, _error_keys(texts, values["locale"]), labels=_labels(shown))
-        return _edit_page(request, ctx, challenge_id, 400, errors, shown)
+        return _edit_page(request, ctx, challenge_id, 400, errors, shown, instants)
+    zoned.remember(request, chosen)
     return done(request, _edit_url(challenge_id), "challenge_saved")
 
 

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
+from kizuna.domain.schedule import schedule_state
+from kizuna.domain.scoring import bonus_for
 from kizuna.i18n import LOCALES, gettext
 from kizuna.markdown import render_markdown
 from kizuna.services import board, hints, reviews, submissions, writeups
@@ -72,6 +74,8 @@ def challenge_board(request: Request, ctx: CtxDep) -> Response:
         shown_count=sum(1 for _name, items in groups for e in items if e.shown),
         standing=_standing(snaps, state, who, acct, live, entries),
         account_kind="teams" if ev.mode == "teams" else "users",
+        # The first-blood bonus (points for the 1st, 2nd and 3rd solve); [] when the event gives none.
+        bonus=list(ev.first_blood_bonus or []),
     )
     return render(request, "challenges.html", **page)
 
@@ -125,6 +129,10 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
         "solvers": board.solvers(ctx, challenge_id, ev.mode, cutoff, limit=board.SOLVER_LIMIT),
         "account_kind": "teams" if ev.mode == "teams" else "users",
         "notice": _phase_notice(clock_of(ev).phase(ctx.now())),
+        # Its own schedule: a closed challenge shows a notice instead of the flag form; staff see
+        # a scheduled one marked as such, with its release time.
+        "schedule_state": schedule_state(view.challenge.release_at, view.challenge.close_at, ctx.now()),
+        "bonus": list(ev.first_blood_bonus or []),
         "result": None,
         "hint_message": None,
         "here": f"/challenges/{challenge_id}",
@@ -291,7 +299,11 @@ def _page_outcome(
     if ev.mode == "teams" and who.team_id is not None:
         team = board.account_name(ctx, ev.mode, who.team_id)
     blood = 0 if frozen else int(bool(outcome.params.get("first_blood")))
-    return "correct_scored", {"value": int(outcome.params["value"]), "first_blood": blood, "team": team}
+    value = int(outcome.params["value"])
+    if not frozen:
+        # The first-blood bonus the solve earned (its rank, like first blood, unsaid while frozen).
+        value += bonus_for(ev.first_blood_bonus, int(outcome.params.get("rank") or 0))
+    return "correct_scored", {"value": value, "first_blood": blood, "team": team}
 
 
 def _unlock_url(challenge_id: int, hint_id: int) -> str:

@@ -47,7 +47,7 @@ def _may_see(ctx: CtxDep, who: Principal | None, challenge_id: int | None, staff
         if user is not None and acct is None and not is_staff(user.role):
             return False  # team mode, no team: no account to play for, nothing to see
         solved = repo.solved_ids(s, acct) if acct is not None else set()
-    return challenges.access(ch, solved, False).visible
+    return challenges.access(ch, solved, False, now=ctx.now()).visible
 
 
 @router.get("/files/{location:path}")

@@ -25,6 +25,7 @@ from kizuna.services.event import get_event
 from kizuna.services.scoreboard import BoardFilter, parse_filter
 from kizuna.web.content import content_order, localized, resolve
 from kizuna.web.deps import optional_principal
+from kizuna.web.matrix import matrix_for
 from kizuna.web.messages import message_for
 from kizuna.web.render import render
 from kizuna.web.snapshots import ANY
@@ -341,3 +342,24 @@ def scoreboard_fragment(request: Request) -> HTMLResponse:
     """The board's body alone (with the same filter), for htmx's periodic refresh."""
     context, status = _page_context(request)
     return render(request, "_scoreboard_body.html", status_code=status, **context)
+
+
+@router.get("/scoreboard/matrix", response_class=HTMLResponse)
+def solve_matrix(request: Request) -> HTMLResponse:
+    """Who solved what: ranked accounts × challenges, first bloods marked, under the scoreboard's
+    rules (public, frozen for the public); the table scrolls in its own box on a phone."""
+    who = optional_principal(request)
+    data = matrix_for(request, who)
+    state = request.app.state.snapshots.state()
+    live = bool(who and who.can(Action.SCOREBOARD_LIVE))
+    firsts = {int(k): v for k, v in data["first_bloods"].items()}
+    return render(
+        request,
+        "scoreboard_matrix.html",
+        challenges=data["challenges"],
+        accounts=[{**a, "solved": set(a["solves"])} for a in data["accounts"]],
+        first_bloods=firsts,
+        team_mode=state.event.mode == "teams",
+        frozen_at=state.event.freeze_at if state.cutoff is not None else None,
+        live=live,
+    )

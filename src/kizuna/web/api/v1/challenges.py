@@ -38,6 +38,7 @@ from kizuna.web.api.v1.common import (
 from kizuna.web.content import content_order, fallback_note, localized, resolve, with_category
 from kizuna.web.deps import ChallengeEditor, ChallengeViewer, CtxDep, User, client_address
 from kizuna.web.messages import attempt_message
+from kizuna.web.snapshots import iso
 
 router = APIRouter(tags=["challenges"])
 
@@ -61,7 +62,16 @@ def challenge_list_body(ctx: Any, snaps: Any, who: Any, view: str = "") -> bytes
     live = who.can(Action.SCOREBOARD_LIVE)
     if view_all and view == "admin":
         rows = snaps.challenges(live=live, state=state).data
-        admin = [{**_list_entry(r, False, r["solves"]), "state": r["state"]} for r in rows]
+        admin = [
+            {
+                **_list_entry(r, False, r["solves"]),
+                "state": r["state"],
+                "schedule_state": r["schedule_state"],
+                "scheduled_at": iso(r["release_at"]),
+                "close_at": iso(r["close_at"]),
+            }
+            for r in rows
+        ]
         return orjson.dumps({"success": True, "data": admin})
     board.ensure_started(ctx, who, state.event)
     acct = board.viewer_account(state.event.mode, who)
@@ -107,7 +117,7 @@ def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str,
 async def create_challenge(request: Request, ctx: CtxDep, who: ChallengeEditor) -> JSONResponse:
     data = await json_body(request)
     ch = await run_in_threadpool(service.create_challenge, ctx, data)
-    return ok(challenge_admin_shape(ch))
+    return ok(challenge_admin_shape(ch, now=ctx.now()))
 
 
 @router.get("/challenges/types", summary=f"Challenge types {roles(Action.CHALLENGE_EDIT)}")
@@ -205,7 +215,7 @@ def get_challenge(
             hints = s.query(t.Hint).filter(t.Hint.challenge_id == ch.id).order_by(t.Hint.id).all()
             names = category_names(s).get(ch.category, {})
         signer = request.app.state.file_signer
-        data = challenge_admin_shape(ch, {c: n for c, n in names.items() if c != ch.locale})
+        data = challenge_admin_shape(ch, {c: n for c, n in names.items() if c != ch.locale}, ctx.now())
         # CTFd's admin view carries files (ctfcli's sync compares them by name), tags and hints too.
         data.update(
             files=[signer.url(f.location, who.user_id) for f in files],
@@ -230,7 +240,7 @@ def get_challenge(
     live = who.can(Action.SCOREBOARD_LIVE)
     counts = {r["id"]: r["solves"] for r in snaps.challenges(live=live, state=state).data}
     order = content_order(state.event)
-    data = challenge_admin_shape(ch)
+    data = challenge_admin_shape(ch, now=ctx.now())
     if not view_all:
         for secret in ("requirements", "next_id"):
             data.pop(secret, None)
@@ -299,7 +309,7 @@ async def update_challenge(
 ) -> JSONResponse:
     data = await json_body(request)
     ch = await run_in_threadpool(service.update_challenge, ctx, challenge_id, data)
-    return ok(challenge_admin_shape(ch))
+    return ok(challenge_admin_shape(ch, now=ctx.now()))
 
 
 @router.delete("/challenges/{challenge_id}", summary=f"Delete a challenge {roles(Action.CHALLENGE_EDIT)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.policy import Action, roles_with
+from kizuna.domain.schedule import schedule_state
 from kizuna.domain.text import LocalizedText
 from kizuna.markdown import render_markdown
 from kizuna.services.translations import CHALLENGE_TEXT, HINT_TEXT
@@ -115,10 +117,17 @@ def stored_translations(
     return out
 
 
-def challenge_admin_shape(ch: t.Challenge, category_names: dict[str, str] | None = None) -> dict[str, Any]:
+def challenge_admin_shape(
+    ch: t.Challenge, category_names: dict[str, str] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """A challenge as stored (name and description in its own language, ``locale``), with every
-    language's text in ``translations`` (and the category's display names when given)."""
+    language's text in ``translations`` (and the category's display names when given).
+
+    Its schedule: ``scheduled_at`` (CTFd master's and ctfcli's name) and ``release_at`` are the
+    release time, ``close_at`` the close time (ISO 8601, UTC), and ``schedule_state`` ("scheduled",
+    "open" or "closed" at ``now``) says whether players see it yet, beside CTFd's ``state``."""
     decaying = ch.function != "static"
+    released = iso(ch.release_at)
     extra = {code: {"category": name} for code, name in (category_names or {}).items()}
     return {
         "id": ch.id,
@@ -139,6 +148,10 @@ def challenge_admin_shape(ch: t.Challenge, category_names: dict[str, str] | None
         "function": ch.function,
         "type": ch.type,
         "requirements": ch.requirements,
+        "scheduled_at": released,
+        "release_at": released,
+        "close_at": iso(ch.close_at),
+        "schedule_state": schedule_state(ch.release_at, ch.close_at, now or t.utcnow()),
         "locale": ch.locale,
         "translations": stored_translations(localized(ch, CHALLENGE_TEXT), extra),
         "type_data": {
@@ -235,6 +248,9 @@ CHALLENGE_FIELDS = {
     "decay": "integer",
     "next_id": "integer",
     "requirements": "object",
+    "scheduled_at": "string",
+    "release_at": "string",
+    "close_at": "string",
     "locale": "string",
     "translations": "object",
 }

@@ -44,6 +44,8 @@ def _shape(ctx: Any, ev: t.Event, admin: bool) -> dict[str, Any]:
         "venue_rows": ev.venue_rows or event.VENUE_ROWS_DEFAULT,
         # The venue screen's colours: "light", or "dark" (high contrast, for a projector in a dark hall).
         "venue_theme": event.venue_theme(ev),
+        # Extra points for the 1st, 2nd and 3rd solve of each challenge; null: no bonus (default).
+        "first_blood_bonus": list(ev.first_blood_bonus) if ev.first_blood_bonus else None,
     }
     if admin:
         out["email_required"] = ev.email_required

@@ -12,12 +12,13 @@ code, is refused with 400 in the reader's language.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from kizuna.domain.policy import Action
 from kizuna.services.scoreboard import parse_filter
-from kizuna.web.api.v1.common import cached
+from kizuna.web.api.v1.common import cached, ok
 from kizuna.web.deps import MaybeUser
+from kizuna.web.matrix import matrix_for
 
 router = APIRouter(tags=["scoreboard"])
 
@@ -69,3 +70,15 @@ def ctftime(
     CTFtime reads ``standings`` at the top level."""
     which = parse_filter(bracket_id, country, affiliation)
     return cached(request, request.app.state.snapshots.ctftime(which))
+
+
+@router.get(
+    "/scoreboard/matrix",
+    summary="The solve matrix: ranked accounts × challenges, each account's solves and each "
+    "challenge's first solver (Kizuna extension; frozen for the public as the scoreboard is)",
+)
+def matrix(request: Request, who: MaybeUser) -> JSONResponse:
+    """``challenges`` [{id, name, category, value}] in board order (names in the reader's language),
+    ``accounts`` [{account_id, account_url, name, pos, score, solves: [challenge ids]}] in
+    scoreboard order, ``first_bloods`` {challenge id: account id}."""
+    return ok(matrix_for(request, who))
