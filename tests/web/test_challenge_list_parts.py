@@ -17,6 +17,7 @@ from kizuna.services.accounts import Principal
 from kizuna.storage import tables as t
 from kizuna.web.api.v1.challenges import challenge_list_body
 from kizuna.web.content import content_order
+from kizuna.web.snapshots import iso
 from tests.conftest import auth, record_solve
 
 
@@ -28,6 +29,7 @@ def _oracle(ctx: Any, snaps: Any, who: Principal, locale: str) -> list[dict[str,
     acct = board.viewer_account(state.event.mode, who)
     entries = board.board_entries(rows, snaps.hot.solved(acct), view_all)
     texts = snaps.challenge_texts(live, locale, content_order(state.event), state)
+    by_id = {r["id"]: r for r in rows}
     return [
         {
             "id": e.id,
@@ -44,6 +46,15 @@ def _oracle(ctx: Any, snaps: Any, who: Principal, locale: str) -> list[dict[str,
             "script": "",
             "locale": texts[e.id]["locale"] if not e.locked else None,
             "translations": texts[e.id]["translations"] if not e.locked else {},
+            # Its schedule, except on a locked ("???") entry, which reveals nothing.
+            **(
+                {}
+                if e.locked
+                else {
+                    "schedule_state": by_id[e.id]["schedule_state"],
+                    "close_at": iso(by_id[e.id]["close_at"]),
+                }
+            ),
         }
         for e in entries
     ]

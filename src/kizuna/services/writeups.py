@@ -151,7 +151,7 @@ def own_writeups(ctx: Context, who: Principal) -> list[WriteupRow]:
     if acct is None:
         return []
     with ctx.db.read() as s:
-        rows = writeup_queries.listing(s, ev.mode, account_id=acct, visible_only=True)
+        rows = writeup_queries.listing(s, ev.mode, account_id=acct, visible_to_players_at=ctx.now())
     return rows
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from kizuna.storage import repo
 from kizuna.storage import tables as t
 from kizuna.storage.raw import on_sqlite
-from kizuna.storage.scoreboard_queries import SCORING_STATE
 
 BATCH = 200  # write-ups are long texts: fewer at a time
 
@@ -104,8 +104,10 @@ def listing(
     account_id: int | None = None,
     challenge_id: int | None = None,
     prize: bool | None = None,
-    visible_only: bool = False,
+    visible_to_players_at: datetime | None = None,
 ) -> list[WriteupRow]:
+    """``visible_to_players_at``: only write-ups of challenges players may see at that time (visible
+    and released: a hidden or not yet released challenge's write-up is as hidden as the challenge)."""
     stmt = _select(mode)
     if account_id is not None:
         stmt = stmt.where(t.Writeup.account_id == account_id)
@@ -113,8 +115,8 @@ def listing(
         stmt = stmt.where(t.Writeup.challenge_id == challenge_id)
     if prize is not None:
         stmt = stmt.where(t.Writeup.prize.is_(prize))
-    if visible_only:
-        stmt = stmt.where(t.Challenge.state == SCORING_STATE)
+    if visible_to_players_at is not None:
+        stmt = stmt.where(repo.player_visible(visible_to_players_at))
     return [_row(r) for r in s.execute(stmt.order_by(t.Writeup.challenge_id, t.Writeup.id))]
 
 
