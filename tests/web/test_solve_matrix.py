@@ -134,7 +134,7 @@ def test_the_page_is_an_accessible_table_in_its_own_scrolling_box(
     assert re.search(
         r'<div class="matrix-scroll" role="region" aria-labelledby="matrix-caption" tabindex="0">', html
     )
-    assert '<caption id="matrix-caption">' in html
+    assert '<caption id="matrix-caption" class="visually-hidden">' in html
     assert html.count('<th scope="col"') == 4  # rank, team, two challenges
     assert '<th scope="row"><a href="/teams/' in html
     assert "First blood" in html and "Not solved" in html
