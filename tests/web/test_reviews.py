@@ -407,3 +407,35 @@ def test_a_decision_through_htmx_swaps_the_answer_in_place(
     assert r.status_code == 200 and "<html" not in r.text
     assert f'id="review-{review_id}"' in r.text and "The answer has been rejected." in r.text
     assert "短すぎます。" in r.text and "review-decide" not in r.text  # decided: no form any more
+
+
+def test_the_answer_box_is_fetched_again_when_the_decision_arrives(
+    client: TestClient, make: Factory, ctx: Context
+) -> None:
+    """The challenge page marks its "your answer" box to be fetched again on ``review_decided``; the
+    box's own address answers it alone, in the reader's language, before and after the decision,
+    and is the same 404 as a missing challenge for a hidden one or a challenge that is not judged."""
+    player, _team = make.player_in_team("aiko")
+    judge = make.user("judy", role="judge")
+    ch = essay(make)
+    flagged = make.challenge(name="Flagged")
+    hidden = essay(make, name="Hidden essay", state="hidden")
+    login(client, "aiko")
+    page = client.get(f"/challenges/{ch.id}?lang=ja").text
+    assert f'data-live-refresh="/challenges/{ch.id}/review" data-live-on="review_decided"' in page
+    before = client.get(f"/challenges/{ch.id}/review?lang=ja")
+    assert before.status_code == 200 and "<html" not in before.text
+    assert 'id="review-status"' in before.text
+    assert answer(client, make.token(player), ch.id, "An essay").json()["data"]["status"] == "pending"
+    review_id = queue(client, make.token(judge)).json()["data"][0]["id"]
+    assert decide(client, make.token(judge), review_id, decision="accept", value=50).status_code == 200
+    after = client.get(f"/challenges/{ch.id}/review?lang=ja").text
+    assert "50" in after and "chip-correct" in after
+    missing = client.get("/challenges/987654/review")
+    assert missing.status_code == 404
+    for other in (flagged.id, hidden.id):
+        r = client.get(f"/challenges/{other}/review")
+        assert r.status_code == 404  # the same page as a missing one, but for the address it echoes
+        assert r.text.replace(f"/challenges/{other}/", "/challenges/987654/") == missing.text
+    client.cookies.clear()
+    assert client.get(f"/challenges/{ch.id}/review", follow_redirects=False).status_code in (302, 303)

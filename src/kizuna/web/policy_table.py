@@ -233,6 +233,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/account/two-factor/disable"): ACCOUNT,
     ("GET", "/challenges"): ACCOUNT,
     ("GET", "/challenges/{challenge_id}"): ACCOUNT,
+    ("GET", "/challenges/{challenge_id}/review"): ACCOUNT,  # the judged answer's box, live
     ("POST", "/challenges/{challenge_id}/attempt"): ACCOUNT,  # staff answers are only checked
     ("POST", "/challenges/{challenge_id}/writeup"): Action.PLAY.value,
     ("GET", "/challenges/{challenge_id}/hints/{hint_id}/unlock"): Action.PLAY.value,

@@ -186,6 +186,26 @@ def challenge_page(request: Request, challenge_id: int) -> Response:
     return _challenge_page(request, who, challenge_id, **extra)
 
 
+@router.get("/challenges/{challenge_id}/review", response_class=HTMLResponse)
+def review_status(request: Request, challenge_id: int) -> Response:
+    """A judged challenge's "your answer for review" box alone: what the challenge page fetches again
+    when a judge's decision on the reader's answer arrives on the stream (``review_decided``), so the
+    decision and the comment appear in place without a reload. The same 404 as the page for a
+    challenge the reader may not see, and for a challenge that is not judged."""
+    who = optional_principal(request)
+    if who is None:
+        return login_redirect(request)
+    ctx = request.app.state.ctx
+    ev = request.app.state.snapshots.state().event
+    board.ensure_started(ctx, who, ev)
+    view = board.challenge_view(ctx, who, challenge_id, ev.mode)
+    if view.challenge.type != reviews.MANUAL:
+        raise NotFound()
+    return render(
+        request, "_review_status.html", review=reviews.latest_for(ctx, view.account_id, challenge_id)
+    )
+
+
 WRITEUP_TARGET = "writeup"
 
 
