@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -89,3 +90,20 @@ def test_every_exported_csv_cell_is_safe_and_json_keeps_the_exact_text(names: li
 def test_csv_without_a_byte_order_mark() -> None:
     data = b"".join(csv_chunks(COLUMNS, iter([]), UTC, bom=False))
     assert data == b"id,name,value,when\r\n"
+
+
+def test_csv_records_escape_every_cell_and_read_records_only_as_bytes_are_taken() -> None:
+    from kizuna.domain.spreadsheet import BOM, csv_records
+
+    taken: list[int] = []
+
+    def records() -> Any:
+        for i, name in enumerate(["=1+1", "東京", "-x"]):
+            taken.append(i)
+            yield (i - 1, name, None)
+
+    chunks = csv_records(("n", "name", "empty"), records())
+    assert next(chunks) == BOM + b"n,name,empty\r\n" and taken == []
+    assert next(chunks) == b"-1,'=1+1,\r\n" and taken == [0]
+    assert b"".join(chunks) == "0,東京,\r\n1,'-x,\r\n".encode()
+    assert next(csv_records(("a",), [], bom=False)) == b"a\r\n"

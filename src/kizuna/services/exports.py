@@ -21,8 +21,6 @@ JSON, for the organisers (``Action.RESULTS_EXPORT``: admins and judges). The API
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -41,14 +39,13 @@ from kizuna.domain.exports import (
     parse_zone,
     zoned_iso,
 )
-from kizuna.domain.spreadsheet import safe_cell
+from kizuna.domain.spreadsheet import csv_records
 from kizuna.services import scoreboard, writeups
 from kizuna.services.context import Context
 from kizuna.services.scoreboard import Board, BoardFilter
 from kizuna.storage import export_queries as q
 from kizuna.storage.uow import Actor
 
-BOM = b"\xef\xbb\xbf"
 MEDIA_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.JSON: "application/json",
@@ -195,29 +192,13 @@ def _csv_value(value: Any, zone: ZoneInfo) -> object:
     return value
 
 
-def csv_row(columns: tuple[str, ...], row: dict[str, Any], zone: ZoneInfo) -> list[str]:
-    """One CSV record: every cell written by ``safe_cell`` (no cell is ever read as a formula)."""
-    return [safe_cell(_csv_value(row.get(c), zone)) for c in columns]
-
-
 def csv_chunks(
     columns: tuple[str, ...], rows: Iterator[dict[str, Any]], zone: ZoneInfo, *, bom: bool = True
 ) -> Iterator[bytes]:
-    """The CSV, a record at a time (CRLF line ends, as RFC 4180 and Excel expect)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def take() -> bytes:
-        out = buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-        return out
-
-    writer.writerow(columns)
-    yield (BOM if bom else b"") + take()
-    for row in rows:
-        writer.writerow(csv_row(columns, row, zone))
-        yield take()
+    """The CSV, a record at a time: ``domain.spreadsheet.csv_records`` writes every cell with
+    ``safe_cell`` (no cell is ever read as a formula), times in ``zone``."""
+    records = ([_csv_value(row.get(c), zone) for c in columns] for row in rows)
+    return csv_records(columns, records, bom=bom)
 
 
 def json_row(columns: tuple[str, ...], row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:

@@ -10,8 +10,6 @@ batch at a time, so a long trail never sits in memory whole.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,7 +20,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.policy import Action
-from kizuna.domain.spreadsheet import safe_cell
+from kizuna.domain.spreadsheet import csv_records
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.storage import audit_queries
@@ -87,38 +85,24 @@ def _values(values: dict[str, Any] | None) -> str:
 
 def csv_lines(ctx: Context, f: AuditFilter, labels: dict[str, str]) -> Iterator[bytes]:
     """The export, line by line: the byte order mark and header first, then every matching entry."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def take() -> bytes:
-        out = buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-        return out
-
-    writer.writerow(CSV_COLUMNS)
-    yield b"\xef\xbb\xbf" + take()
-    for row in audit_queries.iter_entries(ctx.db.read, f):
-        writer.writerow(
-            [
-                safe_cell(cell)
-                for cell in (
-                    row.id,
-                    when(row.at),
-                    row.actor_id,
-                    row.actor_name,
-                    row.actor_role,
-                    row.action,
-                    labels.get(row.action, ""),
-                    row.target_type,
-                    row.target_id,
-                    _values(row.before),
-                    _values(row.after),
-                    row.address,
-                )
-            ]
+    records = (
+        (
+            row.id,
+            when(row.at),
+            row.actor_id,
+            row.actor_name,
+            row.actor_role,
+            row.action,
+            labels.get(row.action, ""),
+            row.target_type,
+            row.target_id,
+            _values(row.before),
+            _values(row.after),
+            row.address,
         )
-        yield take()
+        for row in audit_queries.iter_entries(ctx.db.read, f)
+    )
+    return csv_records(CSV_COLUMNS, records)
 
 
 def csv_response(ctx: Context, f: AuditFilter, now: datetime) -> StreamingResponse:
