@@ -439,3 +439,37 @@ def test_the_answer_box_is_fetched_again_when_the_decision_arrives(
         assert r.text.replace(f"/challenges/{other}/", "/challenges/987654/") == missing.text
     client.cookies.clear()
     assert client.get(f"/challenges/{ch.id}/review", follow_redirects=False).status_code in (302, 303)
+
+
+def test_an_accepted_answer_is_solved_when_it_was_sent_not_when_it_was_judged(
+    ctx: Context, make: Factory
+) -> None:
+    """Two teams reach the same score; the one whose answer was sent first ranks first, however long
+    the judge took: the solve is dated when the answer was sent."""
+    from datetime import datetime, timedelta
+
+    from kizuna.services import event, scoreboard
+
+    t0 = datetime(2026, 3, 1, 9, 0)
+    now = {"at": t0}
+    ctx.now = lambda: now["at"]
+    event.update_event(ctx, {"start_at": t0 - timedelta(hours=1), "end_at": t0 + timedelta(days=1)})
+    early, early_team = make.player_in_team("early")
+    late, late_team = make.player_in_team("late")
+    judge = make.user("judy", role="judge")
+    ch = essay(make)
+    flagged = make.challenge(name="Flagged", value=ESSAY_VALUE, flag="flag{x}")
+    submissions.submit_flag(ctx, Principal.of(early), ch.id, "Sent first")
+    now["at"] = t0 + timedelta(minutes=10)
+    submissions.submit_flag(ctx, Principal.of(late), flagged.id, "flag{x}")
+    now["at"] = t0 + timedelta(hours=2)
+    [waiting] = reviews.queue(ctx, Principal.of(judge))
+    reviews.decide(ctx, Principal.of(judge), waiting.review_id, "accept")
+    with ctx.db.read() as s:
+        solve = s.query(t.Solve).filter(t.Solve.challenge_id == ch.id).one()
+    assert solve.date == t0
+    board = scoreboard.standings(ctx)
+    assert [(r.name, r.score) for r in board.rows[:2]] == [
+        (early_team.name, ESSAY_VALUE),
+        (late_team.name, ESSAY_VALUE),
+    ]

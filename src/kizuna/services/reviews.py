@@ -254,7 +254,9 @@ def decide(
                 team_id=review.team_id,
                 account_id=review.account_id,
                 mode=repo.event(s).mode,
-                date=ctx.now(),
+                # Solved when the answer was sent, not when a judge got to it: the wait for a judge
+                # never costs a tie-break, and a frozen board counts an answer sent before the freeze.
+                date=review.created_at,
                 value=points,
             )
             solved = recorded is not None
