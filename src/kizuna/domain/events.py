@@ -41,6 +41,17 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "event_changed": (),
     # An integrity signal dismissed by a judge (staff; the audit trail has who and the note).
     "integrity_dismissed": ("signal_id", "kind"),
+    # --- The learning half (per user; audience "account" with the user's account_id). ---
+    # A correct flag on a practice challenge, or on any challenge after the event ended: recorded
+    # in practice_solves, never on the event's board.
+    "practice_solve": ("challenge_id", "account_id", "user_id"),
+    # Learning-track progress, named by the stable keys of track.yml (they survive re-import).
+    "task_completed": ("track_key", "module_key", "lesson_key", "task_key", "user_id", "required"),
+    "lesson_completed": ("track_key", "module_key", "lesson_key", "user_id"),
+    "module_completed": ("track_key", "module_key", "user_id"),
+    "track_completed": ("track_key", "user_id"),
+    # A badge earned (badge_key from the badge definitions); appended by the badge job alone.
+    "badge_awarded": ("badge_key", "user_id"),
 }
 
 

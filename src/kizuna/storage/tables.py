@@ -188,6 +188,9 @@ class Challenge(Base):
     # ("scheduled"); after ``close_at`` it stays visible but refuses attempts ("closed").
     release_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     close_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # A practice challenge is for learning: playable whenever it is visible, solved into
+    # ``practice_solves`` and never on the event's board.
+    practice: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Category(Base):
@@ -295,6 +298,19 @@ class Solve(Base):
     value: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The rule "a correct solve is recorded exactly once per account and challenge" lives here.
     __table_args__ = (UniqueConstraint("challenge_id", "account_id", name="uq_solves_challenge_account"),)
+
+
+class PracticeSolve(Base):
+    """A correct flag recorded as practice (a practice challenge, or any challenge after the event
+    ended): once per user and challenge, counted by learning progress and never by the event's board."""
+
+    __tablename__ = "practice_solves"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("challenge_id", "user_id", name="uq_practice_solves_challenge_user"),)
 
 
 class Review(Base):
