@@ -303,6 +303,8 @@ def test_track_header() -> None:
     assert TRACK["title"]["ja"] == "古典暗号から現代暗号へ"
     assert bilingual(TRACK["title"]) and bilingual(TRACK["summary"])
     assert TRACK.get("opens_at") is None and TRACK.get("closes_at") is None
+    # A folded YAML line break would put a stray space inside a Japanese sentence.
+    assert not re.search(r"[\u3001-\u30ff\u4e00-\u9fff] [\u3001-\u30ff\u4e00-\u9fff]", TRACK["summary"]["ja"])
 
 
 def test_structure_and_ids() -> None:
