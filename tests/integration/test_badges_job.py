@@ -42,7 +42,15 @@ def emit(ctx: Context, type: str, **data: Any) -> None:
 
 
 def solve(ctx: Context, user: int, challenge: int, blood: int = 0, account: int | None = None) -> None:
-    emit(ctx, "solve", challenge_id=challenge, account_id=account or user, user_id=user, first_blood=blood, value=100)
+    emit(
+        ctx,
+        "solve",
+        challenge_id=challenge,
+        account_id=account or user,
+        user_id=user,
+        first_blood=blood,
+        value=100,
+    )
 
 
 def awards(ctx: Context) -> list[tuple[int, str, datetime]]:
@@ -79,7 +87,14 @@ def script(ctx: Context, make: Factory) -> tuple[Any, Any, Clock]:
     for day in range(7):
         # 16:00 UTC is 01:00 the next day in Tokyo: Bob's days are Tokyo days.
         clock.now = START.replace(hour=16) + timedelta(days=day)
-        emit(ctx, "lesson_completed", track_key="web", module_key="m1", lesson_key=f"l{day % 5}", user_id=bob.id)
+        emit(
+            ctx,
+            "lesson_completed",
+            track_key="web",
+            module_key="m1",
+            lesson_key=f"l{day % 5}",
+            user_id=bob.id,
+        )
     clock.now += timedelta(hours=1)
     emit(ctx, "track_completed", track_key="web", user_id=bob.id)
     return alice, bob, clock
@@ -106,9 +121,7 @@ def test_the_job_awards_from_the_event_log_once(backend: str, ctx: Context, make
     assert _by_user(ctx, alice, bob) == EXPECTED
     assert len(awarded) == 6
     # Each award announced once, to the account alone, in the same transaction as the row.
-    assert sorted(announced(ctx)) == sorted(
-        (key, user, "account", user) for user, key, _ in awards(ctx)
-    )
+    assert sorted(announced(ctx)) == sorted((key, user, "account", user) for user, key, _ in awards(ctx))
     dates = {(u, k): at for u, k, at in awards(ctx)}
     assert dates[(alice.id, "first-blood")] == START  # the time of the event that completed it
     assert dates[(alice.id, "web-adept")] == START + timedelta(days=1)
@@ -134,7 +147,7 @@ def test_small_batches_catch_up_from_any_point(ctx: Context, make: Factory) -> N
 
 
 def test_rebuild_keeps_awards_and_restores_missing_ones(ctx: Context, make: Factory) -> None:
-    alice, bob, clock = script(ctx, make)
+    _alice, bob, clock = script(ctx, make)
     clock.now += timedelta(minutes=5)
     badges.catch_up(ctx)
     before = awards(ctx)
@@ -167,7 +180,10 @@ def test_a_young_gap_in_the_ids_is_waited_for() -> None:
     rows = [q.LogRow(5, "solve", {}, now), q.LogRow(7, "solve", {}, now - timedelta(seconds=1))]
     assert [r.id for r in badges._taken(rows, 4, now)[0]] == [5]
     assert badges._taken(rows, 4, now)[1] is True
-    old = [q.LogRow(5, "solve", {}, now), q.LogRow(7, "solve", {}, now - badges.SETTLE - timedelta(seconds=1))]
+    old = [
+        q.LogRow(5, "solve", {}, now),
+        q.LogRow(7, "solve", {}, now - badges.SETTLE - timedelta(seconds=1)),
+    ]
     assert [r.id for r in badges._taken(old, 4, now)[0]] == [5, 7]
 
 
@@ -203,7 +219,7 @@ def test_an_organisers_file_is_checked_at_start_up(tmp_path: Path) -> None:
     with pytest.raises(BadgeDefinitionError, match="no such file"):
         badges.load_catalogue(tmp_path / "missing.yml")
     (tmp_path / "broken.yml").write_text("badges: [", encoding="utf-8")
-    with pytest.raises(BadgeDefinitionError, match="broken.yml: not valid YAML"):
+    with pytest.raises(BadgeDefinitionError, match=r"broken\.yml: not valid YAML"):
         badges.load_catalogue(tmp_path / "broken.yml")
 
 

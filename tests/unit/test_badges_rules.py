@@ -62,7 +62,15 @@ CATALOGUE = b.parse_catalogue(
 def facts(draw: st.DrawFn) -> Fact:
     kind = draw(
         st.sampled_from(
-            ["solve", "practice_solve", "track_completed", "lesson_completed", "task_completed", "writeup_prize", "submission"]
+            [
+                "solve",
+                "practice_solve",
+                "track_completed",
+                "lesson_completed",
+                "task_completed",
+                "writeup_prize",
+                "submission",
+            ]
         )
     )
     user = draw(st.sampled_from(USERS))
@@ -71,19 +79,49 @@ def facts(draw: st.DrawFn) -> Fact:
     data: dict[str, Any]
     if kind == "solve":
         blood = draw(st.sampled_from([0, 1, 1, 1, 2, 3]))
-        data = {"challenge_id": challenge, "account_id": user, "user_id": user, "first_blood": blood, "value": 100}
+        data = {
+            "challenge_id": challenge,
+            "account_id": user,
+            "user_id": user,
+            "first_blood": blood,
+            "value": 100,
+        }
     elif kind == "practice_solve":
         data = {"challenge_id": challenge, "account_id": user, "user_id": user}
     elif kind == "track_completed":
         data = {"track_key": draw(st.sampled_from(["a", "b"])), "user_id": user}
     elif kind == "lesson_completed":
-        data = {"track_key": "a", "module_key": "m", "lesson_key": draw(st.sampled_from(["l1", "l2", "l3"])), "user_id": user}
+        data = {
+            "track_key": "a",
+            "module_key": "m",
+            "lesson_key": draw(st.sampled_from(["l1", "l2", "l3"])),
+            "user_id": user,
+        }
     elif kind == "task_completed":
-        data = {"track_key": "a", "module_key": "m", "lesson_key": "l1", "task_key": "t", "user_id": user, "required": True}
+        data = {
+            "track_key": "a",
+            "module_key": "m",
+            "lesson_key": "l1",
+            "task_key": "t",
+            "user_id": user,
+            "required": True,
+        }
     elif kind == "writeup_prize":
-        data = {"writeup_id": draw(st.sampled_from(sorted(AUTHORS))), "challenge_id": 1, "account_id": 1, "prize": draw(st.booleans())}
+        data = {
+            "writeup_id": draw(st.sampled_from(sorted(AUTHORS))),
+            "challenge_id": 1,
+            "account_id": 1,
+            "prize": draw(st.booleans()),
+        }
     else:
-        data = {"submission_id": 1, "challenge_id": challenge, "account_id": user, "user_id": user, "result": "incorrect", "address": ""}
+        data = {
+            "submission_id": 1,
+            "challenge_id": challenge,
+            "account_id": user,
+            "user_id": user,
+            "result": "incorrect",
+            "address": "",
+        }
     return Fact(kind, data, at)
 
 
@@ -128,7 +166,10 @@ def deserves(events: Sequence[Fact], user: int, key: str) -> bool:
     if key == "crypto-2":
         return len({c for c in solved if CATEGORIES.get(c, "").lower() == "crypto"}) >= 2
     if key == "blood-2":
-        return len({e.data["challenge_id"] for e in mine if e.type == "solve" and e.data["first_blood"] == 1}) >= 2
+        return (
+            len({e.data["challenge_id"] for e in mine if e.type == "solve" and e.data["first_blood"] == 1})
+            >= 2
+        )
     if key == "streak-3":
         zone = ZONES.get(user, "America/New_York")
         return _longest_run({local_day(e.at, zone) for e in mine if e.type != "writeup_prize"}) >= 3
@@ -179,9 +220,19 @@ def test_batch_by_batch_with_stored_progress_equals_all_at_once(events: list[Fac
 
 
 def test_an_award_is_dated_by_the_event_that_completed_it() -> None:
-    first = Fact("lesson_completed", {"track_key": "a", "module_key": "m", "lesson_key": "l1", "user_id": 1}, START)
-    second = Fact("lesson_completed", {"track_key": "a", "module_key": "m", "lesson_key": "l2", "user_id": 1}, START + timedelta(days=2))
-    again = Fact("lesson_completed", {"track_key": "a", "module_key": "m", "lesson_key": "l3", "user_id": 1}, START + timedelta(days=3))
+    first = Fact(
+        "lesson_completed", {"track_key": "a", "module_key": "m", "lesson_key": "l1", "user_id": 1}, START
+    )
+    second = Fact(
+        "lesson_completed",
+        {"track_key": "a", "module_key": "m", "lesson_key": "l2", "user_id": 1},
+        START + timedelta(days=2),
+    )
+    again = Fact(
+        "lesson_completed",
+        {"track_key": "a", "module_key": "m", "lesson_key": "l3", "user_id": 1},
+        START + timedelta(days=3),
+    )
     earned = all_at_once([first, second, again])
     assert [(e.badge_key, e.at) for e in earned] == [("lessons-2", second.at)]
 
@@ -212,9 +263,18 @@ def test_the_shipped_definitions_parse_and_use_shipped_icons() -> None:
         ({"badges": [_badge("x", {"kind": "streak", "days": 0})]}, "rule.days must be a whole number"),
         ({"badges": [_badge("x", {"kind": "streak", "count": 3})]}, "rule has unknown fields: count"),
         ({"badges": [_badge("Bad Key", {"kind": "lessons", "count": 1})]}, "key must be"),
-        ({"badges": [{**_badge("x", {"kind": "lessons", "count": 1}), "icon": "skull"}]}, "icon must be one of"),
-        ({"badges": [{**_badge("x", {"kind": "lessons", "count": 1}), "name": {"en": "X"}}]}, "name.ja is missing"),
-        ({"badges": [_badge("x", {"kind": "lessons", "count": 1})] * 2}, "'x' is already defined in extra.yml"),
+        (
+            {"badges": [{**_badge("x", {"kind": "lessons", "count": 1}), "icon": "skull"}]},
+            "icon must be one of",
+        ),
+        (
+            {"badges": [{**_badge("x", {"kind": "lessons", "count": 1}), "name": {"en": "X"}}]},
+            "name.ja is missing",
+        ),
+        (
+            {"badges": [_badge("x", {"kind": "lessons", "count": 1})] * 2},
+            "'x' is already defined in extra.yml",
+        ),
         ({"badge": []}, "expected a mapping with a 'badges' list"),
         ({"badges": [_badge("x", {"kind": "category_mastery", "solves": 3})]}, "rule.category must be"),
     ],
@@ -230,9 +290,18 @@ def test_a_key_of_the_shipped_file_cannot_be_defined_again() -> None:
     from kizuna.services.badges import shipped_catalogue
 
     key = shipped_catalogue().badges[0].key
-    with pytest.raises(b.BadgeDefinitionError, match="already defined in badges.yml"):
-        b.parse_catalogue([("badges.yml", {"badges": [_badge(key, {"kind": "lessons", "count": 1})]}), ("mine.yml", {"badges": [_badge(key, {"kind": "lessons", "count": 1})]})])
+    with pytest.raises(b.BadgeDefinitionError, match=r"already defined in badges\.yml"):
+        b.parse_catalogue(
+            [
+                ("badges.yml", {"badges": [_badge(key, {"kind": "lessons", "count": 1})]}),
+                ("mine.yml", {"badges": [_badge(key, {"kind": "lessons", "count": 1})]}),
+            ]
+        )
 
 
 def test_catalogue_keys() -> None:
-    assert isinstance(CATALOGUE, Catalogue) and CATALOGUE.get("web-2") is not None and CATALOGUE.get("nope") is None
+    assert (
+        isinstance(CATALOGUE, Catalogue)
+        and CATALOGUE.get("web-2") is not None
+        and CATALOGUE.get("nope") is None
+    )

@@ -35,7 +35,9 @@ def _earn(ctx: Context, make: Factory) -> tuple[Any, Any]:
     return star, shy
 
 
-def test_the_player_page_shows_badges_in_the_readers_language_and_zone(client: TestClient, ctx: Context, make: Factory) -> None:
+def test_the_player_page_shows_badges_in_the_readers_language_and_zone(
+    client: TestClient, ctx: Context, make: Factory
+) -> None:
     star, _ = _earn(ctx, make)
     client.cookies.set(TZ_COOKIE, "Asia/Tokyo")
     html = client.get(f"/users/{star.id}?lang=en").text
@@ -52,7 +54,9 @@ def test_the_player_page_shows_badges_in_the_readers_language_and_zone(client: T
     assert "No badges yet." in client.get(f"/users/{other.id}?lang=en").text
 
 
-def test_the_badges_page_lists_every_badge_with_its_holders(client: TestClient, ctx: Context, make: Factory) -> None:
+def test_the_badges_page_lists_every_badge_with_its_holders(
+    client: TestClient, ctx: Context, make: Factory
+) -> None:
     _star, shy = _earn(ctx, make)
     html = client.get("/badges?lang=en").text
     for badge in badges.shipped_catalogue().badges:
@@ -84,7 +88,10 @@ def test_the_api_lists_badges_and_a_users_badges(client: TestClient, ctx: Contex
     assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
     assert hidden.status_code == 404
     token = make.token(make.admin())
-    assert client.get(f"/api/v1/users/{shy.id}/badges", headers=auth(token)).json()["data"][0]["key"] == "first-blood"
+    assert (
+        client.get(f"/api/v1/users/{shy.id}/badges", headers=auth(token)).json()["data"][0]["key"]
+        == "first-blood"
+    )
 
 
 def test_reading_badges_never_awards_any(client: TestClient, ctx: Context, make: Factory) -> None:
@@ -109,3 +116,53 @@ def test_reading_badges_never_awards_any(client: TestClient, ctx: Context, make:
 def test_openapi_describes_the_badge_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "get" in paths["/api/v1/badges"] and "get" in paths["/api/v1/users/{user_id}/badges"]
+
+
+def test_a_badge_earned_is_a_toast_for_that_account_alone(app: Any, ctx: Context, make: Factory) -> None:
+    from contextlib import ExitStack
+
+    from kizuna.services import notifications
+    from kizuna.web.live import LiveSettings
+    from tests.sse import read_until
+
+    member, team = make.player_in_team("earner")
+    other, _ = make.player_in_team("bystander")
+    ch = make.challenge(category="web").id
+    app.state.live.settings = LiveSettings(poll_seconds=0.05, heartbeat_seconds=0.2, revalidate_seconds=0.2)
+    headers = {
+        "member": {**auth(make.token(member)), "Accept-Language": "ja"},
+        "other": auth(make.token(other)),
+        "visitor": {},
+    }
+    with TestClient(app) as live, ExitStack() as streams_open:
+        streams = {
+            label: streams_open.enter_context(live.stream("GET", "/events", headers=h))
+            for label, h in headers.items()
+        }
+        with ctx.write() as uow:
+            uow.emit(
+                "solve",
+                {
+                    "challenge_id": ch,
+                    "account_id": team.id,
+                    "user_id": member.id,
+                    "first_blood": 1,
+                    "value": 100,
+                },
+                account_id=team.id,
+            )
+        badges.catch_up(ctx)
+        sentinel = notifications.announce(ctx, "End of the test", "Nothing more.")
+
+        def arrived(frames: list[Any]) -> bool:
+            return any(
+                f.event == "announcement" and f.json["data"].get("notification_id") == sentinel.id
+                for f in frames
+            )
+
+        got = {label: read_until(r, arrived) for label, r in streams.items()}
+    mine = [f.json for f in got["member"] if f.event == "badge_awarded"]
+    assert len(mine) == 1 and mine[0]["data"] == {"badge_key": "first-blood", "user_id": member.id}
+    assert mine[0]["messages"][0]["text"] == "earnerがバッジを獲得しました：ファーストブラッド"
+    for label in ("other", "visitor"):
+        assert not [f for f in got[label] if f.event == "badge_awarded"], label

@@ -41,10 +41,25 @@ LOCALES = ("en", "ja")
 KINDS = ("track_completed", "category_mastery", "first_blood", "streak", "helpful_writeup", "lessons")
 # The icons shipped as /static/badges/<name>.svg (an organiser's badge picks one of them).
 ICONS = frozenset(
-    {"flag", "drop", "flame", "book", "shield", "key", "globe", "magnifier", "quill", "star", "laurel", "gear"}
+    {
+        "flag",
+        "drop",
+        "flame",
+        "book",
+        "shield",
+        "key",
+        "globe",
+        "magnifier",
+        "quill",
+        "star",
+        "laurel",
+        "gear",
+    }
 )
 # Event types the rules read; the others are skipped.
-ACTIVE = frozenset({"solve", "practice_solve", "task_completed", "lesson_completed", "module_completed", "track_completed"})
+ACTIVE = frozenset(
+    {"solve", "practice_solve", "task_completed", "lesson_completed", "module_completed", "track_completed"}
+)
 RELEVANT = ACTIVE | {"writeup_prize"}
 MAX_COUNT = 100_000
 MAX_BADGES = 500
@@ -169,11 +184,15 @@ def parse_catalogue(sources: Sequence[tuple[str, Any]]) -> Catalogue:
             raise BadgeDefinitionError(f"{name}: expected a mapping with a 'badges' list")
         unknown = set(doc) - {"badges"}
         if unknown:
-            raise BadgeDefinitionError(f"{name}: unknown top-level fields: {', '.join(sorted(map(str, unknown)))}")
+            raise BadgeDefinitionError(
+                f"{name}: unknown top-level fields: {', '.join(sorted(map(str, unknown)))}"
+            )
         for i, raw in enumerate(doc["badges"], 1):
             badge = parse_badge(raw, f"{name}, badge {i}")
             if badge.key in seen:
-                raise BadgeDefinitionError(f"{name}, badge {i}: key {badge.key!r} is already defined in {seen[badge.key]}")
+                raise BadgeDefinitionError(
+                    f"{name}, badge {i}: key {badge.key!r} is already defined in {seen[badge.key]}"
+                )
             seen[badge.key] = name
             badges.append(badge)
     if len(badges) > MAX_BADGES:
@@ -295,7 +314,8 @@ def holds(rule: Rule, progress: Progress, world: World) -> bool:
     if rule.kind == "category_mastery":
         wanted = category_key(rule.category)
         return (
-            sum(1 for c in progress.solved if category_key(world.categories.get(c, "")) == wanted) >= rule.count
+            sum(1 for c in progress.solved if category_key(world.categories.get(c, "")) == wanted)
+            >= rule.count
         )
     if rule.kind == "first_blood":
         return len(progress.bloods) >= rule.count

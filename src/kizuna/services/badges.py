@@ -268,7 +268,9 @@ def listed_user(ctx: Context, user_id: int, moderator: bool) -> t.User:
     with ctx.db.read() as s:
         user = s.get(t.User, user_id)
         team = s.get(t.Team, user.team_id) if user is not None and user.team_id else None
-    unlisted = user is not None and (user.hidden or user.banned or (team is not None and (team.hidden or team.banned)))
+    unlisted = user is not None and (
+        user.hidden or user.banned or (team is not None and (team.hidden or team.banned))
+    )
     if user is None or (unlisted and not moderator):
         raise NotFound()
     return user

@@ -155,7 +155,9 @@ def user_exists(s: Session, ids: Collection[int]) -> set[int]:
 
 def awards_of(s: Session, user_id: int) -> list[tuple[str, datetime]]:
     A = t.BadgeAward
-    rows = s.execute(select(A.badge_key, A.awarded_at).where(A.user_id == user_id).order_by(A.awarded_at, A.id))
+    rows = s.execute(
+        select(A.badge_key, A.awarded_at).where(A.user_id == user_id).order_by(A.awarded_at, A.id)
+    )
     return [(str(k), at) for k, at in rows]
 
 
@@ -179,5 +181,7 @@ def earned_counts(s: Session) -> dict[str, int]:
 
 def progress_page(s: Session, after_user: int, limit: int) -> dict[int, dict[str, Any]]:
     P = t.BadgeProgress
-    rows = s.execute(select(P.user_id, P.state).where(P.user_id > after_user).order_by(P.user_id).limit(limit))
+    rows = s.execute(
+        select(P.user_id, P.state).where(P.user_id > after_user).order_by(P.user_id).limit(limit)
+    )
     return {int(u): dict(st or {}) for u, st in rows}

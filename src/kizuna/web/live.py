@@ -549,7 +549,11 @@ class LiveHub:
                 continue
             scoring.update(i for i in (e.subject, e.account_id) if i is not None)
             user = e.data.get("user_id")
-            if ev.mode == "teams" and e.type in ("solve", "submission", "badge_awarded") and isinstance(user, int):
+            if (
+                ev.mode == "teams"
+                and e.type in ("solve", "submission", "badge_awarded")
+                and isinstance(user, int)
+            ):
                 users.add(user)
             if e.type == "announcement" and isinstance(e.data.get("notification_id"), int):
                 notes.add(e.data["notification_id"])

@@ -28,9 +28,7 @@ def upgrade() -> None:
     op.create_index("ix_badge_awards_badge_key", "badge_awards", ["badge_key"])
     op.create_table(
         "badge_progress",
-        sa.Column(
-            "user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("state", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
     )
