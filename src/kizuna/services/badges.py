@@ -107,6 +107,9 @@ def evaluate_batch(ctx: Context, limit: int = BATCH) -> Step:
     """Read up to ``limit`` events after the cursor and award what they complete (one transaction)."""
     cat = catalogue(ctx)
     now = ctx.now()
+    with ctx.db.read() as s:
+        if q.read_cursor(s) >= q.latest_event_id(s):
+            return Step(0, [], True)  # nothing new: no write transaction (SQLite's lock) at all
     with ctx.write() as uow:
         s = uow.session
         cursor = q.lock_cursor(s)
