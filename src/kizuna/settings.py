@@ -104,6 +104,14 @@ class Settings:
             "an integrity signal."
         },
     )
+    badges_file: str = field(
+        default="",
+        metadata={
+            "doc": "A YAML file of the organiser's own badges, added to Kizuna's (same form as "
+            "`src/kizuna/data/badges.yml`; docs/badges.md). Checked at start-up: a wrong field stops "
+            "the server with a message naming the file, the badge and the field."
+        },
+    )
     session_https_only: bool = field(
         default=False, metadata={"doc": "Mark the session cookie Secure (set this behind HTTPS)."}
     )

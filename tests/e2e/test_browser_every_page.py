@@ -187,6 +187,18 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
                         note="",
                     )
                 )
+        # Badges for the rival (their page's section, and counts on /badges): five lessons and a
+        # first blood, awarded by the badge job as the server would.
+        from kizuna.services import badges
+
+        rival_id, rival_team = ids["rival"], ids["rival_team"]
+        with ctx.write() as uow:
+            for n in range(5):
+                lesson = {"track_key": "web", "module_key": "m1", "lesson_key": f"l{n}", "user_id": rival_id}
+                uow.emit("lesson_completed", lesson, audience="account", account_id=rival_team)
+            first = {"challenge_id": challenge_ids[0], "account_id": rival_team, "user_id": rival_id}
+            uow.emit("solve", {**first, "first_blood": 1, "value": 100}, account_id=rival_team)
+        badges.catch_up(ctx)
         return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id, "sponsor": host.id}
     finally:
         ctx.db.dispose()
@@ -210,6 +222,7 @@ VISITOR = [
         "/scoreboard/matrix",
         "/teams",
         "/users",
+        "/badges",
     ),
     *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
 ]

@@ -56,17 +56,19 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(token_app, name="token")
 app.add_typer(addresses_app, name="addresses")
 app.add_typer(challenges_app, name="challenges")
+badges_app = typer.Typer(help="Badges (バッジ) awarded from the event log.", no_args_is_help=True)
+app.add_typer(badges_app, name="badges")
 
 
 def _ctx():  # type: ignore[no-untyped-def]
+    from kizuna.web.app import build_context
+
     try:
         settings = load_settings()
+        return settings, build_context(settings)  # checks the badge definitions too
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    from kizuna.web.app import build_context
-
-    return settings, build_context(settings)
 
 
 def _fail(exc: DomainError) -> None:
@@ -434,3 +436,40 @@ def export(
 
 if __name__ == "__main__":
     app()
+
+
+@badges_app.command("evaluate")
+def badges_evaluate() -> None:
+    """Award the badges the events since the last evaluation complete (what the server does in the
+    background), and badges added to the definitions since."""
+    from kizuna.services import badges
+
+    _settings, ctx = _ctx()
+    awarded = badges.catch_up(ctx) + badges.recheck(ctx)
+    typer.echo(f"{len(awarded)} badge(s) awarded.")
+
+
+@badges_app.command("rebuild")
+def badges_rebuild() -> None:
+    """Read the whole event log again from the start; awards already made are kept."""
+    from kizuna.services import badges
+
+    _settings, ctx = _ctx()
+    awarded = badges.rebuild(ctx)
+    typer.echo(f"Event log read again; {len(awarded)} badge(s) awarded.")
+
+
+@badges_app.command("check")
+def badges_check(
+    path: Path = typer.Argument(..., help="A YAML file of badge definitions (the KIZUNA_BADGES_FILE form)."),
+) -> None:
+    """Check a badge definitions file without starting anything."""
+    from kizuna.domain.badges import BadgeDefinitionError
+    from kizuna.services import badges
+
+    try:
+        found = badges.load_catalogue(path)
+    except BadgeDefinitionError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{len(found.badges)} badge(s) defined, Kizuna's included.")

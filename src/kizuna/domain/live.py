@@ -6,7 +6,8 @@ and the stream only supplies what is true now (:class:`World`) and who is watchi
 * ``staff`` events go to principals allowed ``FEED_VIEW`` or ``CHALLENGE_VIEW_ALL``; the activity
   feed's own types (``submission``, ``account_hidden``) only to ``FEED_VIEW``, whatever their audience.
 * ``account`` events go to that account and to ``FEED_VIEW``; an ``unlock`` is always the account's own;
-  a judge's decision (``review_decided``) speaks (a toast) only to the account it was about.
+  a judge's decision (``review_decided``) and a badge earned (``badge_awarded``) speak (a toast)
+  only to the account they are about.
 * An event naming a challenge that players cannot see now (hidden, deleted, or the event has not
   started) goes only to ``CHALLENGE_VIEW_ALL``.
 * An event naming a challenge still locked for the viewer (prerequisites their account has not all
@@ -56,6 +57,7 @@ SPOKEN = frozenset(
         "account_hidden",
         "submission",
         "review_decided",
+        "badge_awarded",
     }
 )
 
@@ -199,6 +201,6 @@ def speaks_to(event: LiveEvent, viewer: Viewer) -> bool:
         return event.first_blood in BLOOD_RANKS
     if event.type == "award":
         return owns(event, viewer) or viewer.can(Action.FEED_VIEW) or viewer.can(Action.AWARD_MANAGE)
-    if event.type == "review_decided":
-        return owns(event, viewer)  # "a judge accepted your answer": the account's alone
+    if event.type in ("review_decided", "badge_awarded"):
+        return owns(event, viewer)  # "a judge accepted your answer", "badge earned": the account's alone
     return True

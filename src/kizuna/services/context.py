@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from kizuna.domain.badges import Catalogue
 from kizuna.domain.integrity import Rules
 from kizuna.storage.uow import UnitOfWork
 
@@ -34,6 +35,8 @@ class Context:
     team_factor: int = 3
     integrity: Rules = field(default_factory=Rules)
     upload_dir: str = "uploads"
+    # The badge definitions (services.badges.load_catalogue); None: the shipped ones alone.
+    badges: Catalogue | None = None
     now: Callable[[], datetime] = field(default=_now)
 
     @contextmanager

@@ -34,6 +34,7 @@ RESERVED = frozenset(
         "admin",
         "announcements",
         "api",
+        "badges",
         "challenges",
         "docs",
         "email",

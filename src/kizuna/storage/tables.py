@@ -612,3 +612,38 @@ class Writeup(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (UniqueConstraint("challenge_id", "account_id", name="uq_writeups_challenge_account"),)
+
+
+class BadgeAward(Base):
+    """A badge (バッジ) a user earned (``services.badges``): once per user and badge, however many
+    processes evaluate the same events (the unique key; inserts do nothing on conflict). Written by
+    the badge job alone, never by a request. ``awarded_at`` is the time of the event that completed
+    the badge's condition; ``badge_key`` names a definition (``data/badges.yml`` or the organiser's
+    file): an award whose definition was removed is kept but not shown."""
+
+    __tablename__ = "badge_awards"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    badge_key: Mapped[str] = mapped_column(String(64), index=True)
+    awarded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("user_id", "badge_key", name="uq_badge_awards_user_badge"),)
+
+
+class BadgeProgress(Base):
+    """What the badge rules know of a user so far (``domain.badges.Progress`` as JSON): the job folds
+    each new batch of events into it rather than reading the user's whole history again."""
+
+    __tablename__ = "badge_progress"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JobCursor(Base):
+    """How far a background job has read the event log (``name``: the job, e.g. ``badges``). The
+    job locks its row for the length of a batch, so one process evaluates at a time."""
+
+    __tablename__ = "job_cursors"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -20,13 +20,16 @@ from starlette.middleware.sessions import SessionMiddleware
 from kizuna import __version__
 from kizuna.bus import make_bus
 from kizuna.challenge_types import ChallengeTypeRegistry
+from kizuna.domain.badges import BadgeDefinitionError, Catalogue
 from kizuna.domain.integrity import Rules
 from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiate
+from kizuna.jobs.badges import BadgeWatch
 from kizuna.jobs.event_clock import ClockWatch
 from kizuna.jobs.integrity_watch import IntegrityWatch
+from kizuna.services import badges
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
-from kizuna.settings import Settings
+from kizuna.settings import Settings, SettingsError
 from kizuna.storage.db import Database
 from kizuna.storage.uow import ActingAs, acting
 from kizuna.web import errors, heap
@@ -163,7 +166,16 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
         team_factor=settings.team_attempt_factor,
         integrity=integrity_rules(settings),
         upload_dir=str(settings.upload_dir),
+        badges=badge_catalogue(settings),
     )
+
+
+def badge_catalogue(settings: Settings) -> Catalogue:
+    """Kizuna's badges and the organiser's (``KIZUNA_BADGES_FILE``), checked at start-up."""
+    try:
+        return badges.load_catalogue(settings.badges_file)
+    except BadgeDefinitionError as exc:
+        raise SettingsError(f"KIZUNA_BADGES_FILE: {exc}") from exc
 
 
 def integrity_rules(settings: Settings) -> Rules:
@@ -192,9 +204,15 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         integrity_watch = IntegrityWatch(ctx) if _app.state.watch_integrity else None
         if integrity_watch is not None:
             integrity_watch.start()
+        # Awards badges from the event log (one process at a time): serving processes only.
+        badge_watch = BadgeWatch(ctx) if _app.state.watch_badges else None
+        if badge_watch is not None:
+            badge_watch.start()
         if _app.state.settle_heap:  # serving processes only (kizuna.web.heap)
             heap.settle()
         yield
+        if badge_watch is not None:
+            await badge_watch.stop()
         if integrity_watch is not None:
             await integrity_watch.stop()
         await _app.state.live.stop()
@@ -214,6 +232,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.settle_heap = False  # kizuna.web.asgi.create turns it on
     app.state.watch_integrity = False  # and this (kizuna.jobs.integrity_watch)
+    app.state.watch_badges = False  # and this (kizuna.jobs.badges)
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)

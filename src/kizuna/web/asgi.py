@@ -18,4 +18,5 @@ def create() -> FastAPI:
     app.state.settle_heap = True
     # And looks for integrity signals in the background (kizuna.jobs.integrity_watch).
     app.state.watch_integrity = True
+    app.state.watch_badges = True
     return app

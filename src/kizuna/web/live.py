@@ -44,6 +44,7 @@ from kizuna.domain.events import Audience
 from kizuna.domain.live import LiveEvent, Viewer, World, sees_staff_news, visible_to
 from kizuna.domain.policy import Action
 from kizuna.i18n import LOCALES
+from kizuna.services import badges
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of, get_event
@@ -548,7 +549,11 @@ class LiveHub:
                 continue
             scoring.update(i for i in (e.subject, e.account_id) if i is not None)
             user = e.data.get("user_id")
-            if ev.mode == "teams" and e.type in ("solve", "submission") and isinstance(user, int):
+            if (
+                ev.mode == "teams"
+                and e.type in ("solve", "submission", "badge_awarded")
+                and isinstance(user, int)
+            ):
                 users.add(user)
             if e.type == "announcement" and isinstance(e.data.get("notification_id"), int):
                 notes.add(e.data["notification_id"])
@@ -589,6 +594,8 @@ class LiveHub:
                 # (submissions go to the activity feed's staff only).
                 if member is not None and (e.type == "submission" or (e.type == "solve" and member.ranked)):
                     names[code]["user"] = member.name
+                if e.type == "badge_awarded":  # to the account itself: the member who earned it
+                    names[code].update(badge_names(self.ctx, e.data.get("badge_key"), code, member))
             item = Prepared(e, world, names)
             if e.type == "announcement":
                 row = announcements.get(e.data.get("notification_id"))  # type: ignore[arg-type]
@@ -635,3 +642,13 @@ def _chain_exit_signals(callback: Callable[[], None]) -> Callable[[], None] | No
                 signal.signal(sig, before)
 
     return restore
+
+
+def badge_names(ctx: Context, key: Any, code: str, member: Any) -> dict[str, str]:
+    """A ``badge_awarded`` event's names in language ``code``: the badge's, and in team mode the
+    member's who earned it (the event goes to that team alone)."""
+    badge = badges.catalogue(ctx).get(str(key))
+    out = {"badge": badge.text.get("name", code).text} if badge is not None else {}
+    if member is not None:
+        out["user"] = member.name
+    return out

@@ -55,6 +55,8 @@ REVIEWS = {
     "rejected": lazy("A judge did not accept your answer to %(challenge)s. Open the challenge to read why."),
 }
 REVIEW_PARTIAL = lazy("A judge accepted your answer to %(challenge)s for %(value)s points.")
+BADGE_EARNED = lazy("Badge earned: %(badge)s")
+BADGE_EARNED_BY = lazy("%(user)s earned a badge: %(badge)s")
 SUBMISSION_OTHER = lazy("%(account)s submitted a flag for %(challenge)s (%(result)s).")
 
 RETRY = b"retry: 3000\n\n"
@@ -199,6 +201,12 @@ def sentence(p: Prepared, code: str) -> tuple[str, str] | None:
         if decision in REVIEWS:
             return say(REVIEWS[decision], challenge=challenge)
         return None
+    if e.type == "badge_awarded":
+        badge = names.get("badge")
+        if not badge:
+            return None  # a badge whose definition is gone
+        user = names.get("user")  # team mode: which member earned it
+        return say(BADGE_EARNED_BY, user=user, badge=badge) if user else say(BADGE_EARNED, badge=badge)
     if e.type == "submission":
         result = str(d.get("result") or "")
         if result in SUBMISSIONS:

@@ -25,6 +25,7 @@ from kizuna.web.pages import (
     admin_translations,
     admin_writeups,
     auth,
+    badges,
     challenges,
     files,
     home,
@@ -62,6 +63,7 @@ for module in (
     admin_writeups,
     admin_integrity,
     admin_activity,
+    badges,
     site_pages,
 ):
     router.include_router(module.router)

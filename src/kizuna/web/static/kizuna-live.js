@@ -10,7 +10,7 @@
  *   data-last-event-id: listen from the event after the one the page was made from;
  *   data-frozen-at (venue screen): while frozen, tickers take no score news made after the freeze.
  * - #kz-toasts: toasts for announcements, first bloods, the event's state changes and a judge's
- *   decision on the reader's answer
+ *   decision on the reader's answer and a badge the reader's account earned
  *   (data-dismiss-label: the close button's label; data-announcements-url: where a toast links to).
  * - #kz-unread: the unread announcements marker (data-one / data-other: "{num}" patterns;
  *   data-clear-on: the path that reads them, where the count is cleared).
@@ -41,10 +41,11 @@
   var TYPES = [
     "solve", "announcement", "scoreboard", "event_state", "challenge_released", "hint_added",
     "award", "unlock", "account_hidden", "challenge_changed", "account_changed", "event_changed",
-    "submission", "review_submitted", "review_decided"
+    "submission", "review_submitted", "review_decided", "badge_awarded"
   ];
   var TOASTED = {
-    solve: 1, announcement: 1, event_state: 1, challenge_released: 1, hint_added: 1, award: 1, review_decided: 1
+    solve: 1, announcement: 1, event_state: 1, challenge_released: 1, hint_added: 1, award: 1, review_decided: 1,
+    badge_awarded: 1
   };
 
   var body = document.body;

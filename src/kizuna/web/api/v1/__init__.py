@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kizuna.web.api.v1 import (
     audit,
     awards,
+    badges,
     brackets,
     challenges,
     event,
@@ -59,5 +60,6 @@ for module in (
     exports,
     writeups,
     integrity,
+    badges,
 ):
     router.include_router(module.router)
