@@ -1,6 +1,6 @@
 """badges: awards once per user and badge, the rules' stored progress, and job cursors on the event log
 
-Revision ID: 0018
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-29 06:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
