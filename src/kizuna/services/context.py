@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from kizuna.domain.integrity import Rules
+from kizuna.domain.progress import XpRules
 from kizuna.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class Context:
     team_factor: int = 3
     integrity: Rules = field(default_factory=Rules)
     upload_dir: str = "uploads"
+    # Learning XP and levels (settings KIZUNA_XP_*; services.learning_stats).
+    xp: XpRules = field(default_factory=XpRules)
     now: Callable[[], datetime] = field(default=_now)
 
     @contextmanager

@@ -24,9 +24,10 @@ from kizuna.domain.integrity import Rules
 from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiate
 from kizuna.jobs.event_clock import ClockWatch
 from kizuna.jobs.integrity_watch import IntegrityWatch
+from kizuna.jobs.learning_stats import LearningStatsWatch
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
-from kizuna.settings import Settings
+from kizuna.settings import Settings, xp_rules
 from kizuna.storage.db import Database
 from kizuna.storage.uow import ActingAs, acting
 from kizuna.web import errors, heap
@@ -163,6 +164,7 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
         team_factor=settings.team_attempt_factor,
         integrity=integrity_rules(settings),
         upload_dir=str(settings.upload_dir),
+        xp=xp_rules(settings),
     )
 
 
@@ -192,9 +194,15 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         integrity_watch = IntegrityWatch(ctx) if _app.state.watch_integrity else None
         if integrity_watch is not None:
             integrity_watch.start()
+        # Derives the learning statistics from the event log (serving processes only, likewise).
+        stats_watch = LearningStatsWatch(ctx) if _app.state.watch_learning else None
+        if stats_watch is not None:
+            stats_watch.start()
         if _app.state.settle_heap:  # serving processes only (kizuna.web.heap)
             heap.settle()
         yield
+        if stats_watch is not None:
+            await stats_watch.stop()
         if integrity_watch is not None:
             await integrity_watch.stop()
         await _app.state.live.stop()
@@ -214,6 +222,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.settle_heap = False  # kizuna.web.asgi.create turns it on
     app.state.watch_integrity = False  # and this (kizuna.jobs.integrity_watch)
+    app.state.watch_learning = False  # and this (kizuna.jobs.learning_stats)
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)

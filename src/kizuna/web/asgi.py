@@ -18,4 +18,6 @@ def create() -> FastAPI:
     app.state.settle_heap = True
     # And looks for integrity signals in the background (kizuna.jobs.integrity_watch).
     app.state.watch_integrity = True
+    # And derives the learning statistics from the event log (kizuna.jobs.learning_stats).
+    app.state.watch_learning = True
     return app

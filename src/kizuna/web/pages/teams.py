@@ -13,7 +13,7 @@ from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH
 from kizuna.domain.policy import Action
 from kizuna.security import show_invite
-from kizuna.services import board, teams
+from kizuna.services import board, progress, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
 from kizuna.web import profile_fields
@@ -259,4 +259,5 @@ def user_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
         standing=standing,
         team_mode=_team_mode(request),
         bracket="" if _team_mode(request) else profile_fields.bracket_label(ctx, page.user.bracket_id),
+        progress=progress.user_progress(ctx, page.user),
     )
