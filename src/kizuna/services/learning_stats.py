@@ -25,8 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-from sqlalchemy.orm import Session
+from typing import Any
 
 from kizuna.domain.progress import (
     XpRules,
@@ -64,7 +63,7 @@ def _user_of(data: dict[str, object]) -> int | None:
     return uid if isinstance(uid, int) and not isinstance(uid, bool) and uid > 0 else None
 
 
-def apply_events(s: Session, events: list[q.LoggedEvent], rules: XpRules, now: datetime) -> int:
+def apply_events(s: Any, events: list[q.LoggedEvent], rules: XpRules, now: datetime) -> int:
     """Add the effects of ``events`` to the derived tables; returns how many counted."""
     zones = q.user_zones(s, (u for e in events if (u := _user_of(e.data)) is not None))
     home = zones_or_default(q.event_zones(s))
@@ -117,7 +116,7 @@ def apply_events(s: Session, events: list[q.LoggedEvent], rules: XpRules, now: d
 
 
 def _refresh_users(
-    s: Session,
+    s: Any,
     users: list[int],
     zones: dict[int, str],
     home: list[str],
@@ -143,7 +142,7 @@ def _refresh_users(
         row.updated_at = now
 
 
-def _batch(ctx: Context, s: Session, now: datetime, limit: int) -> tuple[int, int, bool]:
+def _batch(ctx: Context, s: Any, now: datetime, limit: int) -> tuple[int, int, bool]:
     """One batch under the locked cursor: (events applied, new cursor, more to read)."""
     cursor = q.lock_cursor(s, CURSOR, now)
     last = int(cursor.last_event_id)
