@@ -31,6 +31,7 @@ from kizuna.services import (
     challenges,
     content,
     event,
+    learning_stats,
     notifications,
     pages,
     reviews,
@@ -187,6 +188,9 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
                         note="",
                     )
                 )
+        # The learning statistics of the seeded solves: the player pages' calendars and the learning
+        # leaderboard have something in them.
+        learning_stats.catch_up(ctx)
         return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id, "sponsor": host.id}
     finally:
         ctx.db.dispose()
@@ -210,6 +214,7 @@ VISITOR = [
         "/scoreboard/matrix",
         "/teams",
         "/users",
+        "/learn/leaderboard",
     ),
     *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
 ]

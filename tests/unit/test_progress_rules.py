@@ -3,6 +3,7 @@ not depend on the order of a user's events, and the streak read back from the st
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import date, timedelta
 
@@ -36,7 +37,7 @@ rules_st = st.builds(
     module=st.integers(0, 1000),
     track=st.integers(0, 1000),
 )
-values = st.one_of(st.integers(-10**15, 10**15), st.none(), st.text(max_size=5), st.floats(), st.booleans())
+values = st.one_of(st.integers(-(10**15), 10**15), st.none(), st.text(max_size=5), st.floats(), st.booleans())
 event_st = st.tuples(
     st.sampled_from((*XP_EVENTS, "submission", "award")),
     st.fixed_dictionaries({"value": values, "required": st.booleans(), "track_key": st.text(max_size=3)}),
@@ -110,7 +111,7 @@ def test_the_calendar_is_53_weeks_of_7_days_ending_today(today: date, back: list
     weeks = calendar(today, {d: (n, n * 10) for d, n in counts.items()})
     assert len(weeks) == 53 and all(len(w) == 7 for w in weeks)
     days = [d for w in weeks for d in w]
-    assert all(b.day - a.day == timedelta(days=1) for a, b in zip(days, days[1:], strict=False))
+    assert all(b.day - a.day == timedelta(days=1) for a, b in itertools.pairwise(days))
     assert days[0].day.weekday() == 0 and today in [d.day for d in weeks[-1]]
     shown = {d.day: d for d in days}
     for day, n in counts.items():
