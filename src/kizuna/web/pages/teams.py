@@ -13,7 +13,7 @@ from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.names import MAX_NAME_LENGTH
 from kizuna.domain.policy import Action
 from kizuna.security import show_invite
-from kizuna.services import board, progress, teams
+from kizuna.services import board, teams
 from kizuna.services.accounts import Principal
 from kizuna.services.event import get_event
 from kizuna.web import profile_fields
@@ -21,6 +21,7 @@ from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
 from kizuna.web.pages import flash
 from kizuna.web.pages.player_helpers import FormErrors, errors_of, login_redirect, see_other, text
+from kizuna.web.progress_view import progress_view
 from kizuna.web.render import render
 
 router = APIRouter()
@@ -259,5 +260,5 @@ def user_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
         standing=standing,
         team_mode=_team_mode(request),
         bracket="" if _team_mode(request) else profile_fields.bracket_label(ctx, page.user.bracket_id),
-        progress=progress.user_progress(ctx, page.user),
+        learning=progress_view(ctx, page.user),
     )
