@@ -292,3 +292,20 @@ def test_any_event_sequence_totals_once_whatever_the_batches(
     assert snapshot(ctx) == once
     learning_stats.rebuild(ctx, limit=limit)
     assert snapshot(ctx) == once
+
+
+def test_several_workers_at_once_count_each_event_once(
+    backend: str, ctx: Any, script: dict[str, Any]
+) -> None:
+    """Workers of several processes run the job at the same moment: the locked cursor lets one
+    apply each batch, so the totals are those of one reader."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        turns = list(pool.map(lambda _: learning_stats.catch_up(ctx, limit=1, max_batches=50), range(4)))
+    assert sum(turn.applied for turn in turns) == 10
+    together = snapshot(ctx)
+    learning_stats.rebuild(ctx)
+    assert snapshot(ctx) == together
+    with ctx.db.read() as s:
+        assert s.get(t.LearnerStats, script["tokyo"].id).xp == 60
