@@ -105,7 +105,12 @@ def test_progress_api_and_player_page(client: TestClient, world: dict, ctx: Any)
     assert "1 activity on 2026-11-16" in page.text and "0 activities on 2026-11-15" in page.text
     assert page.text.count("<rect") >= 365 and 'style="' not in page.text.split('id="h-progress"')[1]
     ja = client.get(f"/users/{ana.id}", headers={"Accept-Language": "ja"})
-    assert "2026-11-16" in ja.text and "学習の進捗" in ja.text
+    assert "2026-11-16：1件の活動" in ja.text and "学習の進捗" in ja.text
+    both = client.get(f"/users/{ana.id}?display=both")
+    assert "1 activity on 2026-11-16" in both.text and "2026-11-16：1件の活動" in both.text
+    api = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/users/{user_id}/progress", "/api/v1/users/me/progress"} <= set(api)
+    assert {"/api/v1/learning/leaderboard", "/api/v1/learning/crews"} <= set(api)
 
 
 def test_own_progress_and_hidden_users_answer_as_missing(client: TestClient, world: dict, ctx: Any) -> None:
