@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from kizuna.domain.progress import XpRules, parse_levels
 from kizuna.storage.private import private_dir, write_private
 
 PREFIX = "KIZUNA_"
@@ -187,6 +188,34 @@ class Settings:
         },
     )
 
+    xp_solve: int = field(
+        default=10,
+        metadata={"doc": "Learning XP for every solve during the event (plus xp_solve_per_100_points)."},
+    )
+    xp_solve_per_100_points: int = field(
+        default=10,
+        metadata={
+            "doc": "Learning XP added to a solve for every 100 points it scored (0: fixed XP per solve)."
+        },
+    )
+    xp_practice_solve: int = field(default=10, metadata={"doc": "Learning XP for a practice solve."})
+    xp_task_required: int = field(
+        default=10, metadata={"doc": "Learning XP for completing a required task of a lesson."}
+    )
+    xp_task_optional: int = field(
+        default=5, metadata={"doc": "Learning XP for completing an optional task of a lesson."}
+    )
+    xp_lesson: int = field(default=20, metadata={"doc": "Learning XP for completing a lesson."})
+    xp_module: int = field(default=30, metadata={"doc": "Learning XP for completing a module."})
+    xp_track: int = field(default=100, metadata={"doc": "Learning XP for completing a learning track."})
+    xp_levels: str = field(
+        default="0,100,250,500,1000,2000,3500,5000,7500,10000",
+        metadata={
+            "doc": "XP at which each level starts, comma-separated: level 1 at 0, then strictly "
+            "increasing (at most 100 levels)."
+        },
+    )
+
     @property
     def https(self) -> bool:
         """Served over HTTPS (the public URL says so, or the Secure-cookie setting is on)."""
@@ -249,7 +278,28 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     for name in ("integrity_guess_window", "integrity_burst_window", "integrity_common_guess"):
         if not 1 <= getattr(settings, name) <= 86_400:
             raise SettingsError(f"{PREFIX}{name.upper()} must be between 1 and 86400")
+    try:
+        xp_rules(settings)
+    except ValueError as exc:
+        raise SettingsError(
+            f"{PREFIX}XP_* must be between 0 and 1000000 and {PREFIX}XP_LEVELS increasing from 0 ({exc})"
+        ) from None
     return _with_secret(settings)
+
+
+def xp_rules(settings: Settings) -> XpRules:
+    """The learning XP rules (``domain.progress``) from the settings; ValueError when out of range."""
+    return XpRules(
+        solve_base=settings.xp_solve,
+        solve_per_100=settings.xp_solve_per_100_points,
+        practice_solve=settings.xp_practice_solve,
+        task_required=settings.xp_task_required,
+        task_optional=settings.xp_task_optional,
+        lesson=settings.xp_lesson,
+        module=settings.xp_module,
+        track=settings.xp_track,
+        levels=parse_levels(settings.xp_levels),
+    )
 
 
 def _with_secret(settings: Settings) -> Settings:

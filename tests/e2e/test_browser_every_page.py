@@ -31,6 +31,7 @@ from kizuna.services import (
     challenges,
     content,
     event,
+    learning_stats,
     notifications,
     pages,
     reviews,
@@ -199,6 +200,9 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
             first = {"challenge_id": challenge_ids[0], "account_id": rival_team, "user_id": rival_id}
             uow.emit("solve", {**first, "first_blood": 1, "value": 100}, account_id=rival_team)
         badges.catch_up(ctx)
+        # The learning statistics of the seeded solves: the player pages' calendars and the learning
+        # leaderboard have something in them.
+        learning_stats.catch_up(ctx)
         return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id, "sponsor": host.id}
     finally:
         ctx.db.dispose()
@@ -223,6 +227,7 @@ VISITOR = [
         "/teams",
         "/users",
         "/badges",
+        "/learn/leaderboard",
     ),
     *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
 ]

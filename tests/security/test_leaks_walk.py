@@ -32,7 +32,17 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from kizuna.services import accounts, brackets, content, event, notifications, pages, sponsors, teams
+from kizuna.services import (
+    accounts,
+    brackets,
+    content,
+    event,
+    learning_stats,
+    notifications,
+    pages,
+    sponsors,
+    teams,
+)
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.web.live import LiveSettings
@@ -97,7 +107,7 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         teams.update_team(ctx, shadow_team.id, {"hidden": True}, 0, True)
     else:
         accounts.update_user(ctx, shadow_user.id, {"hidden": True})
-    accounts.update_user(ctx, hidden_user.id, {"hidden": True})
+    accounts.update_user(ctx, hidden_user.id, {"hidden": True, "affiliation": f"{HIDDEN_USER} crew"})
 
     solver_team_id = solver_team.id if solver_team else None
     shadow_team_id = shadow_team.id if shadow_team else None
@@ -130,6 +140,9 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
     make.token(solver)
     with ctx.db.read() as s:
         token_id = s.query(t.Token).one().id
+    # The learning statistics job counts every solve, the hidden accounts' too: the learning
+    # leaderboards, crews and progress routes must leave them out.
+    learning_stats.catch_up(ctx)
 
     w = Leaky(mode)
     w.readers = {"visitor": "", "bystander": bystander.name}
@@ -253,12 +266,15 @@ def test_the_walk_is_not_vacuous_those_allowed_do_see_them(app, leaky):
         assert HIDDEN_TEAM in boss.get(f"/api/v1/{kind}/{w.hidden_account_id}").text
         assert HIDDEN_USER in boss.get(f"/api/v1/users/{w.hidden_user_id}").text
         assert HIDDEN_CHALLENGE in boss.get(f"/api/v1/users/{w.solver_id}/solves").text
+        assert boss.get(f"/api/v1/users/{w.hidden_user_id}/progress").json()["data"]["xp"] > 0
     with TestClient(app) as solver:
         login(solver, "solver")
         own = solver.get(f"/api/v1/users/{w.solver_id}/solves").json()["data"]
         assert w.locked_id in [x["challenge_id"] for x in own]
         assert w.hidden_challenge_id not in [x["challenge_id"] for x in own]
     with TestClient(app) as visitor:
+        board = visitor.get("/api/v1/learning/leaderboard").json()["data"]
+        assert "solver" in [e["name"] for e in board]  # the learning board is walked with XP in it
         theirs = visitor.get(f"/api/v1/users/{w.solver_id}/solves").json()["data"]
         assert theirs and w.locked_id not in [x["challenge_id"] for x in theirs]
 

@@ -58,6 +58,8 @@ app.add_typer(addresses_app, name="addresses")
 app.add_typer(challenges_app, name="challenges")
 badges_app = typer.Typer(help="Badges (バッジ) awarded from the event log.", no_args_is_help=True)
 app.add_typer(badges_app, name="badges")
+stats_app = typer.Typer(help="Learning progress statistics.", no_args_is_help=True)
+app.add_typer(stats_app, name="stats")
 
 
 def _ctx():  # type: ignore[no-untyped-def]
@@ -280,6 +282,18 @@ def addresses_forget(
     prepare_database(ctx.db)
     count = integrity.forget_addresses(ctx, timedelta(days=days))
     typer.echo(f"{count} addresses forgotten.")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild() -> None:
+    """Recompute every learning statistic (XP, levels, streaks, activity, leaderboards) from the
+    whole event log, in one transaction; serving processes may keep running."""
+    from kizuna.services import learning_stats
+
+    _settings, ctx = _ctx()
+    prepare_database(ctx.db)
+    turn = learning_stats.rebuild(ctx)
+    typer.echo(f"{turn.applied} events counted; the statistics now read up to event {turn.cursor}.")
 
 
 @token_app.command("create")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from kizuna.domain.badges import Catalogue
 from kizuna.domain.integrity import Rules
+from kizuna.domain.progress import XpRules
 from kizuna.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class Context:
     upload_dir: str = "uploads"
     # The badge definitions (services.badges.load_catalogue); None: the shipped ones alone.
     badges: Catalogue | None = None
+    # Learning XP and levels (settings KIZUNA_XP_*; services.learning_stats).
+    xp: XpRules = field(default_factory=XpRules)
     now: Callable[[], datetime] = field(default=_now)
 
     @contextmanager

@@ -44,6 +44,7 @@ RESERVED = frozenset(
         "clock",  # /clock/12|24|auto
         "files",
         "healthz",
+        "learn",  # /learn/leaderboard
         "lang",
         "login",
         "logout",

@@ -8,45 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from kizuna.storage import cursors
 from kizuna.storage import tables as t
 
 CURSOR = "badges"
 
 
-def _dialect(s: Session) -> Any:
-    return postgresql if s.connection().dialect.name == "postgresql" else sqlite
-
-
 def lock_cursor(s: Session, name: str = CURSOR) -> int:
-    """The last event id the job has read, with the cursor's row locked until the transaction ends
-    (PostgreSQL: ``FOR UPDATE``; SQLite's write transaction holds the whole database), so two
-    processes never evaluate the same batch at once."""
-    table = t.JobCursor.__table__
-    s.execute(
-        _dialect(s)
-        .insert(table)
-        .values(name=name, last_event_id=0, updated_at=datetime(2000, 1, 1))
-        .on_conflict_do_nothing(index_elements=[table.c.name])
-    )
-    stmt = select(t.JobCursor.last_event_id).where(t.JobCursor.name == name).with_for_update()
-    return int(s.execute(stmt).scalar_one())
+    return cursors.lock_cursor(s, name)
 
 
 def read_cursor(s: Session, name: str = CURSOR) -> int:
-    return int(s.scalar(select(t.JobCursor.last_event_id).where(t.JobCursor.name == name)) or 0)
+    return cursors.read_cursor(s, name)
 
 
 def move_cursor(s: Session, last_event_id: int, now: datetime, name: str = CURSOR) -> None:
-    s.execute(
-        update(t.JobCursor)
-        .where(t.JobCursor.name == name)
-        .values(last_event_id=last_event_id, updated_at=now),
-        execution_options={"synchronize_session": False},
-    )
+    cursors.move_cursor(s, name, last_event_id, now)
 
 
 @dataclass(frozen=True)
@@ -118,7 +98,7 @@ def save_progress(s: Session, states: dict[int, dict[str, Any]], now: datetime) 
         return
     existing = set(s.scalars(select(t.User.id).where(t.User.id.in_(sorted(states)))))
     table = t.BadgeProgress.__table__
-    dialect = _dialect(s)
+    dialect = cursors.dialect_of(s)
     for user_id in sorted(existing):
         stmt = dialect.insert(table).values(user_id=user_id, state=states[user_id], updated_at=now)
         stmt = stmt.on_conflict_do_update(
@@ -134,7 +114,7 @@ def clear_progress(s: Session) -> None:
 def insert_award(s: Session, user_id: int, badge_key: str, at: datetime) -> bool:
     """Record the award; False when the user already has this badge (another process, or before)."""
     table = t.BadgeAward.__table__
-    dialect = _dialect(s)
+    dialect = cursors.dialect_of(s)
     stmt = (
         dialect.insert(table)
         .values(user_id=user_id, badge_key=badge_key, awarded_at=at)

@@ -7,13 +7,14 @@ an account (solves, awards, unlocks, submissions) carry ``account_id`` so one un
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -647,3 +648,47 @@ class JobCursor(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- learning progress statistics (derived from the event log by services.learning_stats) ---------
+
+
+class LearnerStats(Base):
+    """One user's learning totals: XP, level, the run of consecutive active days ending at
+    ``last_day`` (counted in ``zone``, the player's zone when it was counted) and the longest run."""
+
+    __tablename__ = "learner_stats"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    xp: Mapped[int] = mapped_column(BigInteger, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    run: Mapped[int] = mapped_column(Integer, default=0)
+    longest: Mapped[int] = mapped_column(Integer, default=0)
+    last_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    activities: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LearnerDay(Base):
+    """A user's activity on one day of their own zone: activities counted and XP earned (the
+    calendar on the player's page)."""
+
+    __tablename__ = "learner_days"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    xp: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LearnerXp(Base):
+    """A user's XP in one scope (``all``, an ISO week ``W2026-48`` or a month ``M2026-11`` of the
+    user's own days) and one track (``""``: everything, solves included): the learning leaderboards.
+    ``reached_at`` is when the last XP counted here was earned (earlier breaks a tie)."""
+
+    __tablename__ = "learner_xp"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    track_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    xp: Mapped[int] = mapped_column(BigInteger, default=0)
+    reached_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_learner_xp_board", "scope", "track_key", "xp"),)

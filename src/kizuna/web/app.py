@@ -26,10 +26,11 @@ from kizuna.i18n import BOTH, LOCALES, current_display, current_locale, negotiat
 from kizuna.jobs.badges import BadgeWatch
 from kizuna.jobs.event_clock import ClockWatch
 from kizuna.jobs.integrity_watch import IntegrityWatch
+from kizuna.jobs.learning_stats import LearningStatsWatch
 from kizuna.services import badges
 from kizuna.services.context import Context
 from kizuna.services.event import get_event
-from kizuna.settings import Settings, SettingsError
+from kizuna.settings import Settings, SettingsError, xp_rules
 from kizuna.storage.db import Database
 from kizuna.storage.uow import ActingAs, acting
 from kizuna.web import errors, heap
@@ -167,6 +168,7 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
         integrity=integrity_rules(settings),
         upload_dir=str(settings.upload_dir),
         badges=badge_catalogue(settings),
+        xp=xp_rules(settings),
     )
 
 
@@ -208,11 +210,17 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         badge_watch = BadgeWatch(ctx) if _app.state.watch_badges else None
         if badge_watch is not None:
             badge_watch.start()
+        # Derives the learning statistics from the event log (serving processes only, likewise).
+        stats_watch = LearningStatsWatch(ctx) if _app.state.watch_learning else None
+        if stats_watch is not None:
+            stats_watch.start()
         if _app.state.settle_heap:  # serving processes only (kizuna.web.heap)
             heap.settle()
         yield
         if badge_watch is not None:
             await badge_watch.stop()
+        if stats_watch is not None:
+            await stats_watch.stop()
         if integrity_watch is not None:
             await integrity_watch.stop()
         await _app.state.live.stop()
@@ -233,6 +241,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.settle_heap = False  # kizuna.web.asgi.create turns it on
     app.state.watch_integrity = False  # and this (kizuna.jobs.integrity_watch)
     app.state.watch_badges = False  # and this (kizuna.jobs.badges)
+    app.state.watch_learning = False  # and this (kizuna.jobs.learning_stats)
     app.state.templates = make_environment()
     app.state.snapshots = Snapshots(ctx)
     app.state.live = LiveHub(ctx)

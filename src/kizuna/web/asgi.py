@@ -19,4 +19,6 @@ def create() -> FastAPI:
     # And looks for integrity signals in the background (kizuna.jobs.integrity_watch).
     app.state.watch_integrity = True
     app.state.watch_badges = True
+    # And derives the learning statistics from the event log (kizuna.jobs.learning_stats).
+    app.state.watch_learning = True
     return app

@@ -20,6 +20,7 @@ from kizuna.web.api.v1 import (
     integrity,
     notifications,
     pages,
+    progress,
     reviews,
     scoreboard,
     solutions,
@@ -61,5 +62,6 @@ for module in (
     writeups,
     integrity,
     badges,
+    progress,
 ):
     router.include_router(module.router)
