@@ -50,6 +50,7 @@ RESERVED = frozenset(
         "openapi",
         "pages",
         "password",
+        "practice",
         "readyz",
         "register",
         "reset-password",

@@ -19,6 +19,7 @@ from kizuna.web.api.v1 import (
     integrity,
     notifications,
     pages,
+    practice,
     reviews,
     scoreboard,
     solutions,
@@ -58,6 +59,7 @@ for module in (
     feed,
     exports,
     writeups,
+    practice,
     integrity,
 ):
     router.include_router(module.router)
