@@ -62,7 +62,8 @@ def test_not_started_is_refused_and_ended_is_practice(backend, client, make, ctx
     )
     # After the end an answer is practice (kizuna.services.practice): answered, never scored.
     assert r.status_code == 200
-    assert r.json()["data"] == {"status": "correct", "message": "Correct (practice — not scored)", "practice": True}
+    practised = {"status": "correct", "message": "Correct (practice — not scored)", "practice": True}
+    assert r.json()["data"] == practised
 
 
 def test_paused_rate_limited_and_max_attempts(backend, client, make, ctx):

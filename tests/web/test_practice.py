@@ -296,3 +296,54 @@ def test_challenge_yml_round_trips_practice(ctx: Any, make: Any, tmp_path: Any) 
     challenge_folders.import_challenges(ctx, tmp_path)
     with ctx.db.read() as s:
         assert {c.name: c.practice for c in s.query(t.Challenge)} == {"Warm-up": True, "Real": False}
+
+
+def test_staff_mark_a_challenge_practice_on_the_admin_form(client: TestClient, ctx: Any, make: Any) -> None:
+    from tests.web.test_pages_admin import as_admin, challenge_form, post
+
+    as_admin(client, make)
+    assert 'name="practice"' in client.get("/admin/challenges/new").text
+    r = post(client, "/admin/challenges/new", challenge_form(name="Drill", practice="on"))
+    assert r.status_code == 303, r.text
+    with ctx.db.read() as s:
+        ch = s.query(t.Challenge).filter(t.Challenge.name == "Drill").one()
+        assert ch.practice is True
+    page = client.get(f"/admin/challenges/{ch.id}").text
+    assert 'name="practice"' in page and "checked" in page.split('name="practice"')[1].split(">")[0]
+    # Unticked: a form leaves an unticked box out, so it is no longer practice.
+    form = challenge_form(name="Drill")
+    r = post(client, f"/admin/challenges/{ch.id}", form)
+    assert r.status_code == 303, r.text
+    with ctx.db.read() as s:
+        assert s.get(t.Challenge, ch.id).practice is False
+
+
+def test_the_api_takes_and_shows_practice(client: TestClient, ctx: Any, make: Any) -> None:
+    token = make.token(make.admin())
+    r = client.post(
+        "/api/v1/challenges",
+        json={"name": "Drill", "category": "misc", "value": 0, "state": "visible", "practice": True},
+        headers=auth(token),
+    )
+    assert r.status_code == 200 and r.json()["data"]["practice"] is True
+    ident = r.json()["data"]["id"]
+    assert client.get(f"/api/v1/challenges/{ident}?view=admin", headers=auth(token)).json()["data"][
+        "practice"
+    ]
+    bad = client.patch(f"/api/v1/challenges/{ident}", json={"practice": "maybe"}, headers=auth(token))
+    assert bad.status_code == 400 and bad.json()["success"] is False
+    r = client.patch(f"/api/v1/challenges/{ident}", json={"practice": False}, headers=auth(token))
+    assert r.json()["data"]["practice"] is False
+
+
+def test_the_challenge_page_marks_practice_and_practised(client: TestClient, ctx: Any, make: Any) -> None:
+    user, _team = make.player_in_team()
+    marked = make.challenge(name="Drill", practice=True)
+    login(client, user.name)
+    page = client.get(f"/challenges/{marked.id}").text
+    assert "Practice — not scored" in page and "Practised" not in page
+    submit = client.get(f"/practice/{marked.id}").text
+    assert 'name="submission"' in submit
+    attempt(client, make.token(user), marked.id, FLAG)
+    assert "Practised" in client.get(f"/challenges/{marked.id}").text
+    assert "Practised" in client.get(f"/practice/{marked.id}").text

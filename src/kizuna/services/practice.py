@@ -57,6 +57,12 @@ def practised(s: Any, user_id: int) -> set[int]:
     return practice_queries.practised_ids(s, user_id)
 
 
+def has_practised(ctx: Context, user_id: int, challenge_id: int) -> bool:
+    """Whether ``user_id`` has solved the challenge as practice."""
+    with ctx.db.read() as s:
+        return challenge_id in practised(s, user_id)
+
+
 def record_practice_solve(
     ctx: Context, uow: UnitOfWork, *, challenge_id: int, user_id: int, account_id: int, date: datetime
 ) -> bool:
