@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from kizuna.services import event
 from kizuna.storage import tables as t
+from kizuna.web.fastlane import FastLane
 from tests.conftest import auth, login
 from tests.racing import race
 from tests.web.test_board import Clock
@@ -22,6 +23,24 @@ FLAG = "flag{test}"
 @pytest.fixture
 def clock(ctx: Any) -> Clock:
     return Clock(ctx)
+
+
+@pytest.fixture
+def lane(client: TestClient, app: Any) -> FastLane:
+    client.get("/healthz")
+    assert isinstance(app.middleware_stack, FastLane)
+    return app.middleware_stack
+
+
+@pytest.fixture
+def full(app: Any, lane: FastLane) -> TestClient:
+    """The same app without its fast lane: every request down the full stack."""
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        scope.setdefault("app", app)
+        await lane.inner(scope, receive, send)
+
+    return TestClient(inner)
 
 
 def attempt(client: TestClient, token: str, challenge_id: int, flag: str, lang: str = "en") -> Any:
@@ -347,3 +366,49 @@ def test_the_challenge_page_marks_practice_and_practised(client: TestClient, ctx
     attempt(client, make.token(user), marked.id, FLAG)
     assert "Practised" in client.get(f"/challenges/{marked.id}").text
     assert "Practised" in client.get(f"/practice/{marked.id}").text
+
+
+def test_a_practice_challenges_files_are_for_anyone_who_may_read_it(
+    client: TestClient, ctx: Any, make: Any, clock: Clock
+) -> None:
+    from kizuna.services import content
+
+    marked = make.challenge(name="Drill", practice=True)
+    content.save_file(ctx, marked.id, "notes.txt", b"practice notes")
+    scored = make.challenge(name="Real")
+    content.save_file(ctx, scored.id, "real.txt", b"event notes")
+    event.update_event(ctx, {"start_at": clock.now + timedelta(hours=1)})  # not started
+    (link,) = client.get(f"/api/v1/practice/challenges/{marked.id}").json()["data"]["files"]
+    got = client.get(link)
+    assert got.status_code == 200 and got.content == b"practice notes"
+    assert "notes.txt" in client.get(f"/practice/{marked.id}").text
+    with ctx.db.read() as s:
+        real = s.query(t.File).filter(t.File.challenge_id == scored.id).one().location
+    signed = client.app.state.file_signer.url(real, None)  # type: ignore[attr-defined]
+    assert client.get(signed).status_code == 404  # not practice, and the event has not started
+
+
+def test_the_fast_lane_and_the_full_stack_answer_practice_alike(
+    backend: str, client: TestClient, full: TestClient, lane: FastLane, ctx: Any, make: Any, clock: Clock
+) -> None:
+    user, _team = make.player_in_team()
+    token = make.token(user)
+    chs = [make.challenge() for _ in range(2)]
+    event.update_event(
+        ctx, {"start_at": clock.now - timedelta(hours=2), "end_at": clock.now - timedelta(hours=1)}
+    )
+    served = lane.served["attempt"]
+    answers = {}
+    for (name, c), ch in zip((("fast", client), ("full", full)), chs, strict=True):
+        for lang in ("en", "ja"):
+            for flag in ("nope", FLAG):
+                r = attempt(c, token, ch.id, flag, lang)
+                answers[(name, lang, flag)] = (r.status_code, r.json())
+    assert lane.served["attempt"] == served + 4  # the fast lane answered its four
+    for lang in ("en", "ja"):
+        for flag in ("nope", FLAG):
+            assert answers[("fast", lang, flag)] == answers[("full", lang, flag)]
+    assert answers[("fast", "ja", FLAG)][1]["data"]["message"] == "正解（練習・得点なし）"
+    with ctx.db.read() as s:
+        assert sorted(p.challenge_id for p in s.query(t.PracticeSolve)) == [c.id for c in chs]
+        assert s.query(t.Solve).count() == 0

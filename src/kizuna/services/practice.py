@@ -94,6 +94,7 @@ class PracticeItem:
     practised: bool  # the reader has solved it as practice
     solved: bool  # the reader's account solved it during the event
     tags: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # the locations of its attachments (detail only)
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,10 @@ def _reader(s: Any, who: Principal | None, mode: str) -> tuple[set[int], set[int
     return solved, practised(s, who.user_id)
 
 
-def _listed(ch: t.Challenge, phase: Phase, unlocked: set[int], now: datetime) -> bool:
+def listed(ch: t.Challenge, phase: Phase, unlocked: set[int], now: datetime) -> bool:
     """A practice challenge the reader may see: as a player would (visible, released, prerequisites
-    solved in the event or as practice), practice now, and not judged."""
+    solved in the event or as practice), practice now, and not judged. ``unlocked``: the reader's
+    event and practice solves (a visitor's: none). Also asked by the file downloads."""
     if not schedule.player_visible(ch.state, ch.release_at, now) or ch.type == JUDGED:
         return False
     if not is_practice(bool(ch.practice), phase):
@@ -141,7 +143,7 @@ def practice_list(ctx: Context, who: Principal | None) -> PracticeList:
                 ch, category_text(ch.category, names.get(ch.category, {})), ch.id in done, ch.id in solved
             )
             for ch in rows
-            if _listed(ch, phase, solved | done, now)
+            if listed(ch, phase, solved | done, now)
         ]
     items.sort(
         key=lambda i: (
@@ -163,11 +165,14 @@ def practice_challenge(ctx: Context, who: Principal | None, challenge_id: int) -
         phase = clock_of(ev).phase(now)
         ch = s.get(t.Challenge, challenge_id)
         solved, done = _reader(s, who, ev.mode)
-        if ch is None or not _listed(ch, phase, solved | done, now):
+        if ch is None or not listed(ch, phase, solved | done, now):
             raise NotFound()
         names = snapshot_queries.category_names(s).get(ch.category, {})
         tags = tuple(x.value for x in s.query(t.Tag).filter(t.Tag.challenge_id == ch.id).order_by(t.Tag.id))
-    item = PracticeItem(ch, category_text(ch.category, names), ch.id in done, ch.id in solved, tags)
+        files = tuple(
+            f.location for f in s.query(t.File).filter(t.File.challenge_id == ch.id).order_by(t.File.id)
+        )
+    item = PracticeItem(ch, category_text(ch.category, names), ch.id in done, ch.id in solved, tags, files)
     return item, phase
 
 

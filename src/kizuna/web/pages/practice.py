@@ -45,6 +45,13 @@ def _page(request: Request, ctx: Any, challenge_id: int, status_code: int = 200,
         signed_in=who is not None,
         may_play=who is not None and who.can(Action.PLAY),
         here=f"/practice/{challenge_id}",
+        files=[
+            {
+                "name": loc.rsplit("/", 1)[-1],
+                "url": request.app.state.file_signer.url(loc, who.user_id if who else None),
+            }
+            for loc in item.files
+        ],
         **{"result": None, **extra},
     )
 

@@ -20,7 +20,11 @@ from kizuna.web.snapshots import iso
 router = APIRouter()
 
 
-def _entry(item: practice.PracticeItem, order: list[str], full: bool) -> dict[str, Any]:
+def _entry(
+    item: practice.PracticeItem, order: list[str], full: bool, signer: Any = None, viewer: int | None = None
+) -> dict[str, Any]:
+    """One practice challenge; with ``full``, its detail (file links signed for ``viewer``, None: a
+    visitor, as ``/files`` checks)."""
     ch = item.challenge
     texts = localized_fields(localized(ch, CHALLENGE_TEXT), CHALLENGE_TEXT, order)
     texts["translations"] = with_category(texts["translations"], item.category)
@@ -43,6 +47,7 @@ def _entry(item: practice.PracticeItem, order: list[str], full: bool) -> dict[st
     out.update(
         connection_info=ch.connection_info,
         tags=list(item.tags),
+        files=[signer.url(location, viewer) for location in item.files] if signer is not None else [],
         html=render_markdown(texts["description"]),
     )
     return out
@@ -65,7 +70,8 @@ def practice_challenges(request: Request, ctx: CtxDep, who: MaybeUser) -> JSONRe
 def practice_challenge(request: Request, ctx: CtxDep, who: MaybeUser, challenge_id: int) -> JSONResponse:
     item, _phase = practice.practice_challenge(ctx, who, challenge_id)
     order = content_order(request.app.state.snapshots.state().event)
-    return ok(_entry(item, order, full=True))
+    viewer = who.user_id if who is not None else None
+    return ok(_entry(item, order, full=True, signer=request.app.state.file_signer, viewer=viewer))
 
 
 @router.get("/users/me/practice", summary="Your practice solves, newest first")
