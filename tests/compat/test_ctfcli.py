@@ -206,6 +206,51 @@ def test_ctfcli_installs_and_syncs(server: dict[str, Any]) -> None:
     assert r.json()["data"]["status"] == "correct", r.text
 
 
+PRACTICE_YML = """\
+name: Compat Drill
+author: tester
+category: misc
+description: A practice challenge.
+value: 10
+type: standard
+extra:
+  practice: true
+flags:
+  - 'flag{drill}'
+state: visible
+version: "0.1"
+"""
+
+
+def test_ctfcli_installs_a_practice_challenge(server: dict[str, Any]) -> None:
+    """``extra.practice`` goes through unmodified ctfcli as the API's ``practice`` field; answers to
+    the installed challenge are practice (never scored)."""
+    project = _project(server, "drill")
+    (project / "drill").mkdir()
+    (project / "drill" / "challenge.yml").write_text(PRACTICE_YML)
+    env = {k: v for k, v in server["env"].items() if not k.startswith("KIZUNA_")}
+    done = _run([server["ctf"], "challenge", "install", "drill"], project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (drill,) = [c for c in _api(server, "/api/v1/challenges?view=admin") if c["name"] == "Compat Drill"]
+    assert _api(server, f"/api/v1/challenges/{drill['id']}?view=admin")["practice"] is True
+    done = _run([server["ctf"], "challenge", "sync", "drill"], project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _api(server, f"/api/v1/challenges/{drill['id']}?view=admin")["practice"] is True
+    headers = {"Authorization": f"Token {_player_token(server)}", "Content-Type": "application/json"}
+    r = httpx.post(
+        f"{server['url']}/api/v1/challenges/attempt",
+        headers=headers,
+        timeout=10,
+        json={"challenge_id": drill["id"], "submission": "flag{drill}"},
+    )
+    assert r.json()["data"] == {
+        "status": "correct",
+        "message": "Correct (practice — not scored)",
+        "practice": True,
+    }, r.text
+    assert all(row["score"] == 0 for row in _api(server, "/api/v1/scoreboard"))
+
+
 BILINGUAL_YML = """\
 name: Cookie Jar
 author: tester

@@ -130,6 +130,25 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
             "Spring rain on two shores / one flag found together",
         )
         ids["essay"] = essay.id
+        # A practice challenge with a long bilingual text: /practice and its page, for visitors too.
+        drill = challenges.create_challenge(
+            ctx,
+            {
+                "name": "Practice: reading a packet capture without any special tools at all",
+                "category": "forensics",
+                "value": 0,
+                "state": "visible",
+                "practice": True,
+                "description": "Open `capture.pcap` and follow the TCP stream: `tcp.stream eq 0`.",
+                "translations": {
+                    "ja": {
+                        "name": "練習：特別なツールを使わずにパケットキャプチャを読み解く",
+                        "description": "`capture.pcap` を開き、TCP ストリームを追ってください。",
+                    }
+                },
+            },
+        )
+        ids["practice"] = drill.id
         host = sponsors.create_sponsor(
             ctx,
             {
@@ -230,10 +249,12 @@ VISITOR = [
         "/learn/leaderboard",
     ),
     *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
+    *("/practice", "/practice/{practice}"),
 ]
 PLAYER = [
     *("/", "/challenges", "/challenges/{challenge}", "/challenges/{challenge}/hints/{hint}/unlock"),
     *("/scoreboard", "/team", "/account", "/account/two-factor", "/challenges/{essay}"),
+    *("/practice", "/practice/{practice}", "/challenges/{practice}"),
 ]
 NEWCOMER = ["/challenges", "/teams/new", "/teams/join"]
 ORGANISER = [

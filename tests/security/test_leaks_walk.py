@@ -9,7 +9,9 @@ own marker in its name:
 * a hidden user (``hu3z``) who is a member of a visible team and solved a challenge for it;
 * a hidden challenge (``hc8w``) that a visible account solved (inserted directly, as if hidden after);
 * a locked challenge (``lc5p``): visible, with a prerequisite the bystander has not solved, solved by
-  the visible account that unlocked it.
+  the visible account that unlocked it;
+* practice challenges (readable by visitors on ``/practice``): a hidden one (``hc8w``) and a locked
+  one (``lc5p``) beside an open one.
 
 Every GET route of the app (walked from the route table, staff pages included, every path parameter
 filled with the fixture's real ids, the secrets' included) is requested as a visitor and as a
@@ -87,6 +89,18 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         requirements={"prerequisites": [opener.id], "anonymize": True},
     )
     secret = make.challenge(name=f"{HIDDEN_CHALLENGE} Vault", flag="flag{vault}", state="hidden")
+    # Practice challenges (readable by visitors on /practice): a hidden one and a locked one stay
+    # secret there too; the open one is what the practice routes show.
+    practice_open = make.challenge(name="Warm-up drill", flag="flag{drill}", practice=True)
+    practice_secret = make.challenge(
+        name=f"{HIDDEN_CHALLENGE} Drill", flag="flag{hdrill}", state="hidden", practice=True
+    )
+    practice_locked = make.challenge(
+        name=f"{LOCKED_CHALLENGE} Drill",
+        flag="flag{ldrill}",
+        practice=True,
+        requirements={"prerequisites": [opener.id], "anonymize": True},
+    )
     content.save_file(ctx, locked.id, f"{LOCKED_CHALLENGE}.txt", b"inner")
     content.save_file(ctx, secret.id, f"{HIDDEN_CHALLENGE}.txt", b"vault")
     notifications.announce(ctx, "Welcome", "Play fair.")
@@ -152,7 +166,7 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
     w.hidden_user_id = hidden_user.id
     w.locked_id = locked.id
     w.hidden_challenge_id = secret.id
-    ids = [opener.id, locked.id, secret.id]
+    ids = [opener.id, locked.id, secret.id, practice_open.id, practice_secret.id, practice_locked.id]
     w.values = {
         "challenge_id": [str(i) for i in ids],
         "hint_id": hints or ["1"],

@@ -45,7 +45,7 @@ def test_incorrect_and_fullwidth_input(backend, client, make):
     assert r.json()["data"]["status"] == "correct"
 
 
-def test_not_started_and_ended_are_refused(backend, client, make, ctx):
+def test_not_started_is_refused_and_ended_is_practice(backend, client, make, ctx):
     user, _team = make.player_in_team()
     ch = make.challenge()
     h = auth(make.token(user))
@@ -60,8 +60,10 @@ def test_not_started_and_ended_are_refused(backend, client, make, ctx):
     r = client.post(
         "/api/v1/challenges/attempt", json={"challenge_id": ch.id, "submission": "flag{test}"}, headers=h
     )
-    assert r.status_code == 403
-    assert r.json()["message"] == "The event has ended."
+    # After the end an answer is practice (kizuna.services.practice): answered, never scored.
+    assert r.status_code == 200
+    practised = {"status": "correct", "message": "Correct (practice — not scored)", "practice": True}
+    assert r.json()["data"] == practised
 
 
 def test_paused_rate_limited_and_max_attempts(backend, client, make, ctx):

@@ -46,13 +46,14 @@ def _oracle(ctx: Any, snaps: Any, who: Principal, locale: str) -> list[dict[str,
             "script": "",
             "locale": texts[e.id]["locale"] if not e.locked else None,
             "translations": texts[e.id]["translations"] if not e.locked else {},
-            # Its schedule, except on a locked ("???") entry, which reveals nothing.
+            # Its schedule and practice mark, except on a locked ("???") entry, which reveals nothing.
             **(
                 {}
                 if e.locked
                 else {
                     "schedule_state": by_id[e.id]["schedule_state"],
                     "close_at": iso(by_id[e.id]["close_at"]),
+                    "practice": bool(by_id[e.id].get("practice")),
                 }
             ),
         }

@@ -86,6 +86,9 @@ def _build(ctx: Any, make: Any, mode: str, scheduled: bool = False) -> World:
         category=f"{MARKER}-category",
         flag=f"flag{{{MARKER}_the_flag}}",
         value=300,
+        # Marked practice, so the practice pages and API (readable by visitors) are walked with the
+        # most tempting case: they must not show it either.
+        practice=True,
         # Hidden, or visible with a release time still to come ("scheduled"): the same to players.
         **(
             {"state": "visible", "scheduled_at": (ctx.now() + timedelta(days=1)).isoformat() + "+00:00"}

@@ -281,6 +281,7 @@ def _add_challenge(ctx: Context, spec: DemoChallenge, ids: dict[str, int]) -> No
         "description": spec.description.en,
         "value": spec.value,
         **spec.scoring,
+        "practice": spec.practice,
         "locale": "en",
         "translations": {
             "ja": {

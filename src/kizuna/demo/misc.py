@@ -3,7 +3,7 @@ read by a judge (a ``manual`` challenge: no flag, the answer goes to the review 
 
 from __future__ import annotations
 
-from kizuna.demo.model import DemoChallenge, DemoHint, Given, Text, find_flag
+from kizuna.demo.model import DemoChallenge, DemoHint, Given, Text, decode_spans, find_flag
 
 WELCOME_FLAG = "kizuna{welcome_to_the_bond}"
 
@@ -126,4 +126,43 @@ HAIKU = DemoChallenge(
     ),
 )
 
-CHALLENGES = (WELCOME, BOND, HAIKU)
+HEX_FLAG = "kizuna{hex_is_base_16}"
+
+
+def solve_hex(given: Given) -> str:
+    """Decode the hexadecimal in the description's code span: two digits a byte, ASCII text."""
+    return decode_spans(given.description, lambda span: bytes.fromhex(span).decode("ascii"))
+
+
+HEX_PRACTICE = DemoChallenge(
+    key="hex_practice",
+    category="Misc",
+    name=Text("Practice: Hex Warm-up", "練習：16進数のウォーミングアップ"),
+    description=Text(
+        "A practice challenge: open at any time, even before the event starts, and never on the "
+        "scoreboard. Computers often show bytes in **hexadecimal** (base 16), two digits a byte. "
+        "Decode these bytes as ASCII text to find the flag:\n\n"
+        f"`{HEX_FLAG.encode().hex()}`",
+        "練習問題です。大会の開始前でもいつでも解けて、スコアボードには反映されません。"
+        "コンピューターはバイトを **16進数** で、1バイトを2桁で表すことがよくあります。"
+        "次のバイト列を ASCII の文字として読み解くと、フラグが見つかります：\n\n"
+        f"`{HEX_FLAG.encode().hex()}`",
+    ),
+    flag=HEX_FLAG,
+    solve=solve_hex,
+    value=0,
+    tags=("beginner", "practice"),
+    practice=True,
+    hints=(
+        DemoHint(
+            Text("Two digits, one letter", "2桁で1文字"),
+            Text(
+                "`6b` is the byte 107, the letter `k` in ASCII. Python's `bytes.fromhex` decodes it all.",
+                "`6b` はバイト値 107、ASCII では文字 `k` です。"
+                "Python の `bytes.fromhex` で一度に読み解けます。",
+            ),
+        ),
+    ),
+)
+
+CHALLENGES = (WELCOME, BOND, HAIKU, HEX_PRACTICE)

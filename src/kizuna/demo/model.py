@@ -56,6 +56,8 @@ class DemoChallenge:
     scoring: Mapping[str, Any] = field(default_factory=dict)  # type and decay, for a dynamic one
     # A judged (``manual``) challenge: no flags; ``solve`` writes an answer (``flag``) for a judge.
     judged: bool = False
+    # A practice challenge (kizuna.services.practice): open to play whenever shown, on no board.
+    practice: bool = False
 
     def stored_flags(self) -> tuple[tuple[str, str, str], ...]:
         if self.judged:

@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     EVENT_ENDED = "event_ended"
     EVENT_PAUSED = "event_paused"
     CHALLENGE_CLOSED = "challenge_closed"  # its close time passed: attempts are refused
+    PRACTICE_NOT_JUDGED = "practice_not_judged"  # a judged (manual) challenge cannot be practised
     TIME_OFFSET_REQUIRED = "time_offset_required"  # an API time without its UTC offset
     HINT_ALREADY_UNLOCKED = "hint_already_unlocked"
     HINT_NOT_ENOUGH_POINTS = "hint_not_enough_points"

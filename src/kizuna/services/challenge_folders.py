@@ -84,7 +84,7 @@ KEY_ORDER = (
     "version",
 )
 SCORING_KEYS = ("function", "initial", "decay", "minimum")
-EXTRA_KEYS = (*SCORING_KEYS, "position", "locale", "translations", "close_at")
+EXTRA_KEYS = (*SCORING_KEYS, "position", "locale", "translations", "close_at", "practice")
 TRANSLATION_KEYS = ("name", "category", "description", "hints")
 # ctfcli's own keys for building and deploying; Kizuna has nothing to store for them.
 DEPLOY_KEYS = ("author", "image", "protocol", "host", "healthcheck")
@@ -105,7 +105,7 @@ DEFAULTS: dict[str, Any] = {
     "next": None,
     "scheduled_at": None,
 }
-_EXTRA_DEFAULTS: tuple[tuple[str, Any], ...] = (("position", 0), ("translations", {}))
+_EXTRA_DEFAULTS: tuple[tuple[str, Any], ...] = (("position", 0), ("translations", {}), ("practice", False))
 MAX_NAME = 200
 MAX_CATEGORY = 100
 MAX_TAG = 100
@@ -174,6 +174,14 @@ class _Check:
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             self.fail(where, _("must be a whole number, 0 or more"))
             return default
+        return raw
+
+    def boolean(self, raw: Any, where: str) -> bool:
+        if raw is None:
+            return False
+        if not isinstance(raw, bool):
+            self.fail(where, _("must be true or false"))
+            return False
         return raw
 
     def items(self, raw: Any, where: str) -> list[Any]:
@@ -292,6 +300,8 @@ def _read(
             "locale": locale,
             "translations": translations,
             "close_at": _time(check, extra.get("close_at"), "extra.close_at"),
+            # A practice challenge (kizuna.services.practice): ctfcli sends it on as an API field.
+            "practice": check.boolean(extra.get("practice"), "extra.practice"),
         },
         "connection_info": check.text(raw.get("connection_info"), "connection_info") or None,
         "attempts": check.integer(raw.get("attempts"), "attempts"),
@@ -854,6 +864,7 @@ def _write_challenge(ctx: Context, s: Any, folder: Folder, ch: t.Challenge | Non
     # The schedule, as the file has it: absent means none.
     fields["release_at"] = data.get("scheduled_at")
     fields["close_at"] = extra.get("close_at")
+    fields["practice"] = bool(extra.get("practice", False))
     challenges.apply_fields(ctx, s, ch, fields)
     locale = extra["locale"] if folder.has_locale or ch.id is None else ch.locale
     texts = _texts(extra, ("name", "description")) if folder.has_translations else None
@@ -1088,6 +1099,7 @@ def _export_one(
                 for code, v in sorted(translations.items())
             },
             "close_at": iso_utc(ch.close_at),
+            "practice": bool(ch.practice),
         },
         "connection_info": ch.connection_info or None,
         "attempts": ch.max_attempts,

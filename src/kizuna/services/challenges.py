@@ -39,6 +39,7 @@ FIELDS = (
     "position",
     "logic",
     "function",
+    "practice",
     "initial",
     "minimum",
     "decay",
@@ -64,6 +65,25 @@ def _as_int(value: Any, field: str, minimum: int = 0) -> int:
     if out < minimum:
         raise DomainError(ErrorCode.VALUE_INVALID, field=field)
     return out
+
+
+def practice_flag(value: Any) -> bool:
+    """``practice`` as sent: a JSON boolean (or absent/null: false); a form's "on"/"true"/"1"."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in (
+        "",
+        "0",
+        "false",
+        "off",
+        "no",
+        "1",
+        "true",
+        "on",
+        "yes",
+    ):
+        return value.strip().lower() in ("1", "true", "on", "yes")
+    raise DomainError(ErrorCode.VALUE_INVALID, field="practice")
 
 
 def schedule_time(value: Any, field: str) -> datetime | None:
@@ -168,6 +188,8 @@ def apply_fields(ctx: Context, s: Any, ch: t.Challenge, data: dict[str, Any]) ->
         if (fields["logic"] or "any") not in LOGICS:
             raise DomainError(ErrorCode.VALUE_INVALID, field="logic")
         ch.logic = fields["logic"] or "any"
+    if "practice" in fields:
+        ch.practice = practice_flag(fields["practice"])
     if "max_attempts" in fields:
         ch.max_attempts = _as_int(fields["max_attempts"] or 0, "max_attempts")
     if "position" in fields:
@@ -265,6 +287,7 @@ def audit_values(ch: t.Challenge) -> dict[str, Any]:
         "translations": ch.translations,
         "release_at": iso_utc(ch.release_at),
         "close_at": iso_utc(ch.close_at),
+        "practice": bool(ch.practice),
     }
 
 

@@ -52,6 +52,7 @@ RESERVED = frozenset(
         "openapi",
         "pages",
         "password",
+        "practice",
         "readyz",
         "register",
         "reset-password",

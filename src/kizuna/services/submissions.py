@@ -70,7 +70,7 @@ import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -83,6 +83,7 @@ from kizuna.domain.flags import MAX_SUBMISSION_LENGTH, FlagSpec
 from kizuna.domain.policy import Action
 from kizuna.domain.verdict import Verdict
 from kizuna.services import challenges as challenge_service
+from kizuna.services import practice as practice_service
 from kizuna.services import reviews as review_service
 from kizuna.services.accounts import Principal, account_id, ensure_may_play
 from kizuna.services.context import Context
@@ -112,6 +113,7 @@ class AttemptResult:
     params: dict[str, Any] = field(default_factory=dict)
     remaining: int | None = None
     retry_after: int | None = None  # seconds until a rate limit frees (429 answers)
+    practice: bool = False  # answered as practice (kizuna.services.practice): never scored
 
 
 def check_flag(ctx: Context, who: Principal, challenge_id: int, provided: str) -> AttemptResult:
@@ -167,6 +169,7 @@ class _Attempt:
     flag_ids: tuple[int, ...] = ()
     attachment: review_service.Attachment | None = None
     closed: bool = False  # late because the challenge's close time passed (the event still runs)
+    practice: bool = False  # a practice challenge, or any challenge after the event ended
 
 
 def _limit(ctx: Context, a: _Attempt, limits: attempt_queries.Limits) -> AttemptResult | None:
@@ -195,7 +198,7 @@ def _limits(ctx: Context, s: Any, a: _Attempt) -> attempt_queries.Limits:
         # Individual mode: the account is the user, whose own limit already holds across challenges.
         per_user * ctx.team_factor if a.mode == "teams" else 0,
     )
-    return attempt_queries.limits(s, a.account, a.user_id, a.challenge_id, window)
+    return attempt_queries.limits(s, a.account, a.user_id, a.challenge_id, window, a.practice)
 
 
 def submit_flag(
@@ -241,7 +244,10 @@ def submit_flag(
                 return prepared
             attempt, solved, flags, ctype = prepared
             refused = None
-            if not (_quick(ctype, flags) or attempt.late or attempt.challenge_id in solved):
+            if attempt.practice:
+                if not _quick(ctype, flags):
+                    refused = _limit(ctx, attempt, _limits(ctx, s, attempt))
+            elif not (_quick(ctype, flags) or attempt.late or attempt.challenge_id in solved):
                 refused = _limit(ctx, attempt, _limits(ctx, s, attempt))
         if refused is not None:
             with ctx.write() as uow:
@@ -295,9 +301,12 @@ def _prepare(
     ev = cast(t.Event, f)
     now = ctx.now()
     phase = clock_of(ev).phase(now)
-    if phase is Phase.NOT_STARTED:
+    # A practice challenge is playable whenever it is visible (before the start and during a pause
+    # too: it is on no board); after the end every visible challenge is (kizuna.services.practice).
+    practice = practice_service.is_practice(bool(f.practice), phase)
+    if phase is Phase.NOT_STARTED and not practice:
         raise Forbidden(ErrorCode.EVENT_NOT_STARTED)
-    if phase is Phase.PAUSED:
+    if phase is Phase.PAUSED and not practice:
         return AttemptResult("paused", "paused", 403, {"name": f.name})
     # As accounts.player_account: signed in, e-mail verified when asked, a team in team mode, not
     # banned (nor the team).
@@ -318,7 +327,9 @@ def _prepare(
         solved = attempt_queries.solved_ids(s, acct)
     else:
         solved = {f.challenge_id} if f.solved else set()
-    if not challenge_service.access(cast(t.Challenge, f), solved, False, now=now).visible:
+    # In practice a prerequisite solved as practice unlocks too.
+    unlocked = solved | practice_service.practised(s, f.user_id) if practice and requirements else solved
+    if not challenge_service.access(cast(t.Challenge, f), unlocked, False, now=now).visible:
         raise NotFound(field="challenge_id")
     ctype = ctx.types.get(f.challenge_type)
     if attachment is not None and f.challenge_type != review_service.MANUAL:
@@ -326,6 +337,12 @@ def _prepare(
     # After the challenge's close time an attempt is late, as after the event's end: recorded for
     # the record, never scored or counted, and refused.
     closed = phase is not Phase.ENDED and schedule.closed(f.close_at, now)
+    if practice and (closed or f.challenge_type == review_service.MANUAL):
+        # Closed during the event: refused as any closed challenge. A judged challenge has no
+        # flag to practise against (after the end it is refused as before).
+        practice = False
+        if phase is not Phase.ENDED and not closed:
+            raise Forbidden(ErrorCode.PRACTICE_NOT_JUDGED)
     attempt = _Attempt(
         f.user_id,
         f.team_id,
@@ -339,6 +356,7 @@ def _prepare(
         tuple(f.flag_ids),
         attachment,
         closed,
+        practice,
     )
     flags = [FlagSpec(kind, content, data) for kind, content, data in f.flags]
     return attempt, solved, flags, ctype
@@ -359,6 +377,8 @@ def _decide(
     attempt_queries.lock_account(s, a.mode, a.account)
     # Exact now: every attempt of the account waits for that lock (SQLite: for the write lock).
     limits = _limits(ctx, s, a)
+    if a.practice:
+        return _practise(ctx, uow, a, limits, ip, provided, judge)
     if a.late:
         kind = "already_solved" if limits.solved else None
         _record(uow, a, ip, provided, kind or _late_kind(judge()))
@@ -393,6 +413,37 @@ def _decide(
         return AttemptResult("partial", "partial")
     submission_id = _record(uow, a, ip, provided, "correct", flag_id)
     return _solve(ctx, uow, a, submission_id, verdict.value if verdict.kind == "partial" else None)
+
+
+def _practise(
+    ctx: Context,
+    uow: UnitOfWork,
+    a: _Attempt,
+    limits: attempt_queries.Limits,
+    ip: str,
+    provided: str,
+    judge: Callable[[], Verdict],
+) -> AttemptResult:
+    """A practice answer: the rate limits hold (a challenge's maximum of attempts does not — the
+    event's budget is not practice's), every answer is stored as a submission (late after the
+    event, as before), and a right one records the user's practice solve, once, never a solve.
+    Any right flag completes it: ``logic`` is the event's rule for scoring."""
+    refused = _limit(ctx, replace(a, max_attempts=0), limits)
+    if refused is not None:
+        _record(uow, a, ip, provided, "ratelimited")
+        return replace(refused, practice=True)
+    verdict = judge()
+    if not verdict.solves:
+        _record(uow, a, ip, provided, "incorrect")
+        return AttemptResult("incorrect", "incorrect_practice", practice=True)
+    flag_id = (
+        a.flag_ids[verdict.flag] if verdict.flag is not None and verdict.flag < len(a.flag_ids) else None
+    )
+    _record(uow, a, ip, provided, "correct", flag_id)
+    practice_service.record_practice_solve(
+        ctx, uow, challenge_id=a.challenge_id, user_id=a.user_id, account_id=a.account, date=a.now
+    )
+    return AttemptResult("correct", "correct_practice", practice=True)
 
 
 def _late_kind(verdict: Verdict) -> str:

@@ -49,14 +49,14 @@ _account = case((_event.c.mode == "teams", _user.c.team_id), else_=_user.c.id)
 _incorrect = (_sub.c.type == "incorrect", _sub.c.late.is_(false()))
 
 
-def _nth_wrong(only: Any, offset: str) -> Any:
+def _nth_wrong(only: Any, offset: str, wrong: tuple[Any, ...] = _incorrect) -> Any:
     """The account's ``offset``+1-th newest wrong answer after ``since`` (None when there are fewer)
-    matching ``only``. Rate-limited and late answers never count. On the (account, date) index."""
+    matching ``only``. Rate-limited and late answers never count (``wrong``: for practice, late ones
+    do — after the event every answer is late, and practice still has its limits). On the (account,
+    date) index."""
     return (
         select(_sub.c.date)
-        .where(
-            _sub.c.account_id == bindparam("account_id"), _sub.c.date > bindparam("since"), *_incorrect, only
-        )
+        .where(_sub.c.account_id == bindparam("account_id"), _sub.c.date > bindparam("since"), *wrong, only)
         .order_by(_sub.c.date.desc())
         .limit(1)
         .offset(bindparam(offset))
@@ -64,22 +64,30 @@ def _nth_wrong(only: Any, offset: str) -> Any:
     )
 
 
-_LIMITS = select(
-    _nth_wrong(_sub.c.user_id == bindparam("user_id"), "user_offset").label("user_nth"),
-    _nth_wrong(_sub.c.challenge_id == bindparam("challenge_id"), "team_offset").label("team_nth"),
-    _nth_wrong(true(), "account_offset").label("account_nth"),
-    select(func.count())
-    .where(
-        _sub.c.challenge_id == bindparam("challenge_id"),
-        _sub.c.account_id == bindparam("account_id"),
-        *_incorrect,
+def _limits_statement(wrong: tuple[Any, ...]) -> Any:
+    return select(
+        _nth_wrong(_sub.c.user_id == bindparam("user_id"), "user_offset", wrong).label("user_nth"),
+        _nth_wrong(_sub.c.challenge_id == bindparam("challenge_id"), "team_offset", wrong).label("team_nth"),
+        _nth_wrong(true(), "account_offset", wrong).label("account_nth"),
+        select(func.count())
+        .where(
+            _sub.c.challenge_id == bindparam("challenge_id"),
+            _sub.c.account_id == bindparam("account_id"),
+            *_incorrect,
+        )
+        .scalar_subquery()
+        .label("counted"),
+        exists()
+        .where(
+            _solve.c.challenge_id == bindparam("challenge_id"), _solve.c.account_id == bindparam("account_id")
+        )
+        .label("solved"),
     )
-    .scalar_subquery()
-    .label("counted"),
-    exists()
-    .where(_solve.c.challenge_id == bindparam("challenge_id"), _solve.c.account_id == bindparam("account_id"))
-    .label("solved"),
-)
+
+
+_LIMITS = _limits_statement(_incorrect)
+# Practice answers (kizuna.services.practice): wrong answers count late or not.
+_LIMITS_PRACTICE = _limits_statement((_sub.c.type == "incorrect",))
 
 _FACTS = (
     select(
@@ -104,6 +112,7 @@ _FACTS = (
         _challenge.c.logic,
         _challenge.c.release_at,
         _challenge.c.close_at,
+        _challenge.c.practice,
         exists()
         .where(_solve.c.challenge_id == _challenge.c.id, _solve.c.account_id == _account)
         .label("solved"),
@@ -179,11 +188,13 @@ class Facts:
     solved: bool
     flags: list[tuple[str, str, str]]
     flag_ids: list[int]
+    practice: bool = False
 
 
 # On SQLite the attempt's own statements run on the driver's cursor (kizuna.storage.raw).
 _RAW_FACTS = Raw(_FACTS)
 _RAW_LIMITS = Raw(_LIMITS)
+_RAW_LIMITS_PRACTICE = Raw(_LIMITS_PRACTICE)
 _NO_LIMIT = 2**31 - 1
 
 
@@ -224,12 +235,21 @@ def facts(session: Session, user_id: int, challenge_id: int) -> Facts | None:
         solved=bool(row.solved),
         flags=[(r.flag_type, r.flag_content, r.flag_data) for r in rows if r.flag_type is not None],
         flag_ids=[r.flag_id for r in rows if r.flag_type is not None],
+        practice=bool(row.practice),
     )
 
 
-def limits(session: Session, account_id: int, user_id: int, challenge_id: int, window: Window) -> Limits:
+def limits(
+    session: Session,
+    account_id: int,
+    user_id: int,
+    challenge_id: int,
+    window: Window,
+    practice: bool = False,
+) -> Limits:
     """The rate limits, the count toward a maximum and whether solved, in one query: under the
-    account's lock (``lock_account``; SQLite: the write transaction) they are exact."""
+    account's lock (``lock_account``; SQLite: the write transaction) they are exact. ``practice``:
+    late wrong answers count toward the rate limits too (practice after the event)."""
     params = {
         "account_id": account_id,
         "user_id": user_id,
@@ -242,9 +262,9 @@ def limits(session: Session, account_id: int, user_id: int, challenge_id: int, w
         "account_offset": window.account_limit - 1 if window.account_limit > 0 else _NO_LIMIT,
     }
     if on_sqlite(session):
-        (row,) = _RAW_LIMITS.rows(session, params)
+        (row,) = (_RAW_LIMITS_PRACTICE if practice else _RAW_LIMITS).rows(session, params)
     else:
-        row = session.connection().execute(_LIMITS, params).one()
+        row = session.connection().execute(_LIMITS_PRACTICE if practice else _LIMITS, params).one()
     return Limits(row.user_nth, row.team_nth, int(row.counted or 0), bool(row.solved), row.account_nth)
 
 

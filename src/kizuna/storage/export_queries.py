@@ -74,7 +74,7 @@ def iter_solves(read: Read, mode: str, batch: int = BATCH) -> Iterator[dict[str,
                 t.Solve.user_id,
                 t.User.name.label("user"),
                 t.Challenge.value,
-                (t.Challenge.state == SCORING_STATE).label("scored"),
+                ((t.Challenge.state == SCORING_STATE) & t.Challenge.practice.is_(False)).label("scored"),
             )
             .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
             .join(t.User, t.User.id == t.Solve.user_id)

@@ -155,7 +155,11 @@ def account_score(session: Session, account_id: int, now: datetime | None = None
             .select_from(t.Solve)
             .join(t.Challenge, t.Challenge.id == t.Solve.challenge_id)
             # As on the scoreboard: hidden (and not yet released) challenges' solves do not score.
-            .where(t.Solve.account_id == account_id, player_visible(now or t.utcnow()))
+            .where(
+                t.Solve.account_id == account_id,
+                player_visible(now or t.utcnow()),
+                t.Challenge.practice.is_(False),
+            )
         )
         or 0
     )

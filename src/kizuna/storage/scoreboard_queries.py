@@ -40,9 +40,14 @@ SOLVE_POINTS = func.coalesce(t.Solve.value, t.Challenge.value)
 
 
 def scoring(now: datetime | None) -> Any:
-    """SQL: the challenge's solves score: in ``SCORING_STATE`` and released by ``now`` (naive UTC;
-    before its release time a challenge is as if hidden)."""
-    return and_(t.Challenge.state == SCORING_STATE, repo.released(now or t.utcnow()))
+    """SQL: the challenge's solves score: in ``SCORING_STATE``, released by ``now`` (naive UTC;
+    before its release time a challenge is as if hidden) and not a practice challenge (played for
+    learning, on no board; its correct flags go to ``practice_solves`` anyway)."""
+    return and_(
+        t.Challenge.state == SCORING_STATE,
+        t.Challenge.practice.is_(False),
+        repo.released(now or t.utcnow()),
+    )
 
 
 def solve_totals(

@@ -42,7 +42,9 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
                 "position": ch.position,
                 "category": ch.category,
                 "state": ch.state,
-                "solves": int(counts.get(ch.id, 0)),
+                # A practice challenge is on no board: its solve count is the event's, none.
+                "solves": 0 if ch.practice else int(counts.get(ch.id, 0)),
+                "practice": bool(ch.practice),
                 "tags": tags.get(ch.id, []),
                 "requirements": ch.requirements,
                 "max_attempts": ch.max_attempts,
@@ -51,7 +53,7 @@ def challenge_rows(s: Session, cutoff: datetime | None) -> list[dict[str, Any]]:
                 "category_texts": categories.get(ch.category, {}),
                 # The ranked account that solved it first (before the cutoff), as the challenge's
                 # "First solvers" list shows: the board marks first blood for that account only.
-                "first_account": firsts.get(ch.id),
+                "first_account": None if ch.practice else firsts.get(ch.id),
                 "released_at": max(
                     (at for at in (released.get(ch.id), ch.release_at) if at is not None), default=None
                 ),

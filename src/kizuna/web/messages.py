@@ -32,6 +32,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.EVENT_ENDED: lazy("The event has ended."),
     ErrorCode.EVENT_PAUSED: lazy("The event is paused."),
     ErrorCode.CHALLENGE_CLOSED: lazy("This challenge has closed: answers are no longer accepted."),
+    ErrorCode.PRACTICE_NOT_JUDGED: lazy("Answers to judged challenges cannot be sent as practice."),
     ErrorCode.TIME_OFFSET_REQUIRED: lazy(
         "Give the time with its UTC offset, such as 2026-12-05T09:00:00+09:00 or 2026-12-05T00:00:00Z."
     ),
@@ -180,6 +181,10 @@ def attempt_message(message_id: str, **params: object) -> str:
 
     if message_id == "correct":
         return gettext("Correct")
+    if message_id == "correct_practice":
+        return gettext("Correct (practice — not scored)")
+    if message_id == "incorrect_practice":
+        return gettext("Incorrect (practice)")
     if message_id == "correct_scored":
         return _scored(params)
     if message_id == "incorrect":
@@ -255,6 +260,8 @@ def _scored(params: dict[str, object]) -> str:
 ATTEMPT_MESSAGE_IDS = (
     "correct",
     "correct_scored",
+    "correct_practice",
+    "incorrect_practice",
     "incorrect",
     "incorrect_remaining",
     "already_solved_correct",

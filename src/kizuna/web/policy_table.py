@@ -35,6 +35,10 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/challenges"): _EDIT,
     ("GET", "/api/v1/challenges/types"): _EDIT,
     ("POST", "/api/v1/challenges/attempt"): ACCOUNT,  # staff answers are only checked, never stored
+    # Practice (kizuna.services.practice): anyone reads; answering needs an account.
+    ("GET", "/api/v1/practice/challenges"): PUBLIC,
+    ("GET", "/api/v1/practice/challenges/{challenge_id}"): PUBLIC,
+    ("GET", "/api/v1/users/me/practice"): ACCOUNT,
     ("GET", "/api/v1/challenges/{challenge_id}"): ACCOUNT,
     ("PATCH", "/api/v1/challenges/{challenge_id}"): _EDIT,
     ("DELETE", "/api/v1/challenges/{challenge_id}"): _EDIT,
@@ -215,6 +219,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/badges"): PUBLIC,
     ("GET", "/learn/leaderboard"): PUBLIC,
     ("GET", "/scoreboard"): PUBLIC,
+    ("GET", "/practice"): PUBLIC,
+    ("GET", "/practice/{challenge_id}"): PUBLIC,
+    ("POST", "/practice/{challenge_id}"): ACCOUNT,  # staff answers are only checked
     ("GET", "/scoreboard/fragment"): PUBLIC,
     ("GET", "/scoreboard/matrix"): PUBLIC,
     ("GET", "/venue"): PUBLIC,

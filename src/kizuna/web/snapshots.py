@@ -302,7 +302,8 @@ class Snapshots:
         texts: dict[int, dict[str, Any]],
         cutoff: datetime | None,
     ) -> dict[str, Any]:
-        shown = [r for r in rows if listed_to_players(r)]
+        # A practice challenge is on no board, the matrix included.
+        shown = [r for r in rows if listed_to_players(r) and not r.get("practice")]
         ids = {r["id"] for r in shown}
         with self.ctx.db.read() as s:
             pairs = scoreboard_queries.solved_pairs(s, cutoff, self.ctx.now())
@@ -430,6 +431,8 @@ def _parts(rows: list[dict[str, Any]], texts: dict[int, dict[str, Any]]) -> list
             # Its own schedule (Kizuna's addition): players only ever see "open" or "closed" ones.
             "schedule_state": r["schedule_state"],
             "close_at": iso(r["close_at"]),
+            # Kizuna's addition: played for learning, on no board (kizuna.services.practice).
+            "practice": bool(r.get("practice")),
         }
         # A locked ("???") entry reveals nothing, in no language.
         locked = {

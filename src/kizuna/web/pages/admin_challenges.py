@@ -110,6 +110,7 @@ CHALLENGE_LABELS = FieldLabels(
         "file": lazy("Files to upload"),
         "release_at": lazy("Release time"),
         "close_at": lazy("Close time"),
+        "practice": lazy("Practice challenge"),
     },
     numbers=("value", "initial", "minimum", "decay", "max_attempts", "position", "hint_cost"),
     times=SCHEDULE_FIELDS,
@@ -189,6 +190,7 @@ def _values_of(ch: t.Challenge) -> dict[str, Any]:
         "position": num(ch.position),
         "prerequisites": [str(i) for i in requirements.get("prerequisites") or []],
         "anonymize": bool(requirements.get("anonymize")),
+        "practice": bool(ch.practice),
     }
 
 
@@ -202,6 +204,7 @@ NEW_VALUES: dict[str, Any] = {
     "position": "0",
     "prerequisites": [],
     "anonymize": False,
+    "practice": False,
 }
 
 
@@ -212,6 +215,7 @@ def _typed(form: Form, locale: str) -> tuple[dict[str, Any], columns.Texts]:
     values["locale"] = values["locale"] or locale
     values["prerequisites"] = many(form, "prerequisites")
     values["anonymize"] = checked(form, "anonymize")
+    values["practice"] = checked(form, "practice")
     for key in SCHEDULE_FIELDS:
         values[key] = text(form, key).strip()
         if key + zoned.ZONE_SUFFIX in form:
@@ -300,6 +304,7 @@ def _changes(
     # A decaying challenge's value is computed from its solves; an empty value box is then ignored.
     if values["value"] or not dynamic:
         data["value"] = values["value"]
+    data["practice"] = values["practice"]
     prerequisites = values["prerequisites"]
     data["requirements"] = (
         {"prerequisites": prerequisites, "anonymize": values["anonymize"]} if prerequisites else None

@@ -14,7 +14,7 @@ from kizuna.domain.schedule import schedule_state
 from kizuna.domain.scoring import bonus_for
 from kizuna.i18n import LOCALES, gettext
 from kizuna.markdown import render_markdown
-from kizuna.services import board, hints, reviews, submissions, writeups
+from kizuna.services import board, hints, practice, reviews, submissions, writeups
 from kizuna.services.accounts import Principal
 from kizuna.services.event import clock_of, time_zones
 from kizuna.services.translations import CHALLENGE_TEXT
@@ -118,6 +118,8 @@ def _challenge_context(request: Request, who: Principal, challenge_id: int) -> d
     ]
     return {
         "view": view,
+        # Practice (kizuna.services.practice): the reader's own practice solve of it.
+        "practised": practice.has_practised(ctx, who.user_id, challenge_id),
         "challenge": view.challenge,
         "ctext": localized(view.challenge, CHALLENGE_TEXT),
         "solve_count": row["solves"] if row else 0,

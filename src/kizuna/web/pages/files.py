@@ -2,8 +2,9 @@
 
 Who may download: staff whose role may view every challenge (``Action.CHALLENGE_VIEW_ALL``), and a
 signed-in player (session or API token) whose account can see the challenge now — visible, its
-prerequisites solved, the event started, in team mode with a team. A signed link (``?token=``, as the
-challenge detail hands out) is bound to the viewer it was made for and lives an hour
+prerequisites solved, the event started, in team mode with a team — or, for a practice challenge
+(``services.practice``), anyone who may read it on ``/practice``, visitors included. A signed link
+(``?token=``, as the challenge detail hands out) is bound to the viewer it was made for and lives an hour
 (``security.FILE_LINK_SECONDS``): when a token is sent, it must be ours, for this file, unexpired and
 made for the requester (the same account, or no account for a link made for visitors); the requester
 must then still be allowed as above. A visitor's link works only for a challenge anyone could open.
@@ -20,7 +21,7 @@ from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, NotFound
 from kizuna.domain.policy import Action, can, is_staff
 from kizuna.security import ANONYMOUS_VIEWER
-from kizuna.services import challenges, content
+from kizuna.services import challenges, content, practice
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.event import clock_of, get_event
 from kizuna.storage import repo
@@ -41,12 +42,19 @@ def _may_see(ctx: CtxDep, who: Principal | None, challenge_id: int | None, staff
         if user is not None and staff_rights and can(user.role, Action.CHALLENGE_VIEW_ALL):
             return True
         ch = s.get(t.Challenge, challenge_id) if challenge_id is not None else None
-        if ch is None or clock_of(ev).phase(ctx.now()) is Phase.NOT_STARTED:
+        if ch is None:
             return False
+        phase = clock_of(ev).phase(ctx.now())
         acct = account_id(ev.mode, user.id, user.team_id) if user is not None else None
         if user is not None and acct is None and not is_staff(user.role):
             return False  # team mode, no team: no account to play for, nothing to see
         solved = repo.solved_ids(s, acct) if acct is not None else set()
+        # A practice challenge's files are anyone's who may read it (kizuna.services.practice).
+        unlocked = solved | (practice.practised(s, user.id) if user is not None else set())
+        if practice.listed(ch, phase, unlocked, ctx.now()):
+            return True
+        if phase is Phase.NOT_STARTED:
+            return False
     return challenges.access(ch, solved, False, now=ctx.now()).visible
 
 

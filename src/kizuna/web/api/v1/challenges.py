@@ -106,6 +106,8 @@ def _list_entry(r: dict[str, Any], solved_by_me: bool, solves: int) -> dict[str,
         "script": "",
         "locale": r["locale"],
         "translations": r["texts"],
+        # Kizuna's own: played for learning, never on the event's board (kizuna.services.practice).
+        "practice": bool(r.get("practice")),
     }
 
 
@@ -193,6 +195,9 @@ def attempt_answer(result: submissions.AttemptResult) -> tuple[int, dict[str, An
     }
     if result.remaining is not None:
         payload["attempts_remaining"] = result.remaining
+    if result.practice:
+        # Kizuna's own: answered as practice (kizuna.services.practice), never scored.
+        payload["practice"] = True
     # A rate-limited attempt (429) says when the window frees.
     headers = {"Retry-After": str(result.retry_after)} if result.retry_after is not None else None
     return result.http_status, {"success": True, "data": payload}, headers

@@ -152,6 +152,8 @@ def challenge_admin_shape(
         "release_at": released,
         "close_at": iso(ch.close_at),
         "schedule_state": schedule_state(ch.release_at, ch.close_at, now or t.utcnow()),
+        # Kizuna's own: a practice challenge is played for learning and never on the event's board.
+        "practice": bool(ch.practice),
         "locale": ch.locale,
         "translations": stored_translations(localized(ch, CHALLENGE_TEXT), extra),
         "type_data": {
@@ -251,6 +253,7 @@ CHALLENGE_FIELDS = {
     "scheduled_at": "string",
     "release_at": "string",
     "close_at": "string",
+    "practice": "boolean",
     "locale": "string",
     "translations": "object",
 }
