@@ -60,6 +60,7 @@ RESERVED = frozenset(
         "team",
         "teams",
         "themes",
+        "tracks",  # learning tracks (/tracks/…)
         "user",
         "users",
         "venue",

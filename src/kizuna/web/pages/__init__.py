@@ -31,6 +31,7 @@ from kizuna.web.pages import (
     scoreboard,
     site_pages,
     teams,
+    tracks,
     venue,
 )
 
@@ -62,6 +63,7 @@ for module in (
     admin_writeups,
     admin_integrity,
     admin_activity,
+    tracks,
     site_pages,
 ):
     router.include_router(module.router)

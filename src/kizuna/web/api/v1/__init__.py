@@ -28,6 +28,7 @@ from kizuna.web.api.v1 import (
     teams,
     tokens,
     topics,
+    tracks,
     users,
     writeups,
 )
@@ -59,5 +60,6 @@ for module in (
     exports,
     writeups,
     integrity,
+    tracks,
 ):
     router.include_router(module.router)
