@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from kizuna.domain import tracks as dt
+from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.policy import Action
@@ -34,7 +35,7 @@ from kizuna.i18n import gettext as _
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.challenge_folders import dump_yml
 from kizuna.services.context import Context
-from kizuna.services.event import get_event
+from kizuna.services.event import clock_of, get_event
 from kizuna.services.safe_tree import FolderTree, Limits, Refused, safe_write
 from kizuna.storage import tables as t
 from kizuna.storage import track_queries
@@ -509,8 +510,19 @@ def _load(s: Any, ctx: Context, who: Principal | None, track: t.LearningTrack) -
     visible_challenges: dict[str, int] = {}
     names = sorted({x.challenge for x in tasks if x.challenge})
     if names:
+        # What the board would show the viewer: visible, released, the event started, and not locked
+        # behind prerequisites (a locked challenge is never named to those who have not unlocked it).
+        from kizuna.services import board
+
+        started = clock_of(get_event(ctx)).phase(now) is not Phase.NOT_STARTED
+        locked = board.locked_ids(s, who) if not staff else set()
         for ch in s.query(t.Challenge).filter(t.Challenge.name.in_(names)).order_by(t.Challenge.id):
-            may = staff or (ch.state == "visible" and schedule_state(ch.release_at, ch.close_at, now) != "scheduled")
+            may = staff or (
+                started
+                and ch.state == "visible"
+                and schedule_state(ch.release_at, ch.close_at, now) != "scheduled"
+                and ch.id not in locked
+            )
             if may:
                 visible_challenges.setdefault(ch.name, ch.id)
     done_keys = {x.key for x in tasks if x.id in done_ids or (x.challenge and x.challenge in solved)}
