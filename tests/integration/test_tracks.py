@@ -47,7 +47,14 @@ def edit_yml(folder: Path, old: str, new: str) -> None:
 
 
 def table_counts(ctx: Context) -> dict[str, int]:
-    tables = (t.LearningTrack, t.LearningModule, t.LearningLesson, t.LearningTask, t.LearningFile, t.TaskCompletion)
+    tables = (
+        t.LearningTrack,
+        t.LearningModule,
+        t.LearningLesson,
+        t.LearningTask,
+        t.LearningFile,
+        t.TaskCompletion,
+    )
     with ctx.db.read() as s:
         return {x.__tablename__: int(s.scalar(select(func.count()).select_from(x)) or 0) for x in tables}
 
@@ -129,7 +136,8 @@ def problems_of(ctx: Context, folder: Path) -> list[tuple[str, str, str]]:
         tracks.import_tracks(ctx, folder)
     assert table_counts(ctx) == before, "a refused folder changed the database"
     return [
-        (Path(p.path).name, p.field, p.error.code.value if p.error else p.message) for p in caught.value.problems
+        (Path(p.path).name, p.field, p.error.code.value if p.error else p.message)
+        for p in caught.value.problems
     ]
 
 
@@ -151,7 +159,9 @@ def test_a_missing_body_is_an_error_and_a_missing_language_a_warning(ctx: Contex
     folder = copy_fixture(tmp_path)
     (folder / "lessons" / "hashes.en.md").unlink()
     (folder / "lessons" / "hashes.ja.md").unlink()
-    assert ("track.yml", "modules[0].lessons[1].id", ErrorCode.TRACK_BODY_MISSING.value) in problems_of(ctx, folder)
+    assert ("track.yml", "modules[0].lessons[1].id", ErrorCode.TRACK_BODY_MISSING.value) in problems_of(
+        ctx, folder
+    )
     (folder / "lessons" / "hashes.en.md").write_text("# Hashes\n", encoding="utf-8")
     edit_yml(folder, 'ja: "演習"', 'ja: ""')
     report = tracks.import_tracks(ctx, folder)
@@ -241,7 +251,9 @@ def test_visibility_windows_hide_tracks_and_modules_from_players(
     ctx: Context, make: Factory, tmp_path: Path
 ) -> None:
     folder = copy_fixture(tmp_path)
-    edit_yml(folder, "opens_at: null\ncloses_at: null", 'opens_at: "2030-01-01T09:00:00+09:00"\ncloses_at: null')
+    edit_yml(
+        folder, "opens_at: null\ncloses_at: null", 'opens_at: "2030-01-01T09:00:00+09:00"\ncloses_at: null'
+    )
     tracks.import_tracks(ctx, folder)
     player = Principal.of(make.user())
     admin = Principal.of(make.admin())
@@ -278,7 +290,7 @@ def referencing_track(tmp_path: Path, name: str) -> Path:
     edit_yml(
         folder,
         "          - id: bonus-choice",
-        f'          - id: event-task\n            type: flag\n            required: false\n'
+        f"          - id: event-task\n            type: flag\n            required: false\n"
         f'            prompt: {{en: "Solve it", ja: "解いてください"}}\n            challenge: "{name}"\n'
         "          - id: bonus-choice",
     )
@@ -297,12 +309,16 @@ def test_a_referenced_challenge_is_done_by_its_solve_and_hidden_ones_do_not_leak
     headers = auth(make.token(user))
     body = client.get("/api/v1/tracks/sample-track", headers=headers).text
     assert "Secret Reference" not in body
-    task = client.get("/api/v1/tracks/sample-track/lessons/first-flag", headers=headers).json()["data"]["tasks"][1]
+    task = client.get("/api/v1/tracks/sample-track/lessons/first-flag", headers=headers).json()["data"][
+        "tasks"
+    ][1]
     assert task["available"] is False and task["challenge_id"] is None
     page = client.get("/tracks/sample-track/lessons/first-flag", headers=headers).text
     assert "Secret Reference" not in page and f"/challenges/{hidden.id}" not in page
     r = client.post(
-        "/api/v1/tracks/sample-track/tasks/event-task/answer", json={"answer": "flag{hidden}"}, headers=headers
+        "/api/v1/tracks/sample-track/tasks/event-task/answer",
+        json={"answer": "flag{hidden}"},
+        headers=headers,
     )
     assert r.status_code == 409 and r.json()["success"] is False
     with ctx.db.read() as s:
@@ -313,7 +329,9 @@ def test_a_referenced_challenge_is_done_by_its_solve_and_hidden_ones_do_not_leak
 
     challenge_service.update_challenge(ctx, hidden.id, {"state": "visible"})
     r = client.post(
-        "/api/v1/tracks/sample-track/tasks/event-task/answer", json={"answer": "flag{hidden}"}, headers=headers
+        "/api/v1/tracks/sample-track/tasks/event-task/answer",
+        json={"answer": "flag{hidden}"},
+        headers=headers,
     )
     assert r.status_code == 200, r.text
     assert r.json()["data"] == {
@@ -324,7 +342,9 @@ def test_a_referenced_challenge_is_done_by_its_solve_and_hidden_ones_do_not_leak
         assert s.scalar(select(func.count()).select_from(t.Solve).where(t.Solve.user_id == user.id)) == 1
 
 
-def test_solving_the_challenge_on_the_board_completes_the_task(ctx: Context, make: Factory, tmp_path: Path) -> None:
+def test_solving_the_challenge_on_the_board_completes_the_task(
+    ctx: Context, make: Factory, tmp_path: Path
+) -> None:
     ch = make.challenge(flag="flag{board}", name="Board Reference")
     tracks.import_tracks(ctx, referencing_track(tmp_path, ch.name))
     player = Principal.of(make.player_in_team()[0])
@@ -361,7 +381,9 @@ def test_racing_answers_complete_a_task_once(backend: str, ctx: Context, make: F
     assert events(ctx, *LEARNING) == {"task_completed": 3, "lesson_completed": 2, "module_completed": 1}
 
 
-def test_staff_see_hidden_tracks_players_get_404(ctx: Context, make: Factory, client: Any, tmp_path: Path) -> None:
+def test_staff_see_hidden_tracks_players_get_404(
+    ctx: Context, make: Factory, client: Any, tmp_path: Path
+) -> None:
     folder = copy_fixture(tmp_path)
     edit_yml(folder, "opens_at: null\ncloses_at: null", 'opens_at: null\ncloses_at: "2000-01-01T00:00:00Z"')
     tracks.import_tracks(ctx, folder)

@@ -79,7 +79,9 @@ def _learning_tracks(ctx: Any, tmp: Path) -> None:
         f'            prompt: {{en: "Solve it", ja: "解いてください"}}\n            challenge: "{name}"\n'
         for i, name in enumerate((f"{HIDDEN_CHALLENGE} Vault", f"{LOCKED_CHALLENGE} Inner room"))
     )
-    text = yml.read_text(encoding="utf-8").replace("          - id: bonus-choice", refs + "          - id: bonus-choice")
+    text = yml.read_text(encoding="utf-8").replace(
+        "          - id: bonus-choice", refs + "          - id: bonus-choice"
+    )
     text = text.replace("requires: [basics]", "requires: []")  # every lesson open to the walk
     yml.write_text(text, encoding="utf-8")
     hidden = tmp / "tracks" / "hidden-track"
@@ -88,7 +90,9 @@ def _learning_tracks(ctx: Any, tmp: Path) -> None:
     text = text.replace("id: sample-track", "id: hidden-track").replace(
         'title: {en: "Sample track"', f'title: {{en: "{HIDDEN_CHALLENGE} track"'
     )
-    text = text.replace("opens_at: null\ncloses_at: null", 'opens_at: "2099-01-01T00:00:00Z"\ncloses_at: null')
+    text = text.replace(
+        "opens_at: null\ncloses_at: null", 'opens_at: "2099-01-01T00:00:00Z"\ncloses_at: null'
+    )
     (hidden / "track.yml").write_text(text, encoding="utf-8")
     tracks.import_tracks(ctx, tmp / "tracks")
 

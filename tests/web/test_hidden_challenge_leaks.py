@@ -73,7 +73,9 @@ def _referencing_track(ctx: Any, tmp: Path, name: str) -> None:
         "          - id: ref-task\n            type: flag\n            required: false\n"
         f'            prompt: {{en: "Solve it", ja: "解いてください"}}\n            challenge: "{name}"\n'
     )
-    text = yml.read_text(encoding="utf-8").replace("          - id: bonus-choice", ref + "          - id: bonus-choice")
+    text = yml.read_text(encoding="utf-8").replace(
+        "          - id: bonus-choice", ref + "          - id: bonus-choice"
+    )
     text = text.replace("requires: [basics]", "requires: []").replace(
         'flag: "kizuna{reversed}"', f'flag: "kizuna{{{MARKER}}}"'
     )

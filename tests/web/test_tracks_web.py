@@ -49,11 +49,20 @@ def test_anyone_browses_and_answering_needs_an_account(client: Any, imported: No
     assert lesson["video"] == "https://example.com/videos/encodings"
     locked = client.get("/api/v1/tracks/sample-track/lessons/first-flag", headers=JA)
     assert locked.status_code == 403
-    assert locked.json()["message"] == "このモジュールはロックされています。先に前のモジュールを完了してください。"
-    refused = client.post("/api/v1/tracks/sample-track/tasks/base64-name/answer", json={"answer": 1}, headers=JA)
+    assert (
+        locked.json()["message"]
+        == "このモジュールはロックされています。先に前のモジュールを完了してください。"
+    )
+    refused = client.post(
+        "/api/v1/tracks/sample-track/tasks/base64-name/answer", json={"answer": 1}, headers=JA
+    )
     assert refused.status_code == 401 and refused.json()["success"] is False
     assert refused.json()["message"] == "先にログインしてください。"
-    for url in ("/api/v1/tracks", "/api/v1/tracks/sample-track", "/api/v1/tracks/sample-track/lessons/encodings"):
+    for url in (
+        "/api/v1/tracks",
+        "/api/v1/tracks/sample-track",
+        "/api/v1/tracks/sample-track/lessons/encodings",
+    ):
         no_secrets(client.get(url).text)
     for url in ("/tracks", "/tracks/sample-track", "/tracks/sample-track/lessons/encodings"):
         page = client.get(url)
@@ -81,7 +90,10 @@ def test_answering_through_the_api(client: Any, make: Factory, imported: None) -
     assert wrong.status_code == 200
     assert wrong.json() == {
         "success": True,
-        "data": {"correct": False, "completed": {"task": False, "lesson": False, "module": False, "track": False}},
+        "data": {
+            "correct": False,
+            "completed": {"task": False, "lesson": False, "module": False, "track": False},
+        },
     }
     for key, answer in (("base64-name", 1), ("decode-word", "ＫＩＺＵＮＡ"), ("hash-length", "64")):
         r = client.post(url.format(key), json={"answer": answer}, headers=headers)
@@ -97,7 +109,9 @@ def test_answering_through_the_api(client: Any, make: Factory, imported: None) -
     assert client.post(url.format("no-such-task"), json={"answer": 1}, headers=headers).status_code == 404
 
 
-def test_a_lesson_form_works_without_javascript_and_with_htmx(client: Any, make: Factory, imported: None) -> None:
+def test_a_lesson_form_works_without_javascript_and_with_htmx(
+    client: Any, make: Factory, imported: None
+) -> None:
     user = make.user()
     login(client, user.name)
     lesson = "/tracks/sample-track/lessons/encodings"
@@ -117,7 +131,7 @@ def test_a_lesson_form_works_without_javascript_and_with_htmx(client: Any, make:
         headers={"HX-Request": "true"},
     )
     assert r.status_code == 200
-    assert r.text.lstrip().startswith("<div class=\"task solved\" id=\"task-base64-name\"")
+    assert r.text.lstrip().startswith('<div class="task solved" id="task-base64-name"')
     assert "Correct" in r.text
     no_secrets(r.text)
     # A locked module's lesson says so and shows neither body nor tasks.
@@ -133,7 +147,9 @@ def test_both_languages_and_fallbacks(client: Any, ctx: Context, tmp_path: Path)
     client.get("/lang/both", follow_redirects=False)
     page = client.get("/tracks/sample-track/lessons/encodings").text
     assert 'class="lt-blocks pair"' in page
-    assert re.search(r'<div class="lt-block" lang="en">', page) and re.search(r'<div class="lt-block" lang="ja">', page)
+    assert re.search(r'<div class="lt-block" lang="en">', page) and re.search(
+        r'<div class="lt-block" lang="ja">', page
+    )
     client.get("/lang/ja", follow_redirects=False)
     page = client.get("/tracks/sample-track/lessons/hashes").text
     assert "原文（英語）" in page  # the English original, marked as such
@@ -141,7 +157,9 @@ def test_both_languages_and_fallbacks(client: Any, ctx: Context, tmp_path: Path)
     assert lesson["body_fallback"] is True and lesson["locale"] == "en"
 
 
-def test_the_organisers_list_shows_completeness(client: Any, ctx: Context, make: Factory, tmp_path: Path) -> None:
+def test_the_organisers_list_shows_completeness(
+    client: Any, ctx: Context, make: Factory, tmp_path: Path
+) -> None:
     folder = tmp_path / "sample-track"
     shutil.copytree(FIXTURE, folder)
     (folder / "lessons" / "hashes.ja.md").unlink()

@@ -154,7 +154,11 @@ class TrackError(Exception):
     """The folder(s) cannot be imported; nothing was changed."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.path}: {p.field}: {p.message or (p.error.code if p.error else '')}" for p in problems))
+        super().__init__(
+            "; ".join(
+                f"{p.path}: {p.field}: {p.message or (p.error.code if p.error else '')}" for p in problems
+            )
+        )
         self.problems = problems
 
 
@@ -358,7 +362,16 @@ def parse_track(
         for li, raw_lesson in enumerate(raw_lessons):
             counts["lessons"] += 1
             module.lessons.append(
-                _lesson(check, raw_lesson, f"{where}.lessons[{li}]", lessons_seen, tasks_seen, counts, bodies, lesson_path)
+                _lesson(
+                    check,
+                    raw_lesson,
+                    f"{where}.lessons[{li}]",
+                    lessons_seen,
+                    tasks_seen,
+                    counts,
+                    bodies,
+                    lesson_path,
+                )
             )
         spec.modules.append(module)
     if counts["lessons"] > MAX_LESSONS:
@@ -393,7 +406,9 @@ def _lesson(
     elif key:
         for code in LOCALES:
             if code not in body:
-                check.warn("", ErrorCode.TRACK_LANGUAGE_MISSING, path=f"{lesson_path}/{key}.{code}.md", language=code)
+                check.warn(
+                    "", ErrorCode.TRACK_LANGUAGE_MISSING, path=f"{lesson_path}/{key}.{code}.md", language=code
+                )
     lesson = LessonSpec(
         key=key,
         title=check.texts(m.get("title"), f"{where}.title", MAX_TITLE),
@@ -424,17 +439,26 @@ def _task(check: _Check, raw: Any, where: str, seen: dict[str, str]) -> TaskSpec
     )
     if kind == "choice":
         raw_choices = check.items(m.get("choices"), f"{where}.choices", MAX_CHOICES)
-        task.choices = [check.texts(c, f"{where}.choices[{ci}]", MAX_TEXT) for ci, c in enumerate(raw_choices)]
+        task.choices = [
+            check.texts(c, f"{where}.choices[{ci}]", MAX_TEXT) for ci, c in enumerate(raw_choices)
+        ]
         if len(raw_choices) < 2:
             check.fail(f"{where}.choices", ErrorCode.TRACK_CHOICES_FEW)
         answer = m.get("answer")
-        if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < max(len(raw_choices), 1):
+        if (
+            isinstance(answer, bool)
+            or not isinstance(answer, int)
+            or not 0 <= answer < max(len(raw_choices), 1)
+        ):
             check.fail(f"{where}.answer", ErrorCode.TRACK_ANSWER_INDEX, last=max(len(raw_choices) - 1, 0))
         else:
             task.answer = answer
     elif kind == "text":
         raw_answers = check.items(m.get("answers"), f"{where}.answers", MAX_ANSWERS)
-        task.answers = [check.string(a, f"{where}.answers[{ai}]", MAX_TEXT, required=True) for ai, a in enumerate(raw_answers)]
+        task.answers = [
+            check.string(a, f"{where}.answers[{ai}]", MAX_TEXT, required=True)
+            for ai, a in enumerate(raw_answers)
+        ]
         if not raw_answers:
             check.fail(f"{where}.answers", ErrorCode.FIELD_REQUIRED)
         task.case_sensitive = check.flag(m.get("case_sensitive"), f"{where}.case_sensitive", False)
@@ -516,7 +540,10 @@ def check_answer(kind: str, solution: Mapping[str, Any], answer: Any) -> bool:
         for accepted in solution.get("answers") or []:
             want = normalise_submission(str(accepted))
             a, b = (given, want) if sensitive else (given.casefold(), want.casefold())
-            result = hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")) or result
+            result = (
+                hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+                or result
+            )
         return result
     if kind == "flag" and solution.get("flag"):
         return flag_matches(FlagSpec("static", str(solution["flag"])), answer)

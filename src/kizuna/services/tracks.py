@@ -82,7 +82,6 @@ def find_track_dirs(root: Path) -> list[Path]:
 
 def read_track_dir(folder: Path) -> tuple[dt.TrackSpec | None, list[dt.Problem], list[dt.Problem]]:
     """One track folder, checked: its spec (None on problems), problems and warnings."""
-    label = str(folder)
     yml_label = str(folder / TRACK_YML)
     problems: list[dt.Problem] = []
     try:
@@ -92,7 +91,11 @@ def read_track_dir(folder: Path) -> tuple[dt.TrackSpec | None, list[dt.Problem],
         return None, [dt.Problem(yml_label, "", message=exc.message)], []
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         detail = " ".join(str(exc).split())[:300]
-        return None, [dt.Problem(yml_label, "", message=_("cannot be read as YAML: %(detail)s", detail=detail))], []
+        return (
+            None,
+            [dt.Problem(yml_label, "", message=_("cannot be read as YAML: %(detail)s", detail=detail))],
+            [],
+        )
     bodies: dict[str, dict[str, str]] = {}
     for key in _lesson_ids(raw):
         for code in dt.LOCALES:
@@ -122,7 +125,9 @@ def read_track_dir(folder: Path) -> tuple[dt.TrackSpec | None, list[dt.Problem],
                 rel = f"{FILES_DIR}/{name}"
                 if not dt.FILE_NAME.match(name):
                     problems.append(
-                        dt.Problem(str(folder / rel), "", DomainError(ErrorCode.TRACK_FILE_NAME, name=name[:100]))
+                        dt.Problem(
+                            str(folder / rel), "", DomainError(ErrorCode.TRACK_FILE_NAME, name=name[:100])
+                        )
                     )
                     continue
                 try:
@@ -214,7 +219,11 @@ def write_tracks(
                 "track.import",
                 "track",
                 spec.key,
-                after={"modules": len(spec.modules), "lessons": len(spec.lessons()), "tasks": len(spec.tasks())},
+                after={
+                    "modules": len(spec.modules),
+                    "lessons": len(spec.lessons()),
+                    "tasks": len(spec.tasks()),
+                },
             )
     return ImportReport(created, updated, warnings)
 
@@ -259,7 +268,12 @@ def _write_track(ctx: Context, s: Any, spec: dt.TrackSpec, top: int) -> t.Learni
             kept_lessons.add(lspec.key)
             for ti, tspec in enumerate(lspec.tasks):
                 task = tasks.get(tspec.key) or t.LearningTask(track_id=track.id, key=tspec.key)
-                task.lesson_id, task.position, task.type, task.required = lesson.id, ti, tspec.type, tspec.required
+                task.lesson_id, task.position, task.type, task.required = (
+                    lesson.id,
+                    ti,
+                    tspec.type,
+                    tspec.required,
+                )
                 task.texts = _texts(prompt=tspec.prompt)
                 task.choices = [dict(c) for c in tspec.choices]
                 task.solution = tspec.solution()
@@ -296,7 +310,11 @@ def _write_track(ctx: Context, s: Any, spec: dt.TrackSpec, top: int) -> t.Learni
 
 
 def _field(texts: dict[str, Any], name: str) -> dict[str, str]:
-    return {code: values[name] for code, values in (texts or {}).items() if isinstance(values, dict) and values.get(name)}
+    return {
+        code: values[name]
+        for code, values in (texts or {}).items()
+        if isinstance(values, dict) and values.get(name)
+    }
 
 
 def _stored(s: Any, track: t.LearningTrack, with_files: bool = True) -> dt.TrackSpec:
@@ -314,10 +332,15 @@ def _stored(s: Any, track: t.LearningTrack, with_files: bool = True) -> dt.Track
     lessons = s.query(t.LearningLesson).filter_by(track_id=track.id).order_by(t.LearningLesson.position).all()
     tasks = s.query(t.LearningTask).filter_by(track_id=track.id).order_by(t.LearningTask.position).all()
     for m in modules:
-        mspec = dt.ModuleSpec(m.key, _field(m.texts, "title"), list(m.requires or []), m.opens_at, m.closes_at)
+        mspec = dt.ModuleSpec(
+            m.key, _field(m.texts, "title"), list(m.requires or []), m.opens_at, m.closes_at
+        )
         for lesson in [x for x in lessons if x.module_id == m.id]:
             lspec = dt.LessonSpec(
-                lesson.key, _field(lesson.texts, "title"), _field(lesson.texts, "body"), dict(lesson.video or {})
+                lesson.key,
+                _field(lesson.texts, "title"),
+                _field(lesson.texts, "body"),
+                dict(lesson.video or {}),
             )
             for task in [x for x in tasks if x.lesson_id == lesson.id]:
                 sol = task.solution or {}
@@ -353,7 +376,12 @@ def track_yml(spec: dt.TrackSpec) -> dict[str, Any]:
     """The ``track.yml`` data of a spec, in the documented order (what an export writes)."""
 
     def task_data(task: dt.TaskSpec) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": task.key, "type": task.type, "required": task.required, "prompt": task.prompt}
+        out: dict[str, Any] = {
+            "id": task.key,
+            "type": task.type,
+            "required": task.required,
+            "prompt": task.prompt,
+        }
         if task.type == "choice":
             out["choices"] = task.choices
             out["answer"] = task.answer
@@ -612,7 +640,9 @@ def list_tracks(ctx: Context, who: Principal | None) -> list[TrackView]:
     with ctx.db.read() as s:
         rows = s.query(t.LearningTrack).order_by(t.LearningTrack.position, t.LearningTrack.id).all()
         now = ctx.now()
-        return [_load(s, ctx, who, r) for r in rows if is_staff(who) or dt.is_open(r.opens_at, r.closes_at, now)]
+        return [
+            _load(s, ctx, who, r) for r in rows if is_staff(who) or dt.is_open(r.opens_at, r.closes_at, now)
+        ]
 
 
 def track_detail(ctx: Context, who: Principal | None, key: str) -> TrackView:
@@ -625,7 +655,9 @@ def track_detail(ctx: Context, who: Principal | None, key: str) -> TrackView:
         return view
 
 
-def lesson_view(ctx: Context, who: Principal | None, key: str, lesson_key: str) -> tuple[TrackView, ModuleView, LessonView]:
+def lesson_view(
+    ctx: Context, who: Principal | None, key: str, lesson_key: str
+) -> tuple[TrackView, ModuleView, LessonView]:
     """A lesson of a visible module (404 otherwise); its module may be locked (the caller shows so)."""
     view = track_detail(ctx, who, key)
     for module in view.modules:
@@ -664,12 +696,14 @@ def _find_task(view: TrackView, task_key: str) -> tuple[ModuleView, LessonView, 
     raise NotFound(field="task")
 
 
-def answer_task(ctx: Context, who: Principal, key: str, task_key: str, answer: Any, ip: str = "") -> AnswerResult:
+def answer_task(
+    ctx: Context, who: Principal, key: str, task_key: str, answer: Any, ip: str = ""
+) -> AnswerResult:
     """Check a player's answer to a task; a right one completes it (and what it completes). A task of
     a locked module is refused (403); of a hidden track or module, 404. A task referencing an event
     challenge takes that challenge's flag through the normal attempt (it scores during the event)."""
     view = track_detail(ctx, who, key)
-    module, lesson, task = _find_task(view, task_key)
+    module, _lesson, task = _find_task(view, task_key)
     if not module.unlocked and not is_staff(who):
         raise Forbidden(ErrorCode.MODULE_LOCKED, field="task")
     if isinstance(answer, str) and len(answer) > dt.MAX_ANSWER_LENGTH:
@@ -722,11 +756,12 @@ def complete_task(uow: UnitOfWork, *, task_id: int, user_id: int, account_id: in
     task = s.get(t.LearningTask, task_id)
     if task is None:
         return False
-    if not track_queries.insert_completion(s, task_id=task.id, user_id=user_id, at=uow._now()):
+    if not track_queries.insert_completion(s, task_id=task.id, user_id=user_id, at=uow.now()):
         return False
     track = s.get(t.LearningTrack, task.track_id)
     lesson = s.get(t.LearningLesson, task.lesson_id)
-    module = s.get(t.LearningModule, lesson.module_id)
+    module = s.get(t.LearningModule, lesson.module_id) if lesson is not None else None
+    assert track is not None and lesson is not None and module is not None  # held by foreign keys
     tasks = s.query(t.LearningTask).filter_by(track_id=track.id).all()
     lessons = {x.id: x for x in s.query(t.LearningLesson).filter_by(track_id=track.id)}
     done_ids = {
@@ -774,7 +809,9 @@ def complete_task(uow: UnitOfWork, *, task_id: int, user_id: int, account_id: in
         modules = s.query(t.LearningModule).filter_by(track_id=track.id).all()
 
         def module_done(keys: set[str], m: t.LearningModule) -> bool:
-            return dt.group_complete([(x.key, x.required) for x in tasks if lessons[x.lesson_id].module_id == m.id], keys)
+            return dt.group_complete(
+                [(x.key, x.required) for x in tasks if lessons[x.lesson_id].module_id == m.id], keys
+            )
 
         if all(module_done(done, m) for m in modules) and not all(module_done(before, m) for m in modules):
             uow.emit(

@@ -3,13 +3,13 @@ task completion exactly once, locking a user's progress, and the indexed look-up
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, union
+from sqlalchemy import Table, insert, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kizuna.storage import tables as t
 
-_comp = t.TaskCompletion.__table__
+_comp: Table = t.TaskCompletion.__table__  # type: ignore[assignment]
 
 
 def insert_completion(session: Session, *, task_id: int, user_id: int, at: object) -> bool:
@@ -45,11 +45,15 @@ def solved_names(session: Session, user_id: int, names: list[str]) -> set[str]:
     if not names:
         return set()
     ch = t.Challenge
-    event = select(ch.name).join(t.Solve, t.Solve.challenge_id == ch.id).where(
-        t.Solve.user_id == user_id, ch.name.in_(names)
+    event = (
+        select(ch.name)
+        .join(t.Solve, t.Solve.challenge_id == ch.id)
+        .where(t.Solve.user_id == user_id, ch.name.in_(names))
     )
-    practice = select(ch.name).join(t.PracticeSolve, t.PracticeSolve.challenge_id == ch.id).where(
-        t.PracticeSolve.user_id == user_id, ch.name.in_(names)
+    practice = (
+        select(ch.name)
+        .join(t.PracticeSolve, t.PracticeSolve.challenge_id == ch.id)
+        .where(t.PracticeSolve.user_id == user_id, ch.name.in_(names))
     )
     return set(session.scalars(select(union(event, practice).subquery().c[0])))
 

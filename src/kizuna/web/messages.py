@@ -181,8 +181,12 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TRACK_WINDOW: lazy("closes_at must be later than opens_at."),
     ErrorCode.TRACK_BODY_MISSING: lazy("Lesson “%(id)s” has no body: write %(path)s (or its .ja.md)."),
     ErrorCode.TRACK_CHOICES_FEW: lazy("A multiple-choice task needs at least two choices."),
-    ErrorCode.TRACK_ANSWER_INDEX: lazy("answer must be the 0-based index of one of the choices (0 to %(last)s)."),
-    ErrorCode.TRACK_FLAG_OR_CHALLENGE: lazy("A flag task has either flag (its own) or challenge (by name), not both."),
+    ErrorCode.TRACK_ANSWER_INDEX: lazy(
+        "answer must be the 0-based index of one of the choices (0 to %(last)s)."
+    ),
+    ErrorCode.TRACK_FLAG_OR_CHALLENGE: lazy(
+        "A flag task has either flag (its own) or challenge (by name), not both."
+    ),
     ErrorCode.TRACK_REQUIRES_SEQUENTIAL: lazy("requires is only read when the track's unlock is graph."),
     ErrorCode.TRACK_MODULE_UNKNOWN: lazy("There is no module “%(id)s” in this track."),
     ErrorCode.TRACK_UNLOCK_CYCLE: lazy("The modules require each other in a cycle: %(cycle)s."),

@@ -124,7 +124,9 @@ def _render(stored: dict[str, Any]) -> Flash | None:
         if kind == "error":
             return Flash("error", "error", message_for(DomainError(ErrorCode(key), **values)), target)
         if kind == "attempt" and key in ATTEMPT_MESSAGE_IDS:
-            return Flash("attempt", str(stored.get("status") or "error"), attempt_message(key, **values), target)
+            return Flash(
+                "attempt", str(stored.get("status") or "error"), attempt_message(key, **values), target
+            )
     except (KeyError, ValueError, TypeError):
         return None
     return None

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from kizuna.domain.policy import Action
 from kizuna.domain.text import LocalizedText
 from kizuna.services import tracks
 from kizuna.services.accounts import Principal
-from kizuna.domain.policy import Action
 from kizuna.web.deps import CtxDep, client_address, optional_principal, verified_form
 from kizuna.web.messages import attempt_message, message_for
 from kizuna.web.pages import flash
@@ -42,7 +42,9 @@ def lesson_texts(track_key: str, lesson: tracks.LessonView) -> LocalizedText:
     for code, values in (lesson.texts or {}).items():
         fixed = dict(values)
         if fixed.get("body"):
-            fixed["body"] = _FILES_LINK.sub(lambda m: f"{m.group(1)}/tracks/{track_key}/files/", fixed["body"])
+            fixed["body"] = _FILES_LINK.sub(
+                lambda m: f"{m.group(1)}/tracks/{track_key}/files/", fixed["body"]
+            )
         out[code] = fixed
     return LocalizedText("en", out)
 
@@ -72,7 +74,9 @@ def track_page(request: Request, ctx: CtxDep, track_id: str) -> Response:
     who = optional_principal(request)
     view = tracks.track_detail(ctx, who, track_id)
     titles = {m.key: texts(m.texts) for m in view.modules}
-    return render(request, "track.html", track=view, module_titles=titles, staff=tracks.is_staff(who), **_helpers())
+    return render(
+        request, "track.html", track=view, module_titles=titles, staff=tracks.is_staff(who), **_helpers()
+    )
 
 
 def _lesson_context(request: Request, who: Principal | None, track_id: str, lesson_id: str) -> dict[str, Any]:
@@ -120,7 +124,10 @@ def track_file(request: Request, ctx: CtxDep, track_id: str, name: str) -> Respo
     return Response(
         data,
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe}"',
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -129,7 +136,9 @@ def _htmx(request: Request) -> bool:
 
 
 @router.post("/tracks/{track_id}/tasks/{task_id}/answer", response_class=HTMLResponse)
-def answer(request: Request, ctx: CtxDep, track_id: str, task_id: str, form: Form = Depends(verified_form)) -> Response:
+def answer(
+    request: Request, ctx: CtxDep, track_id: str, task_id: str, form: Form = Depends(verified_form)
+) -> Response:
     """A task's answer. Without JavaScript: a redirect to the lesson, which shows the outcome once
     beside the task (the answer itself is never kept or echoed); htmx gets the task's box."""
     who = optional_principal(request)
@@ -137,7 +146,8 @@ def answer(request: Request, ctx: CtxDep, track_id: str, task_id: str, form: For
         return login_redirect(request)
     view = tracks.track_detail(ctx, who, track_id)
     lesson_key = next(
-        (lesson.key for m in view.modules for lesson in m.lessons for x in lesson.tasks if x.key == task_id), None
+        (lesson.key for m in view.modules for lesson in m.lessons for x in lesson.tasks if x.key == task_id),
+        None,
     )
     if lesson_key is None:
         raise NotFound(field="task")
@@ -158,7 +168,9 @@ def answer(request: Request, ctx: CtxDep, track_id: str, task_id: str, form: For
         return see_other(f"{here}#task-{task_id}")
     if outcome.message:
         status = "correct" if outcome.correct else "incorrect"
-        message = attempt_message(outcome.message if outcome.message != "correct_scored" else "correct", **outcome.params)
+        message = attempt_message(
+            outcome.message if outcome.message != "correct_scored" else "correct", **outcome.params
+        )
         key = outcome.message if outcome.message != "correct_scored" else "correct"
     else:
         status = "correct" if outcome.correct else "incorrect"
@@ -168,7 +180,9 @@ def answer(request: Request, ctx: CtxDep, track_id: str, task_id: str, form: For
     if _htmx(request):
         return _task_box(request, who, track_id, lesson_key, task_id, result)
     if outcome.message:
-        values = {k: v for k, v in outcome.params.items() if isinstance(v, str | int) and not isinstance(v, bool)}
+        values = {
+            k: v for k, v in outcome.params.items() if isinstance(v, str | int) and not isinstance(v, bool)
+        }
         flash.attempt(request, here, status, key, target=task_id, **values)
     else:
         flash.notice(request, here, key, target=task_id)
@@ -188,7 +202,9 @@ def _task_box(
 
 
 @router.get("/admin/tracks", response_class=HTMLResponse)
-def admin_tracks(request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.CHALLENGE_VIEW_ALL))) -> Response:
+def admin_tracks(
+    request: Request, ctx: CtxDep, gate: Gate = Depends(view_gate(Action.CHALLENGE_VIEW_ALL))
+) -> Response:
     """Every track with its visibility, counts and per-language completeness."""
     if gate.denied:
         return gate.denied

@@ -78,9 +78,9 @@ def task_shape(task: tracks.TaskView, order: list[str]) -> dict[str, Any]:
     }
     if task.type == "choice":
         out["choices"] = [
-            LocalizedText("en", {code: {"c": text} for code, text in choice.items()}).get(
-                "c", current_locale.get(), order
-            ).text
+            LocalizedText("en", {code: {"c": text} for code, text in choice.items()})
+            .get("c", current_locale.get(), order)
+            .text
             for choice in task.choices
         ]
     if task.challenge:
@@ -90,7 +90,12 @@ def task_shape(task: tracks.TaskView, order: list[str]) -> dict[str, Any]:
 
 
 def _progress(done: int, total: int, complete: bool) -> dict[str, Any]:
-    return {"done": done, "total": total, "percent": 100 if total == 0 else 100 * done // total, "complete": complete}
+    return {
+        "done": done,
+        "total": total,
+        "percent": 100 if total == 0 else 100 * done // total,
+        "complete": complete,
+    }
 
 
 def track_shape(view: tracks.TrackView, order: list[str]) -> dict[str, Any]:
