@@ -895,3 +895,8 @@ def stored_spec(ctx: Context, key: str) -> dt.TrackSpec:
         if row is None:
             raise NotFound(field="track")
         return _stored(s, row)
+
+
+def completeness_of(spec: dt.TrackSpec) -> list[dt.Completeness]:
+    """A track's per-language completeness (en, ja): the share of its texts written in each."""
+    return dt.completeness(spec_texts(spec))
