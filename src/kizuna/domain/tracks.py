@@ -39,7 +39,7 @@ UNLOCKS = ("sequential", "graph")
 TASK_TYPES = ("choice", "text", "flag")
 # Bounds on one track folder: nothing an author needs comes near them, and an import stays cheap.
 MAX_YML_BYTES = 1_048_576
-MAX_BODY_BYTES = 262_144  # one lesson body (one language)
+MAX_BODY_BYTES = 131_072  # one lesson body (one language): all of it is rendered as markdown
 MAX_FILE_BYTES = 262_144  # one attachment
 MAX_FILES = 64
 MAX_MODULES = 50

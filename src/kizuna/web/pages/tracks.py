@@ -36,15 +36,37 @@ def texts(values: dict[str, Any]) -> LocalizedText:
     return LocalizedText("en", values or {})
 
 
+_HEADING = re.compile(r"^( {0,3})(#{1,5})(?=[ \t]|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def demote_headings(markdown: str) -> str:
+    """Markdown headings one level down (``#`` → ``##``), outside code blocks: the page's title is the
+    lesson's one ``h1``, and a body written as a document (``# Title``) fits under it."""
+    out: list[str] = []
+    fence = ""
+    for line in markdown.split("\n"):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+        elif opened:
+            fence = opened.group(1)
+        else:
+            line = _HEADING.sub(lambda m: f"{m.group(1)}#{m.group(2)}", line)
+        out.append(line)
+    return "\n".join(out)
+
+
 def lesson_texts(track_key: str, lesson: tracks.LessonView) -> LocalizedText:
-    """The lesson's title and body, with its attachment links pointing at the track's files."""
+    """The lesson's title and body, headings under the page's title and attachment links pointing
+    at the track's files."""
     out: dict[str, dict[str, str]] = {}
     for code, values in (lesson.texts or {}).items():
         fixed = dict(values)
         if fixed.get("body"):
-            fixed["body"] = _FILES_LINK.sub(
-                lambda m: f"{m.group(1)}/tracks/{track_key}/files/", fixed["body"]
-            )
+            body = _FILES_LINK.sub(lambda m: f"{m.group(1)}/tracks/{track_key}/files/", fixed["body"])
+            fixed["body"] = demote_headings(body)
         out[code] = fixed
     return LocalizedText("en", out)
 
@@ -195,7 +217,7 @@ def _task_box(
     context = _lesson_context(request, who, track_id, lesson_id)
     task = next(x for x in context["lesson"].tasks if x.key == task_id)
     context["results"] = {task_id: result}
-    return render(request, "_task.html", task=task, **context)
+    return render(request, "_task_answer.html", task=task, oob=False, **context)
 
 
 # --- the organisers' list --------------------------------------------------------------------------
