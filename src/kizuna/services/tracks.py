@@ -216,7 +216,7 @@ def write_tracks(
                 top += 1
             uow.audit(
                 None,
-                "track.import",
+                "track.imported",
                 "track",
                 spec.key,
                 after={
