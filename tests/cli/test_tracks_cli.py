@@ -48,3 +48,18 @@ def test_a_bad_folder_names_file_and_field_and_changes_nothing(run: Any, tmp_pat
 def test_export_of_a_missing_track_fails(run: Any, tmp_path: Path) -> None:
     result = run("tracks", "export", str(tmp_path / "x"), "--track", "nope")
     assert result.exit_code == 1
+
+
+def test_the_demo_imports_every_shipped_track_folder(ctx: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    import kizuna.demo as demo
+    from kizuna.services import tracks
+
+    shipped = tmp_path / "tracks"
+    shutil.copytree(FIXTURE / "sample-track", shipped / "sample-track")
+    (shipped / "notes").mkdir()  # a folder without track.yml is not a track
+    monkeypatch.setattr(demo, "TRACKS_DIR", shipped)
+    assert [p.name for p in demo.track_folders()] == ["sample-track"]
+    assert demo.load_tracks(ctx) == 1
+    assert [v.key for v in tracks.list_tracks(ctx, None)] == ["sample-track"]
+    monkeypatch.setattr(demo, "TRACKS_DIR", tmp_path / "none")
+    assert demo.load_tracks(ctx) == 0
