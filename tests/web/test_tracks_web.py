@@ -178,3 +178,18 @@ def test_the_organisers_list_shows_completeness(
     other = client.__class__(client.app)
     login(other, player.name)
     assert other.get("/admin/tracks").status_code == 403
+
+
+def test_the_track_api_is_in_openapi(client: Any) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/tracks",
+        "/api/v1/tracks/{track_id}",
+        "/api/v1/tracks/{track_id}/lessons/{lesson_id}",
+    ):
+        assert "get" in paths[path], path
+    answer = paths["/api/v1/tracks/{track_id}/tasks/{task_id}/answer"]["post"]
+    schema = answer["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["answer"]
+    assert schema["properties"]["answer"]["oneOf"] == [{"type": "integer"}, {"type": "string"}]
+    assert not any(p.startswith("/tracks") for p in paths)  # pages stay out of the API's document
