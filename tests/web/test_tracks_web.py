@@ -193,3 +193,27 @@ def test_the_track_api_is_in_openapi(client: Any) -> None:
     assert schema["required"] == ["answer"]
     assert schema["properties"]["answer"]["oneOf"] == [{"type": "integer"}, {"type": "string"}]
     assert not any(p.startswith("/tracks") for p in paths)  # pages stay out of the API's document
+
+
+def test_the_players_page_lists_completed_tracks_the_reader_may_see(
+    client: Any, ctx: Context, make: Factory, imported: None
+) -> None:
+    from kizuna.services.accounts import Principal
+
+    user = make.user()
+    player = Principal.of(user)
+    assert "Learning tracks completed" not in client.get(f"/users/{user.id}").text
+    for key, answer in (("base64-name", 1), ("decode-word", "kizuna"), ("hash-length", "64")):
+        tracks.answer_task(ctx, player, "sample-track", key, answer)
+    assert "Learning tracks completed" not in client.get(f"/users/{user.id}").text
+    tracks.answer_task(ctx, player, "sample-track", "reversed-flag", "kizuna{reversed}")
+    page = client.get(f"/users/{user.id}").text
+    assert "Learning tracks completed" in page and 'href="/tracks/sample-track"' in page
+    clock = ctx.now()
+    ctx.now = lambda: clock.replace(year=clock.year + 200)  # past a window that closes…
+    with ctx.write() as uow:
+        from kizuna.storage import tables as t
+
+        row = uow.session.query(t.LearningTrack).one()
+        row.closes_at = clock.replace(year=clock.year + 100)
+    assert "Learning tracks completed" not in client.get(f"/users/{user.id}").text  # …hidden again

@@ -900,3 +900,19 @@ def stored_spec(ctx: Context, key: str) -> dt.TrackSpec:
 def completeness_of(spec: dt.TrackSpec) -> list[dt.Completeness]:
     """A track's per-language completeness (en, ja): the share of its texts written in each."""
     return dt.completeness(spec_texts(spec))
+
+
+def completed_tracks(ctx: Context, viewer: Principal | None, user_id: int) -> list[TrackView]:
+    """The tracks a user has completed, among those ``viewer`` may see (for the player's page)."""
+    learner = Principal(user_id, "", "player", None)
+    now = ctx.now()
+    with ctx.db.read() as s:
+        rows = s.query(t.LearningTrack).order_by(t.LearningTrack.position, t.LearningTrack.id).all()
+        if not rows or not s.query(t.TaskCompletion).filter(t.TaskCompletion.user_id == user_id).first():
+            return []
+        views = [
+            _load(s, ctx, learner, r)
+            for r in rows
+            if is_staff(viewer) or dt.is_open(r.opens_at, r.closes_at, now)
+        ]
+    return [v for v in views if v.complete and v.total > 0]
