@@ -217,3 +217,19 @@ def test_the_players_page_lists_completed_tracks_the_reader_may_see(
         row = uow.session.query(t.LearningTrack).one()
         row.closes_at = clock.replace(year=clock.year + 100)
     assert "Learning tracks completed" not in client.get(f"/users/{user.id}").text  # …hidden again
+
+
+def test_wrong_answers_are_rate_limited_per_user(client: Any, make: Factory, imported: None) -> None:
+    headers = {**auth(make.token(make.user())), **JA}
+    url = "/api/v1/tracks/sample-track/tasks/decode-word/answer"
+    for i in range(30):
+        r = client.post(url, json={"answer": f"guess{i}"}, headers=headers)
+        assert r.status_code == 200 and r.json()["data"]["correct"] is False
+    refused = client.post(url, json={"answer": "kizuna"}, headers=headers)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "間違った解答が多すぎます" in refused.json()["message"]
+    other = {**auth(make.token(make.user())), **JA}  # another player is not held back
+    r = client.post(url, json={"answer": "kizuna"}, headers=other)
+    assert r.json()["data"]["correct"] is True
+    for _ in range(40):  # right answers give their hit back (and a done task takes none)
+        assert client.post(url, json={"answer": "kizuna"}, headers=other).status_code == 200

@@ -146,6 +146,7 @@ class ErrorCode(StrEnum):
     TRACK_KEY_TWICE = "track_key_twice"
     MODULE_LOCKED = "module_locked"
     TASK_UNAVAILABLE = "task_unavailable"
+    TOO_MANY_TASK_ANSWERS = "too_many_task_answers"
 
 
 class DomainError(Exception):

@@ -37,6 +37,7 @@ from kizuna.services.challenge_folders import dump_yml
 from kizuna.services.context import Context
 from kizuna.services.event import clock_of, get_event
 from kizuna.services.safe_tree import FolderTree, Limits, Refused, safe_write
+from kizuna.services.throttle import TASK_ANSWERS_PER_USER
 from kizuna.storage import tables as t
 from kizuna.storage import track_queries
 from kizuna.storage.uow import UnitOfWork
@@ -697,7 +698,7 @@ def _find_task(view: TrackView, task_key: str) -> tuple[ModuleView, LessonView, 
 
 
 def answer_task(
-    ctx: Context, who: Principal, key: str, task_key: str, answer: Any, ip: str = ""
+    ctx: Context, who: Principal, key: str, task_key: str, answer: Any, ip: str = "", limiter: Any = None
 ) -> AnswerResult:
     """Check a player's answer to a task; a right one completes it (and what it completes). A task of
     a locked module is refused (403); of a hidden track or module, 404. A task referencing an event
@@ -720,10 +721,18 @@ def answer_task(
         correct = outcome.status == "correct" or outcome.message in ("already_solved_correct",)
         message, params = outcome.message, dict(outcome.params)
     else:
+        # ``limiter``: the web's throttle; each answer takes a hit, a right one gives it back.
+        hit = (
+            limiter.take(TASK_ANSWERS_PER_USER, str(who.user_id))
+            if limiter is not None and not task.done
+            else None
+        )
         with ctx.db.read() as s:
             row = s.get(t.LearningTask, task.id)
             solution = dict(row.solution or {}) if row is not None else {}
         correct = dt.check_answer(task.type, solution, answer)
+        if correct and hit is not None:
+            limiter.refund(hit)
         if correct and not task.done:
             ev = get_event(ctx)
             with ctx.write() as uow:

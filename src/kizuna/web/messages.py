@@ -197,6 +197,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TRACK_KEY_TWICE: lazy("The track id “%(id)s” is also used by %(other)s."),
     ErrorCode.MODULE_LOCKED: lazy("This module is locked: complete the modules before it first."),
     ErrorCode.TASK_UNAVAILABLE: lazy("This task is not available yet."),
+    ErrorCode.TOO_MANY_TASK_ANSWERS: lazy(
+        "Too many wrong answers to tasks. Wait %(minutes)s minutes, read the lesson again and try once more."
+    ),
 }
 
 

@@ -18,7 +18,7 @@ from kizuna.domain.policy import Action
 from kizuna.domain.text import LocalizedText
 from kizuna.services import tracks
 from kizuna.services.accounts import Principal
-from kizuna.web.deps import CtxDep, client_address, optional_principal, verified_form
+from kizuna.web.deps import CtxDep, client_address, get_throttle, optional_principal, verified_form
 from kizuna.web.messages import attempt_message, message_for
 from kizuna.web.pages import flash
 from kizuna.web.pages.admin_common import Gate, page, view_gate
@@ -179,7 +179,9 @@ def answer(
     try:
         if not given.strip():
             raise DomainError(ErrorCode.FIELD_REQUIRED, field="answer")
-        outcome = tracks.answer_task(ctx, who, track_id, task_id, given, ip=client_address(request))
+        outcome = tracks.answer_task(
+            ctx, who, track_id, task_id, given, ip=client_address(request), limiter=get_throttle(request)
+        )
     except NotFound:
         raise
     except (DomainError, Forbidden) as exc:

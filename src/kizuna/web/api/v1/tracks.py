@@ -20,7 +20,7 @@ from kizuna.services import tracks
 from kizuna.services.event import get_event
 from kizuna.web.api.v1.common import ok, when
 from kizuna.web.content import content_order
-from kizuna.web.deps import CtxDep, MaybeUser, User, client_address
+from kizuna.web.deps import CtxDep, MaybeUser, User, client_address, get_throttle
 
 router = APIRouter(tags=["tracks"])
 Payload = Annotated[dict[str, Any], Body()]
@@ -204,5 +204,7 @@ def answer_task(
     answer = payload["answer"]
     if not isinstance(answer, int | str) or isinstance(answer, bool):
         raise DomainError(ErrorCode.VALUE_INVALID, field="answer")
-    result = tracks.answer_task(ctx, who, track_id, task_id, answer, ip=client_address(request))
+    result = tracks.answer_task(
+        ctx, who, track_id, task_id, answer, ip=client_address(request), limiter=get_throttle(request)
+    )
     return ok({"correct": result.correct, "completed": result.completed})
