@@ -37,6 +37,7 @@ from kizuna.services import (
     reviews,
     sponsors,
     submissions,
+    tracks,
 )
 from kizuna.services.accounts import Principal
 from kizuna.settings import load_settings
@@ -222,6 +223,7 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
         # The learning statistics of the seeded solves: the player pages' calendars and the learning
         # leaderboard have something in them.
         learning_stats.catch_up(ctx)
+        tracks.import_tracks(ctx, Path(__file__).resolve().parents[1] / "fixtures" / "tracks")
         return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id, "sponsor": host.id}
     finally:
         ctx.db.dispose()
@@ -250,11 +252,14 @@ VISITOR = [
     ),
     *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
     *("/practice", "/practice/{practice}"),
+    *("/tracks", "/tracks/sample-track", "/tracks/sample-track/lessons/encodings"),
 ]
 PLAYER = [
     *("/", "/challenges", "/challenges/{challenge}", "/challenges/{challenge}/hints/{hint}/unlock"),
     *("/scoreboard", "/team", "/account", "/account/two-factor", "/challenges/{essay}"),
     *("/practice", "/practice/{practice}", "/challenges/{practice}"),
+    *("/tracks", "/tracks/sample-track", "/tracks/sample-track/lessons/encodings"),
+    "/tracks/sample-track/lessons/first-flag",
 ]
 NEWCOMER = ["/challenges", "/teams/new", "/teams/join"]
 ORGANISER = [
@@ -266,6 +271,7 @@ ORGANISER = [
     *("/admin/pages/new", "/admin/sponsors", "/admin/sponsors/new", "/admin/sponsors/{sponsor}"),
     *("/admin/exports", "/admin/writeups"),
     "/admin/reviews",
+    "/admin/tracks",
 ]
 WHO = {"visitor": VISITOR, "player": PLAYER, "newcomer": NEWCOMER, "organiser": ORGANISER}
 

@@ -47,6 +47,7 @@ from kizuna.services import (
     sponsors,
     submissions,
     teams,
+    tracks,
 )
 from kizuna.services.accounts import Principal
 from kizuna.services.context import Context
@@ -183,6 +184,7 @@ def _build(tmp: Path, template: Path) -> World:
     submissions.submit_flag(ctx, Principal.of(blue_captain), judged.id, "An answer", attachment=sent)
     with ctx.db.read() as s:
         review_id = s.query(t.Review.id).filter(t.Review.challenge_id == judged.id).scalar()
+    tracks.import_tracks(ctx, Path(__file__).resolve().parents[1] / "fixtures" / "tracks")
     w.ids = {
         "challenge_id": str(ch.id),
         "flag_id": str(flag.id),
@@ -210,6 +212,9 @@ def _build(tmp: Path, template: Path) -> World:
         "action": "freeze",
         "kind": "submissions",
         "writeup_id": str(writeup_id),
+        "track_id": "sample-track",
+        "lesson_id": "encodings",
+        "task_id": "base64-name",
     }
     return w
 

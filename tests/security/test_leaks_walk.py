@@ -24,9 +24,11 @@ not vacuous; and staff who watch the rosters see the hidden accounts.
 from __future__ import annotations
 
 import re
+import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import product
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +46,7 @@ from kizuna.services import (
     pages,
     sponsors,
     teams,
+    tracks,
 )
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
@@ -58,6 +61,7 @@ LOCKED_CHALLENGE = "lc5p"
 MARKERS = (HIDDEN_TEAM, HIDDEN_USER, HIDDEN_CHALLENGE, LOCKED_CHALLENGE)
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 STREAM = "/events"
+FIXTURE_TRACK = Path(__file__).resolve().parents[1] / "fixtures" / "tracks" / "sample-track"
 
 
 @dataclass
@@ -77,7 +81,36 @@ def _solve(uow: Any, challenge_id: int, user: Any, team_id: int | None, when: An
     record_solve(uow, challenge_id, user, team_id, when, blood)
 
 
-def _build(ctx: Any, make: Any, mode: str) -> Leaky:
+def _learning_tracks(ctx: Any, tmp: Path) -> None:
+    """Learning tracks: one whose tasks reference the hidden and the locked challenge by name, and one
+    outside its visibility window whose title carries the hidden challenge's marker."""
+    folder = tmp / "tracks" / "sample-track"
+    shutil.copytree(FIXTURE_TRACK, folder)
+    yml = folder / "track.yml"
+    refs = "".join(
+        f"          - id: ref-{i}\n            type: flag\n            required: false\n"
+        f'            prompt: {{en: "Solve it", ja: "解いてください"}}\n            challenge: "{name}"\n'
+        for i, name in enumerate((f"{HIDDEN_CHALLENGE} Vault", f"{LOCKED_CHALLENGE} Inner room"))
+    )
+    text = yml.read_text(encoding="utf-8").replace(
+        "          - id: bonus-choice", refs + "          - id: bonus-choice"
+    )
+    text = text.replace("requires: [basics]", "requires: []")  # every lesson open to the walk
+    yml.write_text(text, encoding="utf-8")
+    hidden = tmp / "tracks" / "hidden-track"
+    shutil.copytree(FIXTURE_TRACK, hidden)
+    text = (hidden / "track.yml").read_text(encoding="utf-8")
+    text = text.replace("id: sample-track", "id: hidden-track").replace(
+        'title: {en: "Sample track"', f'title: {{en: "{HIDDEN_CHALLENGE} track"'
+    )
+    text = text.replace(
+        "opens_at: null\ncloses_at: null", 'opens_at: "2099-01-01T00:00:00Z"\ncloses_at: null'
+    )
+    (hidden / "track.yml").write_text(text, encoding="utf-8")
+    tracks.import_tracks(ctx, tmp / "tracks")
+
+
+def _build(ctx: Any, make: Any, mode: str, tmp: Path) -> Leaky:
     if mode == "users":
         event.update_event(ctx, {"mode": "users"})
     make.admin("boss")
@@ -158,6 +191,8 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
     # leaderboards, crews and progress routes must leave them out.
     learning_stats.catch_up(ctx)
 
+    _learning_tracks(ctx, tmp)
+
     w = Leaky(mode)
     w.readers = {"visitor": "", "bystander": bystander.name}
     w.solver_team_id = solver_team_id
@@ -194,13 +229,16 @@ def _build(ctx: Any, make: Any, mode: str) -> Leaky:
         "name": ["static"],
         "kind": ["standings", "solves", "submissions", "awards", "writeups"],
         "writeup_id": ["1"],
+        "track_id": ["sample-track", "hidden-track"],
+        "lesson_id": ["first-flag", "encodings"],
+        "task_id": ["ref-0", "ref-1"],
     }
     return w
 
 
 @pytest.fixture(params=["teams", "users"])
-def leaky(request: pytest.FixtureRequest, ctx: Any, make: Any) -> Leaky:
-    return _build(ctx, make, str(request.param))
+def leaky(request: pytest.FixtureRequest, ctx: Any, make: Any, tmp_path: Path) -> Leaky:
+    return _build(ctx, make, str(request.param), tmp_path)
 
 
 def _routes(app: Any) -> list[str]:

@@ -24,10 +24,12 @@ for an id that does not exist.
 from __future__ import annotations
 
 import re
+import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import product
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -35,7 +37,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from kizuna.services import brackets, content, event, notifications, pages, sponsors
+from kizuna.services import brackets, content, event, notifications, pages, sponsors, tracks
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
 from kizuna.web.live import LiveSettings
@@ -61,7 +63,27 @@ class World:
     visible_name: str = ""
 
 
-def _build(ctx: Any, make: Any, mode: str, scheduled: bool = False) -> World:
+def _referencing_track(ctx: Any, tmp: Path, name: str) -> None:
+    """A learning track with a task that references the secret challenge by name (and its flag's
+    marker as the task's own flag, which players never see either)."""
+    folder = tmp / "tracks" / "sample-track"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "tracks" / "sample-track", folder)
+    yml = folder / "track.yml"
+    ref = (
+        "          - id: ref-task\n            type: flag\n            required: false\n"
+        f'            prompt: {{en: "Solve it", ja: "解いてください"}}\n            challenge: "{name}"\n'
+    )
+    text = yml.read_text(encoding="utf-8").replace(
+        "          - id: bonus-choice", ref + "          - id: bonus-choice"
+    )
+    text = text.replace("requires: [basics]", "requires: []").replace(
+        'flag: "kizuna{reversed}"', f'flag: "kizuna{{{MARKER}}}"'
+    )
+    yml.write_text(text, encoding="utf-8")
+    tracks.import_tracks(ctx, folder)
+
+
+def _build(ctx: Any, make: Any, mode: str, tmp: Path, scheduled: bool = False) -> World:
     if mode == "users":
         event.update_event(ctx, {"mode": "users"})
     if mode == "teams":
@@ -282,6 +304,7 @@ def _build(ctx: Any, make: Any, mode: str, scheduled: bool = False) -> World:
     with ctx.db.read() as s:
         token_id = s.query(t.Token).filter(t.Token.user_id == solver.id).one().id
 
+    _referencing_track(ctx, tmp, hidden.name)
     w = World(mode, hidden.id, solver_id=solver.id, solver_team_id=team.id if team else None)
     w.visible_name = visible.name
     w.players = {"solver": solver.name, "bystander": other.name}
@@ -313,6 +336,9 @@ def _build(ctx: Any, make: Any, mode: str, scheduled: bool = False) -> World:
         "name": ["static"],
         "kind": ["standings", "solves", "submissions", "awards", "writeups"],
         "writeup_id": [str(hidden_writeup_id)],
+        "track_id": ["sample-track"],
+        "lesson_id": ["first-flag"],
+        "task_id": ["ref-task"],
     }
     w.hidden = {
         "challenge_id": str(hidden.id),
@@ -380,10 +406,10 @@ def _signed(app: Any, url: str, user_id: int) -> str:
 
 
 @pytest.fixture(params=["teams", "users", "teams-scheduled", "users-scheduled"])
-def world(request: pytest.FixtureRequest, ctx: Any, make: Any) -> World:
+def world(request: pytest.FixtureRequest, ctx: Any, make: Any, tmp_path: Path) -> World:
     """The secret challenge hidden, or visible but scheduled (its release time a day away)."""
     mode, _sep, kind = str(request.param).partition("-")
-    return _build(ctx, make, mode, scheduled=kind == "scheduled")
+    return _build(ctx, make, mode, tmp_path, scheduled=kind == "scheduled")
 
 
 def _viewers(app: Any, w: World) -> dict[str, TestClient]:

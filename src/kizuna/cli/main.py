@@ -60,6 +60,11 @@ badges_app = typer.Typer(help="Badges (バッジ) awarded from the event log.", 
 app.add_typer(badges_app, name="badges")
 stats_app = typer.Typer(help="Learning progress statistics.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
+tracks_app = typer.Typer(
+    help="Learning tracks authored as folders (track.yml + lessons; see docs/tracks.md).",
+    no_args_is_help=True,
+)
+app.add_typer(tracks_app, name="tracks")
 
 
 def _ctx():  # type: ignore[no-untyped-def]
@@ -403,6 +408,94 @@ def challenges_import(
         )
     else:
         typer.echo(gettext("Imported %(count)s challenge(s): %(new)s new, %(updated)s updated.", **counts))
+
+
+@tracks_app.command("import")
+def tracks_import(
+    directory: Path = typer.Argument(..., help="One track folder, or a folder of track folders."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the folders and report; change nothing."),
+) -> None:
+    """Create or update (by id) the track of every track folder in DIRECTORY.
+
+    Every file is checked first; on any problem all are listed (file and field) and nothing is
+    changed. Re-importing updates in place and keeps progress on the tasks still there."""
+    from kizuna.domain.tracks import TrackError
+    from kizuna.i18n import gettext
+    from kizuna.services import tracks
+
+    settings, ctx = _ctx()
+    _speak_terminal_language(settings)
+    prepare_database(ctx.db)
+    try:
+        report = tracks.import_tracks(ctx, directory, dry_run=dry_run)
+    except TrackError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {_problem(problem)}", err=True)
+        typer.echo(gettext("Nothing was imported: %(count)s problem(s).", count=len(exc.problems)), err=True)
+        raise typer.Exit(1) from exc
+    for warning in report.warnings:
+        typer.echo(f"warning: {_problem(warning)}", err=True)
+    counts = {
+        "count": len(report.created) + len(report.updated),
+        "new": len(report.created),
+        "updated": len(report.updated),
+    }
+    if dry_run:
+        typer.echo(gettext("Would import %(count)s track(s): %(new)s new, %(updated)s updated.", **counts))
+    else:
+        typer.echo(gettext("Imported %(count)s track(s): %(new)s new, %(updated)s updated.", **counts))
+
+
+@tracks_app.command("export")
+def tracks_export(
+    directory: Path = typer.Argument(..., help="Folder to write into (created when missing)."),
+    track: str = typer.Option("", "--track", help="Export only the track with this id."),
+) -> None:
+    """Write every track (or one) to DIRECTORY/<id>/ in the folder format it is imported from."""
+    from kizuna.i18n import gettext
+    from kizuna.services import tracks
+    from kizuna.services.safe_tree import Refused
+
+    settings, ctx = _ctx()
+    _speak_terminal_language(settings)
+    prepare_database(ctx.db)
+    try:
+        written = tracks.export_tracks(ctx, directory, track or None)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    except Refused as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(gettext("Exported %(count)s track(s) to %(folder)s.", count=len(written), folder=directory))
+
+
+@tracks_app.command("list")
+def tracks_list() -> None:
+    """Every track: id, visibility, counts and per-language completeness."""
+    from kizuna.i18n import gettext
+    from kizuna.services import tracks
+
+    settings, ctx = _ctx()
+    _speak_terminal_language(settings)
+    prepare_database(ctx.db)
+    rows = tracks.admin_overview(ctx)
+    if not rows:
+        typer.echo(gettext("No tracks yet."))
+    for row in rows:
+        title = (row.texts.get("en") or row.texts.get("ja") or {}).get("title", "")
+        done = " ".join(f"{c.locale} {c.percent}%" for c in row.completeness)
+        shown = gettext("listed") if row.open else gettext("hidden")
+        typer.echo(
+            f"{row.key}\t{title}\t{shown}\t"
+            + gettext(
+                "%(modules)s modules, %(lessons)s lessons, %(tasks)s tasks",
+                modules=row.modules,
+                lessons=row.lessons,
+                tasks=row.tasks,
+            )
+            + f"\t{done}"
+        )
 
 
 @app.command("export")

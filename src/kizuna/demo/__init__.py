@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from kizuna.demo import crypto, forensics, misc, reversing, web
 from kizuna.demo.model import DemoChallenge, Text
@@ -27,6 +28,7 @@ from kizuna.services import (
     sponsors,
     submissions,
     teams,
+    tracks,
     writeups,
 )
 from kizuna.services.accounts import Principal
@@ -250,7 +252,30 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
     for team_name, key, markdown, language in WRITEUPS:
         writeups.submit_writeup(ctx, first_player[team_name], ids[key], markdown, language)
     _integrity_example(ctx, first_player, ids)
-    return f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, admin account '{admin.name}'"
+    learning = load_tracks(ctx)
+    return (
+        f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, {learning} learning tracks, "
+        f"admin account '{admin.name}'"
+    )
+
+
+# The shipped learning tracks: every folder here with a track.yml (package data, see docs/tracks.md).
+TRACKS_DIR = Path(__file__).parent / "tracks"
+
+
+def track_folders() -> list[Path]:
+    """The shipped track folders (none when the folder is missing or empty)."""
+    if not TRACKS_DIR.is_dir():
+        return []
+    return sorted(p for p in TRACKS_DIR.iterdir() if p.is_dir() and (p / "track.yml").is_file())
+
+
+def load_tracks(ctx: Context) -> int:
+    """Import every shipped track (all or nothing, as ``kizuna tracks import``); how many."""
+    if not track_folders():
+        return 0
+    report = tracks.import_tracks(ctx, TRACKS_DIR)
+    return len(report.created) + len(report.updated)
 
 
 SHARED_GUESS = "flag{the-answer-we-heard-about}"  # a wrong answer; no demo flag is like it

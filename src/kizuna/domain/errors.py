@@ -125,6 +125,29 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     # Integrity signals (kizuna.services.integrity).
     SIGNAL_ALREADY_DISMISSED = "signal_already_dismissed"
+    # Learning tracks: a track folder's problems (kizuna.domain.tracks) and answering tasks.
+    TRACK_FIELD_UNKNOWN = "track_field_unknown"
+    TRACK_FIELD_KIND = "track_field_kind"
+    TRACK_FIELD_ONE_OF = "track_field_one_of"
+    TRACK_TEXT_LONG = "track_text_long"
+    TRACK_TOO_MANY = "track_too_many"
+    TRACK_ID_INVALID = "track_id_invalid"
+    TRACK_ID_DUPLICATE = "track_id_duplicate"
+    TRACK_LANGUAGE_MISSING = "track_language_missing"
+    TRACK_WINDOW = "track_window"
+    TRACK_BODY_MISSING = "track_body_missing"
+    TRACK_CHOICES_FEW = "track_choices_few"
+    TRACK_ANSWER_INDEX = "track_answer_index"
+    TRACK_FLAG_OR_CHALLENGE = "track_flag_or_challenge"
+    TRACK_REQUIRES_SEQUENTIAL = "track_requires_sequential"
+    TRACK_MODULE_UNKNOWN = "track_module_unknown"
+    TRACK_UNLOCK_CYCLE = "track_unlock_cycle"
+    TRACK_NONE = "track_none"
+    TRACK_FILE_NAME = "track_file_name"
+    TRACK_KEY_TWICE = "track_key_twice"
+    MODULE_LOCKED = "module_locked"
+    TASK_UNAVAILABLE = "task_unavailable"
+    TOO_MANY_TASK_ANSWERS = "too_many_task_answers"
 
 
 class DomainError(Exception):

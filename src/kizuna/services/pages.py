@@ -63,6 +63,7 @@ RESERVED = frozenset(
         "team",
         "teams",
         "themes",
+        "tracks",  # learning tracks (/tracks/…)
         "user",
         "users",
         "venue",

@@ -36,6 +36,7 @@ from kizuna.domain.clock import Phase
 from kizuna.domain.errors import NotFound
 from kizuna.domain.events import Audience
 from kizuna.domain.text import LocalizedText
+from kizuna.services import tracks
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.board import category_text
 from kizuna.services.context import Context
@@ -79,11 +80,8 @@ def record_practice_solve(
         audience=Audience.ACCOUNT,
         account_id=account_id,
     )
-    # === LEARNING PROGRESS HOOK (issue 12) ===================================================
-    # The one call site for learning progress: a practice solve was just recorded, inside this
-    # unit of work. At merge: tracks.challenge_solved(uow, user_id=user_id,
-    # account_id=account_id, challenge_id=challenge_id)
-    # ==========================================================================================
+    # A practice solve counts towards learning progress: tasks that reference this challenge.
+    tracks.challenge_solved(uow, user_id=user_id, account_id=account_id, challenge_id=challenge_id)
     return True
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from kizuna.domain.errors import NotFound
 from kizuna.domain.events import Audience
 from kizuna.services import challenges as challenge_service
+from kizuna.services import tracks
 from kizuna.services.context import Context
 from kizuna.storage import attempt_queries
 from kizuna.storage import tables as t
@@ -89,4 +90,6 @@ def record_solve(
         audience=Audience.PUBLIC if ch.state == "visible" else Audience.STAFF,
         account_id=account_id,
     )
+    # Learning tracks: tasks referencing this challenge are done (one indexed query, usually empty).
+    tracks.challenge_solved(uow, user_id=user_id, account_id=account_id, challenge_id=ch.id)
     return Recorded(rank, points)

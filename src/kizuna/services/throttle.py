@@ -17,7 +17,8 @@ The limits (per window):
 - ``LOGIN_PER_ADDRESS``: 100 failed log-ins per client address per 15 minutes
   (``KIZUNA_FAILED_LOGINS_PER_ADDRESS``);
 - ``REGISTER_PER_ADDRESS``: 60 new accounts per client address per hour
-  (``KIZUNA_REGISTRATIONS_PER_ADDRESS``).
+  (``KIZUNA_REGISTRATIONS_PER_ADDRESS``);
+- ``TASK_ANSWERS_PER_USER``: 30 wrong answers to learning-track tasks per user per 5 minutes.
 
 The per-address limits are generous on purpose: at a venue, every player on the Wi-Fi shares one
 public address. The per-account limit is what stops guessing one account's password.
@@ -52,7 +53,10 @@ class Limit:
 LOGIN_PER_ACCOUNT = Limit("login:account", 10, 15 * 60, ErrorCode.TOO_MANY_LOGINS)
 LOGIN_PER_ADDRESS = Limit("login:address", 100, 15 * 60, ErrorCode.TOO_MANY_LOGINS)
 REGISTER_PER_ADDRESS = Limit("register:address", 60, 3600, ErrorCode.TOO_MANY_REGISTRATIONS)
-LIMITS = (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, REGISTER_PER_ADDRESS)
+# Learning tracks: wrong answers to a track's own tasks (choice, text, flag) per user (a right answer
+# gives its hit back), so a choice or short answer is not found by trying every value.
+TASK_ANSWERS_PER_USER = Limit("task:user", 30, 5 * 60, ErrorCode.TOO_MANY_TASK_ANSWERS)
+LIMITS = (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, REGISTER_PER_ADDRESS, TASK_ANSWERS_PER_USER)
 
 
 class Throttled(DomainError):

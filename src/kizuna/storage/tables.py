@@ -692,3 +692,91 @@ class LearnerXp(Base):
     xp: Mapped[int] = mapped_column(BigInteger, default=0)
     reached_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (Index("ix_learner_xp_board", "scope", "track_key", "xp"),)
+
+
+# --- learning tracks (kizuna.services.tracks) ------------------------------------------------------
+# A track is imported from a folder (track.yml + lessons/<id>.<locale>.md + files/); ``key`` is the
+# folder's stable id, so re-importing updates rows in place and keeps completions. Texts are JSON per
+# locale, ``{locale: {field: text}}``, as challenges' translations are.
+
+
+class LearningTrack(Base):
+    __tablename__ = "learning_tracks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # title, summary
+    category: Mapped[str] = mapped_column(String(32), default="")
+    level: Mapped[str] = mapped_column(String(16), default="beginner")
+    unlock: Mapped[str] = mapped_column(String(16), default="sequential")  # sequential | graph
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LearningModule(Base):
+    __tablename__ = "learning_modules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("learning_tracks.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # title
+    requires: Mapped[list[str]] = mapped_column(JSON, default=list)  # module keys (graph unlock)
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("track_id", "key", name="uq_learning_modules_track_key"),)
+
+
+class LearningLesson(Base):
+    __tablename__ = "learning_lessons"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("learning_tracks.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("learning_modules.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # title, body (markdown)
+    # The video link: {"": url} for one link in every language, else {locale: url}.
+    video: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    __table_args__ = (UniqueConstraint("track_id", "key", name="uq_learning_lessons_track_key"),)
+
+
+class LearningTask(Base):
+    """One task. ``solution`` is secret (never shown to players): ``{"index": n}`` for choice,
+    ``{"answers": [...], "case_sensitive": bool}`` for text, ``{"flag": "..."}`` for a flag of its
+    own; a task referencing an event challenge has ``challenge`` (its name) and no solution."""
+
+    __tablename__ = "learning_tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("learning_tracks.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("learning_lessons.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[str] = mapped_column(String(16))  # choice | text | flag
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # prompt
+    choices: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{locale: text}, ...]
+    solution: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    challenge: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    __table_args__ = (UniqueConstraint("track_id", "key", name="uq_learning_tasks_track_key"),)
+
+
+class LearningFile(Base):
+    """An attachment of a track (``files/<name>`` in its folder), linked from lesson markdown."""
+
+    __tablename__ = "learning_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("learning_tracks.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = (UniqueConstraint("track_id", "name", name="uq_learning_files_track_name"),)
+
+
+class TaskCompletion(Base):
+    """A user's completed task, once (the unique key holds under concurrent answers)."""
+
+    __tablename__ = "learning_task_completions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("learning_tasks.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("task_id", "user_id", name="uq_learning_completions_task_user"),)

@@ -79,6 +79,10 @@ class UnitOfWork:
         self._rows: list[t.EventLog] = []
         self._scoreboard_bumped = False
 
+    def now(self) -> datetime:
+        """The context's clock (naive UTC), for rows written in this unit of work."""
+        return self._now()
+
     def bump(self, *names: str) -> None:
         """Mark read-heavy views as changed; a changed scoreboard also appends a ``scoreboard``
         event (once per unit of work) carrying the new revision."""

@@ -28,6 +28,7 @@ ACTION_LABELS: dict[str, str] = {
     "challenge.updated": lazy("Challenge changed"),
     "challenge.deleted": lazy("Challenge deleted"),
     "challenges.imported": lazy("Challenges imported"),
+    "track.imported": lazy("Learning track imported"),
     "category.renamed": lazy("Category names changed"),
     "flag.created": lazy("Flag added"),
     "flag.updated": lazy("Flag changed"),
@@ -118,6 +119,8 @@ def target_url(row: AuditRow) -> str:
         return f"/admin/accounts/{user_id}" if isinstance(user_id, int) else ""
     if kind == "page" and numeric:
         return f"/admin/pages/{tid}"
+    if kind == "track" and tid:
+        return "/admin/tracks"
     if kind == "sponsor":
         return (
             "/admin/sponsors" if row.action.endswith(".deleted") or not numeric else f"/admin/sponsors/{tid}"

@@ -168,6 +168,39 @@ MESSAGES: dict[ErrorCode, str] = {
         "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
     ),
     ErrorCode.SIGNAL_ALREADY_DISMISSED: lazy("This signal has already been dismissed."),
+    ErrorCode.TRACK_FIELD_UNKNOWN: lazy("Unknown field (expected one of: %(fields)s)."),
+    ErrorCode.TRACK_FIELD_KIND: lazy("Must be %(kind)s."),
+    ErrorCode.TRACK_FIELD_ONE_OF: lazy("Must be one of: %(allowed)s."),
+    ErrorCode.TRACK_TEXT_LONG: lazy("Too long: at most %(max)s characters."),
+    ErrorCode.TRACK_TOO_MANY: lazy("Too many entries: at most %(limit)s."),
+    ErrorCode.TRACK_ID_INVALID: lazy(
+        "“%(value)s” is not an id: use lower-case letters, digits and hyphens (up to 64, starting with a "
+        "letter or digit)."
+    ),
+    ErrorCode.TRACK_ID_DUPLICATE: lazy("The id “%(id)s” is already used in this track (at %(other)s)."),
+    ErrorCode.TRACK_LANGUAGE_MISSING: lazy("No text in %(language)s: readers of it see the other language."),
+    ErrorCode.TRACK_WINDOW: lazy("closes_at must be later than opens_at."),
+    ErrorCode.TRACK_BODY_MISSING: lazy("Lesson “%(id)s” has no body: write %(path)s (or its .ja.md)."),
+    ErrorCode.TRACK_CHOICES_FEW: lazy("A multiple-choice task needs at least two choices."),
+    ErrorCode.TRACK_ANSWER_INDEX: lazy(
+        "answer must be the 0-based index of one of the choices (0 to %(last)s)."
+    ),
+    ErrorCode.TRACK_FLAG_OR_CHALLENGE: lazy(
+        "A flag task has either flag (its own) or challenge (by name), not both."
+    ),
+    ErrorCode.TRACK_REQUIRES_SEQUENTIAL: lazy("requires is only read when the track's unlock is graph."),
+    ErrorCode.TRACK_MODULE_UNKNOWN: lazy("There is no module “%(id)s” in this track."),
+    ErrorCode.TRACK_UNLOCK_CYCLE: lazy("The modules require each other in a cycle: %(cycle)s."),
+    ErrorCode.TRACK_NONE: lazy("No track.yml here or in any folder below."),
+    ErrorCode.TRACK_FILE_NAME: lazy(
+        "“%(name)s” cannot be an attachment name: use letters, digits, dots, hyphens and underscores."
+    ),
+    ErrorCode.TRACK_KEY_TWICE: lazy("The track id “%(id)s” is also used by %(other)s."),
+    ErrorCode.MODULE_LOCKED: lazy("This module is locked: complete the modules before it first."),
+    ErrorCode.TASK_UNAVAILABLE: lazy("This task is not available yet."),
+    ErrorCode.TOO_MANY_TASK_ANSWERS: lazy(
+        "Too many wrong answers to tasks. Wait %(minutes)s minutes, read the lesson again and try once more."
+    ),
 }
 
 

@@ -183,6 +183,12 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/integrity/scan"): Action.INTEGRITY_REVIEW.value,
     ("POST", "/api/v1/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
     ("GET", "/api/v1/users/{user_id}/addresses"): Action.ROSTER_VIEW.value,
+    # Learning tracks: browsing is open (hidden tracks and modules are 404 to players); answering
+    # needs an account.
+    ("GET", "/api/v1/tracks"): PUBLIC,
+    ("GET", "/api/v1/tracks/{track_id}"): PUBLIC,
+    ("GET", "/api/v1/tracks/{track_id}/lessons/{lesson_id}"): PUBLIC,
+    ("POST", "/api/v1/tracks/{track_id}/tasks/{task_id}/answer"): ACCOUNT,
     # --- the stream and the API's documents -------------------------------------------------------
     ("GET", "/events"): PUBLIC,  # each viewer receives only what the policy lets them see
     ("GET", "/openapi.json"): PUBLIC,
@@ -232,6 +238,11 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/venue/news"): PUBLIC,
     ("GET", "/announcements"): PUBLIC,
     ("GET", "/pages/{route:path}"): PUBLIC,
+    ("GET", "/tracks"): PUBLIC,
+    ("GET", "/tracks/{track_id}"): PUBLIC,
+    ("GET", "/tracks/{track_id}/lessons/{lesson_id}"): PUBLIC,
+    ("GET", "/tracks/{track_id}/files/{name}"): PUBLIC,  # a visible track's attachments
+    ("POST", "/tracks/{track_id}/tasks/{task_id}/answer"): ACCOUNT,
     # --- pages: an account ------------------------------------------------------------------------
     ("GET", "/account"): ACCOUNT,
     ("POST", "/account/password"): ACCOUNT,
@@ -279,6 +290,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/integrity"): Action.INTEGRITY_REVIEW.value,
     ("POST", "/admin/integrity/scan"): Action.INTEGRITY_REVIEW.value,
     ("POST", "/admin/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
+    ("GET", "/admin/tracks"): _VIEW_ALL,
     ("GET", "/admin/challenges"): _VIEW_ALL,
     ("GET", "/admin/challenges/new"): _EDIT,
     ("POST", "/admin/challenges/new"): _EDIT,

@@ -34,6 +34,7 @@ from kizuna.web.pages import (
     scoreboard,
     site_pages,
     teams,
+    tracks,
     venue,
 )
 
@@ -68,6 +69,7 @@ for module in (
     admin_integrity,
     admin_activity,
     badges,
+    tracks,
     site_pages,
 ):
     router.include_router(module.router)

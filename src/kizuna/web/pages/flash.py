@@ -40,7 +40,11 @@ NOTICES: dict[str, str] = {
     "token_deleted": lazy("The token has been deleted."),
     "sessions_ended": lazy("You are signed out everywhere else."),
     "writeup_saved": lazy("Your write-up has been saved. Judges and organisers can read it now."),
+    "task_correct": lazy("Correct: task complete."),
+    "task_incorrect": lazy("Not quite. Read the lesson again and try once more."),
 }
+# Notices shown as an answer's outcome (a learning task's), by the status their box takes.
+NOTICE_STATUS = {"task_correct": "correct", "task_incorrect": "incorrect"}
 
 Value = str | int
 
@@ -78,11 +82,17 @@ def error(request: Request, to: str, exc: DomainError, target: str = "") -> None
     _put(request, to, "error", exc.code.value, values, target=target)
 
 
-def attempt(request: Request, to: str, status: str, key: str, **values: Value) -> None:
-    """A flag attempt's outcome: its status and message id with their values; never the flag."""
+def notice_text(key: str, **values: Value) -> str:
+    """A notice's sentence now, in the reader's language (for an htmx answer, which is not redirected)."""
+    return gettext(NOTICES[key], **values)
+
+
+def attempt(request: Request, to: str, status: str, key: str, target: str = "", **values: Value) -> None:
+    """A flag attempt's outcome: its status and message id with their values; never the flag.
+    ``target``: what on the page it answers (a learning task's id), "" for the page's one flag form."""
     if key not in ATTEMPT_MESSAGE_IDS:
         raise KeyError(key)
-    _put(request, to, "attempt", key, values, status=status)
+    _put(request, to, "attempt", key, values, status=status, target=target)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -109,11 +119,14 @@ def _render(stored: dict[str, Any]) -> Flash | None:
     target = str(stored.get("target") or "")
     try:
         if kind == "notice" and key in NOTICES:
-            return Flash("notice", "ok", gettext(NOTICES[key], **values), target)
+            status = NOTICE_STATUS.get(key, "ok")
+            return Flash("notice", status, gettext(NOTICES[key], **values), target)
         if kind == "error":
             return Flash("error", "error", message_for(DomainError(ErrorCode(key), **values)), target)
         if kind == "attempt" and key in ATTEMPT_MESSAGE_IDS:
-            return Flash("attempt", str(stored.get("status") or "error"), attempt_message(key, **values))
+            return Flash(
+                "attempt", str(stored.get("status") or "error"), attempt_message(key, **values), target
+            )
     except (KeyError, ValueError, TypeError):
         return None
     return None

@@ -31,6 +31,7 @@ from kizuna.web.api.v1 import (
     teams,
     tokens,
     topics,
+    tracks,
     users,
     writeups,
 )
@@ -65,5 +66,6 @@ for module in (
     integrity,
     badges,
     progress,
+    tracks,
 ):
     router.include_router(module.router)
