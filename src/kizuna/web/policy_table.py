@@ -101,6 +101,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/users/{user_id}/solves"): PUBLIC,
     ("GET", "/api/v1/users/{user_id}/fails"): PUBLIC,
     ("GET", "/api/v1/users/{user_id}/awards"): PUBLIC,
+    # Skill profiles: what the player's page shows (hidden or banned users: 404 as missing).
+    ("GET", "/api/v1/users/me/skills"): ACCOUNT,
+    ("GET", "/api/v1/users/{user_id}/skills"): PUBLIC,
     ("GET", "/api/v1/teams"): PUBLIC,
     ("POST", "/api/v1/teams"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/api/v1/teams/me"): ACCOUNT,

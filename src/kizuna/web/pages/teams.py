@@ -20,6 +20,7 @@ from kizuna.web import profile_fields
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
 from kizuna.web.pages import flash
+from kizuna.web.pages.recognition import skills_context
 from kizuna.web.pages.player_helpers import FormErrors, errors_of, login_redirect, see_other, text
 from kizuna.web.render import render
 
@@ -259,4 +260,5 @@ def user_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
         standing=standing,
         team_mode=_team_mode(request),
         bracket="" if _team_mode(request) else profile_fields.bracket_label(ctx, page.user.bracket_id),
+        **skills_context(ctx, who, page.user, _cutoff(request, who)),
     )

@@ -19,6 +19,7 @@ from kizuna.web.api.v1 import (
     integrity,
     notifications,
     pages,
+    recognition,
     reviews,
     scoreboard,
     solutions,
@@ -59,5 +60,6 @@ for module in (
     exports,
     writeups,
     integrity,
+    recognition,
 ):
     router.include_router(module.router)
