@@ -11,7 +11,17 @@ from kizuna.web.skills_chart import chart
 
 def test_difficulty_bands_follow_the_points() -> None:
     assert [difficulty(p) for p in (0, 1, 100, 101, 200, 201, 300, 301, 500, 501, 5000)] == [
-        1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
+        1,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+        5,
+        5,
     ]
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from kizuna.services import categories
 from kizuna.storage import tables as t
 from tests.conftest import auth, login, record_solve
@@ -25,11 +23,15 @@ def _world(ctx: Any, make: Any) -> dict[str, Any]:
     bob = make.user("bob")
     make.join(bob, team)
     web1 = make.challenge(name="Cookie", category="web", value=100)
-    web2 = make.challenge(name="Injection", category="web", value=450, type="dynamic", initial=450, minimum=50, decay=10)
+    web2 = make.challenge(
+        name="Injection", category="web", value=450, type="dynamic", initial=450, minimum=50, decay=10
+    )
     crypto = make.challenge(name="Caesar", category="crypto", value=250)
     forensics = make.challenge(name="Pcap", category="forensics", value=600, practice=True)
     secret = make.challenge(name="Zq7x", category="zq7xcat", value=100)
-    gate = make.challenge(name="Gated", category="gatedcat", value=100, requirements={"prerequisites": [web1.id]})
+    gate = make.challenge(
+        name="Gated", category="gatedcat", value=100, requirements={"prerequisites": [web1.id]}
+    )
     now = ctx.now()
     with ctx.write() as uow:
         record_solve(uow, web1.id, alice, team.id, now - timedelta(minutes=5))
@@ -81,7 +83,9 @@ def test_the_owner_sees_the_unlocked_category_and_never_the_hidden_one(ctx, make
     assert cats["gatedcat"]["solved"] == 1  # alice's team unlocked it
     assert "zq7xcat" not in cats
     admin = make.admin()
-    staff = _by_category(client.get(f"/api/v1/users/{w['alice'].id}/skills", headers=auth(make.token(admin))).json())
+    staff = _by_category(
+        client.get(f"/api/v1/users/{w['alice'].id}/skills", headers=auth(make.token(admin))).json()
+    )
     assert "zq7xcat" not in staff  # hidden challenges are never part of a profile, for anyone
 
 
@@ -102,7 +106,7 @@ def test_the_player_page_draws_an_accessible_radar_with_a_table(ctx, make, clien
     assert page.status_code == 200
     html = page.text
     assert 'role="img"' in html and 'id="skills-title"' in html and 'id="skills-desc"' in html
-    assert 'class="radar"' in html and "<polygon class=\"shape\"" in html
+    assert 'class="radar"' in html and '<polygon class="shape"' in html
     assert "ウェブ" in html and "スキルプロファイル" in html
     assert 'style="' not in html.split('id="h-skills"', 1)[1]
     assert "zq7x" not in html.lower() and "gatedcat" not in html
@@ -123,7 +127,13 @@ def test_the_profile_follows_the_freeze_for_readers_of_the_frozen_board(ctx, mak
     alice, team = make.player_in_team("alice", "Red")
     ch = make.challenge(name="Late", category="web", value=100)
     now = ctx.now()
-    event.update_event(ctx, {"start_at": (now - timedelta(hours=2)).isoformat(), "freeze_at": (now - timedelta(hours=1)).isoformat()})
+    event.update_event(
+        ctx,
+        {
+            "start_at": (now - timedelta(hours=2)).isoformat(),
+            "freeze_at": (now - timedelta(hours=1)).isoformat(),
+        },
+    )
     with ctx.write() as uow:
         record_solve(uow, ch.id, alice, team.id, now - timedelta(minutes=5))  # after the freeze
     public = _by_category(client.get(f"/api/v1/users/{alice.id}/skills").json())

@@ -124,6 +124,11 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     # Integrity signals (kizuna.services.integrity).
     SIGNAL_ALREADY_DISMISSED = "signal_already_dismissed"
+    # Certificates (kizuna.services.certificates): not (yet) earned; the PDF's font missing.
+    CERTIFICATE_NOT_EARNED = "certificate_not_earned"
+    CERTIFICATE_FONT_MISSING = "certificate_font_missing"
+    # The recruiter view: consent must be ticked (kizuna.services.recruiting).
+    CONSENT_REQUIRED = "consent_required"
 
 
 class DomainError(Exception):

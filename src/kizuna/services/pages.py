@@ -34,6 +34,7 @@ RESERVED = frozenset(
         "admin",
         "announcements",
         "api",
+        "certificates",  # /certificates/<code>.pdf
         "challenges",
         "docs",
         "email",
@@ -63,6 +64,7 @@ RESERVED = frozenset(
         "user",
         "users",
         "venue",
+        "verify",  # certificate verification
     }
 )
 _TRUE = ("1", "true", "yes", "on", "y")

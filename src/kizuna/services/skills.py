@@ -76,7 +76,9 @@ def skill_profile(
     return SkillProfile(user_id, axes, {a.category: names.get(a.category, {}) for a in axes})
 
 
-def profiles_of(ctx: Context, user_ids: Collection[int]) -> tuple[dict[int, list[SkillAxis]], dict[str, dict[str, str]]]:
+def profiles_of(
+    ctx: Context, user_ids: Collection[int]
+) -> tuple[dict[int, list[SkillAxis]], dict[str, dict[str, str]]]:
     """Many users' profiles at once (the recruiting export): every challenge players may see, no
     freeze; and the category names."""
     with ctx.db.read() as s:

@@ -52,7 +52,9 @@ def solved_groups(
             )
             .join(t.Challenge, t.Challenge.id == done.c.challenge_id)
             .where(repo.player_visible(now))
-            .group_by(done.c.user_id, t.Challenge.category, t.Challenge.type, t.Challenge.value, t.Challenge.initial)
+            .group_by(
+                done.c.user_id, t.Challenge.category, t.Challenge.type, t.Challenge.value, t.Challenge.initial
+            )
         )
         if excluded:
             stmt = stmt.where(t.Challenge.id.not_in(sorted(excluded)))

@@ -167,6 +167,14 @@ MESSAGES: dict[ErrorCode, str] = {
         "The service is busy or briefly unavailable. Please try again in %(seconds)s seconds."
     ),
     ErrorCode.SIGNAL_ALREADY_DISMISSED: lazy("This signal has already been dismissed."),
+    ErrorCode.CERTIFICATE_NOT_EARNED: lazy(
+        "This certificate is not yours to have yet: a track's once you have completed it, the event's "
+        "once it has ended and your account solved a challenge or is on the final scoreboard."
+    ),
+    ErrorCode.CERTIFICATE_FONT_MISSING: lazy(
+        "Certificates cannot be made on this server: its Japanese font is not installed (run make install)."
+    ),
+    ErrorCode.CONSENT_REQUIRED: lazy("Tick the box to confirm you have read and agree to the text above."),
 }
 
 

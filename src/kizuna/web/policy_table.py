@@ -175,6 +175,13 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/integrity/scan"): Action.INTEGRITY_REVIEW.value,
     ("POST", "/api/v1/integrity/{signal_id}/dismiss"): Action.INTEGRITY_REVIEW.value,
     ("GET", "/api/v1/users/{user_id}/addresses"): Action.ROSTER_VIEW.value,
+    # Certificates: players ask for theirs; verification is public (invalid: 404); admins revoke.
+    ("GET", "/api/v1/certificates"): ACCOUNT,
+    ("POST", "/api/v1/certificates"): Action.PLAY.value,
+    ("GET", "/api/v1/certificates/{cert_code}"): PUBLIC,
+    ("POST", "/api/v1/certificates/{cert_code}/revoke"): Action.CERTIFICATE_MANAGE.value,
+    # The recruiter view: opted-in players only; every export audited (recruiting.exported).
+    ("GET", "/api/v1/recruiting/export"): Action.RECRUITING_EXPORT.value,
     # --- the stream and the API's documents -------------------------------------------------------
     ("GET", "/events"): PUBLIC,  # each viewer receives only what the policy lets them see
     ("GET", "/openapi.json"): PUBLIC,
@@ -219,6 +226,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/venue/news"): PUBLIC,
     ("GET", "/announcements"): PUBLIC,
     ("GET", "/pages/{route:path}"): PUBLIC,
+    # Certificate verification: anyone, with a code.
+    ("GET", "/verify"): PUBLIC,
+    ("GET", "/verify/{cert_code}"): PUBLIC,
     # --- pages: an account ------------------------------------------------------------------------
     ("GET", "/account"): ACCOUNT,
     ("POST", "/account/password"): ACCOUNT,
@@ -234,6 +244,11 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/account/two-factor/cancel"): ACCOUNT,
     ("POST", "/account/two-factor/recovery"): ACCOUNT,
     ("POST", "/account/two-factor/disable"): ACCOUNT,
+    ("GET", "/account/certificates"): ACCOUNT,
+    ("POST", "/account/certificates"): ACCOUNT,  # staff earn none: refused with that sentence
+    ("GET", "/certificates/{cert_code}.pdf"): ACCOUNT,  # the owner's (or certificate.manage); else 404
+    ("POST", "/account/recruiting/consent"): ACCOUNT,  # players only (staff are never exported)
+    ("POST", "/account/recruiting/withdraw"): ACCOUNT,
     ("GET", "/challenges"): ACCOUNT,
     ("GET", "/challenges/{challenge_id}"): ACCOUNT,
     ("GET", "/challenges/{challenge_id}/review"): ACCOUNT,  # the judged answer's box, live
@@ -323,6 +338,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
     ("GET", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
     ("POST", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/certificates"): Action.CERTIFICATE_MANAGE.value,
+    ("POST", "/admin/certificates/{cert_code}/revoke"): Action.CERTIFICATE_MANAGE.value,
+    ("GET", "/admin/recruiting"): Action.RECRUITING_EXPORT.value,
     ("GET", "/admin/brackets"): Action.EVENT_SETTINGS.value,
     ("POST", "/admin/brackets/new"): Action.EVENT_SETTINGS.value,
     ("GET", "/admin/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,

@@ -28,6 +28,7 @@ from kizuna.web.pages import (
     challenges,
     files,
     home,
+    recognition,
     scoreboard,
     site_pages,
     teams,
@@ -62,6 +63,7 @@ for module in (
     admin_writeups,
     admin_integrity,
     admin_activity,
+    recognition,
     site_pages,
 ):
     router.include_router(module.router)

@@ -40,6 +40,9 @@ NOTICES: dict[str, str] = {
     "token_deleted": lazy("The token has been deleted."),
     "sessions_ended": lazy("You are signed out everywhere else."),
     "writeup_saved": lazy("Your write-up has been saved. Judges and organisers can read it now."),
+    "certificate_issued": lazy("Your certificate is ready. Download it, or share its verification link."),
+    "consent_given": lazy("Thank you: you are now in the recruiter view. You can withdraw at any time here."),
+    "consent_withdrawn": lazy("Your consent is withdrawn: you are in no later export of the recruiter view."),
 }
 
 Value = str | int

@@ -20,8 +20,8 @@ from kizuna.web import profile_fields
 from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
 from kizuna.web.pages import flash
-from kizuna.web.pages.recognition import skills_context
 from kizuna.web.pages.player_helpers import FormErrors, errors_of, login_redirect, see_other, text
+from kizuna.web.pages.recognition import skills_context
 from kizuna.web.render import render
 
 router = APIRouter()
