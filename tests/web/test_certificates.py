@@ -59,7 +59,7 @@ def _pdf_text(body: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
 
 
-def test_the_event_certificate_after_the_end_with_rank_idempotent(ctx, make, client) -> None:
+def test_the_event_certificate_after_the_end_with_rank_idempotent(backend, ctx, make, client) -> None:
     w = _world(ctx, make)
     token = make.token(w["taro"])
     ask = {"kind": "event", "subject": "event"}
@@ -80,7 +80,7 @@ def test_the_event_certificate_after_the_end_with_rank_idempotent(ctx, make, cli
     assert idle.status_code == 403  # neither solved nor scored
 
 
-def test_the_track_certificate_needs_the_completion_in_the_event_log(ctx, make) -> None:
+def test_the_track_certificate_needs_the_completion_in_the_event_log(backend, ctx, make) -> None:
     w = _world(ctx, make)
     taro, other = Principal.of(w["taro"]), Principal.of(w["other"])
     cert = certificates.issue(ctx, taro, "track", "web-basics", TITLES)

@@ -50,7 +50,7 @@ def _by_category(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["category"]: c for c in body["data"]["categories"]}
 
 
-def test_profile_counts_own_event_and_practice_solves_by_difficulty(ctx, make, client) -> None:
+def test_profile_counts_own_event_and_practice_solves_by_difficulty(backend, ctx, make, client) -> None:
     w = _world(ctx, make)
     r = client.get(f"/api/v1/users/{w['alice'].id}/skills")
     assert r.status_code == 200, r.text

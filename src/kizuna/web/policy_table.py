@@ -245,7 +245,7 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/account/two-factor/recovery"): ACCOUNT,
     ("POST", "/account/two-factor/disable"): ACCOUNT,
     ("GET", "/account/certificates"): ACCOUNT,
-    ("POST", "/account/certificates"): ACCOUNT,  # staff earn none: refused with that sentence
+    ("POST", "/account/certificates"): Action.PLAY.value,  # staff earn no certificates
     ("GET", "/certificates/{cert_code}.pdf"): ACCOUNT,  # the owner's (or certificate.manage); else 404
     ("POST", "/account/recruiting/consent"): ACCOUNT,  # players only (staff are never exported)
     ("POST", "/account/recruiting/withdraw"): ACCOUNT,
