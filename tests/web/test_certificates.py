@@ -232,3 +232,26 @@ def test_the_player_asks_on_the_certificates_page(ctx, make, client, app) -> Non
         "/account/certificates", data={"kind": "track", "subject": "unknown", "csrf_token": csrf}
     )
     assert refused.status_code == 403
+
+
+def test_a_missing_font_is_reported_by_the_doctor_and_the_download(ctx, make, client, monkeypatch) -> None:
+    from kizuna.cli import doctor_messages
+    from kizuna.i18n import current_locale
+    from kizuna.services import doctor
+
+    monkeypatch.setattr(doctor, "certificate_fonts", lambda: None)
+    report = doctor.examine(ctx)
+    missing = [p for p in report.problems if p.kind == "certificate_font_missing"]
+    assert len(missing) == 1
+    token = current_locale.set("ja")
+    try:
+        assert "make install" in doctor_messages.sentence(missing[0])
+        assert "フォント" in doctor_messages.sentence(missing[0])
+    finally:
+        current_locale.reset(token)
+    monkeypatch.setattr(certificate_pdf, "certificate_fonts", lambda _dir: None)
+    w = _world(ctx, make)
+    cert = certificates.issue(ctx, Principal.of(w["taro"]), "track", "web-basics", TITLES)
+    login(client, "山田太郎")
+    r = client.get(f"/certificates/{cert.code}.pdf")
+    assert r.status_code == 503 and "make install" in r.text

@@ -23,12 +23,11 @@ from babel.dates import format_date
 
 from kizuna.domain.certificates import CertificateKind, show_code
 from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.fonts import CERTIFICATE_FONT_DIR, certificate_fonts
 from kizuna.i18n import gettext_in, lazy
 from kizuna.services.certificates import CertificateView
 
-FONT_DIR = Path(__file__).parent / "static" / "vendor" / "fonts" / "certificate"
-FONT_REGULAR = "NotoSansJP_400Regular.ttf"
-FONT_BOLD = "NotoSansJP_700Bold.ttf"
+FONT_DIR = CERTIFICATE_FONT_DIR
 FAMILY = "NotoSansJP"
 PDF_LOCALES = ("en", "ja")
 BABEL_LOCALES = {"en": "en_GB", "ja": "ja_JP"}
@@ -50,9 +49,8 @@ CODE_LINE = lazy("Verification code: %(code)s")
 
 
 def font_files(font_dir: Path = FONT_DIR) -> tuple[Path, Path] | None:
-    """The regular and bold font files, or None when either is missing."""
-    regular, bold = font_dir / FONT_REGULAR, font_dir / FONT_BOLD
-    return (regular, bold) if regular.is_file() and bold.is_file() else None
+    """The regular and bold font files, or None when either is missing (``kizuna.fonts``)."""
+    return certificate_fonts(font_dir)
 
 
 @dataclass(frozen=True)
