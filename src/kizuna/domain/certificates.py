@@ -1,12 +1,12 @@
 """Certificates (修了証): their codes and who may have one.
 
 A code is 12 random symbols of Crockford's base32 alphabet (60 bits: guessing a valid one among a
-million issued takes about 10¹² tries on average) followed by one check symbol, shown in groups of four: ``7K2M-9QXA-4HZD-P``. The check symbol (a weighted sum
-modulo 37 over an alphabet of 37, as ISO 7064's MOD 37-2 does for one character) catches any single
-mistyped symbol and any swap of two neighbours before the database is asked; a forged code with a
-right check symbol is still only valid if it was issued. Input is read as people type it: any width
-(a Japanese keyboard's full-width letters), any case, with spaces or dashes, O read as 0 and I or L
-as 1.
+million issued takes about 10¹² tries on average) followed by one check symbol, shown in groups of
+four: ``7K2M-9QXA-4HZD-P``. The check symbol (a weighted sum modulo 37 over an alphabet of 37, as
+ISO 7064's MOD 37-2 does for one character) catches any single mistyped symbol and any swap of two
+neighbours before the database is asked; a forged code with a right check symbol is still only
+valid if it was issued. Input is read as people type it: any width (a Japanese keyboard's
+full-width letters), any case, with spaces or dashes, O read as 0 and I or L as 1.
 """
 
 from __future__ import annotations
