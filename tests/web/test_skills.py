@@ -141,3 +141,35 @@ def test_the_profile_follows_the_freeze_for_readers_of_the_frozen_board(ctx, mak
     login(client, "alice")
     own = _by_category(client.get("/api/v1/users/me/skills").json())
     assert own["web"]["solved"] == 1
+
+
+def test_a_profile_costs_the_same_few_queries_however_much_was_solved(ctx, make) -> None:
+    from sqlalchemy import event as sa_event
+
+    from kizuna.services import skills
+
+    w = _world(ctx, make)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa_event.listen(ctx.db.engine, "before_cursor_execute", count)
+    try:
+        skills.skill_profile(ctx, None, w["alice"].id, None)
+        one = len(statements)
+        statements.clear()
+        many_solves, many_team = make.player_in_team("many", "Many")
+        for i in range(12):
+            ch = make.challenge(name=f"extra{i}", category=f"cat{i % 4}", value=100 * (i + 1))
+            with ctx.write() as uow:
+                record_solve(uow, ch.id, many_solves, many_team.id, ctx.now())
+        statements.clear()
+        skills.skill_profile(ctx, None, many_solves.id, None)
+        assert len(statements) == one <= 6  # the user, their team, locks, solves, weights, names
+        statements.clear()
+        skills.profiles_of(ctx, [w["alice"].id, w["bob"].id, many_solves.id])
+        assert len(statements) <= one
+    finally:
+        sa_event.remove(ctx.db.engine, "before_cursor_execute", count)
