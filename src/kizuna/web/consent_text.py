@@ -28,8 +28,8 @@ PARAGRAPHS: tuple[tuple[str, str], ...] = (
     (
         lazy("What is shared"),
         lazy(
-            "Your player name, country or region and affiliation; your skill profile (what you solved in "
-            "each category, weighted by difficulty); and, where this site has them, the learning tracks "
+            "Your player name, team, country or region and affiliation; your skill profile (what you solved "
+            "in each category, weighted by difficulty); and, where this site has them, the learning tracks "
             "you completed and the badges you earned. Never your e-mail address, password, addresses, "
             "answers or write-ups: employers contact you only through the organisers."
         ),
