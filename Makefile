@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml requirements.lock
 # htmx is an enhancement: every page works without it, so a machine without npm still runs Kizuna.
 # The type faces (Inter, Noto Sans JP, JetBrains Mono; SIL Open Font Licence) come from npm too: each
 # face's stylesheet and its variable-weight files, which browsers fetch per script as pages need them.
+# Certificates (PDF) embed Noto Sans JP from TrueType files (regular and bold, from
+# @expo-google-fonts/noto-sans-jp): a PDF needs glyf outlines it can subset, not WOFF2.
 $(VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(VENDOR)
 	if command -v npm >/dev/null; then \
@@ -29,7 +31,11 @@ $(VENDOR)/.installed: package.json package-lock.json
 	    rm -rf $(VENDOR)/fonts/$$font && mkdir -p $(VENDOR)/fonts/$$font/files \
 	    && cp node_modules/@fontsource-variable/$$font/index.css node_modules/@fontsource-variable/$$font/LICENSE $(VENDOR)/fonts/$$font/ \
 	    && cp node_modules/@fontsource-variable/$$font/files/*-wght-normal.woff2 $(VENDOR)/fonts/$$font/files/; \
-	  done; \
+	  done \
+	  && rm -rf $(VENDOR)/fonts/certificate && mkdir -p $(VENDOR)/fonts/certificate \
+	  && cp node_modules/@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf \
+	    node_modules/@expo-google-fonts/noto-sans-jp/700Bold/NotoSansJP_700Bold.ttf \
+	    node_modules/@expo-google-fonts/noto-sans-jp/LICENSE_FONT $(VENDOR)/fonts/certificate/; \
 	else echo "npm not found: pages will work without htmx, in the system's fonts"; fi
 	touch $@
 

@@ -224,6 +224,40 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
         # leaderboard have something in them.
         learning_stats.catch_up(ctx)
         tracks.import_tracks(ctx, Path(__file__).resolve().parents[1] / "fixtures" / "tracks")
+        # Recognition: the player's certificate of a track (titles in both languages, the code on
+        # the pages), and the rival's consent to the recruiter view.
+        from kizuna.domain.certificates import show_code
+        from kizuna.domain.consent import RECRUITING_CONSENT_VERSION
+
+        with ctx.write() as uow:
+            code = "7K2M9QXA4HZD"
+            from kizuna.domain.certificates import check_symbol
+
+            code += check_symbol(code)
+            uow.session.add(
+                t.Certificate(
+                    code=code,
+                    user_id=player.id,
+                    kind="track",
+                    subject="web-basics",
+                    titles={
+                        "en": "Web basics: requests, cookies and sessions",
+                        "ja": "ウェブの基礎：リクエスト、クッキー、セッション",
+                    },
+                    name=player.name,
+                    issued_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+            uow.session.add(
+                t.RecruitingConsent(
+                    user_id=ids["rival"],
+                    version=RECRUITING_CONSENT_VERSION,
+                    text_digest="0" * 64,
+                    locale="en",
+                    given_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+        ids["cert"] = show_code(code)  # type: ignore[assignment]
         return {**ids, "challenge": challenge_ids[0], "hint": hint.id, "page": page.id, "sponsor": host.id}
     finally:
         ctx.db.dispose()
@@ -253,6 +287,7 @@ VISITOR = [
     *("/teams/{rival_team}", "/users/{rival}", "/announcements", "/pages/rules", "/no-such-page", "/venue"),
     *("/practice", "/practice/{practice}"),
     *("/tracks", "/tracks/sample-track", "/tracks/sample-track/lessons/encodings"),
+    *("/verify", "/verify/{cert}"),
 ]
 PLAYER = [
     *("/", "/challenges", "/challenges/{challenge}", "/challenges/{challenge}/hints/{hint}/unlock"),
@@ -260,6 +295,7 @@ PLAYER = [
     *("/practice", "/practice/{practice}", "/challenges/{practice}"),
     *("/tracks", "/tracks/sample-track", "/tracks/sample-track/lessons/encodings"),
     "/tracks/sample-track/lessons/first-flag",
+    "/account/certificates",
 ]
 NEWCOMER = ["/challenges", "/teams/new", "/teams/join"]
 ORGANISER = [
@@ -272,6 +308,7 @@ ORGANISER = [
     *("/admin/exports", "/admin/writeups"),
     "/admin/reviews",
     "/admin/tracks",
+    *("/admin/certificates", "/admin/recruiting"),
 ]
 WHO = {"visitor": VISITOR, "player": PLAYER, "newcomer": NEWCOMER, "organiser": ORGANISER}
 

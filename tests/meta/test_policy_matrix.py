@@ -31,6 +31,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from kizuna.domain.certificates import new_code
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden
 from kizuna.domain.names import name_key
 from kizuna.domain.policy import Action
@@ -215,8 +216,27 @@ def _build(tmp: Path, template: Path) -> World:
         "track_id": "sample-track",
         "lesson_id": "encodings",
         "task_id": "base64-name",
+        "cert_code": _certificate(ctx, w.users["player"]),
     }
     return w
+
+
+def _certificate(ctx: Context, user: Any) -> str:
+    """The player's event certificate (its PDF: the player's and admins'; anyone else 404)."""
+    code = new_code()
+    with ctx.write() as uow:
+        uow.session.add(
+            t.Certificate(
+                code=code,
+                user_id=user.id,
+                kind="event",
+                subject="event",
+                titles={"en": "Joint CTF", "ja": "日英合同CTF"},
+                name=user.name,
+                issued_at=ctx.now(),
+            )
+        )
+    return code
 
 
 # Fresh rows for routes that delete (or end) what they name: parameter -> maker.

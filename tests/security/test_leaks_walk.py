@@ -36,6 +36,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from kizuna.domain.certificates import new_code
 from kizuna.services import (
     accounts,
     brackets,
@@ -232,8 +233,28 @@ def _build(ctx: Any, make: Any, mode: str, tmp: Path) -> Leaky:
         "track_id": ["sample-track", "hidden-track"],
         "lesson_id": ["first-flag", "encodings"],
         "task_id": ["ref-0", "ref-1"],
+        # Certificates of the hidden user and of the hidden team's member (their names carry the
+        # markers): verification must answer as for a code never issued.
+        "cert_code": [_certificate(ctx, u) for u in (solver, hidden_user, shadow_user)],
     }
     return w
+
+
+def _certificate(ctx: Any, user: Any) -> str:
+    code = new_code()
+    with ctx.write() as uow:
+        uow.session.add(
+            t.Certificate(
+                code=code,
+                user_id=user.id,
+                kind="event",
+                subject="event",
+                titles={"en": "Joint CTF"},
+                name=user.name,
+                issued_at=ctx.now(),
+            )
+        )
+    return code
 
 
 @pytest.fixture(params=["teams", "users"])

@@ -28,7 +28,10 @@ from tests.meta.test_policy_matrix import ROLES, World, _build, _url, app_routes
 EXEMPT_TABLES = {"web_sessions", "rate_buckets"}
 SKIPPED = {"/events"}  # the live stream never ends by itself; it reads the event log only
 # Reads recorded in the audit trail: (route, the one audit action each successful request appends).
-AUDITED_READS = {"/api/v1/exports/{kind}": "results.exported"}
+AUDITED_READS = {
+    "/api/v1/exports/{kind}": "results.exported",
+    "/api/v1/recruiting/export": "recruiting.exported",
+}
 
 
 def _audit_actions(w: World) -> list[str]:

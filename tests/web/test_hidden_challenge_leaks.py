@@ -37,6 +37,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from kizuna.domain.certificates import new_code
 from kizuna.services import brackets, content, event, notifications, pages, sponsors, tracks
 from kizuna.storage import tables as t
 from kizuna.storage.db import CHALLENGES, SCOREBOARD
@@ -339,6 +340,7 @@ def _build(ctx: Any, make: Any, mode: str, tmp: Path, scheduled: bool = False) -
         "track_id": ["sample-track"],
         "lesson_id": ["first-flag"],
         "task_id": ["ref-task"],
+        "cert_code": [_certificate(ctx, w.solver_id)],
     }
     w.hidden = {
         "challenge_id": str(hidden.id),
@@ -354,6 +356,26 @@ def _build(ctx: Any, make: Any, mode: str, tmp: Path, scheduled: bool = False) -
     w.missing = {key: str(MISSING) for key in w.hidden}
     w.missing["location"] = hidden_file.location.rsplit("/", 1)[0] + "/missing.txt"
     return w
+
+
+def _certificate(ctx: Any, user_id: int) -> str:
+    """A certificate of the player whose team solved the hidden challenge (its page and the API's
+    verification name no challenge)."""
+    code = new_code()
+    with ctx.write() as uow:
+        name = uow.session.get(t.User, user_id).name
+        uow.session.add(
+            t.Certificate(
+                code=code,
+                user_id=user_id,
+                kind="event",
+                subject="event",
+                titles={"en": "Joint CTF"},
+                name=name,
+                issued_at=ctx.now(),
+            )
+        )
+    return code
 
 
 STREAM = "/events"  # never ends: read with a bounded read (test_the_live_stream_...)

@@ -38,6 +38,10 @@ SENTENCES = {
     "value_mismatch": lazy(
         "Challenge %(challenge_id)s (%(name)s) is worth %(value)s points, but its formula gives %(expected)s."
     ),
+    "certificate_font_missing": lazy(
+        "The Japanese font certificates embed is missing from %(directory)s: run “make install” (it needs "
+        "npm), or no certificate can be downloaded."
+    ),
 }
 HEALTHY = lazy("No problems found.")
 PROBLEMS = lazy("Problems found: %(count)s.")

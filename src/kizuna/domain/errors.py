@@ -148,6 +148,11 @@ class ErrorCode(StrEnum):
     MODULE_LOCKED = "module_locked"
     TASK_UNAVAILABLE = "task_unavailable"
     TOO_MANY_TASK_ANSWERS = "too_many_task_answers"
+    # Certificates (kizuna.services.certificates): not (yet) earned; the PDF's font missing.
+    CERTIFICATE_NOT_EARNED = "certificate_not_earned"
+    CERTIFICATE_FONT_MISSING = "certificate_font_missing"
+    # The recruiter view: consent must be ticked (kizuna.services.recruiting).
+    CONSENT_REQUIRED = "consent_required"
 
 
 class DomainError(Exception):

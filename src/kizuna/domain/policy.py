@@ -85,6 +85,10 @@ class Action(StrEnum):
     # Integrity signals (shared wrong answers, another challenge's flag, shared addresses, solves
     # right after another team's): reading the list and dismissing items. Never automatic.
     INTEGRITY_REVIEW = "integrity.review"
+    # Certificates (修了証): any certificate's PDF, the list of those issued, revoking one.
+    CERTIFICATE_MANAGE = "certificate.manage"
+    # The recruiter view: the players who consented, with their skill profiles, and its CSV export.
+    RECRUITING_EXPORT = "recruiting.export"
     # Any account's API tokens (others than one's own).
     TOKEN_MANAGE = "token.manage"  # noqa: S105 - an action name, not a secret
 

@@ -5,7 +5,7 @@ sane; no row points at nothing (solves, submissions, hint unlocks and awards of 
 user, team or account; unlocks of a missing hint; files whose stored file is gone); no account solved
 a challenge twice; each account's score on the scoreboard equals a recomputation from its solves
 and awards; every unlocked hint with a cost was charged exactly once; each decaying challenge's
-value equals its formula for its number of solves.
+value equals its formula for its number of solves; the fonts certificates embed are installed.
 
 A problem is a message id (``kind``) with values, turned into a sentence in the CLI's language by
 the adapter (``cli/main.py``), like ``DomainError``.
@@ -20,6 +20,7 @@ from typing import Any
 
 from kizuna.domain import schedule
 from kizuna.domain.errors import DomainError
+from kizuna.fonts import CERTIFICATE_FONT_DIR, certificate_fonts
 from kizuna.services import challenges as challenge_service
 from kizuna.services.context import Context
 from kizuna.storage import doctor_queries as q
@@ -40,6 +41,7 @@ KINDS = (
     "score_mismatch",
     "hint_charge_mismatch",
     "value_mismatch",
+    "certificate_font_missing",
 )
 
 
@@ -71,6 +73,9 @@ def examine(ctx: Context) -> Report:
         # The other checks read tables the missing migrations create or change.
         report.add("migrations_outdated")
         return report
+    report.checked.append("certificate_font")
+    if certificate_fonts() is None:
+        report.add("certificate_font_missing", directory=str(CERTIFICATE_FONT_DIR))
     with ctx.db.read() as s:
         report.checked.append("event")
         if not q.has_event(s):

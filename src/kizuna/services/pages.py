@@ -35,6 +35,7 @@ RESERVED = frozenset(
         "announcements",
         "api",
         "badges",
+        "certificates",  # /certificates/<code>.pdf
         "challenges",
         "docs",
         "email",
@@ -67,6 +68,7 @@ RESERVED = frozenset(
         "user",
         "users",
         "venue",
+        "verify",  # certificate verification
     }
 )
 _TRUE = ("1", "true", "yes", "on", "y")

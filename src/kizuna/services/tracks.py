@@ -318,6 +318,14 @@ def _field(texts: dict[str, Any], name: str) -> dict[str, str]:
     }
 
 
+def track_titles(ctx: Context, key: str) -> dict[str, str] | None:
+    """A track's titles ({locale: text}) for its certificate; None for a track that is not stored.
+    Closed tracks keep theirs: a player who completed one may still ask for the certificate."""
+    with ctx.db.read() as s:
+        texts = track_queries.track_texts(s, key)
+    return _field(texts, "title") if texts is not None else None
+
+
 def _stored(s: Any, track: t.LearningTrack, with_files: bool = True) -> dt.TrackSpec:
     spec = dt.TrackSpec(
         key=track.key,

@@ -780,3 +780,46 @@ class TaskCompletion(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (UniqueConstraint("task_id", "user_id", name="uq_learning_completions_task_user"),)
+
+
+class Certificate(Base):
+    """A certificate (修了証) issued to a player: for a completed learning track (``kind`` "track",
+    ``subject`` the track's key) or for taking part in the event (``kind`` "event", ``subject``
+    "event"); one per user and subject. What it says is kept as issued (``titles`` {locale: text},
+    the player's ``name``, the team's, the rank out of ``ranked``), so a later rename changes no
+    certificate. ``code`` is random (``domain.certificates``) and is what anyone can verify;
+    ``revoked_at`` set by an admin makes it verify as not valid."""
+
+    __tablename__ = "certificates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(128))
+    titles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    name: Mapped[str] = mapped_column(String(128))
+    team_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ranked: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_certificates_code"),
+        UniqueConstraint("user_id", "kind", "subject", name="uq_certificates_user_subject"),
+    )
+
+
+class RecruitingConsent(Base):
+    """A player's consent to the recruiter view: the version and a SHA-256 of the consent text as
+    shown (both languages), the language it was read in, when it was given and, once withdrawn,
+    when. A player has at most one open consent (``withdrawn_at`` NULL); earlier rows stay as the
+    record of what was agreed and when."""
+
+    __tablename__ = "recruiting_consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(16))
+    text_digest: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    given_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -3,6 +3,8 @@ task completion exactly once, locking a user's progress, and the indexed look-up
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Table, insert, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -68,3 +70,9 @@ def learners(session: Session, track_id: int) -> int:
         .where(t.LearningTask.track_id == track_id)
     )
     return int(session.scalar(stmt) or 0)
+
+
+def track_texts(session: Session, key: str) -> dict[str, Any] | None:
+    """A stored track's texts by its key (None: no such track)."""
+    texts = session.scalar(select(t.LearningTrack.texts).where(t.LearningTrack.key == key))
+    return dict(texts) if texts is not None else None

@@ -201,6 +201,14 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TOO_MANY_TASK_ANSWERS: lazy(
         "Too many wrong answers to tasks. Wait %(minutes)s minutes, read the lesson again and try once more."
     ),
+    ErrorCode.CERTIFICATE_NOT_EARNED: lazy(
+        "This certificate is not yours to have yet: a track's once you have completed it, the event's "
+        "once it has ended and your account solved a challenge or is on the final scoreboard."
+    ),
+    ErrorCode.CERTIFICATE_FONT_MISSING: lazy(
+        "Certificates cannot be made on this server: its Japanese font is not installed (run make install)."
+    ),
+    ErrorCode.CONSENT_REQUIRED: lazy("Tick the box to confirm you have read and agree to the text above."),
 }
 
 

@@ -112,6 +112,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/users/{user_id}/progress"): PUBLIC,
     ("GET", "/api/v1/learning/leaderboard"): PUBLIC,
     ("GET", "/api/v1/learning/crews"): PUBLIC,
+    # Skill profiles: what the player's page shows (hidden or banned users: 404 as missing).
+    ("GET", "/api/v1/users/me/skills"): ACCOUNT,
+    ("GET", "/api/v1/users/{user_id}/skills"): PUBLIC,
     ("GET", "/api/v1/teams"): PUBLIC,
     ("POST", "/api/v1/teams"): Action.ACCOUNT_MANAGE.value,
     ("GET", "/api/v1/teams/me"): ACCOUNT,
@@ -189,6 +192,13 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tracks/{track_id}"): PUBLIC,
     ("GET", "/api/v1/tracks/{track_id}/lessons/{lesson_id}"): PUBLIC,
     ("POST", "/api/v1/tracks/{track_id}/tasks/{task_id}/answer"): ACCOUNT,
+    # Certificates: players ask for theirs; verification is public (invalid: 404); admins revoke.
+    ("GET", "/api/v1/certificates"): ACCOUNT,
+    ("POST", "/api/v1/certificates"): Action.PLAY.value,
+    ("GET", "/api/v1/certificates/{cert_code}"): PUBLIC,
+    ("POST", "/api/v1/certificates/{cert_code}/revoke"): Action.CERTIFICATE_MANAGE.value,
+    # The recruiter view: opted-in players only; every export audited (recruiting.exported).
+    ("GET", "/api/v1/recruiting/export"): Action.RECRUITING_EXPORT.value,
     # --- the stream and the API's documents -------------------------------------------------------
     ("GET", "/events"): PUBLIC,  # each viewer receives only what the policy lets them see
     ("GET", "/openapi.json"): PUBLIC,
@@ -243,6 +253,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/tracks/{track_id}/lessons/{lesson_id}"): PUBLIC,
     ("GET", "/tracks/{track_id}/files/{name}"): PUBLIC,  # a visible track's attachments
     ("POST", "/tracks/{track_id}/tasks/{task_id}/answer"): ACCOUNT,
+    # Certificate verification: anyone, with a code.
+    ("GET", "/verify"): PUBLIC,
+    ("GET", "/verify/{cert_code}"): PUBLIC,
     # --- pages: an account ------------------------------------------------------------------------
     ("GET", "/account"): ACCOUNT,
     ("POST", "/account/password"): ACCOUNT,
@@ -258,6 +271,11 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/account/two-factor/cancel"): ACCOUNT,
     ("POST", "/account/two-factor/recovery"): ACCOUNT,
     ("POST", "/account/two-factor/disable"): ACCOUNT,
+    ("GET", "/account/certificates"): ACCOUNT,
+    ("POST", "/account/certificates"): Action.PLAY.value,  # staff earn no certificates
+    ("GET", "/certificates/{cert_code}.pdf"): ACCOUNT,  # the owner's (or certificate.manage); else 404
+    ("POST", "/account/recruiting/consent"): ACCOUNT,  # players only (staff are never exported)
+    ("POST", "/account/recruiting/withdraw"): ACCOUNT,
     ("GET", "/challenges"): ACCOUNT,
     ("GET", "/challenges/{challenge_id}"): ACCOUNT,
     ("GET", "/challenges/{challenge_id}/review"): ACCOUNT,  # the judged answer's box, live
@@ -348,6 +366,9 @@ ROUTE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/sponsors/{sponsor_id}"): Action.EVENT_SETTINGS.value,
     ("GET", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
     ("POST", "/admin/sponsors/{sponsor_id}/delete"): Action.EVENT_SETTINGS.value,
+    ("GET", "/admin/certificates"): Action.CERTIFICATE_MANAGE.value,
+    ("POST", "/admin/certificates/{cert_code}/revoke"): Action.CERTIFICATE_MANAGE.value,
+    ("GET", "/admin/recruiting"): Action.RECRUITING_EXPORT.value,
     ("GET", "/admin/brackets"): Action.EVENT_SETTINGS.value,
     ("POST", "/admin/brackets/new"): Action.EVENT_SETTINGS.value,
     ("GET", "/admin/brackets/{bracket_id}"): Action.EVENT_SETTINGS.value,

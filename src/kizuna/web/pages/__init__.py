@@ -31,6 +31,7 @@ from kizuna.web.pages import (
     home,
     learning,
     practice,
+    recognition,
     scoreboard,
     site_pages,
     teams,
@@ -70,6 +71,7 @@ for module in (
     admin_activity,
     badges,
     tracks,
+    recognition,
     site_pages,
 ):
     router.include_router(module.router)

@@ -88,6 +88,7 @@ NOTICES: dict[str, str] = {
     "signal_dismissed": lazy("The signal has been dismissed."),
     "signals_scanned": lazy("The list is up to date."),
     "signal_already_dismissed": lazy("This signal has already been dismissed."),
+    "certificate_revoked": lazy("The certificate has been revoked: it no longer verifies."),
 }
 
 

@@ -38,6 +38,7 @@ from kizuna.web.pages.player_helpers import (
     see_other,
     text,
 )
+from kizuna.web.pages.recognition import account_recognition
 from kizuna.web.render import render
 from kizuna.web.zones import CLOCK_COOKIE, CLOCKS, zone_choices
 
@@ -314,6 +315,7 @@ def _account(request: Request, who: Principal, status_code: int = 200, **extra: 
         "profile": profile_fields.chosen_once(_player_profile(request), _stored_profile(ctx, who.user_id)),
         "profile_values": _stored_profile(ctx, who.user_id),
         "profile_errors": {},
+        **account_recognition(ctx, who),
     }
     context.update(extra)
     return render(request, "account.html", status_code=status_code, **context)

@@ -42,6 +42,9 @@ NOTICES: dict[str, str] = {
     "writeup_saved": lazy("Your write-up has been saved. Judges and organisers can read it now."),
     "task_correct": lazy("Correct: task complete."),
     "task_incorrect": lazy("Not quite. Read the lesson again and try once more."),
+    "certificate_issued": lazy("Your certificate is ready. Download it, or share its verification link."),
+    "consent_given": lazy("Thank you: you are now in the recruiter view. You can withdraw at any time here."),
+    "consent_withdrawn": lazy("Your consent is withdrawn: you are in no later export of the recruiter view."),
 }
 # Notices shown as an answer's outcome (a learning task's), by the status their box takes.
 NOTICE_STATUS = {"task_correct": "correct", "task_incorrect": "incorrect"}

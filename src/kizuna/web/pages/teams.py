@@ -21,6 +21,7 @@ from kizuna.web.deps import CtxDep, optional_principal, verified_form
 from kizuna.web.messages import message_for
 from kizuna.web.pages import flash
 from kizuna.web.pages.player_helpers import FormErrors, errors_of, login_redirect, see_other, text
+from kizuna.web.pages.recognition import skills_context
 from kizuna.web.pages.tracks import track_section
 from kizuna.web.progress_view import progress_view
 from kizuna.web.render import render
@@ -264,4 +265,5 @@ def user_page(request: Request, ctx: CtxDep, user_id: int) -> Response:
         badges=badges.held_by(ctx, page.user.id),
         learning=progress_view(ctx, page.user),
         **track_section(ctx, who, page.user.id),  # learning tracks completed (web/pages/tracks.py)
+        **skills_context(ctx, who, page.user, _cutoff(request, who)),
     )

@@ -22,6 +22,7 @@ from kizuna.web.api.v1 import (
     pages,
     practice,
     progress,
+    recognition,
     reviews,
     scoreboard,
     solutions,
@@ -67,5 +68,6 @@ for module in (
     badges,
     progress,
     tracks,
+    recognition,
 ):
     router.include_router(module.router)
