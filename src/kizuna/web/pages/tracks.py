@@ -225,7 +225,7 @@ def _task_box(
 def track_section(ctx: Any, who: Principal | None, user_id: int) -> dict[str, Any]:
     """The player's page's learning section (templates/_tracks_completed.html): the tracks the
     player completed, among those the reader may see."""
-    return {"learning": tracks.completed_tracks(ctx, who, user_id), "track_texts": texts}
+    return {"tracks_completed": tracks.completed_tracks(ctx, who, user_id), "track_texts": texts}
 
 
 # --- the organisers' list --------------------------------------------------------------------------
