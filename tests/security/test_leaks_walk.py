@@ -60,8 +60,15 @@ HIDDEN_USER = "hu3z"
 HIDDEN_CHALLENGE = "hc8w"
 LOCKED_CHALLENGE = "lc5p"
 RANDOM_TOKENS = re.compile(
-    r"""nonce="[^"]*"|'nonce-[^']*'"""
-    r"""|name="csrf-token" content="[^"]*"|name="csrf_token" value="[^"]*"|"csrf_token": "[^"]*""""
+    "|".join(
+        (
+            r'nonce="[^"]*"',
+            r"'nonce-[^']*'",
+            r'name="csrf-token" content="[^"]*"',
+            r'name="csrf_token" value="[^"]*"',
+            r'"csrf_token": "[^"]*"',
+        )
+    )
 )
 MARKERS = (HIDDEN_TEAM, HIDDEN_USER, HIDDEN_CHALLENGE, LOCKED_CHALLENGE)
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
