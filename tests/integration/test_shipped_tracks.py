@@ -14,7 +14,7 @@ import pytest
 
 from kizuna.demo import TRACKS_DIR, track_folders
 from kizuna.domain.tracks import TrackSpec
-from kizuna.services import tracks
+from kizuna.services import badges, tracks
 from kizuna.services.context import Context
 from kizuna.storage import tables as t
 from tests.conftest import Factory, auth
@@ -102,3 +102,16 @@ def test_every_shipped_track_is_completed_through_the_api(
         detail = client.get(f"/api/v1/tracks/{key}", headers=headers).json()["data"]
         assert detail["progress"]["complete"] is True, key
         assert all(task["done"] for m in detail["modules"] for x in m["lessons"] for task in x["tasks"])
+    # The badge job turns the completions into each track's own badge (and the any-track one).
+    badges.catch_up(ctx)
+    held = {h.badge.key for h in badges.held_by(ctx, user.id)}
+    named = {b.rule.track for b in badges.shipped_catalogue().badges if b.rule.kind == "track_completed"}
+    assert {f.name for f in FOLDERS} <= named, "every shipped track has a badge of its own"
+    assert {f"{f.name}-graduate" for f in FOLDERS} | {"track-graduate"} <= held
+
+
+def test_the_shipped_track_badges_name_shipped_tracks() -> None:
+    keys = {f.name for f in FOLDERS}
+    for badge in badges.shipped_catalogue().badges:
+        if badge.rule.kind == "track_completed" and badge.rule.track:
+            assert badge.rule.track in keys, badge.key
