@@ -6,15 +6,19 @@ input is refused in the reader's language."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from kizuna.services import accounts, learning_stats
+from kizuna.services import accounts, learning_stats, tracks
 from kizuna.storage import tables as t
 from tests.conftest import auth, login
 from tests.unit.test_learning_stats_job import Clock, emit
+
+FIXTURE_TRACKS = Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
+TITLE = {"en": "Sample track", "ja": "サンプルコース"}
 
 
 @pytest.fixture
@@ -79,15 +83,24 @@ def test_malformed_board_parameters_are_refused_in_the_readers_language(
     assert page.status_code == 400 and 'role="alert"' in page.text
 
 
-def test_the_leaderboard_page_shows_periods_tracks_and_crews(client: TestClient, world: dict) -> None:
+def test_the_leaderboard_page_shows_periods_tracks_and_crews(
+    client: TestClient, world: dict, ctx: Any
+) -> None:
+    tracks.import_tracks(ctx, FIXTURE_TRACKS)
     page = client.get("/learn/leaderboard?period=week")
     assert page.status_code == 200
     assert "kei" in page.text and "ana" in page.text and "ben" not in page.text
     assert "ghostly" not in page.text and "jude" not in page.text and "Phantoms" not in page.text
     assert 'aria-current="page">This week' in page.text
-    assert '<option value="web"' in page.text and "Hiroshima U" in page.text
+    assert "Hiroshima U" in page.text
+    # The track filter names the stored tracks the reader may see, in the reader's language.
+    assert '<option value="sample-track">' + TITLE["en"] + "</option>" in page.text
     ja = client.get("/learn/leaderboard", headers={"Accept-Language": "ja"})
-    assert "学習" in ja.text
+    assert "学習" in ja.text and '<option value="sample-track">' + TITLE["ja"] + "</option>" in ja.text
+    with ctx.write() as uow:
+        row = uow.session.query(t.LearningTrack).filter_by(key="sample-track").one()
+        row.closes_at = datetime(2026, 11, 1)  # closed before the (test clock's) now
+    assert 'value="sample-track"' not in client.get("/learn/leaderboard").text
 
 
 def test_progress_api_and_player_page(client: TestClient, world: dict, ctx: Any) -> None:

@@ -217,9 +217,3 @@ def crews(ctx: Context, period: str = ALL, track: str = "", page: int = 1) -> Cr
         for i, (key, (xp, members)) in enumerate(ranked[offset : offset + PER_PAGE])
     ]
     return CrewBoard(period, track, scope, page, PER_PAGE, len(ranked), entries)
-
-
-def tracks(ctx: Context) -> list[str]:
-    """The learning tracks someone earned XP in (their stable keys), for the board's filter."""
-    with ctx.db.read() as s:
-        return q.track_keys(s, 200)

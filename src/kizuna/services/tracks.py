@@ -654,6 +654,16 @@ def list_tracks(ctx: Context, who: Principal | None) -> list[TrackView]:
         ]
 
 
+def track_names(ctx: Context, who: Principal | None) -> list[tuple[str, dict[str, Any]]]:
+    """The key and texts of each track ``who`` may see, in order (one light query: for filters)."""
+    with ctx.db.read() as s:
+        rows = track_queries.track_headers(s)
+    now = ctx.now()
+    return [
+        (key, texts) for key, texts, opens, closes in rows if is_staff(who) or dt.is_open(opens, closes, now)
+    ]
+
+
 def track_detail(ctx: Context, who: Principal | None, key: str) -> TrackView:
     """One track with its modules, lessons, tasks, lock state and the viewer's progress; hidden and
     missing tracks are the same 404 for players."""

@@ -206,14 +206,3 @@ def affiliation_sums(s: Session, scope: str, track: str, limit: int) -> list[tup
         .limit(limit)
     ).all()
     return [(aff, int(total or 0), int(n)) for aff, total, n in rows]
-
-
-def track_keys(s: Session, limit: int) -> list[str]:
-    rows = s.scalars(
-        select(t.LearnerXp.track_key)
-        .where(t.LearnerXp.scope == "all", t.LearnerXp.track_key != "")
-        .distinct()
-        .order_by(t.LearnerXp.track_key)
-        .limit(limit)
-    )
-    return list(rows)

@@ -76,3 +76,13 @@ def track_texts(session: Session, key: str) -> dict[str, Any] | None:
     """A stored track's texts by its key (None: no such track)."""
     texts = session.scalar(select(t.LearningTrack.texts).where(t.LearningTrack.key == key))
     return dict(texts) if texts is not None else None
+
+
+def track_headers(session: Session) -> list[tuple[str, dict[str, Any], Any, Any]]:
+    """Every track's key, texts and window, in the tracks' order (no modules or lessons)."""
+    rows = session.execute(
+        select(
+            t.LearningTrack.key, t.LearningTrack.texts, t.LearningTrack.opens_at, t.LearningTrack.closes_at
+        ).order_by(t.LearningTrack.position, t.LearningTrack.id)
+    ).all()
+    return [(r.key, dict(r.texts or {}), r.opens_at, r.closes_at) for r in rows]

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kizuna.domain.errors import DomainError
-from kizuna.services import progress
-from kizuna.web.deps import CtxDep
+from kizuna.services import progress, tracks
+from kizuna.web.deps import CtxDep, optional_principal
 from kizuna.web.messages import message_for
+from kizuna.web.pages.tracks import texts as track_texts
 from kizuna.web.render import render
 
 router = APIRouter()
@@ -40,7 +41,9 @@ def learn_leaderboard(request: Request, ctx: CtxDep) -> HTMLResponse:
         status_code=400 if error else 200,
         board=board,
         crews=crews,
-        tracks=progress.tracks(ctx),
+        # The filter offers the tracks the reader may see, by title (keys only for the query).
+        tracks=tracks.track_names(ctx, optional_principal(request)),
+        track_texts=track_texts,
         home_zone=progress.home_zone(ctx),
         period=period,
         track=track,
