@@ -237,3 +237,18 @@ def test_the_demo_shows_judged_answers(demo: tuple[Context, TestClient]) -> None
     with ctx.db.read() as s:
         solve = s.query(t.Solve).filter(t.Solve.value.is_not(None)).one()
         assert solve.value == 80
+
+
+def test_the_demo_has_learning_history(demo: tuple[Context, TestClient]) -> None:
+    """Demo players learnt over the last days: one completed a track (its badge, a seven-day streak,
+    the certificate on offer), others are part-way; the learning pages show them."""
+    ctx, client = demo
+    with ctx.db.read() as s:
+        ids = {u.name: u.id for u in s.query(t.User).filter(t.User.name.in_(["haruto", "dewi"]))}
+    haruto = client.get(f"/api/v1/users/{ids['haruto']}/progress").json()["data"]
+    assert haruto["streak"]["current"] == 7 and haruto["xp"] > 0, haruto
+    held = {b["key"] for b in client.get(f"/api/v1/users/{ids['haruto']}/badges").json()["data"]}
+    assert {"crypto-basics-graduate", "track-graduate", "streak-7"} <= held
+    assert client.get(f"/api/v1/users/{ids['dewi']}/progress").json()["data"]["xp"] > 0
+    board = client.get("/learn/leaderboard")
+    assert board.status_code == 200 and "haruto" in board.text and "dewi" in board.text

@@ -10,19 +10,23 @@ organisers and host on the home page; and an admin."""
 
 from __future__ import annotations
 
+import functools
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from kizuna.demo import crypto, forensics, misc, reversing, web
 from kizuna.demo.model import DemoChallenge, Text
 from kizuna.services import (
     accounts,
+    badges,
     brackets,
     challenges,
     content,
     event,
     integrity,
+    learning_stats,
     notifications,
     reviews,
     sponsors,
@@ -253,6 +257,8 @@ def load_demo(ctx: Context, admin_password: str, staff_password: str | None = No
         writeups.submit_writeup(ctx, first_player[team_name], ids[key], markdown, language)
     _integrity_example(ctx, first_player, ids)
     learning = load_tracks(ctx)
+    if learning:
+        _learning_example(ctx, first_player)
     return (
         f"{len(CHALLENGES)} challenges, {len(TEAMS)} teams, {learning} learning tracks, "
         f"admin account '{admin.name}'"
@@ -276,6 +282,46 @@ def load_tracks(ctx: Context) -> int:
         return 0
     report = tracks.import_tracks(ctx, TRACKS_DIR)
     return len(report.created) + len(report.updated)
+
+
+# Learning history for the demo (player, track, lessons done): one lesson a day, ending today, so the
+# player pages show XP, streaks, the calendar, badges and a completed track (whose certificate the
+# player may ask for), and the learning leaderboard has people on it.
+LEARNERS = [
+    ("haruto", "crypto-basics", None),  # every lesson: the track completed, a seven-day streak
+    ("dewi", "web-basics", 3),
+    ("alex", "forensics-basics", 2),
+]
+
+
+def _fixed(moment: datetime) -> datetime:
+    return moment
+
+
+def _right_answer(task: Any) -> Any:
+    if task.type == "choice":
+        return task.answer
+    return task.answers[0] if task.type == "text" else task.flag
+
+
+def _learning_example(ctx: Context, first_player: dict[str, Principal]) -> None:
+    """Answer the shipped tracks' tasks as some demo players would have, over the last days (each
+    answer dated on its day), then bring the badges and the learning statistics up to date."""
+    by_name = {p.name: p for p in first_player.values()}
+    real_now = ctx.now
+    try:
+        for name, key, count in LEARNERS:
+            who = by_name[name]
+            lessons = tracks.stored_spec(ctx, key).lessons()[:count]
+            for day, lesson in enumerate(lessons):
+                moment = real_now() - timedelta(days=len(lessons) - 1 - day, hours=1)
+                ctx.now = functools.partial(_fixed, moment)
+                for task in lesson.tasks:
+                    tracks.answer_task(ctx, who, key, task.key, _right_answer(task))
+    finally:
+        ctx.now = real_now
+    badges.catch_up(ctx)
+    learning_stats.catch_up(ctx)
 
 
 SHARED_GUESS = "flag{the-answer-we-heard-about}"  # a wrong answer; no demo flag is like it
