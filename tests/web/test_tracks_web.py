@@ -99,10 +99,17 @@ def test_answering_through_the_api(client: Any, make: Factory, imported: None) -
         r = client.post(url.format(key), json={"answer": answer}, headers=headers)
         assert r.json()["data"]["correct"] is True, (key, r.text)
     assert r.json()["data"]["completed"] == {"task": True, "lesson": True, "module": True, "track": False}
+    assert 'href="/account/certificates"' not in client.get("/tracks/sample-track", headers=headers).text
     r = client.post(url.format("reversed-flag"), json={"answer": "kizuna{reversed}"}, headers=headers)
     assert r.json()["data"]["completed"]["track"] is True
     listing = client.get("/api/v1/tracks", headers=headers).json()["data"]
     assert listing[0]["progress"] == {"done": 4, "total": 4, "percent": 100, "complete": True}
+    # The completed track's page points to its certificate; the track list to the rest of learning.
+    page = client.get("/tracks/sample-track", headers=headers).text
+    assert 'href="/account/certificates"' in page
+    assert all(
+        f'href="{p}"' in client.get("/tracks").text for p in ("/practice", "/learn/leaderboard", "/badges")
+    )
     for bad in ({}, {"answer": None}, {"answer": [1]}, {"answer": True}, {"answer": "x" * 5000}):
         r = client.post(url.format("decode-word"), json=bad, headers=headers)
         assert 400 <= r.status_code < 500 and r.json()["success"] is False, bad
