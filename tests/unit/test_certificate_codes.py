@@ -3,6 +3,7 @@ mistakes, read back as people type them."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,12 +11,15 @@ from kizuna.domain.certificates import (
     ALPHABET,
     BODY_LENGTH,
     CODE_LENGTH,
+    MAX_PRINTED_NAME,
     check_symbol,
     new_code,
+    printed_names,
     read_code,
     show_code,
     valid_subject,
 )
+from kizuna.domain.errors import DomainError, ErrorCode
 
 
 def test_a_new_code_reads_back_in_any_form() -> None:
@@ -62,3 +66,54 @@ def test_subjects() -> None:
     assert valid_subject("track", "web-basics") and not valid_subject("track", "has space")
     assert not valid_subject("track", "") and not valid_subject("track", "x" * 129)
     assert not valid_subject("badge", "x")
+
+
+# --- the names printed ------------------------------------------------------------------------------
+
+
+def test_printed_names_are_cleaned_and_default_to_the_account_name() -> None:
+    assert printed_names(None, None, "  山田太郎 ") == ("山田太郎", "")
+    assert printed_names("   ", "", "taro") == ("taro", "")  # blank: not given
+    # NFKC (full-width Latin, half-width kana), white space collapsed and trimmed.
+    assert printed_names(" Ｔａｒｏ   Yamada ", "ﾔﾏﾀﾞ ﾀﾛｳ", "x") == ("Taro Yamada", "ヤマダ タロウ")
+    assert printed_names(None, "山田太郎", "Taro Yamada") == ("Taro Yamada", "山田太郎")
+    longest = "あ" * MAX_PRINTED_NAME
+    assert printed_names(longest, None, "x") == (longest, "")
+
+
+def _refused(name: object, other: object, account: str = "account") -> DomainError:
+    with pytest.raises(DomainError) as refused:
+        printed_names(name, other, account)
+    return refused.value
+
+
+def test_printed_names_refuse_what_cannot_be_printed() -> None:
+    too_long = _refused("a" * (MAX_PRINTED_NAME + 1), None)
+    assert (too_long.code, too_long.field, too_long.params["max"]) == (
+        ErrorCode.NAME_TOO_LONG,
+        "name",
+        MAX_PRINTED_NAME,
+    )
+    assert _refused(None, "b" * 5000).field == "name_other"  # huge input: refused before cleaning
+    for bad in ("Taro\u202eYamada", "Taro\nYamada", "Taro\x00", "\u200bTaro\u200b"):
+        error = _refused(bad, None)
+        assert error.code is ErrorCode.NAME_CONTROL_CHARACTER and error.field == "name"
+    assert _refused(5, None).code is ErrorCode.VALUE_INVALID
+    assert _refused(None, ["a", "b"]).code is ErrorCode.VALUE_INVALID
+    # The same name twice, whatever the width or case; or the account's name repeated.
+    same = _refused("Taro Yamada", "ＴＡＲＯ  yamada")
+    assert (same.code, same.field) == (ErrorCode.CERTIFICATE_NAMES_SAME, "name_other")
+    assert _refused(None, "Account", "account").code is ErrorCode.CERTIFICATE_NAMES_SAME
+
+
+@given(st.text(max_size=300), st.text(max_size=300))
+def test_printed_names_either_refuse_or_give_clean_bounded_names(name: str, other: str) -> None:
+    try:
+        main, second = printed_names(name, other, "fallback")
+    except DomainError as error:
+        assert error.field in ("name", "name_other")
+        return
+    for printed in (main, second):
+        assert len(printed) <= MAX_PRINTED_NAME and printed == printed.strip()
+        assert all(ch.isprintable() or ch == " " for ch in printed), printed
+    assert main and main != second

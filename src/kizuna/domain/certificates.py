@@ -7,6 +7,12 @@ ISO 7064's MOD 37-2 does for one character) catches any single mistyped symbol a
 neighbours before the database is asked; a forged code with a right check symbol is still only
 valid if it was issued. Input is read as people type it: any width (a Japanese keyboard's
 full-width letters), any case, with spaces or dashes, O read as 0 and I or L as 1.
+
+The name printed is the player's choice, in one script or two ("Taro Yamada" and 山田太郎): each is
+cleaned as account names are (NFKC, invisible characters dropped, white space collapsed and trimmed)
+and refused, with a message, when it holds control or formatting characters, is longer than
+``MAX_PRINTED_NAME`` characters, or when the two are the same name (``printed_names``). Given none,
+the account's name is printed alone.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from enum import StrEnum
+
+from kizuna.domain.errors import DomainError, ErrorCode
+from kizuna.domain.names import clean_name, control_characters, name_key
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O or U
 CHECK_ALPHABET = ALPHABET + "*~$=U"  # Crockford's check symbols (37)
@@ -26,6 +35,8 @@ TYPED_MAX = 64
 
 EVENT_SUBJECT = "event"
 MAX_SUBJECT = 128
+MAX_PRINTED_NAME = 128  # characters, after cleaning
+_TYPED_NAME_MAX = 4 * MAX_PRINTED_NAME  # beyond this, not even worth cleaning
 
 
 class CertificateKind(StrEnum):
@@ -80,3 +91,34 @@ def valid_subject(kind: str, subject: str) -> bool:
             and not any(c.isspace() for c in subject)
         )
     return False
+
+
+def clean_printed_name(typed: object, field: str) -> str:
+    """One name to print as the player typed it, cleaned; "" when none was given (None or blank)."""
+    if typed is None:
+        return ""
+    if not isinstance(typed, str):
+        raise DomainError(ErrorCode.VALUE_INVALID, field=field)
+    if len(typed) > _TYPED_NAME_MAX:
+        raise DomainError(ErrorCode.NAME_TOO_LONG, field=field, max=MAX_PRINTED_NAME)
+    bad = control_characters(typed.strip())
+    if bad:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:5])
+        raise DomainError(ErrorCode.NAME_CONTROL_CHARACTER, field=field, chars=shown)
+    cleaned = clean_name(typed)
+    if len(cleaned) > MAX_PRINTED_NAME:
+        raise DomainError(ErrorCode.NAME_TOO_LONG, field=field, max=MAX_PRINTED_NAME)
+    return cleaned
+
+
+def printed_names(name: object, name_other: object, account_name: str) -> tuple[str, str]:
+    """The names a certificate prints: (the main one, the other one or ""). ``name`` and
+    ``name_other`` as typed (None or blank: not given); with no ``name``, the account's name is the
+    main one. The two may not be the same name (compared as names are: width and case aside)."""
+    main = clean_printed_name(name, "name")
+    other = clean_printed_name(name_other, "name_other")
+    if not main:
+        main = clean_name(account_name)[:MAX_PRINTED_NAME]
+    if other and name_key(other) == name_key(main):
+        raise DomainError(ErrorCode.CERTIFICATE_NAMES_SAME, field="name_other")
+    return main, other

@@ -151,6 +151,7 @@ class ErrorCode(StrEnum):
     # Certificates (kizuna.services.certificates): not (yet) earned; the PDF's font missing.
     CERTIFICATE_NOT_EARNED = "certificate_not_earned"
     CERTIFICATE_FONT_MISSING = "certificate_font_missing"
+    CERTIFICATE_NAMES_SAME = "certificate_names_same"  # the name in a second script repeats the first
     # The recruiter view: consent must be ticked (kizuna.services.recruiting).
     CONSENT_REQUIRED = "consent_required"
 

@@ -12,7 +12,10 @@ Who earns what:
   scored, and in team mode the team's name. The event's name in each language is its title.
 
 Asking again for the same subject gives back the same certificate (one per user and subject), so
-the request is safe to repeat. Names, titles and rank are snapshots: a later rename or a change of
+the request is safe to repeat (names typed the second time change nothing: the certificate is
+returned as it was issued). The player chooses the name printed, in one script or two ("Taro
+Yamada" and 山田太郎, ``domain.certificates.printed_names``); by default the account's name alone.
+Names, titles and rank are snapshots: a later rename or a change of
 the board changes no certificate. An admin may revoke one (``Action.CERTIFICATE_MANAGE``, audited as
 ``certificate.revoked``); a revoked certificate, or one of a hidden or banned player, verifies as
 "not valid" exactly as a code never issued.
@@ -24,7 +27,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from kizuna.domain.certificates import EVENT_SUBJECT, CertificateKind, new_code, read_code, valid_subject
+from kizuna.domain.certificates import (
+    EVENT_SUBJECT,
+    CertificateKind,
+    clean_printed_name,
+    new_code,
+    printed_names,
+    read_code,
+    valid_subject,
+)
 from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
@@ -48,6 +59,7 @@ class CertificateView:
     subject: str
     titles: dict[str, str]
     name: str
+    name_other: str  # the name in a second script the player chose ("" for none)
     team_name: str
     rank: int | None
     ranked: int | None
@@ -64,6 +76,7 @@ class CertificateView:
             row.subject,
             dict(row.titles or {}),
             row.name,
+            row.name_other or "",
             row.team_name,
             row.rank,
             row.ranked,
@@ -142,10 +155,19 @@ def completed_tracks(ctx: Context, user_id: int) -> list[str]:
 
 
 def issue(
-    ctx: Context, who: Principal, kind: str, subject: str, titles: Mapping[str, str] | None = None
+    ctx: Context,
+    who: Principal,
+    kind: str,
+    subject: str,
+    titles: Mapping[str, str] | None = None,
+    name: object = None,
+    name_other: object = None,
 ) -> CertificateView:
-    """The player's certificate for ``kind``/``subject``, issued now or earlier (idempotent).
-    ``titles``: a track's titles ({locale: text}); the event's are its name's."""
+    """The player's certificate for ``kind``/``subject``, issued now or earlier (idempotent: an
+    existing one is returned unchanged, whatever names are given).
+    ``titles``: a track's titles ({locale: text}); the event's are its name's. ``name`` and
+    ``name_other``: the name to print and the same name in another script, as typed (None or blank
+    for none; no ``name``: the account's)."""
     if not who.can(Action.PLAY):
         raise Forbidden()
     if kind not in tuple(CertificateKind) or not valid_subject(kind, subject):
@@ -162,6 +184,8 @@ def issue(
         if earned is None:
             raise DomainError(ErrorCode.CERTIFICATE_NOT_EARNED, status=403)
         place = earned
+    for typed, field in ((name, "name"), (name_other, "name_other")):
+        clean_printed_name(typed, field)  # refused before anything is looked up or written
     with ctx.write() as uow:
         s = uow.session
         repo.lock_account(s, "users", who.user_id)  # two requests at once: one certificate
@@ -171,6 +195,7 @@ def issue(
         existing = certificate_queries.of_user(s, who.user_id, kind, subject)
         if existing is not None:
             return CertificateView.of(existing, user)
+        main, other = printed_names(name, name_other, user.name)
         if kind == CertificateKind.EVENT:
             chosen = event_titles(repo.event(s))
         code = new_code()
@@ -182,7 +207,8 @@ def issue(
             kind=kind,
             subject=subject,
             titles=chosen,
-            name=user.name,
+            name=main,
+            name_other=other,
             team_name=place.team_name,
             rank=place.rank,
             ranked=place.ranked,

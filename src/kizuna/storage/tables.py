@@ -786,8 +786,9 @@ class Certificate(Base):
     """A certificate (修了証) issued to a player: for a completed learning track (``kind`` "track",
     ``subject`` the track's key) or for taking part in the event (``kind`` "event", ``subject``
     "event"); one per user and subject. What it says is kept as issued (``titles`` {locale: text},
-    the player's ``name``, the team's, the rank out of ``ranked``), so a later rename changes no
-    certificate. ``code`` is random (``domain.certificates``) and is what anyone can verify;
+    the name printed — the player's choice, by default the account's — in one script (``name``) or
+    two (``name_other``, "" for none), the team's, the rank out of ``ranked``), so a later rename
+    changes no certificate. ``code`` is random (``domain.certificates``) and is what anyone can verify;
     ``revoked_at`` set by an admin makes it verify as not valid."""
 
     __tablename__ = "certificates"
@@ -798,6 +799,7 @@ class Certificate(Base):
     subject: Mapped[str] = mapped_column(String(128))
     titles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     name: Mapped[str] = mapped_column(String(128))
+    name_other: Mapped[str] = mapped_column(String(128), default="", server_default="")
     team_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
     rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ranked: Mapped[int | None] = mapped_column(Integer, nullable=True)

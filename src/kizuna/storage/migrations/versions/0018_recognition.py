@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(128), nullable=False),
         sa.Column("titles", sa.JSON(), nullable=False),
         sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("name_other", sa.String(128), nullable=False, server_default=""),
         sa.Column("team_name", sa.String(128), nullable=False, server_default=""),
         sa.Column("rank", sa.Integer(), nullable=True),
         sa.Column("ranked", sa.Integer(), nullable=True),
