@@ -245,9 +245,13 @@ def _more(env: dict[str, str], challenge_ids: list[int]) -> dict[str, int]:
                         "ja": "ウェブの基礎：リクエスト、クッキー、セッション",
                     },
                     name=player.name,
+                    name_other="プレイヤー・ウォークスルー",
                     issued_at=datetime.now(UTC).replace(tzinfo=None),
                 )
             )
+            # A completed track without its certificate yet: the page offers it, with the name form.
+            completed = {"track_key": "sample-track", "user_id": player.id}
+            uow.emit("track_completed", completed, audience="account", account_id=player.team_id)
             uow.session.add(
                 t.RecruitingConsent(
                     user_id=ids["rival"],

@@ -259,3 +259,94 @@ def test_a_missing_font_is_reported_by_the_doctor_and_the_download(ctx, make, cl
     login(client, "山田太郎")
     r = client.get(f"/certificates/{cert.code}.pdf")
     assert r.status_code == 503 and "make install" in r.text
+
+
+def test_the_name_in_two_scripts_is_printed_verified_and_listed(ctx, make, client) -> None:
+    if certificate_pdf.font_files() is None:
+        pytest.fail("the certificate font is not installed: run make install")
+    w = _world(ctx, make)
+    token = make.token(w["taro"])
+    ask = {"kind": "track", "subject": "web-basics", "name": " Taro  Yamada ", "name_other": "山田太郎"}
+    # The shipped web-basics track, as `kizuna demo` stores it: its titles come from the tracks.
+    tracks.import_tracks(ctx, Path(tracks.__file__).resolve().parents[1] / "demo" / "tracks" / "web-basics")
+    r = client.post("/api/v1/certificates", json=ask, headers=auth(token))
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert (data["name"], data["name_other"]) == ("Taro Yamada", "山田太郎")
+    # Asking again with other names gives back the same certificate, unchanged.
+    again = client.post(
+        "/api/v1/certificates",
+        json={**ask, "name": "Someone Else", "name_other": None},
+        headers=auth(token),
+    ).json()["data"]
+    assert (again["code"], again["name"], again["name_other"]) == (data["code"], "Taro Yamada", "山田太郎")
+    code = data["code"]
+    checked = client.get(f"/api/v1/certificates/{code}").json()["data"]
+    assert (checked["name"], checked["name_other"]) == ("Taro Yamada", "山田太郎")
+    page = client.get(f"/verify/{code}")
+    assert "Taro Yamada" in page.text and "山田太郎" in page.text and "Name in another script" in page.text
+    login(client, "山田太郎")
+    text = _pdf_text(client.get(f"/certificates/{code}.pdf").content)
+    for expected in ("Taro Yamada", "山田太郎", "Certificate of Completion", "修了証", "Web の基礎"):
+        assert expected in text, (expected, text)
+    assert text.index("Taro Yamada") < text.index("山田太郎")  # the main name first, the other beneath
+    listing = client.get("/account/certificates").text
+    assert "Taro Yamada" in listing and "山田太郎" in listing
+    # Without names: the account's name alone, and no second one anywhere.
+    _ended_event(ctx)
+    event_ask = {"kind": "event", "subject": "event"}
+    plain = client.post("/api/v1/certificates", json=event_ask, headers=auth(token))
+    assert plain.json()["data"]["name"] == "山田太郎" and plain.json()["data"]["name_other"] is None
+
+
+def test_names_that_cannot_be_printed_are_refused_in_the_readers_language(ctx, make, client) -> None:
+    w = _world(ctx, make)
+    _ended_event(ctx)
+    token = make.token(w["taro"])
+    ask = {"kind": "event", "subject": "event"}
+    cases = [
+        ({"name": "x" * 129}, "name", "128"),
+        ({"name_other": "Taro\u202eYamada"}, "name_other", "U+202E"),
+        ({"name": "Taro", "name_other": "ＴＡＲＯ"}, "name_other", "山田太郎"),
+        ({"name_other": "山田太郎"}, "name_other", "山田太郎"),  # the account's name, repeated
+        ({"name": 12}, "name", ""),
+    ]
+    for extra, field, shown in cases:
+        r = client.post(
+            "/api/v1/certificates", json={**ask, **extra}, headers={**auth(token), "Accept-Language": "ja"}
+        )
+        assert r.status_code == 400, (extra, r.text)
+        message = r.json()["errors"][field][0]
+        assert shown in message and any("\u3040" <= ch <= "\u30ff" for ch in message), message
+    with ctx.db.read() as s:
+        assert s.query(t.Certificate).count() == 0  # nothing was issued
+    english = client.post(
+        "/api/v1/certificates", json={**ask, "name": "Taro", "name_other": "taro"}, headers=auth(token)
+    )
+    assert "The second name is the same as the first" in english.json()["errors"]["name_other"][0]
+
+
+def test_the_page_form_prefills_the_account_name_and_escapes_names(ctx, make, client) -> None:
+    _world(ctx, make)
+    _ended_event(ctx)
+    csrf = login(client, "山田太郎")
+    page = client.get("/account/certificates").text
+    assert 'name="name" type="text"' in page and 'value="山田太郎"' in page and 'name="name_other"' in page
+    bad = {"kind": "event", "subject": "event", "name": "Taro", "name_other": "TARO", "csrf_token": csrf}
+    refused = client.post("/account/certificates", data=bad, headers={"Accept-Language": "ja"})
+    assert refused.status_code == 400
+    assert 'value="TARO"' in refused.text and 'aria-invalid="true"' in refused.text  # typed kept
+    assert "山田太郎" in refused.text and "Taro Yamada" in refused.text  # the message's example
+    hostile = "<script>alert(1)</script>"
+    r = client.post(
+        "/account/certificates",
+        data={**bad, "name": hostile, "name_other": "山田太郎"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with ctx.db.read() as s:
+        cert = s.query(t.Certificate).one()
+        assert (cert.name, cert.name_other) == (hostile, "山田太郎")
+    for url in (f"/verify/{show_code(cert.code)}", "/account/certificates"):
+        text = client.get(url).text
+        assert hostile not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text, url

@@ -6,14 +6,16 @@ fontTools), so a page with a Japanese name and title weighs a few tens of kiloby
 files are 5 MB each. The font files come with the install (``make install`` copies them from the npm
 package ``@expo-google-fonts/noto-sans-jp`` into ``static/vendor/fonts/certificate``); without them
 no certificate can be made, ``kizuna doctor`` says so, and the download answers 503 with that
-sentence. The page says, in each language: what it certifies, the player's name as they wrote it
-(any script the font covers), the team in team mode, the track's or event's title in that language
+sentence. The page says, in each language: what it certifies, the player's name as they chose it
+(any script the font covers; large, and beneath it, smaller, the same name in a second script when
+they gave one), the team in team mode, the track's or event's title in that language
 (or the language it has), the rank where there is one, the date of issue in the player's time zone,
 and where and with which code anyone can verify it.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -94,6 +96,18 @@ def lines(cert: CertificateView, locale: str, zone: str, verify_url: str) -> Lin
     )
 
 
+def name_size(name: str, largest: float) -> float:
+    """The font size a name is printed in: ``largest`` for a name that fits one line at that size,
+    smaller for longer ones (at most 128 characters: three lines at the smallest), so the page keeps
+    room for the rest."""
+    wide = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in name)
+    if wide <= 40:
+        return largest
+    if wide <= 80:
+        return largest * 0.7
+    return largest * 0.5
+
+
 def render_pdf(cert: CertificateView, zone: str, verify_url: str, font_dir: Path = FONT_DIR) -> bytes:
     """The certificate's PDF. ``zone``: the IANA zone its date is written in (the player's)."""
     from fpdf import FPDF  # imported when a certificate is made: start-up does not pay for it
@@ -104,7 +118,8 @@ def render_pdf(cert: CertificateView, zone: str, verify_url: str, font_dir: Path
     en, ja = (lines(cert, code, zone, verify_url) for code in PDF_LOCALES)
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_creation_date(cert.issued_at.replace(tzinfo=UTC))
-    pdf.set_title(f"{en.heading} / {ja.heading}: {cert.name}")
+    names = f"{cert.name} ({cert.name_other})" if cert.name_other else cert.name
+    pdf.set_title(f"{en.heading} / {ja.heading}: {names}")
     pdf.set_author("Kizuna")
     pdf.set_lang("en")
     pdf.add_font(FAMILY, "", str(fonts[0]))
@@ -133,7 +148,8 @@ def render_pdf(cert: CertificateView, zone: str, verify_url: str, font_dir: Path
     centred(ja.heading, 22, "B", 5)
     centred(en.certifies, 12, "", 0)
     centred(ja.certifies, 12, "", 3)
-    centred(cert.name, 30, "B", 2)
+    centred(cert.name, name_size(cert.name, 30), "B", 1 if cert.name_other else 2)
+    centred(cert.name_other, name_size(cert.name_other, 20), "B", 2)
     if cert.team_name:
         centred(en.team, 12, "", 0)
         centred(ja.team, 12, "", 3)

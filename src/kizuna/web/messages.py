@@ -208,6 +208,10 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CERTIFICATE_FONT_MISSING: lazy(
         "Certificates cannot be made on this server: its Japanese font is not installed (run make install)."
     ),
+    ErrorCode.CERTIFICATE_NAMES_SAME: lazy(
+        "The second name is the same as the first. Give your name in another script (for example "
+        "山田太郎 beside Taro Yamada), or leave it empty."
+    ),
     ErrorCode.CONSENT_REQUIRED: lazy("Tick the box to confirm you have read and agree to the text above."),
 }
 

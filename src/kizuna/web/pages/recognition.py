@@ -75,9 +75,14 @@ def _certificates_page(
             if titles and (CertificateKind.TRACK, key) not in held:
                 offers.append({"kind": "track", "subject": key, "titles": titles})
     shown = flash.take(request, "/account/certificates")
+    with ctx.db.read() as s:
+        user = s.get(t.User, who.user_id)
+        account_name = user.name if user is not None else ""
     context: dict[str, Any] = {
         "mine": mine,
         "offers": offers,
+        "account_name": account_name,
+        "typed": {},  # the names typed for the offer whose request was refused: shown again
         "notice": shown.message if shown and shown.kind == "notice" else "",
         "error": shown.message if shown and shown.kind == "error" else "",
         "show_code": show_code,
@@ -102,13 +107,21 @@ def ask_certificate(request: Request, ctx: CtxDep, form: Form = Depends(verified
     if who is None:
         return login_redirect(request)
     kind, subject = text(form, "kind"), text(form, "subject")
+    name, name_other = form.get("name"), form.get("name_other")
     titles = track_titles(request, subject) if kind == CertificateKind.TRACK else None
     try:
         if kind == CertificateKind.TRACK and titles is None:
             raise DomainError(ErrorCode.CERTIFICATE_NOT_EARNED, status=403)
-        certificates.issue(ctx, who, kind, subject, titles)
+        certificates.issue(ctx, who, kind, subject, titles, name=name, name_other=name_other)
     except DomainError as exc:
-        return _certificates_page(request, who, exc.status, error=message_for(exc))
+        typed = {
+            "kind": kind,
+            "subject": subject,
+            "name": name if isinstance(name, str) else "",
+            "name_other": name_other if isinstance(name_other, str) else "",
+            "field": exc.field or "",
+        }
+        return _certificates_page(request, who, exc.status, error=message_for(exc), typed=typed)
     flash.notice(request, "/account/certificates", "certificate_issued")
     return see_other("/account/certificates")
 

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
 
-from kizuna.domain.certificates import CertificateKind, show_code
+from kizuna.domain.certificates import MAX_PRINTED_NAME, CertificateKind, show_code
 from kizuna.domain.errors import DomainError, ErrorCode, NotFound
 from kizuna.domain.exports import parse_bom
 from kizuna.domain.policy import Action
@@ -93,6 +94,7 @@ def certificate_shape(request: Request, cert: certificates.CertificateView, own:
         "title": resolve(cert.title, "title", content_order(get_event(request.app.state.ctx))),
         "titles": dict(cert.titles),
         "name": cert.name,
+        "name_other": cert.name_other or None,
         "team": cert.team_name or None,
         "rank": cert.rank,
         "ranked": cert.ranked,
@@ -105,6 +107,34 @@ def certificate_shape(request: Request, cert: certificates.CertificateView, own:
     return out
 
 
+class CertificateRequest(BaseModel):
+    """Asking for a certificate (documents the body; the handler reads it itself so that every refusal
+    comes as a message in the reader's language)."""
+
+    kind: str = Field(description='"track" or "event"', examples=["track"])
+    subject: str = Field(description='the track\'s key, or "event"', examples=["web-basics"])
+    name: str | None = Field(
+        None,
+        description=f"The name to print (at most {MAX_PRINTED_NAME} characters after NFKC and trimming, "
+        "no control or formatting characters). Absent or blank: the account's name.",
+        examples=["Taro Yamada"],
+    )
+    name_other: str | None = Field(
+        None,
+        description="The same name in another script, printed smaller beneath the first; not the same "
+        "as the first. Absent or blank: none.",
+        examples=["山田太郎"],
+    )
+
+
+CERTIFICATE_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": CertificateRequest.model_json_schema()}},
+    }
+}
+
+
 @router.get("/certificates", summary="Your certificates")
 def my_certificates(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
     return ok([certificate_shape(request, c, True) for c in certificates.mine(ctx, who.user_id)])
@@ -113,7 +143,9 @@ def my_certificates(request: Request, ctx: CtxDep, who: User) -> JSONResponse:
 @router.post(
     "/certificates",
     summary='Ask for a certificate you earned: {"kind": "event", "subject": "event"} or '
-    '{"kind": "track", "subject": "<track key>"}; asking again gives back the same one',
+    '{"kind": "track", "subject": "<track key>"}, with the name to print in one or two scripts '
+    '("name", "name_other"; default the account\'s name); asking again gives back the same one, unchanged',
+    openapi_extra=CERTIFICATE_REQUEST,
 )
 def ask_certificate(request: Request, ctx: CtxDep, who: Player, payload: Payload) -> JSONResponse:
     kind, subject = payload.get("kind"), payload.get("subject")
@@ -126,7 +158,9 @@ def ask_certificate(request: Request, ctx: CtxDep, who: Player, payload: Payload
         titles = track_titles(request, subject)
         if titles is None:
             raise DomainError(ErrorCode.CERTIFICATE_NOT_EARNED, status=403)
-    cert = certificates.issue(ctx, who, kind, subject, titles)
+    cert = certificates.issue(
+        ctx, who, kind, subject, titles, name=payload.get("name"), name_other=payload.get("name_other")
+    )
     return ok(certificate_shape(request, cert, True))
 
 
