@@ -350,3 +350,25 @@ def test_the_page_form_prefills_the_account_name_and_escapes_names(ctx, make, cl
     for url in (f"/verify/{show_code(cert.code)}", "/account/certificates"):
         text = client.get(url).text
         assert hostile not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text, url
+
+
+def test_a_name_the_font_cannot_draw_is_refused_not_printed_with_letters_missing(ctx, make, client) -> None:
+    if certificate_pdf.font_files() is None:
+        pytest.fail("the certificate font is not installed: run make install")
+    w = _world(ctx, make)
+    _ended_event(ctx)
+    token = make.token(w["taro"])
+    ask = {"kind": "event", "subject": "event", "name": "Taro Yamada"}
+    r = client.post("/api/v1/certificates", json={**ask, "name_other": "محمد"}, headers=auth(token))
+    assert r.status_code == 400
+    assert "U+0645" in r.json()["errors"]["name_other"][0]
+    # The account's name, printed by default, is checked too: the player is asked to type one.
+    with ctx.write() as uow:
+        uow.session.get(t.User, w["taro"].id).name = "Taro 🚀"
+    with pytest.raises(DomainError) as refused:
+        certificates.issue(ctx, Principal.of(w["taro"]), "event", "event")
+    assert (refused.value.code.value, refused.value.field) == ("certificate_name_unprintable", "name")
+    with ctx.db.read() as s:
+        assert s.query(t.Certificate).count() == 0
+    cert = certificates.issue(ctx, Principal.of(w["taro"]), "event", "event", name="Taro", name_other="太郎")
+    assert (cert.name, cert.name_other) == ("Taro", "太郎")

@@ -152,6 +152,7 @@ class ErrorCode(StrEnum):
     CERTIFICATE_NOT_EARNED = "certificate_not_earned"
     CERTIFICATE_FONT_MISSING = "certificate_font_missing"
     CERTIFICATE_NAMES_SAME = "certificate_names_same"  # the name in a second script repeats the first
+    CERTIFICATE_NAME_UNPRINTABLE = "certificate_name_unprintable"  # characters the PDF font lacks
     # The recruiter view: consent must be ticked (kizuna.services.recruiting).
     CONSENT_REQUIRED = "consent_required"
 

@@ -15,6 +15,8 @@ Asking again for the same subject gives back the same certificate (one per user 
 the request is safe to repeat (names typed the second time change nothing: the certificate is
 returned as it was issued). The player chooses the name printed, in one script or two ("Taro
 Yamada" and 山田太郎, ``domain.certificates.printed_names``); by default the account's name alone.
+A name with characters the certificate's fonts cannot draw is refused (``printable``), the
+account's name too when it is the one printed, rather than printed with letters missing.
 Names, titles and rank are snapshots: a later rename or a change of
 the board changes no certificate. An admin may revoke one (``Action.CERTIFICATE_MANAGE``, audited as
 ``certificate.revoked``); a revoked certificate, or one of a hidden or banned player, verifies as
@@ -40,6 +42,7 @@ from kizuna.domain.clock import Phase
 from kizuna.domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from kizuna.domain.policy import Action
 from kizuna.domain.text import LocalizedText, validate_locale
+from kizuna.fonts import uncovered
 from kizuna.services import scoreboard
 from kizuna.services.accounts import Principal, account_id
 from kizuna.services.context import Context
@@ -154,6 +157,14 @@ def completed_tracks(ctx: Context, user_id: int) -> list[str]:
         return certificate_queries.completed_tracks(s, user_id)
 
 
+def printable(name: str, field: str) -> None:
+    """Refuse a name the certificate's fonts cannot draw (it would be printed with letters missing)."""
+    missing = uncovered(name)
+    if missing:
+        shown = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing[:5])
+        raise DomainError(ErrorCode.CERTIFICATE_NAME_UNPRINTABLE, field=field, chars=shown)
+
+
 def issue(
     ctx: Context,
     who: Principal,
@@ -185,7 +196,7 @@ def issue(
             raise DomainError(ErrorCode.CERTIFICATE_NOT_EARNED, status=403)
         place = earned
     for typed, field in ((name, "name"), (name_other, "name_other")):
-        clean_printed_name(typed, field)  # refused before anything is looked up or written
+        printable(clean_printed_name(typed, field), field)  # refused before anything is written
     with ctx.write() as uow:
         s = uow.session
         repo.lock_account(s, "users", who.user_id)  # two requests at once: one certificate
@@ -196,6 +207,7 @@ def issue(
         if existing is not None:
             return CertificateView.of(existing, user)
         main, other = printed_names(name, name_other, user.name)
+        printable(main, "name")  # the account's name, when no name was typed
         if kind == CertificateKind.EVENT:
             chosen = event_titles(repo.event(s))
         code = new_code()

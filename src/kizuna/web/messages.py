@@ -212,6 +212,10 @@ MESSAGES: dict[ErrorCode, str] = {
         "The second name is the same as the first. Give your name in another script (for example "
         "山田太郎 beside Taro Yamada), or leave it empty."
     ),
+    ErrorCode.CERTIFICATE_NAME_UNPRINTABLE: lazy(
+        "Certificates cannot print these characters of the name: %(chars)s. Type the name to print "
+        "without them, for example in Latin letters or in Japanese."
+    ),
     ErrorCode.CONSENT_REQUIRED: lazy("Tick the box to confirm you have read and agree to the text above."),
 }
 
