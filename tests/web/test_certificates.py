@@ -292,6 +292,15 @@ def test_the_name_in_two_scripts_is_printed_verified_and_listed(ctx, make, clien
     assert text.index("Taro Yamada") < text.index("山田太郎")  # the main name first, the other beneath
     listing = client.get("/account/certificates").text
     assert "Taro Yamada" in listing and "山田太郎" in listing
+    from fastapi.testclient import TestClient
+
+    staff = TestClient(client.app)
+    admin = make.admin()
+    with ctx.write() as uow:
+        uow.session.get(t.Event, 1).two_factor_roles = []
+    login(staff, admin.name)
+    issued = staff.get("/admin/certificates").text
+    assert "Taro Yamada · 山田太郎" in issued and "account: 山田太郎" in issued
     # Without names: the account's name alone, and no second one anywhere.
     _ended_event(ctx)
     event_ask = {"kind": "event", "subject": "event"}
