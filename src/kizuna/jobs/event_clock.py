@@ -13,27 +13,26 @@ the key of that release (``services.challenges.Release.key``), once however many
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from kizuna.domain.event_state import Milestone
+from kizuna.jobs.periodic import PeriodicJob
 from kizuna.services import challenges, event_control
 from kizuna.services.context import Context
 
 log = logging.getLogger("kizuna.jobs.event_clock")
 INTERVAL = 1.0  # seconds between checks
-STOP_WAIT = 5.0  # seconds a stopping server waits for a check under way
 
 
-class ClockWatch:
+class ClockWatch(PeriodicJob):
+    task_name = "kizuna-event-clock"
+    failure = "event clock check failed"
+
     def __init__(self, ctx: Context, interval: float = INTERVAL) -> None:
+        super().__init__(interval, log)
         self.ctx = ctx
-        self.interval = interval
         # Milestones this process has appended or seen appended by another: never tried again.
         self._handled: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
 
     def check(self) -> list[Milestone]:
         """One look at the clock; returns the milestones this process appended. Challenges whose
@@ -55,32 +54,3 @@ class ClockWatch:
         appended = challenges.record_releases(self.ctx, pending)
         self._handled.update(r.key for r in pending)
         return appended
-
-    async def run(self) -> None:
-        stopping = self._stopping
-        while not stopping.is_set():
-            try:
-                # The database calls are blocking: off the event loop.
-                await asyncio.to_thread(self.check)
-            except Exception:
-                # A busy or briefly unreachable database: try again next second.
-                log.exception("event clock check failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self.interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="kizuna-event-clock")
-
-    async def stop(self) -> None:
-        """Let a check under way finish (so nothing uses the database after shutdown), then stop;
-        a check stuck on an unreachable database is abandoned after a few seconds."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        try:
-            await asyncio.wait_for(task, STOP_WAIT)
-        except TimeoutError:
-            log.warning("event clock check still running at shutdown; abandoned")

@@ -11,52 +11,25 @@ each event, once. Applications built by the test suite do not run it: a test cal
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
+from kizuna.jobs.periodic import PeriodicJob
 from kizuna.services import learning_stats
 from kizuna.services.context import Context
 
 log = logging.getLogger("kizuna.jobs.learning_stats")
 
 INTERVAL = 5.0  # seconds between turns
-STOP_WAIT = 5.0
 
 
-class LearningStatsWatch:
+class LearningStatsWatch(PeriodicJob):
+    task_name = "kizuna-learning-stats"
+    failure = "learning statistics turn failed"
+
     def __init__(self, ctx: Context, interval: float = INTERVAL) -> None:
+        super().__init__(interval, log)
         self.ctx = ctx
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
 
     def check(self) -> learning_stats.Turn:
         """One turn: apply what the log holds after the cursor (bounded)."""
         return learning_stats.catch_up(self.ctx)
-
-    async def run(self) -> None:
-        stopping = self._stopping
-        while not stopping.is_set():
-            try:
-                await asyncio.to_thread(self.check)
-            except Exception:
-                # A busy or briefly unreachable database: the cursor did not move; next turn.
-                log.exception("learning statistics turn failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self.interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="kizuna-learning-stats")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        try:
-            await asyncio.wait_for(task, STOP_WAIT)
-        except TimeoutError:
-            log.warning("learning statistics turn still running at shutdown; abandoned")
