@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -370,6 +371,25 @@ def challenges_export(
     )
 
 
+def _imported(run: Callable[[], Any]) -> dict[str, int]:
+    """Run an import of folders (challenges or tracks); print its problems and refuse (exit 1), or
+    print its warnings and return the counts of what it created and updated."""
+    from kizuna.domain.folders import FolderError
+    from kizuna.i18n import gettext
+
+    try:
+        report = run()
+    except FolderError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {_problem(problem)}", err=True)
+        typer.echo(gettext("Nothing was imported: %(count)s problem(s).", count=len(exc.problems)), err=True)
+        raise typer.Exit(1) from exc
+    for warning in report.warnings:
+        typer.echo(f"warning: {_problem(warning)}", err=True)
+    created, updated = len(report.created), len(report.updated)
+    return {"count": created + updated, "new": created, "updated": updated}
+
+
 @challenges_app.command("import")
 def challenges_import(
     directory: Path = typer.Argument(
@@ -388,20 +408,9 @@ def challenges_import(
     _speak_terminal_language(settings)
     prepare_database(ctx.db)
     limits = Limits(max_bytes=settings.max_upload_bytes)
-    try:
-        report = challenge_folders.import_challenges(ctx, directory, dry_run=dry_run, limits=limits)
-    except challenge_folders.FolderError as exc:
-        for problem in exc.problems:
-            typer.echo(f"error: {_problem(problem)}", err=True)
-        typer.echo(gettext("Nothing was imported: %(count)s problem(s).", count=len(exc.problems)), err=True)
-        raise typer.Exit(1) from exc
-    for warning in report.warnings:
-        typer.echo(f"warning: {_problem(warning)}", err=True)
-    counts = {
-        "count": len(report.created) + len(report.updated),
-        "new": len(report.created),
-        "updated": len(report.updated),
-    }
+    counts = _imported(
+        lambda: challenge_folders.import_challenges(ctx, directory, dry_run=dry_run, limits=limits)
+    )
     if dry_run:
         typer.echo(
             gettext("Would import %(count)s challenge(s): %(new)s new, %(updated)s updated.", **counts)
@@ -419,27 +428,13 @@ def tracks_import(
 
     Every file is checked first; on any problem all are listed (file and field) and nothing is
     changed. Re-importing updates in place and keeps progress on the tasks still there."""
-    from kizuna.domain.tracks import TrackError
     from kizuna.i18n import gettext
     from kizuna.services import tracks
 
     settings, ctx = _ctx()
     _speak_terminal_language(settings)
     prepare_database(ctx.db)
-    try:
-        report = tracks.import_tracks(ctx, directory, dry_run=dry_run)
-    except TrackError as exc:
-        for problem in exc.problems:
-            typer.echo(f"error: {_problem(problem)}", err=True)
-        typer.echo(gettext("Nothing was imported: %(count)s problem(s).", count=len(exc.problems)), err=True)
-        raise typer.Exit(1) from exc
-    for warning in report.warnings:
-        typer.echo(f"warning: {_problem(warning)}", err=True)
-    counts = {
-        "count": len(report.created) + len(report.updated),
-        "new": len(report.created),
-        "updated": len(report.updated),
-    }
+    counts = _imported(lambda: tracks.import_tracks(ctx, directory, dry_run=dry_run))
     if dry_run:
         typer.echo(gettext("Would import %(count)s track(s): %(new)s new, %(updated)s updated.", **counts))
     else:

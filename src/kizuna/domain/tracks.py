@@ -29,6 +29,7 @@ from typing import Any
 
 from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.flags import FlagSpec, flag_matches, normalise_submission
+from kizuna.domain.folders import FolderError, Problem
 
 FORMAT_VERSION = 1
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -139,27 +140,8 @@ class TrackSpec:
         return [task for lesson in self.lessons() for task in lesson.tasks]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong in one file (or, as a warning, worth knowing): the file, the field
-    (``modules[1].lessons[0].tasks[2].answer``…) and a domain error, or an already worded message."""
-
-    path: str
-    field: str
-    error: DomainError | None = None
-    message: str = ""
-
-
-class TrackError(Exception):
-    """The folder(s) cannot be imported; nothing was changed."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(
-            "; ".join(
-                f"{p.path}: {p.field}: {p.message or (p.error.code if p.error else '')}" for p in problems
-            )
-        )
-        self.problems = problems
+class TrackError(FolderError):
+    """The track folder(s) cannot be imported; nothing was changed."""
 
 
 # --- parsing ---------------------------------------------------------------------------------------
@@ -172,10 +154,12 @@ class _Check:
     warnings: list[Problem] = field(default_factory=list)
 
     def fail(self, where: str, code: ErrorCode, **params: Any) -> None:
-        self.problems.append(Problem(self.path, where, DomainError(code, field=where, **params)))
+        self.problems.append(Problem(self.path, where, error=DomainError(code, field=where, **params)))
 
     def warn(self, where: str, code: ErrorCode, path: str = "", **params: Any) -> None:
-        self.warnings.append(Problem(path or self.path, where, DomainError(code, field=where, **params)))
+        self.warnings.append(
+            Problem(path or self.path, where, error=DomainError(code, field=where, **params))
+        )
 
     def known(self, raw: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
         for key in raw:

@@ -36,6 +36,7 @@ from kizuna.domain.errors import DomainError, ErrorCode
 from kizuna.domain.event_state import iso_utc
 from kizuna.domain.events import Audience
 from kizuna.domain.flags import validate_flag
+from kizuna.domain.folders import FolderError, Problem
 from kizuna.domain.text import MAX_LOCALES, LocalizedText, validate_locale
 from kizuna.i18n import gettext as _
 from kizuna.services import challenges
@@ -114,31 +115,6 @@ MAX_HINT_TITLE = 200
 
 
 # --- problems ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong (or, as a warning, ignored) in one file: the file, the field (``flags[1].data``,
-    ``extra.translations.ja.name``…) and either a sentence, worded from the catalogs in the locale
-    current when the problem is found (the CLI sets the terminal's language first), or a domain error
-    for the caller to word in its language."""
-
-    path: str
-    field: str
-    message: str = ""
-    error: DomainError | None = None
-
-
-class FolderError(Exception):
-    """The folders cannot be imported; nothing was changed."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(
-            "; ".join(
-                f"{p.path}: {p.field}: {p.message or (p.error.code if p.error else '')}" for p in problems
-            )
-        )
-        self.problems = problems
 
 
 @dataclass

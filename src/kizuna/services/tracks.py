@@ -77,7 +77,7 @@ def find_track_dirs(root: Path) -> list[Path]:
             if not name.startswith(".") and _is_dir(sub) and _exists(sub / TRACK_YML):
                 found.append(sub)
     if not found:
-        raise dt.TrackError([dt.Problem(str(root), "", DomainError(ErrorCode.TRACK_NONE))])
+        raise dt.TrackError([dt.Problem(str(root), "", error=DomainError(ErrorCode.TRACK_NONE))])
     return found
 
 
@@ -118,7 +118,9 @@ def read_track_dir(folder: Path) -> tuple[dt.TrackSpec | None, list[dt.Problem],
             if len(names) > dt.MAX_FILES:
                 problems.append(
                     dt.Problem(
-                        str(folder / FILES_DIR), "", DomainError(ErrorCode.TRACK_TOO_MANY, limit=dt.MAX_FILES)
+                        str(folder / FILES_DIR),
+                        "",
+                        error=DomainError(ErrorCode.TRACK_TOO_MANY, limit=dt.MAX_FILES),
                     )
                 )
                 names = []
@@ -127,7 +129,9 @@ def read_track_dir(folder: Path) -> tuple[dt.TrackSpec | None, list[dt.Problem],
                 if not dt.FILE_NAME.match(name):
                     problems.append(
                         dt.Problem(
-                            str(folder / rel), "", DomainError(ErrorCode.TRACK_FILE_NAME, name=name[:100])
+                            str(folder / rel),
+                            "",
+                            error=DomainError(ErrorCode.TRACK_FILE_NAME, name=name[:100]),
                         )
                     )
                     continue
@@ -183,7 +187,7 @@ def read_tracks(root: Path) -> tuple[list[dt.TrackSpec], list[dt.Problem]]:
                     dt.Problem(
                         str(folder / TRACK_YML),
                         "id",
-                        DomainError(ErrorCode.TRACK_KEY_TWICE, id=spec.key, other=seen[spec.key]),
+                        error=DomainError(ErrorCode.TRACK_KEY_TWICE, id=spec.key, other=seen[spec.key]),
                     )
                 )
             seen.setdefault(spec.key, str(folder))
