@@ -358,6 +358,26 @@ def test_solving_the_challenge_on_the_board_completes_the_task(
     assert view.modules[1].lessons[0].tasks[1].done
 
 
+def test_a_practice_solve_completes_the_task_and_scores_nothing(
+    ctx: Context, make: Factory, tmp_path: Path
+) -> None:
+    ch = make.challenge(flag="flag{practice}", name="Practice Reference")
+    with ctx.write() as uow:
+        row = uow.session.get(t.Challenge, ch.id)
+        assert row is not None
+        row.practice = True
+    tracks.import_tracks(ctx, referencing_track(tmp_path, ch.name))
+    player = Principal.of(make.player_in_team()[0])
+    result = submissions.submit_flag(ctx, player, ch.id, "flag{practice}")
+    assert result.status == "correct" and result.practice
+    assert events(ctx, "task_completed") == {"task_completed": 1}
+    with ctx.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(t.Solve)) == 0
+        assert s.scalar(select(func.count()).select_from(t.PracticeSolve)) == 1
+    view = tracks.track_detail(ctx, player, "sample-track")
+    assert view.modules[1].lessons[0].tasks[1].done
+
+
 # --- the completion race -------------------------------------------------------------------------
 
 
