@@ -86,6 +86,33 @@ def warm(target: Target, requests: Sequence[Req]) -> None:
     asyncio.run(_warm(port_of(target), requests))
 
 
+def wait_for_jobs(env: dict[str, str], limit: float = 300.0) -> float | None:
+    """Wait (at most ``limit`` seconds) until the server's background jobs that read the event log —
+    badges, learning statistics — have read the seeded events, so the rows measure the steady state
+    and not a first catch-up (a real server does that once, after an upgrade); how long it took."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["KIZUNA_DATABASE_URL"])
+    started = time.monotonic()
+    try:
+        with engine.connect() as c:
+            newest = int(c.execute(text("SELECT coalesce(max(id), 0) FROM events")).scalar_one())
+        while time.monotonic() - started < limit:
+            with engine.connect() as c:
+                rows = dict(c.execute(text("SELECT name, last_event_id FROM job_cursors")).all())
+            if all(int(rows.get(name, 0)) >= newest for name in ("badges", "learning_stats")):
+                took = time.monotonic() - started
+                print(f"Background jobs read the {newest} seeded events in {took:.1f} s", flush=True)
+                return took
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    print(
+        f"Background jobs still reading the seeded events after {limit:.0f} s; measuring anyway", flush=True
+    )
+    return None
+
+
 def port_of(target: Target) -> int:
     return int(target.base.rsplit(":", 1)[1].split("/", 1)[0])
 
@@ -278,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         if target is None:
             print(f"Starting kizuna serve --workers {args.workers} ...", flush=True)
             target = harness.kizuna_server(env, args.workers, work / "server.log")
+        caught_up = wait_for_jobs(env)
         book = seeding.AttemptBook.of(seeded, limit, random.Random(args.random_seed + 1))
         if args.seed == "api":
             book.everyone_until = seeded_until  # the seeding's own wrong answers still count
@@ -290,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             "replicas": args.replicas,
             "database": "postgresql" if env["KIZUNA_DATABASE_URL"].startswith("postgres") else "sqlite",
             "seeding": seeded.summary() | {"way": args.seed},
+            "jobs_caught_up_seconds": caught_up,
             "planning": planned,
             "machine": harness.machine(),
         }

@@ -104,29 +104,44 @@ def _taken(rows: Sequence[q.LogRow], cursor: int, now: datetime) -> tuple[list[q
 
 
 def evaluate_batch(ctx: Context, limit: int = BATCH) -> Step:
-    """Read up to ``limit`` events after the cursor and award what they complete (one transaction)."""
+    """Read up to ``limit`` events after the cursor and award what they complete. Everything is
+    read and worked out outside any write; the write transaction (SQLite's lock, held briefly) only
+    stores the progress and the awards and moves the cursor — and does nothing when another process
+    moved the cursor meanwhile (this one looks again)."""
     cat = catalogue(ctx)
     now = ctx.now()
     with ctx.db.read() as s:
-        if q.read_cursor(s) >= q.latest_event_id(s):
-            return Step(0, [], True)  # nothing new: no write transaction (SQLite's lock) at all
-    with ctx.write() as uow:
-        s = uow.session
-        cursor = q.lock_cursor(s)
-        rows = q.events_after(s, cursor, limit)
-        taken, waiting = _taken(rows, cursor, now)
+        cursor = q.read_cursor(s)
+        if cursor >= q.latest_event_id(s):
+            return Step(0, [], True)  # nothing new: no write transaction at all
+        heads = q.event_heads_after(s, cursor, limit)
+        taken, waiting = _taken(heads, cursor, now)
         if not taken:
             return Step(0, [], True)
-        facts = [Fact(r.type, r.data, r.created_at) for r in taken if r.type in rules.RELEVANT]
+        relevant = [h.id for h in taken if h.type in rules.RELEVANT]
+        facts = [Fact(r.type, r.data, r.created_at) for r in q.events_by_ids(s, relevant)] if relevant else []
+        plan = _plan(s, cat, facts) if facts else None
+    with ctx.write() as uow:
+        if q.lock_cursor(uow.session) != cursor:
+            return Step(0, [], False)
         awarded: list[Earned] = []
-        if facts:
-            awarded = _award(uow, cat, facts, now)
-        q.move_cursor(s, taken[-1].id, now)
-    return Step(len(taken), awarded, waiting or len(rows) < limit)
+        if plan is not None:
+            q.save_progress(uow.session, plan.states, now)
+            awarded = _insert(uow, plan.earned, plan.members, plan.mode)
+        q.move_cursor(uow.session, taken[-1].id, now)
+    return Step(len(taken), awarded, waiting or len(heads) < limit)
 
 
-def _award(uow: Any, cat: Catalogue, facts: list[Fact], now: datetime) -> list[Earned]:
-    s = uow.session
+@dataclass(frozen=True)
+class _Plan:
+    states: dict[int, dict[str, Any]]  # each user's progress after the batch
+    earned: list[Earned]
+    members: dict[int, q.Member]
+    mode: str
+
+
+def _plan(s: Any, cat: Catalogue, facts: list[Fact]) -> _Plan:
+    """Fold a batch's facts into the stored progress of the users they concern (reads only)."""
     writeups = {
         w for f in facts if f.type == "writeup_prize" and isinstance(w := f.data.get("writeup_id"), int)
     }
@@ -144,8 +159,7 @@ def _award(uow: Any, cat: Catalogue, facts: list[Fact], now: datetime) -> list[E
     stored = q.progress(s, members)
     progresses = {u: Progress.from_json(stored.get(u)) for u in members}
     earned = rules.evaluate(cat, progresses, own, world)
-    q.save_progress(s, {u: p.to_json() for u, p in progresses.items()}, now)
-    return _insert(uow, earned, members, mode)
+    return _Plan({u: p.to_json() for u, p in progresses.items()}, list(earned), members, mode)
 
 
 def _insert(uow: Any, earned: Sequence[Earned], members: dict[int, q.Member], mode: str) -> list[Earned]:

@@ -43,8 +43,8 @@ from kizuna.storage import progress_queries as q
 from kizuna.storage import tables as t
 
 CURSOR = "learning_stats"
-BATCH = 500  # events read and applied per transaction
-MAX_BATCHES = 20  # batches per turn of the background job (the next turn goes on)
+BATCH = 100  # events read and applied per transaction (short: the write lock is held meanwhile)
+MAX_BATCHES = 100  # batches per turn of the background job (the next turn goes on)
 SETTLE = timedelta(seconds=30)  # PostgreSQL: how old an event must be before it is counted
 
 

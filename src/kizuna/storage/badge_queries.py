@@ -37,12 +37,17 @@ class LogRow:
     created_at: datetime
 
 
-def events_after(s: Session, after_id: int, limit: int) -> list[LogRow]:
-    """The next ``limit`` events of every type (the job must see each id to know there is no gap)."""
+def event_heads_after(s: Session, after_id: int, limit: int) -> list[LogRow]:
+    """The next ``limit`` events of every type, without their values (the job must see each id to
+    know there is no gap, but reads the values of the few its rules need only: ``events_by_ids``)."""
     E = t.EventLog
-    rows = s.execute(
-        select(E.id, E.type, E.data, E.created_at).where(E.id > after_id).order_by(E.id).limit(limit)
-    )
+    rows = s.execute(select(E.id, E.type, E.created_at).where(E.id > after_id).order_by(E.id).limit(limit))
+    return [LogRow(int(i), str(ty), {}, at) for i, ty, at in rows]
+
+
+def events_by_ids(s: Session, ids: Collection[int]) -> list[LogRow]:
+    E = t.EventLog
+    rows = s.execute(select(E.id, E.type, E.data, E.created_at).where(E.id.in_(sorted(ids))).order_by(E.id))
     return [LogRow(int(i), str(ty), dict(d or {}), at) for i, ty, d, at in rows]
 
 
@@ -99,12 +104,14 @@ def save_progress(s: Session, states: dict[int, dict[str, Any]], now: datetime) 
     existing = set(s.scalars(select(t.User.id).where(t.User.id.in_(sorted(states)))))
     table = t.BadgeProgress.__table__
     dialect = cursors.dialect_of(s)
-    for user_id in sorted(existing):
-        stmt = dialect.insert(table).values(user_id=user_id, state=states[user_id], updated_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.user_id], set_={"state": stmt.excluded.state, "updated_at": now}
-        )
-        s.execute(stmt)
+    if not existing:
+        return
+    # One statement for every user (executemany): the write transaction stays short.
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.user_id], set_={"state": stmt.excluded.state, "updated_at": now}
+    )
+    s.execute(stmt, [{"user_id": u, "state": states[u], "updated_at": now} for u in sorted(existing)])
 
 
 def clear_progress(s: Session) -> None:
