@@ -252,3 +252,12 @@ def test_the_demo_has_learning_history(demo: tuple[Context, TestClient]) -> None
     assert client.get(f"/api/v1/users/{ids['dewi']}/progress").json()["data"]["xp"] > 0
     board = client.get("/learn/leaderboard")
     assert board.status_code == 200 and "haruto" in board.text and "dewi" in board.text
+
+
+def test_the_doctor_finds_nothing_wrong_in_the_demo(demo: tuple[Context, TestClient]) -> None:
+    # The demo has a judged answer accepted for part of its points and a practice challenge: the
+    # doctor's recomputation of the scores must agree with the board on both.
+    from kizuna.services import doctor
+
+    ctx, _client = demo
+    assert doctor.examine(ctx).problems == []

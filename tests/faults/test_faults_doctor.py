@@ -76,6 +76,23 @@ def test_a_healthy_database_passes(backend: str, ctx: Context, settings_and_ctx:
     assert result.output.strip() == "No problems found."
 
 
+def test_partial_awards_and_practice_challenges_are_scored_as_the_board_does(
+    ctx: Context, make: Factory, world: Any
+) -> None:
+    """A judge's partial award counts its own value; a challenge marked practice after it was solved
+    counts for no one — on the board and in the doctor's recomputation alike (no false alarm)."""
+    from kizuna.storage import tables as t
+
+    with ctx.write() as uow:
+        solve = uow.session.query(t.Solve).filter_by(challenge_id=world["static"].id).one()
+        solve.value = 40  # accepted for part of its points
+        row = uow.session.get(t.Challenge, world["dynamic"].id)
+        assert row is not None
+        row.practice = True
+    report = doctor.examine(ctx)
+    assert report.problems == [], report.problems
+
+
 def test_each_kind_of_damage_is_reported(
     backend: str, ctx: Context, settings_and_ctx: Any, world: Any
 ) -> None:

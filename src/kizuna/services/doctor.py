@@ -131,19 +131,23 @@ def _scores(s: Any, mode: str, report: Report) -> None:
     scoring_state = getattr(scoreboard_queries, "SCORING_STATE", None)
     now = t.utcnow()
     # A challenge whose release time is still to come scores for no one yet (as if hidden).
+    # A practice challenge is on no board (its solves, from before it was marked, score nothing).
     values = {
-        ch.id: (ch.value, ch.state if schedule.released(ch.release_at, now) else "scheduled")
+        ch.id: (
+            ch.value,
+            "practice" if ch.practice else ch.state if schedule.released(ch.release_at, now) else "scheduled",
+        )
         for ch in q.challenges(s)
     }
     expected: Counter[int] = Counter()
     seen: set[tuple[int, int]] = set()
-    for _solve_id, challenge_id, account_id in q.solve_rows(s):
+    for _solve_id, challenge_id, account_id, partial in q.solve_rows(s):
         if challenge_id not in values or (challenge_id, account_id) in seen:
             continue  # reported as an orphan or a duplicate
         seen.add((challenge_id, account_id))
         value, state = values[challenge_id]
         if scoring_state is None or state == scoring_state:
-            expected[account_id] += value
+            expected[account_id] += value if partial is None else partial  # a judge's partial award
     for account_id, value, _name, _description in q.award_rows(s):
         expected[account_id] += value
     board: Counter[int] = Counter()

@@ -63,9 +63,11 @@ def duplicate_solves(s: Session) -> list[tuple[int, int, int]]:
     return [(c, a, int(n)) for c, a, n in s.execute(stmt)]
 
 
-def solve_rows(s: Session) -> list[tuple[int, int, int]]:
-    """``(solve id, challenge, account)`` of every solve."""
-    return [(i, c, a) for i, c, a in s.execute(select(t.Solve.id, t.Solve.challenge_id, t.Solve.account_id))]
+def solve_rows(s: Session) -> list[tuple[int, int, int, int | None]]:
+    """``(solve id, challenge, account, value)`` of every solve (value: a judge's partial award, or
+    None for the challenge's value)."""
+    stmt = select(t.Solve.id, t.Solve.challenge_id, t.Solve.account_id, t.Solve.value)
+    return [(i, c, a, v) for i, c, a, v in s.execute(stmt)]
 
 
 def award_rows(s: Session) -> list[tuple[int, int, str, str]]:
