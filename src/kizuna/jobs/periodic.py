@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 STOP_WAIT = 5.0
 
 
-class PeriodicJob:
+class PeriodicJob(ABC):
     """A job's loop. Subclasses set ``task_name`` and ``failure`` (what the log says when a check
     fails) and define :meth:`check`; ``wait_first`` waits one interval before the first check."""
 
@@ -28,8 +29,9 @@ class PeriodicJob:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
+    @abstractmethod
     def check(self) -> Any:
-        raise NotImplementedError
+        """One turn of the job (blocking: it runs in a worker thread)."""
 
     async def _pause(self) -> None:
         with contextlib.suppress(TimeoutError):
